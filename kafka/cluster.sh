@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The local test cluster: three combined broker+controller Apache Kafka processes (KRaft) on 127.0.0.1.
+#
+#   kafka/cluster.sh up              start the brokers that are not running, wait until the cluster serves
+#   kafka/cluster.sh down            stop every broker and wait until no broker process is left
+#   kafka/cluster.sh status          which brokers run, and the controller quorum
+#   kafka/cluster.sh stop-broker N   stop broker N (1..3), for fault tests
+#   kafka/cluster.sh start-broker N  start broker N again and wait until it has rejoined
+#   kafka/cluster.sh reset           down, then remove all data (the next up formats fresh storage)
+#   kafka/cluster.sh dump-log FILE   print a log segment with Kafka's DumpLogSegments (batch codecs etc.)
+#   kafka/cluster.sh tool CLASS ...  run a Kafka tool class with the broker's classpath
+#
+# Ports (all on 127.0.0.1), broker N in 1..3:
+#   PLAINTEXT       909N   clients and inter-broker traffic
+#   SASL_PLAINTEXT  919N   PLAIN and SCRAM-SHA-256/512 clients
+#   CONTROLLER      929N   KRaft quorum
+#
+# The jars come from Maven Central (`make setup` copies them into .kafka/libs); data and logs live under
+# .kafka/ (git-ignored). Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+home=${KAFKA_HOME_DIR:-$repo/.kafka}
+libs=$home/libs
+run=$home/run
+cluster_id_file=$home/cluster-id
+brokers=(1 2 3)
+heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+
+# Users of the SASL listener. The SCRAM users are written into the metadata log when storage is formatted.
+sasl_plain_user=ekafka-plain
+sasl_plain_password=plain-secret
+sasl_scram256_user=ekafka-scram256
+sasl_scram256_password=scram256-secret
+sasl_scram512_user=ekafka-scram512
+sasl_scram512_password=scram512-secret
+
+die() { echo "kafka: $*" >&2; exit 1; }
+
+require_jars() {
+  compgen -G "$libs/kafka_2.13-*.jar" >/dev/null || die "broker jars missing in $libs: run 'make setup' first"
+  command -v java >/dev/null || die "java not found: install a Java 17 runtime (Debian: openjdk-17-jre-headless)"
+}
+
+java_run() { # java_run MAIN_CLASS ARGS... with the broker classpath and a quiet log configuration
+  java -Xms64m -Xmx256m -XX:TieredStopAtLevel=1 -cp "$libs/*" \
+    -Dlog4j2.configurationFile="$repo/kafka/tools-log4j2.properties" "$@"
+}
+
+pid_file() { echo "$run/broker-$1.pid"; }
+data_dir() { echo "$home/data/broker-$1"; }
+log_file() { echo "$home/logs/broker-$1.log"; }
+config_file() { echo "$run/broker-$1.properties"; }
+
+broker_pid() { # prints the pid of broker $1 when its process is alive
+  local f; f=$(pid_file "$1")
+  [ -f "$f" ] || return 1
+  local pid; pid=$(cat "$f")
+  kill -0 "$pid" 2>/dev/null && ps -o args= -p "$pid" 2>/dev/null | grep -q 'kafka.Kafka' && echo "$pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+write_config() {
+  local id=$1 voters=""
+  for b in "${brokers[@]}"; do voters+="${voters:+,}$b@127.0.0.1:929$b"; done
+  mkdir -p "$run" "$(data_dir "$id")" "$home/logs"
+  cat >"$(config_file "$id")" <<EOF
+process.roles=broker,controller
+node.id=$id
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:909$id,SASL_PLAINTEXT://127.0.0.1:919$id,CONTROLLER://127.0.0.1:929$id
+advertised.listeners=PLAINTEXT://127.0.0.1:909$id,SASL_PLAINTEXT://127.0.0.1:919$id
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$(data_dir "$id")
+
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl_plain_user}="${sasl_plain_password}";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+
+# Test-friendly defaults: every new topic has 3 partitions on all 3 brokers, and a write with acks=all
+# needs 2 of them, so one broker can be stopped without losing acknowledged data.
+num.partitions=3
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
+auto.create.topics.enable=true
+delete.topic.enable=true
+unclean.leader.election.enable=false
+
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+background.threads=4
+log.segment.bytes=67108864
+log.retention.hours=24
+log.retention.check.interval.ms=60000
+socket.request.max.bytes=104857600
+message.max.bytes=1048588
+EOF
+}
+
+format_storage() {
+  local id=$1
+  [ -f "$(data_dir "$id")/meta.properties" ] && return 0
+  java_run kafka.tools.StorageTool format --ignore-formatted \
+    --config "$(config_file "$id")" --cluster-id "$(cat "$cluster_id_file")" \
+    --add-scram "SCRAM-SHA-256=[name=${sasl_scram256_user},password=${sasl_scram256_password}]" \
+    --add-scram "SCRAM-SHA-512=[name=${sasl_scram512_user},password=${sasl_scram512_password}]" \
+    >>"$(log_file "$id")" 2>&1 || { tail -n 30 "$(log_file "$id")" >&2; die "formatting the storage of broker $id failed"; }
+}
+
+ensure_cluster_id() {
+  [ -s "$cluster_id_file" ] && return 0
+  mkdir -p "$home"
+  java_run kafka.tools.StorageTool random-uuid >"$cluster_id_file"
+}
+
+start_process() { # starts broker $1 in the background unless it runs already
+  local id=$1
+  broker_pid "$id" >/dev/null && return 0
+  write_config "$id"
+  format_storage "$id"
+  echo "=== start $(date -Is)" >>"$(log_file "$id")"
+  # shellcheck disable=SC2086
+  setsid nohup java $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$repo/kafka/broker-log4j2.properties" \
+    -Dkafka.logs.dir="$home/logs" -Dbroker.id="$id" \
+    -cp "$libs/*" kafka.Kafka "$(config_file "$id")" >>"$(log_file "$id")" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$id")"
+}
+
+wait_port() { # wait_port BROKER_ID PORT SECONDS
+  local id=$1 port=$2 deadline=$((SECONDS + $3))
+  until port_open "$port"; do
+    if ! broker_pid "$id" >/dev/null; then
+      tail -n 40 "$(log_file "$id")" >&2
+      die "broker $id exited while starting (log: $(log_file "$id"))"
+    fi
+    [ $SECONDS -lt $deadline ] || { tail -n 40 "$(log_file "$id")" >&2; die "broker $id did not open port $port within $3 s"; }
+    sleep 0.5
+  done
+}
+
+wait_ready() { # every running broker registered, and a topic with RF 3 accepts an acks=all write
+  node "$repo/kafka/wait-ready.mjs" "127.0.0.1:9091,127.0.0.1:9092,127.0.0.1:9093" "${1:-90}" || {
+    for b in "${brokers[@]}"; do
+      echo "--- last lines of broker $b's log ($(log_file "$b")):" >&2
+      tail -n 20 "$(log_file "$b")" >&2
+    done
+    die "the cluster did not become ready"
+  }
+}
+
+cmd_up() {
+  require_jars
+  ensure_cluster_id
+  local started=$SECONDS
+  for b in "${brokers[@]}"; do start_process "$b"; done
+  for b in "${brokers[@]}"; do wait_port "$b" "909$b" 90; done
+  wait_ready 90
+  echo "kafka: 3 brokers up on 127.0.0.1:9091-9093 (SASL 9191-9193) in $((SECONDS - started)) s"
+}
+
+stop_process() { # stop_process BROKER_ID SIGNAL: sends the signal and waits until the process is gone
+  local id=$1 sig=${2:-TERM} pid
+  pid=$(broker_pid "$id") || { rm -f "$(pid_file "$id")"; return 0; }
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  rm -f "$(pid_file "$id")"
+}
+
+cmd_down() {
+  for b in "${brokers[@]}"; do stop_process "$b" TERM & done
+  wait
+  # A broker whose pid file was lost (a removed .kafka/run, say) is still found by its config path.
+  local stray
+  stray=$(pgrep -f "kafka.Kafka $run/broker-" || true)
+  if [ -n "$stray" ]; then kill -KILL $stray 2>/dev/null || true; sleep 0.5; fi
+  pgrep -f "kafka.Kafka $run/broker-" >/dev/null && die "broker processes are still running: $(pgrep -f "kafka.Kafka $run/broker-" | tr '\n' ' ')"
+  echo "kafka: all brokers stopped"
+}
+
+cmd_status() {
+  local up=0
+  for b in "${brokers[@]}"; do
+    if pid=$(broker_pid "$b"); then
+      if port_open "909$b"; then echo "broker $b: up (pid $pid, 127.0.0.1:909$b, SASL 127.0.0.1:919$b)"; up=$((up + 1))
+      else echo "broker $b: starting (pid $pid)"; fi
+    else echo "broker $b: down"; fi
+  done
+  if [ $up -gt 0 ]; then
+    java_run org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-controller "127.0.0.1:9291,127.0.0.1:9292,127.0.0.1:9293" \
+      describe --status 2>/dev/null || echo "controller quorum: not answering"
+  fi
+  [ $up -eq ${#brokers[@]} ]
+}
+
+check_id() { [[ "${1:-}" =~ ^[123]$ ]] || die "broker id must be 1, 2 or 3, got '${1:-}'"; }
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  running) for b in "${brokers[@]}"; do broker_pid "$b" >/dev/null && port_open "909$b" || exit 1; done ;;
+  stop-broker) check_id "${2:-}"; stop_process "$2" "${3:-TERM}"; echo "kafka: broker $2 stopped" ;;
+  start-broker) check_id "${2:-}"; require_jars; start_process "$2"; wait_port "$2" "909$2" 90; wait_ready 90 ;;
+  reset) cmd_down; rm -rf "$home/data" "$home/run" "$home/logs" "$cluster_id_file"; echo "kafka: data removed" ;;
+  dump-log) shift; java_run kafka.tools.DumpLogSegments --deep-iteration --files "$@" ;;
+  tool) shift; java_run "$@" ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
