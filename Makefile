@@ -1,0 +1,76 @@
+# ekafka — the two commands a new machine needs are `make setup` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# librdkafka is built from source by @confluentinc/kafka-javascript's install step: link it against the
+# system's zlib/OpenSSL/zstd/lz4/SASL instead of downloading their sources, and give node-gyp the local
+# Node headers instead of letting it download them.
+NODE_PREFIX := $(shell dirname "$$(dirname "$$(readlink -f "$$(command -v node)")")")
+export CKJS_LINKING := dynamic
+export npm_config_nodedir := $(NODE_PREFIX)
+
+DEB_PACKAGES := zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev \
+                build-essential python3 openjdk-17-jre-headless maven
+VITEST := node_modules/.bin/vitest
+CLUSTER := kafka/cluster.sh
+
+.PHONY: help setup deps-debian deps-node deps-kafka build typecheck test test-unit test-e2e \
+        kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-reset bench demo soak clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+setup: deps-debian deps-node deps-kafka ## install everything: Debian packages, npm packages (builds librdkafka), Kafka jars
+	@echo "setup done: run 'make test'"
+
+deps-debian: ## install the Debian packages the client build and the local cluster need, when missing
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "Debian packages: all present"; fi
+
+deps-node: ## npm ci, building librdkafka from source against the system libraries
+	npm ci --no-audit --no-fund
+	@node -e "const k=require('@confluentinc/kafka-javascript'); const need=['gzip','snappy','lz4','zstd','ssl','sasl_plain','sasl_scram']; const miss=need.filter(f=>!k.features.includes(f)); if(miss.length){console.error('librdkafka was built without: '+miss.join(', '));process.exit(1)} console.log('librdkafka '+k.librdkafkaVersion+': '+need.join(', '))"
+
+deps-kafka: ## copy the Apache Kafka broker jars from Maven Central into .kafka/libs
+	rm -rf .kafka/libs
+	mvn -q -B dependency:copy-dependencies -DoutputDirectory=.kafka/libs -DincludeScope=runtime
+	@echo "kafka jars: $$(ls .kafka/libs | wc -l) in .kafka/libs"
+
+build: ## compile to dist/ (examples run from there)
+	node_modules/.bin/tsc -p tsconfig.build.json
+
+typecheck: ## type-check sources, tests, examples and benchmarks
+	node_modules/.bin/tsc -p tsconfig.json --noEmit
+
+test: typecheck test-unit test-e2e ## type-check, unit tests, then e2e tests on the local 3-broker cluster
+
+test-unit: ## tests of pure logic (no broker)
+	$(VITEST) run --project unit
+
+test-e2e: build ## e2e tests against the cluster in test/e2e/config/e2e.toml (started locally when it is the local one)
+	$(VITEST) run --project e2e
+
+kafka-up: ## start the local 3-broker cluster (a running one is reused)
+	$(CLUSTER) up
+
+kafka-down: ## stop the local cluster; no broker process is left
+	$(CLUSTER) down
+
+kafka-status: ## which brokers are up, and the controller quorum
+	$(CLUSTER) status
+
+kafka-stop-broker: ## stop one broker: make kafka-stop-broker ID=2
+	$(CLUSTER) stop-broker $(ID)
+
+kafka-start-broker: ## start one broker again: make kafka-start-broker ID=2
+	$(CLUSTER) start-broker $(ID)
+
+kafka-reset: ## stop the cluster and delete its data
+	$(CLUSTER) reset
+
+clean: ## remove build output
+	rm -rf dist

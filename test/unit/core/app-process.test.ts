@@ -1,0 +1,128 @@
+// Runs a real App in a child process, to see real signals and real exit codes.
+//
+// The child is TypeScript (test/unit/fixtures/core/child-app.ts) and Node 20 cannot run TypeScript, and
+// no TS runner (tsx, vite-node) is installed. So beforeAll compiles the child, and the src/core files it
+// imports, with the project's own tsc (--noCheck: emit only, ~1 s) into a fresh folder under
+// node_modules/.cache — inside the checkout, so the compiled files resolve pino, inversify and smol-toml
+// from node_modules — and removes it afterwards. This does not depend on a prior build or on the rest of
+// the project compiling.
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const childSource = join(repoRoot, "test/unit/fixtures/core/child-app.ts");
+let outDir: string;
+
+beforeAll(async () => {
+  const cacheDir = join(repoRoot, "node_modules/.cache");
+  mkdirSync(cacheDir, { recursive: true });
+  outDir = mkdtempSync(join(cacheDir, "ekafka-core-child-"));
+  const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
+  // Every option is given here, so the compile does not depend on tsconfig.json (or its other files).
+  await promisify(execFile)(process.execPath, [
+    tsc,
+    "--noCheck",
+    "--skipLibCheck",
+    "--module", "nodenext",
+    "--moduleResolution", "nodenext",
+    "--target", "es2022",
+    "--experimentalDecorators",
+    "--types", "node",
+    "--rootDir", repoRoot,
+    "--outDir", outDir,
+    childSource,
+  ]);
+}, 60_000);
+
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The servers' plain lines, in order. */
+  lines: string[];
+  /** The JSON log lines, parsed. */
+  logs: Record<string, unknown>[];
+  stderr: string;
+}
+
+/**
+ * Runs the compiled child; when `signalWhen` returns true for the plain lines so far, sends `signal`.
+ */
+function runChild(mode: "graceful" | "fail", signal?: NodeJS.Signals, signalWhen?: (lines: string[]) => boolean): Promise<ChildResult> {
+  const child = spawn(process.execPath, [join(outDir, "test/unit/fixtures/core/child-app.js"), mode], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: "development" }, // not production: the format must follow the TTY alone
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let buffered = "";
+  let signalled = false;
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const complete = buffered.split("\n");
+    buffered = complete.pop() ?? "";
+    for (const line of complete) {
+      if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
+      else lines.push(line);
+    }
+    if (signal && !signalled && signalWhen?.(lines)) {
+      signalled = true;
+      child.kill(signal);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    const watchdog = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`child did not exit; lines so far: ${JSON.stringify(lines)}; stderr: ${stderr}`));
+    }, 20_000);
+    child.on("error", reject);
+    child.on("close", (code, exitSignal) => {
+      clearTimeout(watchdog);
+      resolve({ code, signal: exitSignal, lines, logs, stderr });
+    });
+  });
+}
+
+const bothStarted = (lines: string[]) => lines.includes("alpha started") && lines.includes("beta started");
+
+describe("an App in its own process", () => {
+  it.each(["SIGTERM", "SIGINT"] as const)("stops both servers gracefully on %s and exits with code 0", async (signal) => {
+    const result = await runChild("graceful", signal, bothStarted);
+    expect(result.stderr).toBe("");
+    expect(result).toMatchObject({ code: 0, signal: null });
+    expect(result.lines.slice(0, 2)).toEqual(["alpha init", "beta init"]);
+    expect(result.lines).toContain("alpha stopped gracefully");
+    expect(result.lines).toContain("beta stopped gracefully");
+    expect(result.lines).not.toContain("alpha stopped hard");
+    expect(result.lines.at(-1)).toBe("app finished");
+    expect(result.logs).toContainEqual(expect.objectContaining({ comp: "core.app", key: "app", signal, msg: "signal received" }));
+  }, 30_000);
+
+  it("exits non-zero when a server fails, after stopping the other one gracefully", async () => {
+    const result = await runChild("fail");
+    expect(result.code).toBe(1);
+    expect(result.lines).toContain("alpha stopped gracefully");
+    expect(result.lines).not.toContain("beta stopped gracefully");
+    expect(result.lines.at(-1)).toBe("app failed: beta broke");
+    expect(result.logs).toContainEqual(expect.objectContaining({ level: 50, server: "beta", msg: "server failed" }));
+  }, 30_000);
+
+  it("writes JSON log lines carrying comp and key when stdout is not a terminal", async () => {
+    const result = await runChild("graceful", "SIGTERM", bothStarted);
+    expect(result.logs.length).toBeGreaterThan(0);
+    expect(result.logs).toContainEqual(
+      expect.objectContaining({ comp: "child", key: "servers.alpha", msg: "finishing in-flight work", level: 30 }),
+    );
+    for (const entry of result.logs) expect(entry).toEqual(expect.objectContaining({ comp: expect.any(String), key: expect.any(String) }));
+  }, 30_000);
+});
