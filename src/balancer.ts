@@ -1,0 +1,169 @@
+import { ConfigError } from "./core/errors.js";
+
+/** What a balancer may look at when it picks a partition. */
+export interface BalancerMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/**
+ * Picks the partition a message is written to; the same contract as kafka-go's `Balancer`.
+ *
+ * `partitions` are the ids of the topic's partitions in ascending order; the result must be one of them.
+ * A producer keeps one balancer per topic, so a stateful balancer (round-robin) sees one partition set.
+ * Register your own with `withRegisterBalancer(name, balancer)` and name it in `producers.<name>.balancer`.
+ */
+export interface Balancer {
+  balance(message: BalancerMessage, partitions: number[]): number;
+}
+
+/**
+ * Cycles through the partitions, one message each, whatever the key (kafka-go's `RoundRobin`).
+ * The producer default (`balancer = "roundRobin"`).
+ */
+export class RoundRobin implements Balancer {
+  // A uint32 counter that wraps like kafka-go's, so the sequence is the same over long runs.
+  private counter = 0;
+
+  balance(_message: BalancerMessage, partitions: number[]): number {
+    requirePartitions(partitions);
+    const offset = this.counter;
+    this.counter = (this.counter + 1) >>> 0;
+    return partitions[offset % partitions.length]!;
+  }
+}
+
+/**
+ * kafka-go's `Hash` balancer, bit for bit (`balancer = "hash"`): 32-bit FNV-1a of the key, read as a
+ * signed int32, remainder by the partition count, sign dropped. That is also Sarama's hash partitioner,
+ * so a service moved from Go (kafka-go or Sarama) keeps each key on the partition it had.
+ *
+ * A null key goes round-robin, as in kafka-go. An empty but present key is hashed like any other key
+ * (kafka-go tests `msg.Key == nil`, not the length), so it always lands on the same partition.
+ */
+export class Hash implements Balancer {
+  private readonly keyless = new RoundRobin();
+
+  balance(message: BalancerMessage, partitions: number[]): number {
+    if (message.key === null) return this.keyless.balance(message, partitions);
+    requirePartitions(partitions);
+    // `| 0` is Go's int32(uint32) conversion; JS `%` truncates like Go's, so a negative hash gives a
+    // negative remainder that kafka-go then negates. Without the int32 step the results differ from Sarama.
+    const remainder = (fnv1a32(message.key) | 0) % partitions.length;
+    // kafka-go returns the index itself; its Writer always passes [0..n-1], so index and id coincide.
+    // Returning partitions[index] keeps that result and honours the "one of the given ids" contract.
+    return partitions[Math.abs(remainder)]!;
+  }
+}
+
+/**
+ * The Java client's key partitioner (`balancer = "murmur2"`): `toPositive(murmur2(key)) % n`, the same as
+ * kafka-go's `Murmur2Balancer` and librdkafka's `murmur2_random`. Use it to share a topic with Java or
+ * librdkafka-default producers.
+ *
+ * A null key goes round-robin (the Java client's classic behaviour; kafka-go picks a random partition),
+ * so keyless messages still spread evenly. An empty key is hashed.
+ */
+export class Murmur2 implements Balancer {
+  private readonly keyless = new RoundRobin();
+
+  balance(message: BalancerMessage, partitions: number[]): number {
+    if (message.key === null) return this.keyless.balance(message, partitions);
+    requirePartitions(partitions);
+    const positive = (murmur2(message.key) & 0x7fffffff) >>> 0;
+    return partitions[positive % partitions.length]!;
+  }
+}
+
+const FNV32_OFFSET_BASIS = 0x811c9dc5;
+const FNV32_PRIME = 0x01000193;
+
+/** 32-bit FNV-1a (Go's `hash/fnv.New32a`), as an unsigned 32-bit integer. */
+export function fnv1a32(data: Uint8Array): number {
+  let hash = FNV32_OFFSET_BASIS;
+  for (const byte of data) {
+    hash ^= byte;
+    hash = Math.imul(hash, FNV32_PRIME);
+  }
+  return hash >>> 0;
+}
+
+const MURMUR2_SEED = 0x9747b28c;
+const MURMUR2_M = 0x5bd1e995;
+const MURMUR2_R = 24;
+
+/**
+ * The Java client's `Utils.murmur2` as an unsigned 32-bit integer (read it with `| 0` to get Java's
+ * signed int). `Math.imul` gives the wrapping 32-bit multiply that Java's `int` arithmetic has.
+ */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  let h = MURMUR2_SEED ^ length;
+  const whole = length - (length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    k = Math.imul(k, MURMUR2_M);
+    k ^= k >>> MURMUR2_R;
+    k = Math.imul(k, MURMUR2_M);
+    h = Math.imul(h, MURMUR2_M);
+    h ^= k;
+  }
+  // The tail, as Java's fall-through switch on length % 4 does it.
+  const tail = length % 4;
+  if (tail >= 3) h ^= data[whole + 2]! << 16;
+  if (tail >= 2) h ^= data[whole + 1]! << 8;
+  if (tail >= 1) {
+    h ^= data[whole]!;
+    h = Math.imul(h, MURMUR2_M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, MURMUR2_M);
+  h ^= h >>> 15;
+  return h >>> 0;
+}
+
+function requirePartitions(partitions: readonly number[]): void {
+  if (partitions.length === 0) throw new Error("cannot balance a message: the topic has no partitions");
+}
+
+/** The balancer used when `producers.<name>.balancer` is not set (Go ekafka's default). */
+export const DEFAULT_BALANCER = "roundRobin";
+
+/**
+ * The balancers every component knows, by the name used in `producers.<name>.balancer`.
+ * Factories, not instances: each producer gets its own, so round-robin counters are not shared.
+ */
+export const builtInBalancers: Readonly<Record<string, () => Balancer>> = {
+  roundRobin: () => new RoundRobin(),
+  hash: () => new Hash(),
+  murmur2: () => new Murmur2(),
+};
+
+/**
+ * The balancer a producer should use.
+ *
+ * Lookup order: a balancer registered under exactly this name (so an application may replace a
+ * built-in, as Go's `WithRegisterBalancer` can), then a built-in (name matched ignoring case, like the
+ * config keys), else an error. An empty name means {@link DEFAULT_BALANCER}.
+ *
+ * @param keyPath the config key the name came from (e.g. `kafka.producers.p1.balancer`), named in the error
+ * @throws ConfigError naming `keyPath` and every accepted name when the name is unknown
+ */
+export function resolveBalancer(name: string, registered: ReadonlyMap<string, Balancer>, keyPath: string): Balancer {
+  const wanted = name.trim() === "" ? DEFAULT_BALANCER : name.trim();
+  const own = registered.get(wanted);
+  if (own !== undefined) return own;
+  const builtIn = Object.keys(builtInBalancers).find((known) => known.toLowerCase() === wanted.toLowerCase());
+  if (builtIn !== undefined) return builtInBalancers[builtIn]!();
+  throw ConfigError.atKey(keyPath, unknownBalancerProblem(wanted, registered));
+}
+
+function unknownBalancerProblem(name: string, registered: ReadonlyMap<string, Balancer>): string {
+  const builtIns = Object.keys(builtInBalancers).map((known) => JSON.stringify(known));
+  const own = [...registered.keys()].map((known) => JSON.stringify(known));
+  const registeredPart =
+    own.length === 0
+      ? "or a name registered with withRegisterBalancer(name, balancer) (none is registered)"
+      : `or a registered one: ${own.join(", ")}`;
+  return `unknown balancer ${JSON.stringify(name)}; expected one of ${builtIns.join(", ")} ${registeredPart}`;
+}

@@ -1,0 +1,198 @@
+import type { IAdminClient, LibrdKafkaError, ListOffsetsResult, TopicDescription, GroupResults } from "@confluentinc/kafka-javascript";
+import { Intercepted, type CallSite } from "./call.js";
+import { ClosedError, ErrorCodes, toKafkaError } from "./errors.js";
+import type { Interceptor } from "./interceptors.js";
+import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
+import { callback, constructClient, FailureLog, native, type LogEvent } from "./rdkafka.js";
+
+/** A topic to create. */
+export interface TopicSpec {
+  topic: string;
+  /** Partitions; -1 (the default) takes the broker's `num.partitions`. */
+  numPartitions?: number;
+  /** The broker's `default.replication.factor` when -1. Default -1. */
+  replicationFactor?: number;
+  /** Topic configs, e.g. `{ "retention.ms": "60000" }`. */
+  config?: Record<string, string>;
+}
+
+/** One partition of a topic as the cluster describes it. */
+export interface PartitionInfo {
+  partition: number;
+  leader: number | null;
+  replicas: number[];
+  isr: number[];
+}
+
+/** A topic as the cluster describes it. */
+export interface TopicInfo {
+  name: string;
+  partitions: PartitionInfo[];
+}
+
+/** Where `listOffsets` looks: the oldest or newest offset, or the first at or after a time. */
+export type OffsetSpecInput = "earliest" | "latest" | Date;
+
+/** An offset of one partition. */
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** Everything a Client is built from. */
+export interface ClientSetup {
+  key: string;
+  properties: LibrdkafkaProperties;
+  brokers: readonly string[];
+  interceptors: readonly Interceptor[];
+  /** `client.timeout`: every admin call, ping included, answers within it. */
+  timeoutMs: number;
+}
+
+/**
+ * Administers the cluster: topics, offsets, and a health check. Every call answers within
+ * `client.timeout` or rejects with an error that says what did not answer.
+ */
+export class Client {
+  readonly key: string;
+  private admin: IAdminClient | undefined;
+  private readonly failures: FailureLog;
+  private readonly intercepted: Intercepted;
+  private closed = false;
+
+  constructor(private readonly setup: ClientSetup) {
+    this.key = setup.key;
+    this.failures = new FailureLog(setup.properties);
+    const site: CallSite = { key: setup.key, name: "client", kind: "client", brokers: setup.brokers, topic: "" };
+    this.intercepted = new Intercepted(site, setup.interceptors);
+  }
+
+  /** Creates topics; one that exists already is an error unless `ignoreExisting`. */
+  async createTopics(topics: TopicSpec[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
+    await this.call("CreateTopics", topics, async (admin) => {
+      for (const spec of topics) {
+        const topic = { topic: spec.topic, num_partitions: spec.numPartitions ?? -1, replication_factor: spec.replicationFactor ?? -1, config: spec.config ?? {} };
+        try {
+          await callback<void>((cb) => admin.createTopic(topic, this.setup.timeoutMs, (err) => cb(err, undefined)));
+        } catch (err) {
+          if (options.ignoreExisting && (err as LibrdKafkaError).code === ErrorCodes.ERR_TOPIC_ALREADY_EXISTS) continue;
+          throw this.error(err, `CreateTopics (${spec.topic})`);
+        }
+      }
+    });
+  }
+
+  /** Deletes topics. */
+  async deleteTopics(...topics: string[]): Promise<void> {
+    await this.call("DeleteTopics", topics, async (admin) => {
+      for (const topic of topics) {
+        await callback<void>((cb) => admin.deleteTopic(topic, this.setup.timeoutMs, (err) => cb(err, undefined))).catch((err: unknown) => {
+          throw this.error(err, `DeleteTopics (${topic})`);
+        });
+      }
+    });
+  }
+
+  /** The names of all topics (internal ones included). */
+  async listTopics(): Promise<string[]> {
+    return this.call("ListTopics", undefined, (admin) =>
+      callback<string[]>((cb) => admin.listTopics({ timeout: this.setup.timeoutMs }, cb)).catch((err: unknown) => {
+        throw this.error(err, "ListTopics");
+      }),
+    );
+  }
+
+  /** Partitions, leaders and replicas of the given topics (of all topics when none is given). */
+  async metadata(...topics: string[]): Promise<TopicInfo[]> {
+    return this.call("Metadata", topics, async (admin) => {
+      const names = topics.length > 0 ? topics : await this.listTopics();
+      const described = await callback<TopicDescription[]>((cb) => admin.describeTopics(names, { timeout: this.setup.timeoutMs }, cb)).catch(
+        (err: unknown) => {
+          throw this.error(err, "Metadata");
+        },
+      );
+      return described.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partition: p.partition,
+          leader: p.leader?.id ?? null,
+          replicas: p.replicas.map((n) => n.id),
+          isr: p.isr.map((n) => n.id),
+        })),
+      }));
+    });
+  }
+
+  /** Whether the topic exists. */
+  async topicExists(topic: string): Promise<boolean> {
+    return (await this.listTopics()).includes(topic);
+  }
+
+  /** The oldest, newest, or first-after-a-time offset of each partition of `topic`. */
+  async listOffsets(topic: string, spec: OffsetSpecInput = "latest"): Promise<PartitionOffset[]> {
+    return this.call("ListOffsets", { topic, spec }, async (admin) => {
+      const [info] = await this.metadata(topic);
+      const offsetSpec = spec === "earliest" ? native.OffsetSpec.EARLIEST : spec === "latest" ? native.OffsetSpec.LATEST : new native.OffsetSpec(spec.getTime());
+      const request = (info?.partitions ?? []).map((p) => ({ topic, partition: p.partition, offset: offsetSpec }));
+      const results = await callback<ListOffsetsResult[]>((cb) => admin.listOffsets(request, { timeout: this.setup.timeoutMs }, cb)).catch(
+        (err: unknown) => {
+          throw this.error(err, `ListOffsets (${topic})`);
+        },
+      );
+      return results.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset })).sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  /** The offsets a consumer group has committed (-1 where it has none), optionally for one topic. */
+  async offsetFetch(groupId: string, topic?: string): Promise<PartitionOffset[]> {
+    return this.call("OffsetFetch", { groupId, topic }, async (admin) => {
+      const partitions = topic === undefined ? undefined : (await this.metadata(topic))[0]?.partitions.map((p) => ({ topic, partition: p.partition }));
+      const [result] = await callback<GroupResults[]>((cb) =>
+        admin.listConsumerGroupOffsets([{ groupId, ...(partitions === undefined ? {} : { partitions }) }], { timeout: this.setup.timeoutMs }, cb),
+      ).catch((err: unknown) => {
+        throw this.error(err, `OffsetFetch (${groupId})`);
+      });
+      if (result?.error) throw this.error(result.error, `OffsetFetch (${groupId})`);
+      return (result?.partitions ?? [])
+        .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }))
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    });
+  }
+
+  /**
+   * A health check: resolves when a broker answered within `client.timeout`, rejects with the reason
+   * (refused, authentication failed, timed out) otherwise.
+   */
+  async ping(): Promise<void> {
+    await this.call("Ping", undefined, async (admin) => {
+      await callback<string[]>((cb) => admin.listTopics({ timeout: this.setup.timeoutMs }, cb)).catch((err: unknown) => {
+        const error = this.error(err, "Ping");
+        throw Object.assign(error, { message: `${error.message} (no broker of ${this.setup.brokers.join(", ")} answered within ${this.setup.timeoutMs} ms)` });
+      });
+    });
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.closed = true;
+    this.admin?.disconnect();
+    this.admin = undefined;
+  }
+
+  private async call<T>(operation: string, request: unknown, fn: (admin: IAdminClient) => Promise<T>): Promise<T> {
+    if (this.closed) throw new ClosedError(`admin client ${this.key}`, operation);
+    return this.intercepted.run(operation, [], request, () => fn(this.connect()));
+  }
+
+  private connect(): IAdminClient {
+    this.admin ??= constructClient(this.key, this.setup.properties, (c) =>
+      native.AdminClient.create({ ...c.global, ...c.topic } as never, { "event.log": (log: LogEvent) => this.failures.record(log) }),
+    );
+    return this.admin;
+  }
+
+  private error(err: unknown, operation: string) {
+    return toKafkaError(err, operation, this.key, this.failures.last);
+  }
+}

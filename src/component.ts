@@ -1,0 +1,178 @@
+import type { Logger } from "pino";
+import { resolveBalancer } from "./balancer.js";
+import type { CallSite } from "./call.js";
+import { Client } from "./client.js";
+import { subscriptionOf, type KafkaConfig, type ReaderConfig } from "./config.js";
+import { ConsumerGroup } from "./consumer-group.js";
+import { Consumer } from "./consumer.js";
+import { ClosedError } from "./errors.js";
+import { defaultInterceptors, type Interceptor } from "./interceptors.js";
+import { adminProperties, consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
+import type { BuildOptions } from "./options.js";
+import { Producer } from "./producer.js";
+import { Reader, type ReaderSource } from "./reader.js";
+
+/** A closable instance the component hands out. */
+interface Closable {
+  close(): Promise<void> | void;
+}
+
+/**
+ * The built `[kafka]` component: named producers, consumers and consumer groups, created on first use
+ * and reused after, and an admin client. `close()` closes everything it created.
+ */
+export class Component {
+  /** The decoded `[kafka]` tree (with the build options applied). Holds secrets: log `redactConfig(config)`. */
+  readonly config: KafkaConfig;
+  /** The config key the component was loaded from, e.g. "kafka". */
+  readonly key: string;
+  readonly logger: Logger;
+  private readonly producers = new Map<string, Producer>();
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly groups = new Map<string, ConsumerGroup>();
+  private admin: Client | undefined;
+  private readonly clientInterceptors: Interceptor[];
+  private readonly serverInterceptors: Interceptor[];
+  private closed = false;
+
+  constructor(
+    key: string,
+    config: KafkaConfig,
+    private readonly options: BuildOptions,
+    logger: Logger,
+  ) {
+    this.key = key;
+    this.config = config;
+    this.logger = logger;
+    const builtIn = defaultInterceptors({
+      debug: config.debug,
+      accessLog: config.enableAccessInterceptor
+        ? { logger, request: config.enableAccessInterceptorReq, response: config.enableAccessInterceptorRes }
+        : false,
+      metrics: config.enableMetricInterceptor,
+      trace: config.enableTraceInterceptor,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+    });
+    this.clientInterceptors = [...builtIn, ...options.clientInterceptors];
+    this.serverInterceptors = [...builtIn, ...options.serverInterceptors];
+  }
+
+  /** The producer `kafka.producers.<name>`. */
+  producer(name: string): Producer {
+    return this.instance(this.producers, "producers", name, (key, cfg) => {
+      const producerConfig = cfg.producers[name]!;
+      return new Producer({
+        name,
+        key,
+        config: producerConfig,
+        properties: this.producerPropertiesOf(name),
+        brokers: cfg.brokers,
+        balancer: resolveBalancer(producerConfig.balancer, this.options.balancers, `${key}.balancer`),
+        interceptors: this.clientInterceptors,
+        logger: this.logger.child({ producer: name }),
+        requestTimeoutMs: cfg.client.timeout,
+      });
+    });
+  }
+
+  /** The consumer `kafka.consumers.<name>`. */
+  consumer(name: string): Consumer {
+    return this.instance(this.consumers, "consumers", name, (key, cfg) => {
+      const readerConfig = cfg.consumers[name]!;
+      const source = readerSource(readerConfig);
+      const reader = this.reader(key, readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
+      return new Consumer(reader, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors, readerConfig.commitInterval);
+    });
+  }
+
+  /** The consumer group member `kafka.consumerGroups.<name>`. */
+  consumerGroup(name: string): ConsumerGroup {
+    return this.instance(this.groups, "consumerGroups", name, (key, cfg) => {
+      const readerConfig = cfg.consumerGroups[name]!;
+      const reader = this.reader(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
+      return new ConsumerGroup(reader, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors, readerConfig.commitInterval);
+    });
+  }
+
+  /** The admin client. */
+  client(): Client {
+    if (this.closed) throw new ClosedError(`component ${this.key}`, "client");
+    this.admin ??= new Client({
+      key: this.key,
+      properties: adminProperties(this.config, { componentKey: this.key }),
+      brokers: this.config.brokers,
+      interceptors: this.clientInterceptors,
+      timeoutMs: this.config.client.timeout,
+    });
+    return this.admin;
+  }
+
+  /** Closes every producer, consumer, consumer group and the admin client it created. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values()];
+    if (this.admin !== undefined) all.push(this.admin);
+    const results = await Promise.allSettled(all.map(async (c) => c.close()));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failures.length > 0) {
+      throw new AggregateError(failures.map((f) => f.reason), `${this.key}: ${failures.length} of ${all.length} clients failed to close`);
+    }
+  }
+
+  /** The librdkafka properties of producer `name` (for inspection and validation). */
+  producerPropertiesOf(name: string): LibrdkafkaProperties {
+    const key = `${this.key}.producers.${name}`;
+    return producerProperties(this.config, this.config.producers[name]!, { componentKey: this.key, instanceKey: key });
+  }
+
+  /** The librdkafka properties of consumer or consumer group `name`. */
+  consumerPropertiesOf(tree: "consumers" | "consumerGroups", name: string): LibrdkafkaProperties {
+    const key = `${this.key}.${tree}.${name}`;
+    return consumerProperties(this.config, this.config[tree][name]!, { componentKey: this.key, instanceKey: key });
+  }
+
+  private instance<T>(
+    cache: Map<string, T>,
+    tree: "producers" | "consumers" | "consumerGroups",
+    name: string,
+    create: (key: string, config: KafkaConfig) => T,
+  ): T {
+    if (this.closed) throw new ClosedError(`component ${this.key}`, tree);
+    const existing = cache.get(name);
+    if (existing !== undefined) return existing;
+    if (!Object.hasOwn(this.config[tree], name)) throw unknownName(this.key, tree, name, Object.keys(this.config[tree]));
+    const created = create(`${this.key}.${tree}.${name}`, this.config);
+    cache.set(name, created);
+    return created;
+  }
+
+  private reader(key: string, config: ReaderConfig, source: ReaderSource, properties: LibrdkafkaProperties, deferRevocation: boolean): Reader {
+    return new Reader({
+      key,
+      config,
+      properties,
+      source,
+      logger: this.logger.child({ reader: key }),
+      requestTimeoutMs: Math.max(this.config.client.timeout, config.timeout),
+      deferRevocation,
+    });
+  }
+
+  private site(key: string, name: string, kind: CallSite["kind"], config: ReaderConfig): CallSite {
+    return { key, name, kind, brokers: this.config.brokers, topic: subscriptionOf(config).join(",") };
+  }
+}
+
+/** Where a reader's partitions come from: its group's subscription, or one partition read directly. */
+function readerSource(config: ReaderConfig): ReaderSource {
+  if (config.groupID !== undefined) return { kind: "group", topics: subscriptionOf(config) };
+  return { kind: "partition", topic: config.topic!, partition: config.partition ?? 0, offset: config.startOffset };
+}
+
+const SINGULAR = { producers: "producer", consumers: "consumer", consumerGroups: "consumer group" } as const;
+
+function unknownName(key: string, tree: keyof typeof SINGULAR, name: string, configured: string[]): Error {
+  const list = configured.length === 0 ? `none is configured (add a [${key}.${tree}.${name}] table)` : `configured: ${configured.join(", ")}`;
+  return new Error(`${key}: no ${SINGULAR[tree]} named ${JSON.stringify(name)} in [${key}.${tree}]; ${list}`);
+}

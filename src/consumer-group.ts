@@ -1,0 +1,97 @@
+import { Intercepted, type CallSite } from "./call.js";
+import type { KafkaError } from "./errors.js";
+import type { AssignedPartitions, RevokedPartitions } from "./events.js";
+import type { Interceptor } from "./interceptors.js";
+import { Message } from "./message.js";
+import type { Reader } from "./reader.js";
+
+/** What `ConsumerGroup.poll()` resolves to; tell the kinds apart with `instanceof`. */
+export type ConsumerGroupEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
+
+/** Options of one `poll()` call. */
+export interface PollOptions {
+  /** Abandons the wait; `poll()` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Gives up after this long; `poll()` then rejects with a TimeoutError. */
+  timeoutMs?: number;
+}
+
+/**
+ * A member of a consumer group with an event API: `kafka.consumerGroups.<name>`.
+ *
+ * `poll()` returns the next thing that happened, in order: a Message, an AssignedPartitions (each time
+ * the group hands this member partitions), a RevokedPartitions (when that assignment ends), or an
+ * error. After a RevokedPartitions, the next `poll()` first commits the offsets stored so far and only
+ * then lets the partitions go, so finish (and store) the work of those partitions before polling again.
+ */
+export class ConsumerGroup {
+  readonly name: string;
+  readonly key: string;
+  private readonly intercepted: Intercepted;
+  private closed = false;
+
+  constructor(
+    private readonly reader: Reader,
+    site: CallSite,
+    interceptors: readonly Interceptor[],
+    private readonly commitIntervalMs: number,
+  ) {
+    this.name = site.name;
+    this.key = site.key;
+    this.intercepted = new Intercepted(site, interceptors);
+  }
+
+  /**
+   * The next event. Errors from Kafka are returned as values (KafkaError); the promise rejects only when
+   * the wait is aborted through `signal` or runs past `timeoutMs`, or the group is closed.
+   */
+  async poll(options: PollOptions = {}): Promise<ConsumerGroupEvent> {
+    return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {
+      const event = await this.reader.next(options);
+      if (event instanceof Message) messages.push(event);
+      cmd.response = event;
+      return event;
+    });
+  }
+
+  /**
+   * Commits the messages (the highest offset per partition). With `commitInterval = 0` this is a
+   * synchronous commit (one round-trip); otherwise the offsets are stored and committed in the
+   * background every commitInterval, on revocation and on close.
+   */
+  async commitMessages(...messages: Message[]): Promise<void> {
+    await this.intercepted.run("CommitMessages", messages, undefined, async (msgs) => {
+      if (this.commitIntervalMs === 0) await this.reader.commit(msgs);
+      else this.reader.store(msgs);
+    });
+  }
+
+  /**
+   * Records messages as handled without a round-trip: their offsets are committed in the background
+   * (every commitInterval, or every second when it is 0), before a revocation completes, and on close.
+   */
+  storeOffsets(...messages: Message[]): void {
+    this.reader.store(messages);
+  }
+
+  /** Commits every stored offset now. */
+  async commitStored(): Promise<void> {
+    await this.reader.commitStored();
+  }
+
+  /** Stops fetching these partitions until `resume()` (their assignment is kept). */
+  pause(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    this.reader.pause(partitions);
+  }
+
+  resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    this.reader.resume(partitions);
+  }
+
+  /** Commits the stored offsets, leaves the group and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.reader.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { resolveBalancer } from "./balancer.js";
+import { Component } from "./component.js";
+import { decodeKafkaConfig, redactConfig, type KafkaConfig } from "./config.js";
+import { config as globalConfig, type Config } from "./core/config.js";
+import { ConfigError } from "./core/errors.js";
+import { createLogger } from "./core/logger.js";
+import { consumerProperties, producerProperties } from "./librdkafka-properties.js";
+import { defaultBuildOptions, type Option } from "./options.js";
+import { constructClient, native } from "./rdkafka.js";
+
+/**
+ * Holds the config key and the config tree until `build()`: Ego's `Load(key)` → Container →
+ * `Build(options...)` → Component.
+ */
+export class Container {
+  constructor(
+    readonly key: string,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Decodes and checks the `[key]` tree, applies the options, and returns the component. Everything
+   * that can be checked without a broker is checked here: types, unknown SASL mechanisms, compression
+   * codes, balancer names, and every librdkafka property (librdkafka's own verdict).
+   *
+   * @throws ConfigError naming the key, what was expected and what was found
+   */
+  build(...options: Option[]): Component {
+    const built = defaultBuildOptions();
+    for (const option of options) option(built);
+    const logger = built.logger ?? createLogger("ekafka", this.key);
+    const decoded = decodeKafkaConfig(this.config.get(this.key) ?? {}, this.key, (warning) => logger.warn(warning));
+    const kafkaConfig: KafkaConfig = {
+      ...decoded,
+      brokers: built.brokers ?? decoded.brokers,
+      debug: built.debug ?? decoded.debug,
+    };
+    this.check(kafkaConfig, built.balancers);
+    logger.debug({ config: redactConfig(kafkaConfig) }, "built");
+    return new Component(this.key, kafkaConfig, built, logger);
+  }
+
+  private check(config: KafkaConfig, balancers: ReadonlyMap<string, import("./balancer.js").Balancer>): void {
+    if (config.brokers.length === 0) {
+      throw ConfigError.atKey(`${this.key}.brokers`, 'expected at least one broker such as "127.0.0.1:9092", found none (set it in the file or use withBrokers)');
+    }
+    for (const broker of config.brokers) {
+      if (!/^[^\s:]+:\d+$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(broker)) {
+        throw ConfigError.atKey(`${this.key}.brokers`, `expected "host:port", found ${JSON.stringify(broker)}`);
+      }
+    }
+    for (const [name, producer] of Object.entries(config.producers)) {
+      const key = `${this.key}.producers.${name}`;
+      resolveBalancer(producer.balancer, balancers, `${key}.balancer`);
+      const properties = producerProperties(config, producer, { componentKey: this.key, instanceKey: key });
+      constructClient(key, properties, (c) => new native.Producer(c.global, c.topic));
+    }
+    for (const tree of ["consumers", "consumerGroups"] as const) {
+      for (const [name, reader] of Object.entries(config[tree])) {
+        const key = `${this.key}.${tree}.${name}`;
+        const properties = consumerProperties(config, reader, { componentKey: this.key, instanceKey: key });
+        constructClient(key, properties, (c) => new native.KafkaConsumer(c.global as never, c.topic));
+      }
+    }
+  }
+}
+
+/**
+ * Loads the component at `key` (usually "kafka") from the global config, or from `cfg`.
+ *
+ * ```ts
+ * config.loadFile("config.toml");
+ * const kafka = load("kafka").build();
+ * ```
+ */
+export function load(key: string, cfg: Config = globalConfig): Container {
+  return new Container(key, cfg);
+}

@@ -1,0 +1,115 @@
+import kafka from "@confluentinc/kafka-javascript";
+
+const CODES = kafka.CODES.ERRORS;
+
+/** librdkafka's error shape, as the native client hands it over. */
+interface NativeError {
+  message?: string;
+  code?: number;
+  isFatal?: boolean;
+  isRetriable?: boolean;
+}
+
+/**
+ * An error from Kafka or from the client, with the operation and the instance it happened in.
+ *
+ * `code` is librdkafka's error code (negative for client-side errors, positive for broker errors);
+ * `retriable` says whether trying again may succeed (a broker restarting, a leader moving), `fatal`
+ * that the client can no longer be used.
+ */
+export class KafkaError extends Error {
+  override readonly name = "KafkaError";
+  /** librdkafka's error code, e.g. -195 (transport failure) or 10 (message too large); 0 when none. */
+  readonly code: number;
+  /** What was being done, e.g. "WriteMessages", "connect", "CommitMessages". */
+  readonly operation: string;
+  /** The config key of the instance, e.g. "kafka.producers.p1". */
+  readonly key: string;
+  readonly retriable: boolean;
+  readonly fatal: boolean;
+
+  constructor(
+    message: string,
+    fields: { code?: number; operation: string; key: string; retriable?: boolean; fatal?: boolean; cause?: unknown },
+  ) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.code = fields.code ?? 0;
+    this.operation = fields.operation;
+    this.key = fields.key;
+    this.retriable = fields.retriable ?? false;
+    this.fatal = fields.fatal ?? false;
+  }
+}
+
+/** Thrown when an instance is used after `close()`. */
+export class ClosedError extends Error {
+  override readonly name = "ClosedError";
+  constructor(what: string, operation: string) {
+    super(`${what} is closed: ${operation}() was called after close()`);
+  }
+}
+
+/** Error codes after which trying again is reasonable even when librdkafka does not flag them. */
+const TRANSIENT_CODES = new Set<number>([
+  CODES.ERR__TRANSPORT,
+  CODES.ERR__ALL_BROKERS_DOWN,
+  CODES.ERR__TIMED_OUT,
+  CODES.ERR__MSG_TIMED_OUT,
+  CODES.ERR__RESOLVE,
+  CODES.ERR_REQUEST_TIMED_OUT,
+  CODES.ERR_NOT_LEADER_FOR_PARTITION,
+  CODES.ERR_LEADER_NOT_AVAILABLE,
+  CODES.ERR_NOT_ENOUGH_REPLICAS,
+  CODES.ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+  CODES.ERR_NOT_COORDINATOR_FOR_GROUP,
+  CODES.ERR_COORDINATOR_NOT_AVAILABLE,
+  CODES.ERR_REBALANCE_IN_PROGRESS,
+  CODES.ERR__WAIT_COORD,
+  CODES.ERR_NETWORK_EXCEPTION,
+]);
+
+/** Plain-language explanations of the errors users meet most, appended to librdkafka's text. */
+const HINTS: Record<number, string> = {
+  [CODES.ERR__AUTHENTICATION]: "authentication failed: check saslMechanism, saslUserName and saslPassword",
+  [CODES.ERR_MSG_SIZE_TOO_LARGE]:
+    "the message is larger than the broker or topic allows (message.max.bytes / max.message.bytes)",
+  [CODES.ERR_UNKNOWN_TOPIC_OR_PART]: "the topic or partition does not exist (and was not created automatically)",
+  [CODES.ERR__UNKNOWN_TOPIC]: "the topic does not exist (and was not created automatically)",
+  [CODES.ERR__UNKNOWN_PARTITION]: "the partition does not exist in this topic",
+  [CODES.ERR_TOPIC_AUTHORIZATION_FAILED]: "this user may not access the topic",
+  [CODES.ERR_GROUP_AUTHORIZATION_FAILED]: "this user may not use the consumer group",
+  [CODES.ERR__ALL_BROKERS_DOWN]: "no broker answers: check brokers and that the cluster is up",
+  [CODES.ERR__TRANSPORT]: "the connection to a broker failed",
+};
+
+/**
+ * Wraps what the native client reported into a KafkaError that names the operation and the instance.
+ *
+ * @param detail the last broker failure librdkafka logged, when known: its connect errors only say
+ *   "broker transport failure", the reason (such as invalid SASL credentials) is in its log.
+ */
+export function toKafkaError(err: unknown, operation: string, key: string, detail?: string): KafkaError {
+  if (err instanceof KafkaError) return err;
+  const native = (typeof err === "object" && err !== null ? err : { message: String(err) }) as NativeError;
+  const code = typeof native.code === "number" ? native.code : 0;
+  const text = native.message ?? String(err);
+  const parts = [`${key}: ${operation} failed: ${text}`];
+  const hint = HINTS[code];
+  if (hint !== undefined && !text.toLowerCase().includes(hint.toLowerCase())) parts.push(hint);
+  if (detail !== undefined && detail !== "") parts.push(`last broker error: ${detail}`);
+  return new KafkaError(parts.join("; "), {
+    code,
+    operation,
+    key,
+    retriable: native.isRetriable === true || TRANSIENT_CODES.has(code),
+    fatal: native.isFatal === true,
+    cause: err,
+  });
+}
+
+/** Whether `err` is a KafkaError with one of the given codes. */
+export function hasCode(err: unknown, ...codes: number[]): boolean {
+  return err instanceof KafkaError && codes.includes(err.code);
+}
+
+export { CODES as ErrorCodes };

@@ -1,0 +1,38 @@
+/**
+ * ekafka — a config-driven Kafka component: `load("kafka").build()` reads the `[kafka]` tree and hands
+ * out named producers, consumers and consumer groups, plus an admin client.
+ */
+import "reflect-metadata";
+
+export { load, Container } from "./container.js";
+export { Component } from "./component.js";
+export {
+  withBrokers,
+  withClientInterceptor,
+  withDebug,
+  withLogger,
+  withMetricsRegistry,
+  withRegisterBalancer,
+  withServerInterceptor,
+  type BuildOptions,
+  type Option,
+} from "./options.js";
+export { Producer, type AsyncErrorHandler } from "./producer.js";
+export { Consumer, type ReadOptions } from "./consumer.js";
+export { ConsumerGroup, type ConsumerGroupEvent, type PollOptions } from "./consumer-group.js";
+export { PollTimeoutError } from "./reader.js";
+export { Client, type OffsetSpecInput, type PartitionInfo, type PartitionOffset, type TopicInfo, type TopicSpec } from "./client.js";
+export { Message, type Header, type HeadersInput, type MessageInput } from "./message.js";
+export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
+export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
+export { Hash, Murmur2, RoundRobin, type Balancer, type BalancerMessage } from "./balancer.js";
+export {
+  decodeKafkaConfig,
+  redactConfig,
+  type KafkaConfig,
+  type ProducerConfig,
+  type ReaderConfig,
+  type TlsConfig,
+} from "./config.js";
+export { mappingTable, type MappingRow } from "./librdkafka-properties.js";
+export * from "./interceptors.js";

@@ -1,0 +1,272 @@
+import type { LibrdKafkaError, DeliveryReport, MessageHeader } from "@confluentinc/kafka-javascript";
+import type { Logger } from "pino";
+import type { Balancer } from "./balancer.js";
+import { Intercepted, type CallSite } from "./call.js";
+import type { ProducerConfig } from "./config.js";
+import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
+import type { Interceptor } from "./interceptors.js";
+import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
+import { Message, messageFromInput, type MessageInput } from "./message.js";
+import { callback, connectClient, constructClient, disconnectClient, FailureLog, native } from "./rdkafka.js";
+
+/** Called with the messages an `async = true` producer could not deliver. */
+export type AsyncErrorHandler = (error: KafkaError, messages: Message[]) => void;
+
+/** Everything a Producer is built from; the Component assembles it. */
+export interface ProducerSetup {
+  name: string;
+  key: string;
+  config: ProducerConfig;
+  properties: LibrdkafkaProperties;
+  brokers: readonly string[];
+  balancer: Balancer;
+  interceptors: readonly Interceptor[];
+  logger: Logger;
+  /** Timeout of metadata requests and of connecting. */
+  requestTimeoutMs: number;
+}
+
+/** How long a topic's partition list is trusted before it is asked for again (new partitions appear). */
+const PARTITIONS_TTL_MS = 30_000;
+
+/** One writeMessages call waiting for its delivery reports. */
+class PendingWrite {
+  private remaining: number;
+  readonly failures: Array<{ message: Message; error: LibrdKafkaError }> = [];
+  readonly done: Promise<void>;
+  private finish!: () => void;
+
+  constructor(readonly messages: Message[]) {
+    this.remaining = messages.length;
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    if (this.remaining === 0) this.finish();
+  }
+
+  settle(message: Message, error: LibrdKafkaError | null, report: DeliveryReport): void {
+    if (error) this.failures.push({ message, error });
+    else {
+      message.partition = report.partition;
+      message.offset = report.offset;
+    }
+    if (--this.remaining === 0) this.finish();
+  }
+
+  /** Marks the messages from `index` on as failed before they were handed to librdkafka. */
+  abandon(index: number, error: LibrdKafkaError): void {
+    for (const message of this.messages.slice(index)) this.failures.push({ message, error });
+    this.remaining -= this.messages.length - index;
+    if (this.remaining === 0) this.finish();
+  }
+}
+
+/** What travels with each message through librdkafka, back to its delivery report. */
+interface Opaque {
+  write: PendingWrite;
+  message: Message;
+}
+
+/**
+ * Writes messages to Kafka: `kafka.producers.<name>`.
+ *
+ * `writeMessages` resolves once every message is acknowledged as `requiredAcks` asks, or rejects with
+ * the broker's reason; with `async = true` it resolves once the messages are queued, and failures go to
+ * the log and to {@link onAsyncError}. Partitions are chosen by the configured balancer unless a
+ * message names its own.
+ */
+export class Producer {
+  readonly name: string;
+  readonly key: string;
+  private readonly client: InstanceType<typeof native.Producer>;
+  private readonly failures: FailureLog;
+  private readonly intercepted: Intercepted;
+  private readonly partitionCache = new Map<string, { partitions: number[]; fetchedAt: number }>();
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private asyncErrorHandler: AsyncErrorHandler | undefined;
+
+  constructor(private readonly setup: ProducerSetup) {
+    this.name = setup.name;
+    this.key = setup.key;
+    this.client = constructClient(setup.key, setup.properties, (c) => new native.Producer(c.global, c.topic));
+    this.failures = new FailureLog(setup.properties).attach(this.client as never);
+    this.client.on("delivery-report", (err, report) => this.onDeliveryReport(err, report));
+    this.client.on("event.error", (err) => this.setup.logger.warn({ err: this.failures.error(err, "produce", this.key) }, "producer error"));
+    const site: CallSite = { key: setup.key, name: setup.name, kind: "producer", brokers: setup.brokers, topic: setup.config.topic ?? "" };
+    this.intercepted = new Intercepted(site, setup.interceptors);
+  }
+
+  /** Receives the failures of an `async = true` producer (they are logged as well). */
+  onAsyncError(handler: AsyncErrorHandler): void {
+    this.asyncErrorHandler = handler;
+  }
+
+  /**
+   * Writes the messages and resolves when all are delivered (or, with `async = true`, queued).
+   * @throws KafkaError naming the topic and the broker's reason when a message could not be delivered;
+   *   its `failed` property lists those messages (the others were delivered).
+   */
+  async writeMessages(...inputs: MessageInput[]): Promise<void> {
+    if (this.closed) throw new ClosedError(`producer ${this.key}`, "writeMessages");
+    const messages = inputs.map((input, i) => this.toMessage(input, i));
+    await this.intercepted.run("WriteMessages", messages, undefined, async (msgs) => {
+      await this.connect();
+      const write = new PendingWrite(msgs);
+      await this.enqueueAll(write);
+      if (this.setup.config.async) {
+        void write.done.then(() => this.reportAsyncFailures(write));
+        return;
+      }
+      await write.done;
+      if (write.failures.length > 0) throw this.writeError(write);
+    });
+  }
+
+  /** Delivers what is queued, then closes the connection. Writes after this reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.connecting === undefined) return;
+    await this.connecting.catch(() => undefined);
+    await disconnectClient(this.client, this.setup.config.writeTimeout);
+  }
+
+  private toMessage(input: MessageInput, index: number): Message {
+    if (input === null || typeof input !== "object") {
+      throw new TypeError(`${this.key}: writeMessages: message ${index} must be an object with a value, got ${typeof input}`);
+    }
+    const topic = input.topic ?? this.setup.config.topic;
+    if (topic === undefined || topic === "") {
+      throw new TypeError(`${this.key}: writeMessages: message ${index} has no topic and the producer has none configured (set ${this.key}.topic)`);
+    }
+    return messageFromInput(input, topic);
+  }
+
+  private connect(): Promise<void> {
+    // A failed connection is forgotten so that the next write tries again (the cluster may be back).
+    this.connecting ??= connectClient(this.client, this.failures, this.setup.requestTimeoutMs, this.key).then(
+      () => this.client.setPollInBackground(true),
+      (err: unknown) => {
+        this.connecting = undefined;
+        throw err;
+      },
+    );
+    return this.connecting;
+  }
+
+  private async enqueueAll(write: PendingWrite): Promise<void> {
+    let index = 0;
+    try {
+      const partitions = await this.partitionsOfTopics(write.messages);
+      for (; index < write.messages.length; index++) {
+        const message = write.messages[index]!;
+        if (message.partition < 0) message.partition = this.balance(message, partitions.get(message.topic)!);
+        if (!this.tryProduce(message, write)) await this.produceWhenRoom(message, write);
+      }
+    } catch (err) {
+      write.abandon(index, err as LibrdKafkaError);
+    }
+  }
+
+  /** The partitions of every topic the balancer has to pick for, asked for once per write. */
+  private async partitionsOfTopics(messages: Message[]): Promise<Map<string, number[]>> {
+    const byTopic = new Map<string, number[]>();
+    for (const message of messages) {
+      if (message.partition < 0 && !byTopic.has(message.topic)) byTopic.set(message.topic, await this.partitionsOf(message.topic));
+    }
+    return byTopic;
+  }
+
+  /** Hands one message to librdkafka; false when its queue is full. */
+  private tryProduce(message: Message, write: PendingWrite): boolean {
+    const headers: MessageHeader[] | undefined =
+      message.headers.length === 0 ? undefined : message.headers.map((h) => ({ [h.key]: h.value }));
+    const opaque: Opaque = { write, message };
+    try {
+      this.client.produce(message.topic, message.partition, message.value, message.key, message.time.getTime(), opaque, headers);
+      return true;
+    } catch (err) {
+      if ((err as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
+      throw err;
+    }
+  }
+
+  /** A full queue is back-pressure, not an error: wait for room until writeTimeout. */
+  private async produceWhenRoom(message: Message, write: PendingWrite): Promise<void> {
+    const deadline = Date.now() + this.setup.config.writeTimeout;
+    while (!this.tryProduce(message, write)) {
+      if (Date.now() > deadline) {
+        throw new KafkaError(`${this.key}: WriteMessages failed: the local queue stayed full for writeTimeout`, {
+          operation: "WriteMessages",
+          key: this.key,
+          code: ErrorCodes.ERR__QUEUE_FULL,
+          retriable: true,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  private balance(message: Message, partitions: number[]): number {
+    const partition = this.setup.balancer.balance(message, partitions);
+    if (!partitions.includes(partition)) {
+      throw new KafkaError(
+        `${this.key}: the balancer chose partition ${partition} of topic ${message.topic}, which has partitions ${partitions.join(", ")}`,
+        { operation: "WriteMessages", key: this.key, code: ErrorCodes.ERR__UNKNOWN_PARTITION },
+      );
+    }
+    return partition;
+  }
+
+  /** The topic's partition ids, from a cache refreshed every 30 s. */
+  private async partitionsOf(topic: string): Promise<number[]> {
+    const cached = this.partitionCache.get(topic);
+    if (cached !== undefined && Date.now() - cached.fetchedAt < PARTITIONS_TTL_MS) return cached.partitions;
+    const metadata = await callback<import("@confluentinc/kafka-javascript").Metadata>((cb) =>
+      this.client.getMetadata({ topic, timeout: this.setup.requestTimeoutMs }, cb),
+    ).catch((err: unknown) => {
+      throw this.failures.error(err, `WriteMessages (metadata of topic ${topic})`, this.key);
+    });
+    const found = metadata.topics.find((t) => t.name === topic);
+    const partitions = (found?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
+    if (partitions.length === 0) {
+      throw new KafkaError(`${this.key}: WriteMessages failed: topic ${topic} does not exist or has no partitions`, {
+        operation: "WriteMessages",
+        key: this.key,
+        code: ErrorCodes.ERR__UNKNOWN_TOPIC,
+      });
+    }
+    this.partitionCache.set(topic, { partitions, fetchedAt: Date.now() });
+    return partitions;
+  }
+
+  private onDeliveryReport(err: LibrdKafkaError | null, report: DeliveryReport): void {
+    const opaque = report.opaque as Opaque | undefined;
+    if (opaque === undefined) return;
+    opaque.write.settle(opaque.message, err ?? null, report);
+  }
+
+  private writeError(write: PendingWrite): KafkaError {
+    const first = write.failures[0]!;
+    const where = `topic ${first.message.topic} partition ${first.message.partition}`;
+    const error = toKafkaError(first.error, `WriteMessages (${where})`, this.key, this.failures.last);
+    const summary =
+      write.failures.length === write.messages.length
+        ? `none of the ${write.messages.length} messages was delivered`
+        : `${write.failures.length} of ${write.messages.length} messages were not delivered (the others were)`;
+    return Object.assign(error, {
+      message: `${error.message} (${summary})`,
+      failed: write.failures.map((f) => f.message),
+    });
+  }
+
+  private reportAsyncFailures(write: PendingWrite): void {
+    if (write.failures.length === 0) return;
+    const error = this.writeError(write);
+    this.setup.logger.error({ err: error, failed: write.failures.length }, "async write failed");
+    try {
+      this.asyncErrorHandler?.(error, write.failures.map((f) => f.message));
+    } catch (handlerError) {
+      this.setup.logger.error({ err: handlerError }, "the async error handler threw");
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// The seam between ekafka and the native client (@confluentinc/kafka-javascript, librdkafka): how
+// clients are constructed from our property tables, connected, and how their callbacks become promises
+// and their errors become KafkaErrors that name our config keys.
+import kafka from "@confluentinc/kafka-javascript";
+import type { LibrdKafkaError } from "@confluentinc/kafka-javascript";
+import { ConfigError } from "./core/errors.js";
+import { toKafkaError, type KafkaError } from "./errors.js";
+import { splitByLevel, type LibrdkafkaProperties } from "./librdkafka-properties.js";
+
+export { kafka as native };
+
+/** Properties whose values are secrets: kept out of every error text. */
+const SECRET_PROPERTIES = ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret"];
+
+/** A native client's configuration split the way its constructor takes it (see splitByLevel). */
+export type NativeConfig = ReturnType<typeof splitByLevel>;
+
+/** Replaces every secret value of `properties` that occurs in `text`. */
+export function redactSecrets(text: string, properties: LibrdkafkaProperties): string {
+  let redacted = text;
+  for (const name of SECRET_PROPERTIES) {
+    const value = properties[name];
+    if (typeof value === "string" && value.length > 0) redacted = redacted.split(value).join("******");
+  }
+  return redacted;
+}
+
+/**
+ * Constructs a native client, turning librdkafka's rejection of a property (an unknown name, a value
+ * out of range) into a ConfigError that names the instance's key.
+ */
+export function constructClient<T>(keyPath: string, properties: LibrdkafkaProperties, construct: (c: NativeConfig) => T): T {
+  try {
+    return construct(splitByLevel(properties));
+  } catch (err) {
+    const reason = redactSecrets(err instanceof Error ? err.message : String(err), properties);
+    throw new ConfigError(`${keyPath}: librdkafka rejected the configuration: ${reason}`, { key: keyPath });
+  }
+}
+
+/** Turns a node-style callback API into a promise. */
+export function callback<T>(fn: (cb: (err: LibrdKafkaError | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    try {
+      fn((err, value) => (err ? reject(err) : resolve(value)));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+/** The shape of librdkafka's log events. */
+export interface LogEvent {
+  severity: number;
+  fac: string;
+  message: string;
+}
+
+/**
+ * Remembers the last broker failure a client logged. librdkafka reports a failed connection to its
+ * caller only as "broker transport failure"; the reason (refused, invalid SASL credentials, TLS
+ * handshake) is in a FAIL log line, which this keeps to put into the error the user sees.
+ */
+export class FailureLog {
+  last: string | undefined;
+
+  constructor(private readonly properties: LibrdkafkaProperties) {}
+
+  /** Listens to a client's log events. */
+  attach(client: { on(event: "event.log", listener: (log: LogEvent) => void): unknown }): this {
+    client.on("event.log", (log) => this.record(log));
+    return this;
+  }
+
+  record(log: LogEvent): void {
+    if (log.severity <= 4 && (log.fac === "FAIL" || log.fac === "ERROR")) this.last = this.clean(log.message);
+  }
+
+  /** An error for `operation`, with the last broker failure appended. */
+  error(err: unknown, operation: string, key: string): KafkaError {
+    return toKafkaError(err, operation, key, this.last);
+  }
+
+  private clean(message: string): string {
+    return redactSecrets(message.replace(/^\[thrd:[^\]]*\]: /, ""), this.properties);
+  }
+}
+
+/** Connects a native client, rejecting after `timeoutMs` with the last broker failure it logged. */
+export async function connectClient(
+  client: kafka.Producer | kafka.KafkaConsumer,
+  failures: FailureLog,
+  timeoutMs: number,
+  key: string,
+): Promise<void> {
+  try {
+    await callback((cb) => client.connect({ timeout: timeoutMs }, cb));
+  } catch (err) {
+    const error = failures.error(err, "connect", key);
+    throw Object.assign(error, {
+      message: `${error.message} (brokers did not answer within ${timeoutMs} ms)`,
+    });
+  }
+}
+
+/** Disconnects a native client; a client that never connected has nothing to disconnect. */
+export async function disconnectClient(client: kafka.Producer | kafka.KafkaConsumer, flushTimeoutMs = 5000): Promise<void> {
+  if (!client.isConnected()) return;
+  await new Promise<void>((resolve) => {
+    if (client instanceof kafka.Producer) client.disconnect(flushTimeoutMs, () => resolve());
+    else client.disconnect(() => resolve());
+  });
+}
+
+/** librdkafka's marker for "no offset": a partition assigned without a known position. */
+export const OFFSET_INVALID = -1001;
+
+/** The part of the native consumer its type declarations leave out: a commit that reports back. */
+interface CommitWithCallback {
+  commitCb(offsets: import("@confluentinc/kafka-javascript").TopicPartitionOffset[] | null, cb: (err: LibrdKafkaError | null) => void): void;
+}
+
+/**
+ * Commits offsets (or, with null, every stored offset) without blocking the event loop, resolving when
+ * the coordinator answered.
+ */
+export function commitAsync(
+  client: kafka.KafkaConsumer,
+  offsets: import("@confluentinc/kafka-javascript").TopicPartitionOffset[] | null,
+): Promise<void> {
+  return callback<void>((cb) => (client as unknown as CommitWithCallback).commitCb(offsets, (err) => cb(err, undefined)));
+}
