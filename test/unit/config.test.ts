@@ -83,7 +83,7 @@ describe("defaults", () => {
       maxAttempts: 10,
       batchSize: 100,
       batchBytes: 1_048_576,
-      batchTimeout: 1000,
+      batchTimeout: 5,
       readTimeout: 10_000,
       writeTimeout: 10_000,
       requiredAcks: -1,
@@ -222,7 +222,7 @@ timeout = 0
       maxAttempts: 10,
       batchSize: 100,
       batchBytes: 1_048_576,
-      batchTimeout: 1000,
+      batchTimeout: 5,
       readTimeout: 10_000,
       writeTimeout: 10_000,
     });
@@ -258,7 +258,7 @@ commitInterval = 0
     const config = decodeToml(`
 [kafka.producers.p1]
 requiredAcks = "1"
-batchTimeout = "5ms"
+batchTimeout = "20ms"
 [kafka.consumerGroups.cg1]
 groupID = "g"
 topic = "t"
@@ -267,7 +267,7 @@ sessionTimeout = "1m30s"
 rebalanceTimeout = "2m"
 readLagInterval = "-1"
 `);
-    expect(config.producers["p1"]).toMatchObject({ requiredAcks: 1, batchTimeout: 5 });
+    expect(config.producers["p1"]).toMatchObject({ requiredAcks: 1, batchTimeout: 20 });
     expect(config.consumerGroups["cg1"]).toMatchObject({
       startOffset: -1,
       sessionTimeout: 90_000,
@@ -290,7 +290,7 @@ saslPassword = "\${EKAFKA_TEST_PASSWORD}"
 
   it("warns about an unknown key with a suggestion, and still loads", () => {
     const { config, warnings } = load(`[kafka.producers.p1]\ntopic = "t"\nbatchTimout = "5ms"`);
-    expect(config.producers["p1"]?.batchTimeout).toBe(1000);
+    expect(config.producers["p1"]?.batchTimeout).toBe(5);
     expect(warnings).toEqual(["kafka.producers.p1.batchTimout: unknown key; did you mean batchTimeout?"]);
   });
 
@@ -422,7 +422,7 @@ describe("producer rules", () => {
     ["batchSize = 2000000", "kafka.producers.p1.batchSize"],
     ["maxAttempts = 1.5", "kafka.producers.p1.maxAttempts"],
     ['batchTimeout = "-1s"', "kafka.producers.p1.batchTimeout"],
-    ['writeTimeout = "1s"', "kafka.producers.p1.writeTimeout"],
+    ['batchTimeout = "2s"\nwriteTimeout = "1s"', "kafka.producers.p1.writeTimeout"],
     ["idempotent = true\nrequiredAcks = 1", "kafka.producers.p1.requiredAcks"],
     ["idempotent = true\nmaxAttempts = 1", "kafka.producers.p1.maxAttempts"],
   ])("rejects %j naming %s", (line, key) => {
