@@ -127,6 +127,9 @@ ensure_cluster_id() {
 start_process() { # starts broker $1 in the background unless it runs already
   local id=$1
   broker_pid "$id" >/dev/null && return 0
+  for port in "909$id" "919$id" "929$id"; do
+    port_open "$port" && die "port $port is in use by a process that is not this checkout's broker $id (another cluster?): stop it first"
+  done
   write_config "$id"
   format_storage "$id"
   echo "=== start $(date -Is)" >>"$(log_file "$id")"

@@ -175,7 +175,7 @@ const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
   {
     key: "batchTimeout",
     librdkafka: "linger.ms",
-    note: "Milliseconds. The 1s default (kafka-go's) delays every write by up to 1s.",
+    note: "Milliseconds.",
     value: (p) => wholeMilliseconds(p.batchTimeout),
     range: [0, 900_000],
   },
