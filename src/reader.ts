@@ -112,7 +112,7 @@ export class Reader {
 
   /** Records messages as handled; their offsets are committed in the background (no round-trip now). */
   store(messages: readonly Message[]): void {
-    const offsets = this.nextOffsets(messages).filter((tp) => this.assigned.has(partitionKey(tp.topic, tp.partition)));
+    const offsets = this.nextOffsets(messages).filter((tp) => this.mayStore(tp.topic, tp.partition));
     if (offsets.length === 0) return;
     try {
       this.client.offsetsStore(offsets);
@@ -120,6 +120,16 @@ export class Reader {
       // A partition revoked in the meantime cannot take an offset; its next owner reads the message again.
       this.setup.logger.debug({ err }, "offset not stored");
     }
+  }
+
+  /**
+   * Offsets can be stored for assigned partitions, and for revoked ones until they are released: a
+   * handler still running at the revocation stores its message, and that offset is committed before
+   * the partition goes to its next owner.
+   */
+  private mayStore(topic: string, partition: number): boolean {
+    if (this.assigned.has(partitionKey(topic, partition))) return true;
+    return this.revocation?.partitions.some((tp) => tp.topic === topic && tp.partition === partition) ?? false;
   }
 
   /** Commits the messages' offsets now (one round-trip), after storing them so a background commit cannot go back. */

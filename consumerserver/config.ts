@@ -1,0 +1,46 @@
+import { decode, defineSchema, type Decoded, type Warn } from "../src/core/index.js";
+
+/**
+ * The `[kafkaConsumerServers.<name>]` tree, as in Go ekafka (keys match ignoring case), plus two keys of
+ * our own. The names refer to entries of the `[kafka]` tree of the component given with `withEkafka`.
+ */
+export const consumerServerSchema = defineSchema({
+  debug: { type: "boolean", default: false, doc: "Log one line per handled message (topic, partition, offset, time taken)." },
+  consumerName: {
+    type: "string",
+    doc: "The `kafka.consumers.<name>` entry `onStart` handlers get.",
+  },
+  consumerGroupName: {
+    type: "string",
+    doc: "The `kafka.consumerGroups.<name>` entry `onEachMessage` and `onConsumerGroupStart` use.",
+  },
+  deadLetterProducer: {
+    type: "string",
+    doc:
+      "A `kafka.producers.<name>` entry: messages whose handling failed for good are written there instead of " +
+      "stopping the server (its topic, else `<original topic>.DLT`). Beyond the Go original; same as withDeadLetter().",
+  },
+  partitionConcurrency: {
+    type: "boolean",
+    default: false,
+    doc: "Handle partitions in parallel, each partition in order. Beyond the Go original; same as withPartitionConcurrency().",
+  },
+});
+
+/** The decoded `[kafkaConsumerServers.<name>]` tree. */
+export type ConsumerServerConfig = Decoded<typeof consumerServerSchema>;
+
+/**
+ * Decodes one server's tree. Unknown keys are warned about, not rejected, so an old file keeps loading.
+ * @param raw the tree, e.g. `config.get("kafkaConsumerServers.s1")`; undefined gives the defaults
+ * @param key where it sits, named in every error and warning
+ * @throws ConfigError naming the key, what was expected and what was found
+ */
+export function decodeConsumerServerConfig(raw: unknown, key: string, warn?: Warn): ConsumerServerConfig {
+  const decoded = decode(raw, consumerServerSchema, key, warn);
+  // An empty name is the Go loader's zero value: "not set".
+  for (const field of ["consumerName", "consumerGroupName", "deadLetterProducer"] as const) {
+    if (decoded[field]?.trim() === "") decoded[field] = undefined;
+  }
+  return decoded;
+}

@@ -1,0 +1,30 @@
+// How the server tells a passing fetch error (a broker restarting, a leader moving) from one that will
+// not go away (the client is fenced, authentication is broken): librdkafka marks the latter `fatal`, and
+// the ConsumerGroup returns its errors as KafkaError values carrying that flag.
+
+/** The fields of a KafkaError the classification reads; other errors lack them. */
+interface ClassifiedError {
+  fatal?: unknown;
+  retriable?: unknown;
+}
+
+/**
+ * Whether a fetch error returned by `ConsumerGroup.poll()` stops the server. Only a fatal error does:
+ * librdkafka recovers from every other one by itself (reconnects, rejoins the group), so the server
+ * keeps polling, after a backoff. Errors without the flag (not a KafkaError) are treated as temporary.
+ */
+export function isPermanentFetchError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as ClassifiedError).fatal === true;
+}
+
+/** First and longest wait after consecutive fetch errors, in ms. */
+export const FETCH_BACKOFF_MIN_MS = 100;
+export const FETCH_BACKOFF_MAX_MS = 5000;
+
+/**
+ * How long to wait before polling again after the `consecutive`-th fetch error in a row (1 for the
+ * first): 100 ms doubling up to 5 s, so a broker that is down is not hammered, and a blip costs little.
+ */
+export function fetchBackoff(consecutive: number): number {
+  return Math.min(FETCH_BACKOFF_MAX_MS, FETCH_BACKOFF_MIN_MS * 2 ** Math.max(0, consecutive - 1));
+}

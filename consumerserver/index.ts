@@ -1,0 +1,43 @@
+/**
+ * ekafka/consumerserver — the Consumer Server: a {@link Server} for the core App that consumes through an
+ * ekafka component until the App stops, as Go ekafka's `consumerserver` does.
+ *
+ * @example
+ * const server = consumerserver.load("kafkaConsumerServers.s1").build(consumerserver.withEkafka(kafka));
+ * server.onEachMessage(async (ctx, message) => { … });
+ * await new App().serve(server).run();
+ */
+export { load, ServerContainer } from "./container.js";
+export { ConsumerServer, COMPONENT_NAME } from "./server.js";
+export { consumerServerSchema, decodeConsumerServerConfig, type ConsumerServerConfig } from "./config.js";
+export {
+  withDeadLetter,
+  withEkafka,
+  withLogger,
+  withPartitionConcurrency,
+  withRetry,
+  type ConcurrencyLimits,
+  type Option,
+  type ServerOptions,
+} from "./options.js";
+export { RecoverableError, isRecoverable } from "./recoverable-error.js";
+export { ThrownValueError } from "./handler-error.js";
+export { DEFAULT_RETRY_POLICY, retryDelay, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
+export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC_SUFFIX, DeadLetterError, deadLetterMessage } from "./dead-letter.js";
+export { fetchBackoff, isPermanentFetchError } from "./fetch-error.js";
+export { PartitionScheduler, type SchedulerHooks } from "./partition-scheduler.js";
+export type { MessageContext, ServerContext } from "./context.js";
+export type { ErrorDetails, ErrorHandler, ErrorPhase } from "./error-report.js";
+export type { MessageHandler } from "./middleware.js";
+export type { LoopHandler } from "./owned-loop.js";
+export {
+  consumerGroupStart,
+  consumerStart,
+  eachMessage,
+  handlersOf,
+  registerHandlers,
+  type EachMessageSettings,
+  type HandlerDeclaration,
+  type HandlerKind,
+  type RegisterOptions,
+} from "./decorators.js";

@@ -1,0 +1,93 @@
+import type { Logger } from "../src/core/index.js";
+import type { Component } from "../src/index.js";
+import { retryPolicy, type RetryPolicy } from "./retry.js";
+
+/** Limits on how much work the server holds with {@link withPartitionConcurrency}. */
+export interface ConcurrencyLimits {
+  /**
+   * Messages of one partition queued or in flight before the partition is paused (it resumes once
+   * half of them are done). Default 100.
+   */
+  maxQueuedPerPartition?: number;
+  /** Messages queued or in flight over all partitions before the server stops polling. Default 1000. */
+  maxQueued?: number;
+}
+
+/** What the options set; read by `build()`. */
+export interface ServerOptions {
+  ekafka?: Component;
+  retry: RetryPolicy;
+  /** Overrides the `deadLetterProducer` key when set. */
+  deadLetterProducer?: string;
+  /** Overrides the `partitionConcurrency` key when set. */
+  partitionConcurrency?: boolean;
+  maxQueuedPerPartition: number;
+  maxQueued: number;
+  logger?: Logger;
+}
+
+/** Changes how a server is built; pass to `load(key).build(...options)`. */
+export type Option = (options: ServerOptions) => void;
+
+/** The options before any {@link Option} is applied. */
+export function defaultServerOptions(): ServerOptions {
+  return { retry: retryPolicy(), maxQueuedPerPartition: 100, maxQueued: 1000 };
+}
+
+/** The ekafka component whose consumers, consumer groups and producers the server uses. Required. */
+export function withEkafka(component: Component): Option {
+  return (options) => {
+    options.ekafka = component;
+  };
+}
+
+/**
+ * How recoverable handler errors are retried (default: 3 retries, 100 ms backoff doubling up to 5 s).
+ * `attempts` counts retries after the first call, so `{ attempts: 3 }` calls a handler at most 4 times.
+ * @throws RangeError for a negative or non-numeric value
+ */
+export function withRetry(policy: Partial<RetryPolicy>): Option {
+  const checked = retryPolicy(policy); // fail where the option is written, not at start
+  return (options) => {
+    options.retry = checked;
+  };
+}
+
+/**
+ * Sends messages whose handling failed for good to the producer `kafka.producers.<producerName>`, with
+ * `x-ekafka-*` headers saying why, and goes on consuming (instead of stopping). Same as the config key
+ * `deadLetterProducer`, which it overrides.
+ */
+export function withDeadLetter(producerName: string): Option {
+  return (options) => {
+    options.deadLetterProducer = producerName;
+  };
+}
+
+/**
+ * Handles the partitions of the consumer group in parallel, each partition strictly in order (off by
+ * default: one message at a time). Same as the config key `partitionConcurrency`, which it overrides.
+ * @throws RangeError for a limit below 1
+ */
+export function withPartitionConcurrency(on = true, limits: ConcurrencyLimits = {}): Option {
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new RangeError(`withPartitionConcurrency: ${name} must be an integer of at least 1, found ${String(value)}`);
+    }
+  }
+  return (options) => {
+    options.partitionConcurrency = on;
+    if (limits.maxQueuedPerPartition !== undefined) options.maxQueuedPerPartition = limits.maxQueuedPerPartition;
+    if (limits.maxQueued !== undefined) options.maxQueued = limits.maxQueued;
+  };
+}
+
+/**
+ * The pino logger the server's lines derive from (default: the core root logger). The server logs
+ * through a child carrying `comp` and `key`, and each message's logger is a child of that.
+ */
+export function withLogger(logger: Logger): Option {
+  return (options) => {
+    options.logger = logger;
+  };
+}

@@ -1,0 +1,163 @@
+/** What the scheduler tells its owner as work goes on. */
+export interface SchedulerHooks<T> {
+  /**
+   * An item's work rejected. Its lane is halted: its queued items are dropped and items pushed to it
+   * later are refused, so nothing after the failed item in that lane ever runs.
+   */
+  onFailure?(lane: string, item: T, error: unknown): void;
+  /** An item's work settled; `queued` is what is left in its lane (not started yet). */
+  onSettled?(lane: string, item: T, queued: number): void;
+}
+
+interface Lane<T> {
+  readonly queue: T[];
+  running: boolean;
+  halted: boolean;
+}
+
+interface Waiter {
+  readonly done: () => boolean;
+  readonly resolve: () => void;
+}
+
+/**
+ * Runs work items in lanes — one lane per partition — so that the items of one lane run strictly one
+ * after the other, in the order they were pushed, while different lanes run in parallel. This is what
+ * lets a consumer handle partitions concurrently without ever handling (or committing) a message of a
+ * partition before the one in front of it.
+ *
+ * The scheduler itself never limits how much is queued; its owner reads {@link size} and
+ * {@link laneLength} and waits with {@link whenSizeBelow} (a global bound of 1 makes it strictly
+ * sequential). Pure logic: no Kafka, no timers.
+ */
+export class PartitionScheduler<T> {
+  readonly #lanes = new Map<string, Lane<T>>();
+  readonly #work: (item: T) => Promise<void> | void;
+  readonly #hooks: SchedulerHooks<T>;
+  #waiters: Waiter[] = [];
+  #size = 0;
+  #interrupted = false;
+
+  /**
+   * @param work runs one item; a rejection halts the item's lane (see {@link SchedulerHooks.onFailure})
+   */
+  constructor(work: (item: T) => Promise<void> | void, hooks: SchedulerHooks<T> = {}) {
+    this.#work = work;
+    this.#hooks = hooks;
+  }
+
+  /** Items queued or running, over all lanes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Items queued or running in `lane`. */
+  laneLength(lane: string): number {
+    const found = this.#lanes.get(lane);
+    return found === undefined ? 0 : found.queue.length + (found.running ? 1 : 0);
+  }
+
+  /** Whether an item of `lane` failed (and the lane refuses work). */
+  isHalted(lane: string): boolean {
+    return this.#lanes.get(lane)?.halted === true;
+  }
+
+  /**
+   * Queues `item` at the end of `lane`; it starts at once when the lane is free.
+   * @returns false when the lane is halted and the item was refused
+   */
+  push(lane: string, item: T): boolean {
+    let found = this.#lanes.get(lane);
+    if (found === undefined) {
+      found = { queue: [], running: false, halted: false };
+      this.#lanes.set(lane, found);
+    }
+    if (found.halted) return false;
+    found.queue.push(item);
+    this.#size++;
+    this.#pump(lane, found);
+    return true;
+  }
+
+  /**
+   * Removes the items that have not started, in every lane or in those `lanes`, and returns them. Running
+   * items are left to finish.
+   */
+  drop(lanes?: ReadonlySet<string>): T[] {
+    const dropped: T[] = [];
+    for (const [key, lane] of this.#lanes) {
+      if (lanes !== undefined && !lanes.has(key)) continue;
+      dropped.push(...lane.queue.splice(0));
+    }
+    this.#size -= dropped.length;
+    this.#check();
+    return dropped;
+  }
+
+  /** Resolves once fewer than `limit` items are queued or running (or {@link interrupt} was called). */
+  whenSizeBelow(limit: number): Promise<void> {
+    return this.#wait(() => this.#size < limit);
+  }
+
+  /** Resolves once nothing is queued or running in `lanes` — in any lane when not given (or on interrupt). */
+  whenIdle(lanes?: ReadonlySet<string>): Promise<void> {
+    return this.#wait(() => (lanes === undefined ? this.#size === 0 : [...lanes].every((lane) => this.laneLength(lane) === 0)));
+  }
+
+  /** Resolves every pending and future wait at once: the owner is stopping and must not block on work. */
+  interrupt(): void {
+    this.#interrupted = true;
+    this.#check();
+  }
+
+  #wait(done: () => boolean): Promise<void> {
+    if (this.#interrupted || done()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ done, resolve }));
+  }
+
+  #pump(key: string, lane: Lane<T>): void {
+    if (lane.running || lane.halted) return;
+    const item = lane.queue.shift();
+    if (item === undefined) {
+      this.#lanes.delete(key); // an idle lane costs nothing to recreate; halted lanes stay to refuse work
+      return;
+    }
+    lane.running = true;
+    void this.#run(key, lane, item);
+  }
+
+  async #run(key: string, lane: Lane<T>, item: T): Promise<void> {
+    try {
+      await this.#work(item);
+    } catch (error) {
+      lane.halted = true;
+      this.#size -= lane.queue.splice(0).length;
+      this.#notify(() => this.#hooks.onFailure?.(key, item, error));
+    } finally {
+      lane.running = false;
+      this.#size--;
+      this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queue.length));
+      this.#pump(key, lane);
+      this.#check();
+    }
+  }
+
+  // A hook that throws must not wedge the lane.
+  #notify(hook: () => void): void {
+    try {
+      hook();
+    } catch {
+      // the owner's hooks report their own problems; nothing sensible to do here
+    }
+  }
+
+  #check(): void {
+    if (this.#waiters.length === 0) return;
+    const pending: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (this.#interrupted || waiter.done()) waiter.resolve();
+      else pending.push(waiter);
+    }
+    this.#waiters = pending;
+  }
+}

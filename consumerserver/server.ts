@@ -1,0 +1,286 @@
+import { ConfigError, createLogger, type Logger, type Server } from "../src/core/index.js";
+import type { Component, Consumer, ConsumerGroup } from "../src/index.js";
+import type { Message } from "../src/message.js";
+import type { ConsumerServerConfig } from "./config.js";
+import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
+import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
+import { callHandler, chain, retrying, type MessageHandler, type Middleware } from "./middleware.js";
+import type { ServerOptions } from "./options.js";
+import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
+import { EachMessageRunner } from "./runner.js";
+
+/** The `comp` field of the server's log lines. */
+export const COMPONENT_NAME = "ekafka.consumerserver";
+
+type Mode =
+  | { kind: "onEachMessage"; handler: MessageHandler; onError: ErrorHandler | undefined }
+  | { kind: "onStart"; handler: LoopHandler<Consumer> }
+  | { kind: "onConsumerGroupStart"; handler: LoopHandler<ConsumerGroup> };
+
+/** A running mode: polls (or runs the user's loop) until stopped. */
+interface Runner {
+  run(): Promise<void>;
+  stop(graceful: boolean): void;
+}
+
+/** The Kafka instances a server uses, created by init(). */
+interface Resources {
+  group?: ConsumerGroup;
+  consumer?: Consumer;
+  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined };
+}
+
+/**
+ * A Consumer Server: consumes with a ConsumerGroup (or a Consumer) of an ekafka component for as long as
+ * the {@link App} runs, as Go ekafka's `consumerserver.Component` does. Build one with
+ * `load(key).build(withEkafka(component))`, register exactly one handler, and `app.serve(server)`.
+ *
+ * Modes:
+ * - {@link onEachMessage}: the server polls and calls the handler for each message, one at a time (or
+ *   one per partition at a time, with partition concurrency); a message's offset is committed only
+ *   after its handler succeeded. Recoverable errors are retried; any other failure stops the server
+ *   (unless a dead-letter producer is configured) and `start()` rejects with it.
+ * - {@link onStart} / {@link onConsumerGroupStart}: the handler consumes by itself; the server stops
+ *   when it returns.
+ *
+ * Stopping: {@link gracefulStop} stops fetching, lets the handlers in flight finish, commits, leaves the
+ * group and closes. {@link stop} aborts the handlers' `ctx.signal` and does not wait for them: what
+ * they were handling is not committed (and is read again), then commits what was handled before, leaves
+ * the group and closes. Either way `start()` then resolves. The ekafka component itself is left open:
+ * it may be shared; close it after the App has finished.
+ */
+export class ConsumerServer implements Server {
+  /** The config key, e.g. `kafkaConsumerServers.s1`; also the name the App logs. */
+  readonly name: string;
+  /** The config key of the server's tree. */
+  readonly key: string;
+  /** The decoded `[kafkaConsumerServers.<name>]` tree. */
+  readonly config: ConsumerServerConfig;
+  /** The server's logger (`comp` ekafka.consumerserver, `key` the config key). */
+  readonly logger: Logger;
+  readonly #component: Component;
+  readonly #options: ServerOptions;
+  #mode: Mode | undefined;
+  #resources: Resources | undefined;
+  #runner: Runner | undefined;
+  #done: Promise<void> | undefined;
+  #stopRequest: "graceful" | "hard" | undefined;
+  #closedUnstarted: Promise<void> | undefined;
+
+  /** Use `load(key).build(...)`. */
+  constructor(key: string, config: ConsumerServerConfig, options: ServerOptions) {
+    if (options.ekafka === undefined) {
+      throw new Error(`consumerserver.load("${key}").build(): withEkafka(component) is required: the server consumes through an ekafka component`);
+    }
+    this.name = key;
+    this.key = key;
+    this.config = config;
+    this.#component = options.ekafka;
+    this.#options = options;
+    this.logger = createLogger(COMPONENT_NAME, key, options.logger === undefined ? {} : { parent: options.logger });
+  }
+
+  /** The dead-letter producer's name (option or config), if any. */
+  get deadLetterProducer(): string | undefined {
+    return this.#options.deadLetterProducer ?? this.config.deadLetterProducer;
+  }
+
+  /** Whether partitions are handled in parallel (option or config). */
+  get partitionConcurrency(): boolean {
+    return this.#options.partitionConcurrency ?? this.config.partitionConcurrency;
+  }
+
+  /**
+   * Handle each message with `handler`; its offset is committed once the handler resolves.
+   * Throw a {@link RecoverableError} (or an error with one in its `cause` chain) to have the message
+   * retried. Uses the consumer group `consumerGroupName`.
+   *
+   * @param onError receives every error: handler failures (each try), fetch, commit and dead-letter errors
+   */
+  onEachMessage(handler: MessageHandler, onError?: ErrorHandler): this {
+    return this.#register({ kind: "onEachMessage", handler, onError });
+  }
+
+  /**
+   * Run `handler` with the consumer `consumerName`; it consumes by itself until `ctx.signal` aborts,
+   * and the server stops when it returns.
+   */
+  onStart(handler: LoopHandler<Consumer>): this {
+    return this.#register({ kind: "onStart", handler });
+  }
+
+  /**
+   * Run `handler` with the consumer group `consumerGroupName`; it polls by itself until `ctx.signal`
+   * aborts, and the server stops when it returns.
+   */
+  onConsumerGroupStart(handler: LoopHandler<ConsumerGroup>): this {
+    return this.#register({ kind: "onConsumerGroupStart", handler });
+  }
+
+  /**
+   * Checks that a handler is registered and the names it needs are configured, and gets the consumer
+   * group (or consumer) and dead-letter producer from the component. The App calls it before starting
+   * any server; `start()` calls it when it was not.
+   * @throws ConfigError naming the key when a name is missing or not configured
+   */
+  init(): void {
+    if (this.#resources !== undefined) return;
+    const mode = this.#mode;
+    if (mode === undefined) {
+      throw new Error(`${this.key}: no handler registered; call onEachMessage, onStart or onConsumerGroupStart before starting`);
+    }
+    const resources: Resources = {};
+    if (mode.kind === "onStart") {
+      resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
+    } else {
+      resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
+    }
+    const deadLetter = this.deadLetterProducer;
+    if (mode.kind === "onEachMessage" && deadLetter !== undefined) {
+      const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
+      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter) };
+    }
+    this.#resources = resources;
+  }
+
+  /**
+   * Runs the server.
+   * @returns a promise that resolves once the server has stopped (after a stop, or when an `onStart` /
+   *   `onConsumerGroupStart` handler returned)
+   * @throws the error that stopped it: a handler error (after retries), a fatal fetch error, a
+   *   dead-letter write error; or an init error
+   */
+  start(): Promise<void> {
+    if (this.#done !== undefined) return Promise.reject(new Error(`${this.key}: start() was already called; a server runs once`));
+    this.#done = this.#run();
+    return this.#done;
+  }
+
+  /** Stops fetching, lets the handlers in flight finish, commits, leaves the group; resolves once stopped. */
+  async gracefulStop(): Promise<void> {
+    await this.#requestStop("graceful");
+  }
+
+  /**
+   * Stops now: aborts the handlers' `ctx.signal` without waiting for them (their messages stay
+   * uncommitted), commits what was handled, leaves the group; resolves once stopped.
+   */
+  async stop(): Promise<void> {
+    await this.#requestStop("hard");
+  }
+
+  #register(mode: Mode): this {
+    if (this.#mode !== undefined) {
+      throw new Error(`${this.key}: an ${this.#mode.kind} handler is already registered; a server has exactly one handler`);
+    }
+    if (this.#done !== undefined) throw new Error(`${this.key}: register the handler before start()`);
+    this.#mode = mode;
+    return this;
+  }
+
+  async #run(): Promise<void> {
+    if (this.#stopRequest !== undefined) {
+      await this.#closeUnstarted();
+      return;
+    }
+    this.init();
+    const runner = this.#createRunner(this.#mode!, this.#resources!);
+    this.#runner = runner;
+    this.logger.info(
+      { mode: this.#mode!.kind, consumerGroupName: this.config.consumerGroupName, consumerName: this.config.consumerName, partitionConcurrency: this.partitionConcurrency, deadLetterProducer: this.deadLetterProducer },
+      "consumer server started",
+    );
+    try {
+      await runner.run();
+    } catch (error) {
+      this.logger.error({ err: error }, "consumer server failed");
+      throw error;
+    }
+    this.logger.info("consumer server stopped");
+  }
+
+  #createRunner(mode: Mode, resources: Resources): Runner {
+    switch (mode.kind) {
+      case "onStart":
+        return new OwnedLoopRunner(resources.consumer!, mode.handler, mode.kind, this.logger, reporter(undefined, this.logger));
+      case "onConsumerGroupStart":
+        return new OwnedLoopRunner(resources.group!, mode.handler, mode.kind, this.logger, reporter(undefined, this.logger));
+      case "onEachMessage": {
+        const report = reporter(mode.onError, this.logger);
+        const concurrent = this.partitionConcurrency;
+        return new EachMessageRunner({
+          group: resources.group!,
+          handle: chain(callHandler(mode.handler), ...this.#middlewares(resources, report)),
+          report,
+          logger: this.logger,
+          debug: this.config.debug,
+          maxQueued: concurrent ? this.#options.maxQueued : 1,
+          maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : 1,
+        });
+      }
+    }
+  }
+
+  /** Outermost first: dead letter around retry, retry around the handler. */
+  #middlewares(resources: Resources, report: Reporter): Middleware[] {
+    const middlewares: Middleware[] = [];
+    const deadLetter = resources.deadLetter;
+    if (deadLetter !== undefined) {
+      const topicOf = (message: Message) => deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined;
+      middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
+    }
+    middlewares.push(retrying(this.#options.retry, report));
+    return middlewares;
+  }
+
+  async #requestStop(kind: "graceful" | "hard"): Promise<void> {
+    if (this.#stopRequest !== "hard") this.#stopRequest = kind;
+    this.#runner?.stop(kind === "graceful");
+    if (this.#done === undefined) {
+      await this.#closeUnstarted();
+      return;
+    }
+    await this.#done.catch(() => undefined); // the failure is start()'s to report
+  }
+
+  // init() may have created a consumer group that start() will now never use: leave, don't linger.
+  #closeUnstarted(): Promise<void> {
+    this.#closedUnstarted ??= (async () => {
+      const resources = this.#resources;
+      if (resources === undefined) return;
+      for (const closable of [resources.group, resources.consumer]) {
+        try {
+          await closable?.close();
+        } catch (error) {
+          this.logger.error({ err: error }, "closing an unstarted server's consumer failed");
+        }
+      }
+    })();
+    return this.#closedUnstarted;
+  }
+
+  #lookUp<T>(field: "consumerName" | "consumerGroupName", mode: string, section: string, get: (name: string) => T): T {
+    const name = this.config[field];
+    if (name === undefined) {
+      throw ConfigError.atKey(`${this.key}.${field}`, `required for ${mode}: the name of a kafka.${section} entry`);
+    }
+    return this.#named(field, name, get);
+  }
+
+  /** Gets a named instance from the component; its unknown-name error is re-thrown naming our key. */
+  #named<T>(field: string, name: string, get: (name: string) => T): T {
+    try {
+      return get(name);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`${this.key}.${field}: ${reason}`, { key: `${this.key}.${field}`, cause: error });
+    }
+  }
+
+  /** The topic configured for the producer `name`, if any (names matched as the component does, ignoring case as a fallback). */
+  #configuredTopic(name: string): string | undefined {
+    const producers = this.#component.config.producers;
+    const entry = producers[name] ?? Object.entries(producers).find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
+    return entry?.topic;
+  }
+}

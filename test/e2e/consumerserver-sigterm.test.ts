@@ -1,0 +1,162 @@
+// A Consumer Server in its own process, stopped with SIGTERM in the middle of 10,000 messages and started
+// again: every message is handled at least once, and only messages in flight at the signal may be
+// handled twice.
+//
+// The child (test/e2e/fixtures/consumerserver/sigterm-child.ts) is TypeScript, which Node 20 cannot run;
+// as test/unit/core/app-process.test.ts does, beforeAll compiles it and what it imports with the
+// project's tsc (--noCheck: emit only) into a fresh folder under node_modules/.cache, so the compiled
+// files resolve their dependencies from the checkout's node_modules.
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAST_GROUP } from "./support/component.js";
+import { brokers, repoRoot, uniqueName } from "./support/env.js";
+import { createTopic, disconnect, produceAll, rawProducer } from "./support/raw.js";
+
+const childSource = join(repoRoot, "test/e2e/fixtures/consumerserver/sigterm-child.ts");
+let outDir: string;
+
+beforeAll(async () => {
+  const cacheDir = join(repoRoot, "node_modules/.cache");
+  mkdirSync(cacheDir, { recursive: true });
+  outDir = mkdtempSync(join(cacheDir, "ekafka-consumerserver-child-"));
+  const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
+  // Every option is given here, so the compile does not depend on tsconfig.json (or its other files).
+  // prettier-ignore
+  await promisify(execFile)(process.execPath, [
+    tsc,
+    "--noCheck",
+    "--skipLibCheck",
+    "--module", "nodenext",
+    "--moduleResolution", "nodenext",
+    "--target", "es2022",
+    "--experimentalDecorators",
+    "--esModuleInterop",
+    "--resolveJsonModule",
+    "--types", "node",
+    "--rootDir", repoRoot,
+    "--outDir", outDir,
+    childSource,
+  ]);
+}, 120_000);
+
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+interface ChildRun {
+  code: number | null;
+  /** Values in the order they were handled. */
+  handled: string[];
+  /** Handlers in flight when the child got SIGTERM. */
+  inFlightAtSignal: number;
+  lastLine: string | undefined;
+  stderr: string;
+}
+
+/** Runs the child and sends SIGTERM once `signalWhen(handled)` is true. */
+function runChild(toml: string, signalWhen: (handled: readonly string[]) => boolean): Promise<ChildRun> {
+  const child = spawn(process.execPath, [join(outDir, "test/e2e/fixtures/consumerserver/sigterm-child.js")], {
+    cwd: repoRoot,
+    env: { ...process.env, CHILD_TOML: toml },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const handled: string[] = [];
+  let inFlightAtSignal = Number.NaN;
+  let lastLine: string | undefined;
+  let stderr = "";
+  let buffered = "";
+  let signalled = false;
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      lastLine = line;
+      if (line.startsWith("handled ")) handled.push(line.slice("handled ".length));
+      else if (line.startsWith("in-flight ")) inFlightAtSignal = Number(line.slice("in-flight ".length));
+    }
+    if (!signalled && signalWhen(handled)) {
+      signalled = true;
+      child.kill("SIGTERM");
+    }
+  });
+  return new Promise((resolve, reject) => {
+    const watchdog = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`child did not finish: ${handled.length} handled; stderr: ${stderr.slice(-2000)}`));
+    }, 100_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(watchdog);
+      resolve({ code, handled, inFlightAtSignal, lastLine, stderr });
+    });
+  });
+}
+
+describe("a Consumer Server process stopped with SIGTERM and started again", () => {
+  it.each([
+    ["one message at a time", ""],
+    ["partition concurrency", "partitionConcurrency = true"],
+  ])(
+    "handles all 10,000 messages at least once, duplicates bounded by the handlers in flight (%s)",
+    async (mode, serverKeys) => {
+      const total = 10_000;
+      const topic = uniqueName("e2e-cs-sigterm");
+      const groupID = uniqueName("g-cs-sigterm");
+      await createTopic(topic, 3, 3);
+      const values = Array.from({ length: total }, (_, i) => `m${i}`);
+      const producer = await rawProducer();
+      try {
+        await produceAll(producer, topic, values);
+      } finally {
+        await disconnect(producer);
+      }
+      const toml = `
+[kafka]
+brokers = ${JSON.stringify(brokers)}
+[kafka.consumerGroups.cg1]
+topic = "${topic}"
+groupID = "${groupID}"
+${FAST_GROUP}
+[kafkaConsumerServers.s1]
+consumerGroupName = "cg1"
+${serverKeys}
+`;
+      const first = await runChild(toml, (handled) => handled.length >= total / 2);
+      expect(first.code, first.stderr.slice(-2000)).toBe(0);
+      expect(first.lastLine).toBe("stopped");
+      expect(first.handled.length).toBeGreaterThanOrEqual(total / 2);
+      expect(first.handled.length).toBeLessThan(total);
+
+      // Stop the second run once every message was handled by one run or the other.
+      const union = new Set(first.handled);
+      let counted = 0;
+      const second = await runChild(toml, (handled) => {
+        for (const value of handled.slice(counted)) union.add(value);
+        counted = handled.length;
+        return union.size === total;
+      });
+      expect(second.code, second.stderr.slice(-2000)).toBe(0);
+
+      const all = [...first.handled, ...second.handled];
+      const unique = new Set(all);
+      const duplicates = all.length - unique.size;
+      const firstSet = new Set(first.handled);
+      const duplicated = [...new Set(second.handled.filter((value) => firstSet.has(value)))];
+      console.log(
+        `SIGTERM (${mode}): first run handled ${first.handled.length} with ${first.inFlightAtSignal} in flight at the signal; ` +
+          `second run handled ${second.handled.length}; ${unique.size} of ${total} distinct, ${duplicates} duplicates` +
+          (duplicated.length > 0 ? ` (${duplicated.slice(0, 10).join(", ")})` : ""),
+      );
+      expect(unique.size).toBe(total);
+      expect([...unique].sort()).toEqual([...values].sort());
+      expect(Number.isInteger(first.inFlightAtSignal)).toBe(true);
+      expect(duplicates).toBeLessThanOrEqual(first.inFlightAtSignal);
+    },
+    120_000,
+  );
+});

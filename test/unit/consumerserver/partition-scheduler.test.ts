@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { PartitionScheduler } from "../../../consumerserver/index.js";
+
+/** A unit of work the test finishes by hand, to control the interleaving. */
+interface Job {
+  lane: string;
+  id: number;
+  finish(): void;
+  fail(error: Error): void;
+}
+
+function harness() {
+  const started: string[] = [];
+  const running = new Map<string, Job>();
+  const failures: string[] = [];
+  const settled: string[] = [];
+  const scheduler = new PartitionScheduler<{ lane: string; id: number }>(
+    (item) =>
+      new Promise<void>((resolve, reject) => {
+        const name = `${item.lane}#${item.id}`;
+        started.push(name);
+        running.set(name, { ...item, finish: resolve, fail: reject });
+      }),
+    {
+      onFailure: (lane, item, error) => failures.push(`${lane}#${item.id}: ${(error as Error).message}`),
+      onSettled: (lane, item, queued) => settled.push(`${lane}#${item.id} (${queued} left)`),
+    },
+  );
+  const push = (lane: string, id: number) => scheduler.push(lane, { lane, id });
+  const finish = async (name: string) => {
+    running.get(name)!.finish();
+    running.delete(name);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  const fail = async (name: string, message: string) => {
+    running.get(name)!.fail(new Error(message));
+    running.delete(name);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { scheduler, started, running, failures, settled, push, finish, fail };
+}
+
+describe("PartitionScheduler", () => {
+  it("runs one item per lane at a time, in push order, and lanes in parallel", async () => {
+    const h = harness();
+    h.push("p0", 1);
+    h.push("p0", 2);
+    h.push("p1", 1);
+    h.push("p0", 3);
+    expect(h.started).toEqual(["p0#1", "p1#1"]);
+    expect(h.scheduler.size).toBe(4);
+    expect(h.scheduler.laneLength("p0")).toBe(3);
+
+    await h.finish("p1#1");
+    expect(h.started).toEqual(["p0#1", "p1#1"]); // p1 is empty; p0#2 still waits for p0#1
+    await h.finish("p0#1");
+    expect(h.started).toEqual(["p0#1", "p1#1", "p0#2"]);
+    await h.finish("p0#2");
+    await h.finish("p0#3");
+    expect(h.started).toEqual(["p0#1", "p1#1", "p0#2", "p0#3"]);
+    expect(h.scheduler.size).toBe(0);
+    expect(h.settled).toEqual(["p1#1 (0 left)", "p0#1 (2 left)", "p0#2 (1 left)", "p0#3 (0 left)"]);
+  });
+
+  it("keeps every lane in order under random completion order", async () => {
+    const h = harness();
+    const lanes = ["a", "b", "c"];
+    for (let id = 0; id < 30; id++) h.push(lanes[id % 3]!, id);
+    let seed = 7;
+    while (h.running.size > 0) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const names = [...h.running.keys()];
+      await h.finish(names[seed % names.length]!);
+    }
+    expect(h.started).toHaveLength(30);
+    for (const lane of lanes) {
+      const ids = h.started.filter((name) => name.startsWith(`${lane}#`)).map((name) => Number(name.split("#")[1]));
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    }
+  });
+
+  it("halts a lane at its first failure: nothing after it runs, later pushes are refused", async () => {
+    const h = harness();
+    h.push("p0", 1);
+    h.push("p0", 2);
+    h.push("p1", 1);
+    h.push("p1", 2);
+    await h.fail("p0#1", "boom");
+    expect(h.failures).toEqual(["p0#1: boom"]);
+    expect(h.scheduler.isHalted("p0")).toBe(true);
+    expect(h.push("p0", 3)).toBe(false);
+    await h.finish("p1#1");
+    await h.finish("p1#2");
+    expect(h.started).toEqual(["p0#1", "p1#1", "p1#2"]);
+    expect(h.scheduler.size).toBe(0);
+  });
+
+  it("a work function that throws synchronously fails its item like a rejection", async () => {
+    const failures: unknown[] = [];
+    const scheduler = new PartitionScheduler<number>(
+      () => {
+        throw new Error("sync");
+      },
+      { onFailure: (_lane, _item, error) => failures.push(error) },
+    );
+    scheduler.push("p0", 1);
+    await scheduler.whenIdle();
+    expect(failures).toEqual([new Error("sync")]);
+  });
+
+  it("drops items not started, in chosen lanes or all, and leaves running ones", async () => {
+    const h = harness();
+    for (const lane of ["p0", "p1", "p2"]) for (const id of [1, 2, 3]) h.push(lane, id);
+    expect(h.scheduler.drop(new Set(["p0", "p1"])).map((item) => `${item.lane}#${item.id}`)).toEqual(["p0#2", "p0#3", "p1#2", "p1#3"]);
+    expect(h.scheduler.size).toBe(5);
+    expect(h.scheduler.drop()).toHaveLength(2);
+    expect(h.scheduler.size).toBe(3);
+    for (const name of ["p0#1", "p1#1", "p2#1"]) await h.finish(name);
+    expect(h.started).toEqual(["p0#1", "p1#1", "p2#1"]);
+  });
+
+  it("whenIdle(lanes) waits only for those lanes", async () => {
+    const h = harness();
+    h.push("p0", 1);
+    h.push("p1", 1);
+    let p0Idle = false;
+    const waiting = h.scheduler.whenIdle(new Set(["p0"])).then(() => (p0Idle = true));
+    await h.finish("p1#1");
+    expect(p0Idle).toBe(false);
+    await h.finish("p0#1");
+    await waiting;
+    expect(p0Idle).toBe(true);
+  });
+
+  it("whenSizeBelow resolves once enough work is done; a bound of 1 makes it sequential", async () => {
+    const h = harness();
+    h.push("p0", 1);
+    let room = false;
+    const waiting = h.scheduler.whenSizeBelow(1).then(() => (room = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(room).toBe(false);
+    await h.finish("p0#1");
+    await waiting;
+    expect(room).toBe(true);
+  });
+
+  it("interrupt releases every wait at once, also later ones", async () => {
+    const h = harness();
+    h.push("p0", 1);
+    const waits = [h.scheduler.whenIdle(), h.scheduler.whenSizeBelow(1), h.scheduler.whenIdle(new Set(["p0"]))];
+    h.scheduler.interrupt();
+    await Promise.all(waits);
+    await h.scheduler.whenIdle();
+    expect(h.running.size).toBe(1); // the item itself is not cancelled
+  });
+});
