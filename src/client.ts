@@ -155,7 +155,7 @@ export class Client {
       });
       if (result?.error) throw this.error(result.error, `OffsetFetch (${groupId})`);
       return (result?.partitions ?? [])
-        .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }))
+        .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset < 0 ? -1 : p.offset }))
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     });
   }

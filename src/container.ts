@@ -4,9 +4,9 @@ import { decodeKafkaConfig, redactConfig, type KafkaConfig } from "./config.js";
 import { config as globalConfig, type Config } from "./core/config.js";
 import { ConfigError } from "./core/errors.js";
 import { createLogger } from "./core/logger.js";
-import { consumerProperties, producerProperties } from "./librdkafka-properties.js";
+import { consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { defaultBuildOptions, type Option } from "./options.js";
-import { constructClient, native } from "./rdkafka.js";
+import { constructClient, native, type NativeConfig } from "./rdkafka.js";
 
 /**
  * Holds the config key and the config tree until `build()`: Ego's `Load(key)` → Container →
@@ -49,18 +49,36 @@ export class Container {
         throw ConfigError.atKey(`${this.key}.brokers`, `expected "host:port", found ${JSON.stringify(broker)}`);
       }
     }
+    const newProducer = (c: NativeConfig) => new native.Producer(c.global, c.topic);
+    const newConsumer = (c: NativeConfig) => new native.KafkaConsumer(c.global as never, c.topic);
     for (const [name, producer] of Object.entries(config.producers)) {
       const key = `${this.key}.producers.${name}`;
       resolveBalancer(producer.balancer, balancers, `${key}.balancer`);
       const properties = producerProperties(config, producer, { componentKey: this.key, instanceKey: key });
-      constructClient(key, properties, (c) => new native.Producer(c.global, c.topic));
+      this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: producer.properties }, properties, newProducer);
+      constructClient(key, properties, newProducer);
     }
     for (const tree of ["consumers", "consumerGroups"] as const) {
       for (const [name, reader] of Object.entries(config[tree])) {
         const key = `${this.key}.${tree}.${name}`;
         const properties = consumerProperties(config, reader, { componentKey: this.key, instanceKey: key });
-        constructClient(key, properties, (c) => new native.KafkaConsumer(c.global as never, c.topic));
+        this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: reader.properties }, properties, newConsumer);
+        constructClient(key, properties, newConsumer);
       }
+    }
+  }
+
+  /**
+   * Lets librdkafka judge each raw property on its own first, so a rejected one is reported at the line
+   * the user wrote (`kafka.producers.p1.properties.linger.ms`), not under librdkafka's canonical name.
+   */
+  private checkRawProperties(
+    tables: Record<string, Record<string, string>>,
+    all: LibrdkafkaProperties,
+    construct: (c: NativeConfig) => unknown,
+  ): void {
+    for (const [tableKey, table] of Object.entries(tables)) {
+      for (const [name, value] of Object.entries(table)) constructClient(`${tableKey}.${name}`, { [name]: value }, construct, all);
     }
   }
 }

@@ -29,11 +29,16 @@ export function redactSecrets(text: string, properties: LibrdkafkaProperties): s
  * Constructs a native client, turning librdkafka's rejection of a property (an unknown name, a value
  * out of range) into a ConfigError that names the instance's key.
  */
-export function constructClient<T>(keyPath: string, properties: LibrdkafkaProperties, construct: (c: NativeConfig) => T): T {
+export function constructClient<T>(
+  keyPath: string,
+  properties: LibrdkafkaProperties,
+  construct: (c: NativeConfig) => T,
+  secretsFrom: LibrdkafkaProperties = properties,
+): T {
   try {
     return construct(splitByLevel(properties));
   } catch (err) {
-    const reason = redactSecrets(err instanceof Error ? err.message : String(err), properties);
+    const reason = redactSecrets(err instanceof Error ? err.message : String(err), secretsFrom);
     throw new ConfigError(`${keyPath}: librdkafka rejected the configuration: ${reason}`, { key: keyPath });
   }
 }
@@ -63,6 +68,7 @@ export interface LogEvent {
  */
 export class FailureLog {
   last: string | undefined;
+  private readonly authFailureListeners = new Set<(message: string) => void>();
 
   constructor(private readonly properties: LibrdkafkaProperties) {}
 
@@ -73,7 +79,15 @@ export class FailureLog {
   }
 
   record(log: LogEvent): void {
-    if (log.severity <= 4 && (log.fac === "FAIL" || log.fac === "ERROR")) this.last = this.clean(log.message);
+    if (!(log.severity <= 4 && (log.fac === "FAIL" || log.fac === "ERROR"))) return;
+    this.last = this.clean(log.message);
+    if (/SASL authentication error/.test(log.message)) for (const listener of this.authFailureListeners) listener(this.last);
+  }
+
+  /** Calls `listener` when a broker refuses the credentials; returns the function that stops it. */
+  onAuthenticationFailure(listener: (message: string) => void): () => void {
+    this.authFailureListeners.add(listener);
+    return () => this.authFailureListeners.delete(listener);
   }
 
   /** An error for `operation`, with the last broker failure appended. */
@@ -93,13 +107,23 @@ export async function connectClient(
   timeoutMs: number,
   key: string,
 ): Promise<void> {
+  // Refused credentials will not get better within the timeout: fail as soon as a broker says so.
+  let stopListening = () => {};
+  const refused = new Promise<never>((_, reject) => {
+    stopListening = failures.onAuthenticationFailure((message) =>
+      reject(Object.assign(new Error(message), { code: kafka.CODES.ERRORS.ERR__AUTHENTICATION })),
+    );
+  });
   try {
-    await callback((cb) => client.connect({ timeout: timeoutMs }, cb));
+    await Promise.race([callback((cb) => client.connect({ timeout: timeoutMs }, cb)), refused]);
   } catch (err) {
+    if ((err as { code?: number }).code === kafka.CODES.ERRORS.ERR__AUTHENTICATION) throw failures.error(err, "connect", key);
     const error = failures.error(err, "connect", key);
     throw Object.assign(error, {
       message: `${error.message} (brokers did not answer within ${timeoutMs} ms)`,
     });
+  } finally {
+    stopListening();
   }
 }
 

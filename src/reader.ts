@@ -1,4 +1,7 @@
 import type { Assignment, KafkaConsumer, LibrdKafkaError, Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
+
+/** A committed offset as the native client reports it, with the partition's error if any. */
+type TopicPartitionOffsetAndError = TopicPartitionOffset & { error?: LibrdKafkaError };
 import type { Logger } from "pino";
 import type { ReaderConfig } from "./config.js";
 import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
@@ -64,7 +67,7 @@ export class Reader {
   /** Partitions revoked by the group whose release waits for the application (deferRevocation). */
   private revocation: { partitions: TopicPartition[]; delivered: boolean } | undefined;
   private consecutiveFetchErrors = 0;
-  private lastSurfacedError: { code: number; at: number } | undefined;
+  private lastClientError: { key: string; at: number } | undefined;
   private closing = false;
   private closed = false;
 
@@ -94,9 +97,10 @@ export class Reader {
    * of the fetch are returned as KafkaError events.
    */
   async next(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ReaderEvent> {
-    await this.ready();
-    await this.releaseDeliveredRevocation();
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const connectFailure = await this.readyWithin(options.signal, deadline);
+    if (connectFailure !== undefined) return connectFailure;
+    await this.releaseDeliveredRevocation();
     for (;;) {
       options.signal?.throwIfAborted();
       if (this.closing) throw new ClosedError(`reader ${this.setup.key}`, "poll");
@@ -108,6 +112,29 @@ export class Reader {
       this.startFetch();
       await this.waitForEvent(options.signal, deadline);
     }
+  }
+
+  /**
+   * Waits for the connection as long as the caller is willing to wait. A failed connection is an
+   * event (the next call tries again); the wait itself rejects like any other wait.
+   */
+  private async readyWithin(signal: AbortSignal | undefined, deadline: number): Promise<KafkaError | undefined> {
+    const ready = this.ready().then(
+      () => undefined,
+      (err: unknown) => {
+        if (err instanceof KafkaError) return err;
+        throw err;
+      },
+    );
+    if (this.connecting === undefined || (signal === undefined && deadline === Infinity)) return ready;
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      for (const wake of this.wakeups) wake();
+    };
+    ready.then(settle, settle);
+    while (!settled) await this.waitForEvent(signal, deadline);
+    return ready;
   }
 
   /** Records messages as handled; their offsets are committed in the background (no round-trip now). */
@@ -140,6 +167,42 @@ export class Reader {
     await commitAsync(this.client, offsets).catch((err: unknown) => {
       throw this.failures.error(err, "CommitMessages", this.setup.key);
     });
+    await this.confirmCommitted(offsets);
+  }
+
+  /**
+   * The native commit returns as soon as the request is queued, without the coordinator's answer. The
+   * coordinator handles a member's requests in order, so asking it for the committed offsets right
+   * after shows whether the commit took, and its reason when it did not.
+   */
+  private async confirmCommitted(offsets: TopicPartitionOffset[]): Promise<void> {
+    const request = offsets.map(({ topic, partition }) => ({ topic, partition }));
+    let missing: TopicPartitionOffsetAndError[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const committed = await callback<TopicPartitionOffsetAndError[]>((cb) =>
+        this.client.committed(request, this.setup.requestTimeoutMs, cb),
+      ).catch((err: unknown) => {
+        throw this.failures.error(err, "CommitMessages", this.setup.key);
+      });
+      missing = offsets.map((want) => {
+        const got = committed.find((c) => c.topic === want.topic && c.partition === want.partition);
+        const has = typeof got?.offset === "number" && got.offset >= 0 ? got.offset : -1;
+        return got?.error || has < want.offset ? { ...want, ...(got?.error ? { error: got.error } : {}), offset: has } : undefined;
+      }).filter((m): m is TopicPartitionOffsetAndError => m !== undefined);
+      if (missing.length === 0) return;
+      if (missing.some((m) => m.error)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const first = missing[0]!;
+    const reason = first.error
+      ? first.error.message
+      : first.offset < 0
+        ? "the group coordinator did not record it (an unknown topic or partition, or a partition this member no longer owns)"
+        : `the group coordinator still has offset ${first.offset}, not ${offsets.find((o) => o.topic === first.topic && o.partition === first.partition)?.offset}`;
+    throw new KafkaError(
+      `${this.setup.key}: CommitMessages failed for ${first.topic} [${first.partition}]: ${reason}`,
+      { operation: "CommitMessages", key: this.setup.key, code: first.error?.code ?? ErrorCodes.ERR__FAIL, retriable: true },
+    );
   }
 
   /** Commits every stored offset not yet committed. */
@@ -369,18 +432,21 @@ export class Reader {
     for (const wake of this.wakeups) wake();
   }
 
-  /** Errors librdkafka raises outside a call: the serious ones become events (once a while), the rest are logged. */
+  /**
+   * Errors librdkafka raises outside a call. The binding hands them over without their code, so the
+   * serious ones (authentication failed, every broker down) are recognised by their text and become
+   * events; the rest are logged. Either way a repeat within readBackoffMax is dropped: librdkafka
+   * reports the same failure once per broker and retry.
+   */
   private onClientError(err: LibrdKafkaError): void {
-    const error = this.failures.error(err, "consume", this.setup.key);
-    if (!(err.isFatal === true || SURFACED_CLIENT_ERRORS.has(err.code))) {
-      this.setup.logger.warn({ err: error }, "consumer error");
-      return;
-    }
+    const code = clientErrorCode(err);
+    const error = this.failures.error({ ...err, message: err.message, code }, "consume", this.setup.key);
     const now = Date.now();
-    const repeated = this.lastSurfacedError?.code === err.code && now - this.lastSurfacedError.at < this.setup.config.readBackoffMax;
-    if (repeated) return;
-    this.lastSurfacedError = { code: err.code, at: now };
-    this.push(error);
+    const key = `${code}:${err.message}`;
+    if (this.lastClientError?.key === key && now - this.lastClientError.at < Math.max(1000, this.setup.config.readBackoffMax)) return;
+    this.lastClientError = { key, at: now };
+    if (err.isFatal === true || SURFACED_CLIENT_ERRORS.has(code)) this.push(error);
+    else this.setup.logger.warn({ err: error }, "consumer error");
   }
 
   private waitForEvent(signal: AbortSignal | undefined, deadline: number): Promise<void> {
@@ -428,6 +494,14 @@ export class Reader {
     }
     return [...highest.values()];
   }
+}
+
+/** The code of a client error; the binding loses it for errors raised outside a call, so read the text. */
+function clientErrorCode(err: LibrdKafkaError): number {
+  if (typeof err.code === "number" && err.code !== -1) return err.code;
+  if (/authentication/i.test(err.message)) return ErrorCodes.ERR__AUTHENTICATION;
+  if (/all broker connections are down/i.test(err.message)) return ErrorCodes.ERR__ALL_BROKERS_DOWN;
+  return err.code;
 }
 
 function toTopicPartition(tp: Assignment): TopicPartition {
