@@ -393,9 +393,16 @@ export class Reader {
     } catch (err) {
       if (this.closing) return;
       this.consecutiveFetchErrors++;
-      this.push(this.failures.error(err, "FetchMessage", this.setup.key));
+      this.push(this.failures.error(err, `FetchMessage (${this.describeSource()})`, this.setup.key));
       await new Promise((resolve) => setTimeout(resolve, this.fetchBackoffMs()));
     }
+  }
+
+  /** What the reader reads, for error messages: "topic t", "topics a, b" or "topic t partition 1". */
+  private describeSource(): string {
+    const source = this.setup.source;
+    if (source.kind === "partition") return `topic ${source.topic} partition ${source.partition}`;
+    return source.topics.length === 1 ? `topic ${source.topics[0]}` : `topics ${source.topics.join(", ")}`;
   }
 
   /** readBackoffMin, doubling per consecutive failure up to readBackoffMax. */
