@@ -215,7 +215,9 @@ export class ConsumerServer implements Server {
           logger: this.logger,
           debug: this.config.debug,
           maxQueued: concurrent ? this.#options.maxQueued : 1,
-          maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : 1,
+          // One message at a time needs no pausing: the global bound of 1 already stops polling, and
+          // pausing a partition per message would stall librdkafka's fetcher every time.
+          maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : Infinity,
         });
       }
     }

@@ -85,15 +85,18 @@ export class Message {
   }
 }
 
-/** Turns what a caller wrote into a Message for `defaultTopic`. */
-export function messageFromInput(input: MessageInput, defaultTopic: string): Message {
+/**
+ * Turns what a caller wrote into a Message for `defaultTopic`; `now` is the time given to messages that
+ * bring none (one Date for a whole write, not one per message).
+ */
+export function messageFromInput(input: MessageInput, defaultTopic: string, now: Date = new Date()): Message {
   return new Message({
     topic: input.topic ?? defaultTopic,
     partition: input.partition ?? -1,
     key: input.key == null ? null : toBuffer(input.key),
     value: input.value == null ? null : toBuffer(input.value),
     headers: normalizeHeaders(input.headers),
-    time: input.time ?? new Date(),
+    time: input.time ?? now,
   });
 }
 

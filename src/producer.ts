@@ -59,11 +59,12 @@ class PendingWrite {
   }
 }
 
-/** What travels with each message through librdkafka, back to its delivery report. */
-interface Opaque {
-  write: PendingWrite;
-  message: Message;
-}
+/**
+ * The write a message belongs to, kept on the message itself: the message travels through librdkafka
+ * as the opaque of its delivery report, so no extra object is made per message.
+ */
+const PENDING_WRITE = Symbol("ekafka.pendingWrite");
+type InFlight = Message & { [PENDING_WRITE]?: PendingWrite };
 
 /**
  * Writes messages to Kafka: `kafka.producers.<name>`.
@@ -107,7 +108,8 @@ export class Producer {
    */
   async writeMessages(...inputs: MessageInput[]): Promise<void> {
     if (this.closed) throw new ClosedError(`producer ${this.key}`, "writeMessages");
-    const messages = inputs.map((input, i) => this.toMessage(input, i));
+    const now = new Date();
+    const messages = inputs.map((input, i) => this.toMessage(input, i, now));
     await this.intercepted.run("WriteMessages", messages, undefined, async (msgs) => {
       await this.connect();
       const write = new PendingWrite(msgs);
@@ -130,7 +132,7 @@ export class Producer {
     await disconnectClient(this.client, this.setup.config.writeTimeout);
   }
 
-  private toMessage(input: MessageInput, index: number): Message {
+  private toMessage(input: MessageInput, index: number, now: Date): Message {
     if (input === null || typeof input !== "object") {
       throw new TypeError(`${this.key}: writeMessages: message ${index} must be an object with a value, got ${typeof input}`);
     }
@@ -138,7 +140,7 @@ export class Producer {
     if (topic === undefined || topic === "") {
       throw new TypeError(`${this.key}: writeMessages: message ${index} has no topic and the producer has none configured (set ${this.key}.topic)`);
     }
-    return messageFromInput(input, topic);
+    return messageFromInput(input, topic, now);
   }
 
   private connect(): Promise<void> {
@@ -180,9 +182,9 @@ export class Producer {
   private tryProduce(message: Message, write: PendingWrite): boolean {
     const headers: MessageHeader[] | undefined =
       message.headers.length === 0 ? undefined : message.headers.map((h) => ({ [h.key]: h.value }));
-    const opaque: Opaque = { write, message };
+    (message as InFlight)[PENDING_WRITE] = write;
     try {
-      this.client.produce(message.topic, message.partition, message.value, message.key, message.time.getTime(), opaque, headers);
+      this.client.produce(message.topic, message.partition, message.value, message.key, message.time.getTime(), message, headers);
       return true;
     } catch (err) {
       if ((err as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;
@@ -240,9 +242,11 @@ export class Producer {
   }
 
   private onDeliveryReport(err: LibrdKafkaError | null, report: DeliveryReport): void {
-    const opaque = report.opaque as Opaque | undefined;
-    if (opaque === undefined) return;
-    opaque.write.settle(opaque.message, err ?? null, report);
+    const message = report.opaque as InFlight | undefined;
+    const write = message?.[PENDING_WRITE];
+    if (message === undefined || write === undefined) return;
+    message[PENDING_WRITE] = undefined;
+    write.settle(message, err ?? null, report);
   }
 
   private writeError(write: PendingWrite): KafkaError {

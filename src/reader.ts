@@ -63,6 +63,8 @@ export class Reader {
   private readonly wakeups = new Set<() => void>();
   private readonly assigned = new Set<string>();
   private connecting: Promise<void> | undefined;
+  /** Set once connected and joined: the common path of next() then skips the connection wait. */
+  private connected = false;
   private fetching: Promise<void> | undefined;
   /** Partitions revoked by the group whose release waits for the application (deferRevocation). */
   private revocation: { partitions: TopicPartition[]; delivered: boolean } | undefined;
@@ -107,6 +109,8 @@ export class Reader {
       const event = this.queue.shift();
       if (event !== undefined) {
         if (event instanceof RevokedPartitions && this.revocation !== undefined) this.revocation.delivered = true;
+        // Fetch ahead while the application works through the queue, so it rarely waits for a fetch.
+        if (this.queue.length < FETCH_BATCH / 2) this.startFetch();
         return event;
       }
       this.startFetch();
@@ -119,6 +123,7 @@ export class Reader {
    * event (the next call tries again); the wait itself rejects like any other wait.
    */
   private async readyWithin(signal: AbortSignal | undefined, deadline: number): Promise<KafkaError | undefined> {
+    if (this.connected) return undefined;
     const ready = this.ready().then(
       () => undefined,
       (err: unknown) => {
@@ -299,6 +304,7 @@ export class Reader {
 
   private async connectAndJoin(): Promise<void> {
     await connectClient(this.client, this.failures, this.setup.requestTimeoutMs, this.setup.key);
+    this.connected = true;
     this.client.setDefaultConsumeTimeout(FETCH_WAIT_MS);
     // Return what is ready after the first message instead of waiting to fill a batch: latency.
     (this.client as unknown as { setDefaultIsTimeoutOnlyForFirstMessage?: (on: boolean) => void }).setDefaultIsTimeoutOnlyForFirstMessage?.(true);

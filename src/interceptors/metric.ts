@@ -66,6 +66,7 @@ export function clientMetrics(registry: Registry = register): ClientMetrics {
  */
 export function metricInterceptor(registry?: Registry): Interceptor {
   const metrics = clientMetrics(registry);
+  const series = new SeriesCache(metrics);
   return (next) => async (ctx, messages, cmd) => {
     try {
       await next(ctx, messages, cmd);
@@ -73,17 +74,45 @@ export function metricInterceptor(registry?: Registry): Interceptor {
       observe("metric", () => record(metrics, ctx, cmd, err));
       throw err;
     }
-    observe("metric", () => record(metrics, ctx, cmd));
+    observe("metric", () => series.ok(ctx, cmd).record(costOf(ctx) / 1000));
   };
 }
 
+/** The label values of a call. */
+function labelsOf(ctx: CallContext, cmd: Cmd): Record<Label, string> {
+  return { type: ctx.kind, name: `${ctx.component}.${ctx.topic}`, operation: cmd.operation, brokers: ctx.brokers.join(",") };
+}
+
+/**
+ * The series of successful calls, looked up once per instance and operation: a consumer records one
+ * Poll per message, and resolving labels every time (validation, hashing) would cost more than the poll.
+ */
+class SeriesCache {
+  private readonly cache = new Map<string, { record(seconds: number): void }>();
+
+  constructor(private readonly metrics: ClientMetrics) {}
+
+  ok(ctx: CallContext, cmd: Cmd): { record(seconds: number): void } {
+    const key = `${ctx.kind}\u0000${ctx.key}\u0000${ctx.topic}\u0000${cmd.operation}`;
+    let entry = this.cache.get(key);
+    if (entry === undefined) {
+      const labels = labelsOf(ctx, cmd);
+      const histogram = this.metrics.handleSeconds.labels(labels);
+      const counter = this.metrics.handleTotal.labels({ ...labels, result: "ok", code: "" });
+      entry = {
+        record: (seconds) => {
+          histogram.observe(seconds);
+          counter.inc();
+        },
+      };
+      this.cache.set(key, entry);
+    }
+    return entry;
+  }
+}
+
 function record(metrics: ClientMetrics, ctx: CallContext, cmd: Cmd, ...failure: [err: unknown] | []): void {
-  const labels: Record<Label, string> = {
-    type: ctx.kind,
-    name: `${ctx.component}.${ctx.topic}`,
-    operation: cmd.operation,
-    brokers: ctx.brokers.join(","),
-  };
+  const labels = labelsOf(ctx, cmd);
   metrics.handleSeconds.observe(labels, costOf(ctx) / 1000);
   const outcome = failure.length === 0 ? { result: "ok", code: "" } : { result: "error", code: errorCode(failure[0]) };
   metrics.handleTotal.inc({ ...labels, ...outcome });

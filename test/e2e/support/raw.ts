@@ -10,7 +10,11 @@ function callback<T>(fn: (cb: (err: LibrdKafkaError | null | undefined, value: T
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-/** Creates a topic (3 partitions, replication factor 3 unless told otherwise). */
+/**
+ * Creates a topic (3 partitions, replication factor 3 unless told otherwise) and waits until every
+ * broker knows it: a consumer group whose leader asks a broker that does not know the topic yet would
+ * otherwise get an empty assignment.
+ */
 export async function createTopic(topic: string, partitions = 3, replicationFactor = 3, extra: RawConfig = {}): Promise<void> {
   const admin = kafka.AdminClient.create({ "bootstrap.servers": bootstrap, ...extra });
   try {
@@ -19,6 +23,27 @@ export async function createTopic(topic: string, partitions = 3, replicationFact
     );
   } finally {
     admin.disconnect();
+  }
+  await waitForTopic(topic, partitions);
+}
+
+/** Waits until each broker's metadata shows `topic` with `partitions` partitions, each with a leader. */
+export async function waitForTopic(topic: string, partitions: number, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const broker of bootstrap.split(",")) {
+    // One broker per client, so the metadata comes from that broker and no other.
+    const producer = await rawProducer({ "bootstrap.servers": broker, "allow.auto.create.topics": false });
+    try {
+      for (;;) {
+        const metadata = await callback<kafka.Metadata>((cb) => producer.getMetadata({ topic, timeout: 5000 }, cb)).catch(() => undefined);
+        const found = metadata?.topics.find((t) => t.name === topic);
+        if (found?.partitions.length === partitions && found.partitions.every((p) => p.leader >= 0)) break;
+        if (Date.now() > deadline) throw new Error(`broker ${broker} did not learn of topic ${topic} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await disconnect(producer);
+    }
   }
 }
 
