@@ -72,5 +72,29 @@ kafka-start-broker: ## start one broker again: make kafka-start-broker ID=2
 kafka-reset: ## stop the cluster and delete its data
 	$(CLUSTER) reset
 
+.PHONY: example
+example: ## run one example on the local cluster: make example NAME=producer (started and built first)
+	@if [ -z "$(NAME)" ] || [ ! -f "examples/$(NAME)/main.ts" ]; then \
+	  echo "usage: make example NAME=<name>, one of: $$(ls examples | tr '\n' ' ')"; exit 2; fi
+	@$(CLUSTER) up
+	@$(MAKE) --no-print-directory build
+	node dist/examples/$(NAME)/main.js
+
+demo: ## a producer and a Consumer Server side by side, one live line a second (Ctrl-C; DEMO_SECONDS=N, DEMO_RATE=N)
+	@$(CLUSTER) up
+	@$(MAKE) --no-print-directory build
+	node dist/examples/demo/main.js
+
+bench: ## throughput and latency vs raw librdkafka, KafkaJS and Kafka's own producer (~10 min); writes BENCHMARKS.md
+	@$(CLUSTER) up
+	@$(MAKE) --no-print-directory build
+	node dist/bench/main.js
+
+soak: ## a producer and a Consumer Server at a steady rate for 10 min, watching memory and handles (SOAK_SECONDS=N, SOAK_RATE=N); not part of make test
+	@$(CLUSTER) up
+	@$(MAKE) --no-print-directory build
+	node_modules/.bin/tsc -p test/soak/tsconfig.json
+	node --expose-gc dist/test/soak/soak.js
+
 clean: ## remove build output
 	rm -rf dist

@@ -143,8 +143,10 @@ start_process() { # starts broker $1 in the background unless it runs already
 
 wait_port() { # wait_port BROKER_ID PORT SECONDS
   local id=$1 port=$2 deadline=$((SECONDS + $3))
+  local pid; pid=$(cat "$(pid_file "$id")" 2>/dev/null || true)
   until port_open "$port"; do
-    if ! broker_pid "$id" >/dev/null; then
+    # kill -0 rather than broker_pid: right after the launch the process may not show kafka.Kafka yet.
+    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
       tail -n 40 "$(log_file "$id")" >&2
       die "broker $id exited while starting (log: $(log_file "$id"))"
     fi

@@ -1,9 +1,9 @@
-import type { IAdminClient, LibrdKafkaError, ListOffsetsResult, TopicDescription, GroupResults } from "@confluentinc/kafka-javascript";
+import type { IAdminClient, LibrdKafkaError, ListOffsetsResult, TopicDescription, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
 import { Intercepted, type CallSite } from "./call.js";
 import { ClosedError, ErrorCodes, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { callback, constructClient, FailureLog, native, type LogEvent } from "./rdkafka.js";
+import { callback, connectClient, constructClient, disconnectClient, FailureLog, native, type LogEvent } from "./rdkafka.js";
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -144,20 +144,41 @@ export class Client {
     });
   }
 
-  /** The offsets a consumer group has committed (-1 where it has none), optionally for one topic. */
+  /**
+   * The offsets a consumer group has committed: for every partition of `topic` (-1 where it has none),
+   * or, without a topic, for every partition the group has committed to.
+   *
+   * Asked through a consumer of the group that never joins it, not through the admin API: librdkafka's
+   * admin offset lookup crashes the process when the group's coordinator moves (librdkafka #5040),
+   * while a group member's lookup just finds the new coordinator.
+   */
   async offsetFetch(groupId: string, topic?: string): Promise<PartitionOffset[]> {
-    return this.call("OffsetFetch", { groupId, topic }, async (admin) => {
-      const partitions = topic === undefined ? undefined : (await this.metadata(topic))[0]?.partitions.map((p) => ({ topic, partition: p.partition }));
-      const [result] = await callback<GroupResults[]>((cb) =>
-        admin.listConsumerGroupOffsets([{ groupId, ...(partitions === undefined ? {} : { partitions }) }], { timeout: this.setup.timeoutMs }, cb),
-      ).catch((err: unknown) => {
-        throw this.error(err, `OffsetFetch (${groupId})`);
-      });
-      if (result?.error) throw this.error(result.error, `OffsetFetch (${groupId})`);
-      return (result?.partitions ?? [])
-        .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset < 0 ? -1 : p.offset }))
+    return this.call("OffsetFetch", { groupId, topic }, async () => {
+      const topics = topic === undefined ? await this.metadata() : await this.metadata(topic);
+      const partitions = topics
+        .filter((t) => topic !== undefined || !t.name.startsWith("__"))
+        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+      if (partitions.length === 0) return [];
+      const committed = await this.committedOffsets(groupId, partitions);
+      return committed
+        .map((p) => ({ topic: p.topic, partition: p.partition, offset: typeof p.offset === "number" && p.offset >= 0 ? p.offset : -1 }))
+        .filter((p) => topic !== undefined || p.offset >= 0)
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     });
+  }
+
+  private async committedOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<TopicPartitionOffset[]> {
+    const properties = { ...this.setup.properties, "group.id": groupId, "enable.auto.commit": false, "enable.auto.offset.store": false };
+    const consumer = constructClient(this.key, properties, (c) => new native.KafkaConsumer(c.global as never, c.topic));
+    const failures = new FailureLog(properties).attach(consumer as never);
+    try {
+      await connectClient(consumer, failures, this.setup.timeoutMs, this.key);
+      return await callback<TopicPartitionOffset[]>((cb) => consumer.committed(partitions, this.setup.timeoutMs, cb)).catch((err: unknown) => {
+        throw failures.error(err, `OffsetFetch (${groupId})`, this.key);
+      });
+    } finally {
+      await disconnectClient(consumer);
+    }
   }
 
   /**
