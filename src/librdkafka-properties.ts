@@ -364,6 +364,16 @@ export const managedProperties = {
   partitionReader: { "enable.auto.commit": false, "enable.auto.offset.store": false },
 } as const satisfies Record<string, LibrdkafkaProperties>;
 
+/**
+ * librdkafka defaults this component changes, below the typed keys and raw properties (either may set
+ * them). librdkafka allows a million requests in flight per broker connection; with acks=all and small
+ * batches they queue up behind each other and latency grows with load. 5 is the Java client's default
+ * and the most an idempotent producer may use.
+ */
+export const changedDefaults = {
+  producer: { "max.in.flight.requests.per.connection": 5 },
+} as const satisfies Record<string, LibrdkafkaProperties>;
+
 /** The librdkafka configuration of a producer. Raw `properties` come last: the component's, then the producer's. */
 export function producerProperties(
   kafka: KafkaConfig,
@@ -373,7 +383,7 @@ export function producerProperties(
   const componentKey = context.componentKey ?? "kafka";
   const instanceKey = context.instanceKey ?? `${componentKey}.producers.<name>`;
   return assemble({
-    typed: { ...apply(clientMappings, kafka, componentKey), ...apply(producerMappings, producer, instanceKey) },
+    typed: { ...changedDefaults.producer, ...apply(clientMappings, kafka, componentKey), ...apply(producerMappings, producer, instanceKey) },
     managed: managedProperties.producer,
     componentRaw: kafka.properties,
     instanceRaw: producer.properties,

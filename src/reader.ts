@@ -62,6 +62,8 @@ export class Reader {
   private readonly queue: ReaderEvent[] = [];
   private readonly wakeups = new Set<() => void>();
   private readonly assigned = new Set<string>();
+  /** Offsets stored by the application and not yet handed to librdkafka, by partition (see flushStores). */
+  private readonly pendingStores = new Map<string, TopicPartitionOffset>();
   private connecting: Promise<void> | undefined;
   /** Set once connected and joined: the common path of next() then skips the connection wait. */
   private connected = false;
@@ -144,7 +146,23 @@ export class Reader {
 
   /** Records messages as handled; their offsets are committed in the background (no round-trip now). */
   store(messages: readonly Message[]): void {
-    const offsets = this.nextOffsets(messages).filter((tp) => this.mayStore(tp.topic, tp.partition));
+    for (const tp of this.nextOffsets(messages)) {
+      if (!this.mayStore(tp.topic, tp.partition)) continue;
+      const key = partitionKey(tp.topic, tp.partition);
+      const pending = this.pendingStores.get(key);
+      if (pending === undefined || pending.offset < tp.offset) this.pendingStores.set(key, tp);
+    }
+  }
+
+  /**
+   * Hands the offsets stored since the last flush to librdkafka, one call for all partitions rather
+   * than one per message. Runs before every fetch (so the background commit sees them within one fetch
+   * round) and before every commit, revocation and close.
+   */
+  private flushStores(): void {
+    if (this.pendingStores.size === 0) return;
+    const offsets = [...this.pendingStores.values()].filter((tp) => this.mayStore(tp.topic, tp.partition));
+    this.pendingStores.clear();
     if (offsets.length === 0) return;
     try {
       this.client.offsetsStore(offsets);
@@ -169,6 +187,7 @@ export class Reader {
     const offsets = this.nextOffsets(messages);
     if (offsets.length === 0) return;
     this.store(messages);
+    this.flushStores();
     await commitAsync(this.client, offsets).catch((err: unknown) => {
       throw this.failures.error(err, "CommitMessages", this.setup.key);
     });
@@ -212,7 +231,9 @@ export class Reader {
 
   /** Commits every stored offset not yet committed. */
   async commitStored(): Promise<void> {
-    if (!this.client.isConnected() || this.assigned.size === 0) return;
+    if (!this.client.isConnected()) return;
+    this.flushStores();
+    if (this.assigned.size === 0) return;
     await commitAsync(this.client, null).catch((err: unknown) => {
       if ((err as LibrdKafkaError).code === ErrorCodes.ERR__NO_OFFSET) return;
       throw this.failures.error(err, "CommitMessages", this.setup.key);
@@ -360,6 +381,7 @@ export class Reader {
   }
 
   private async commitStoredOnRevoke(): Promise<void> {
+    this.flushStores();
     try {
       await commitAsync(this.client, null);
     } catch (err) {
@@ -392,6 +414,7 @@ export class Reader {
   }
 
   private async fetchBatch(): Promise<void> {
+    this.flushStores();
     try {
       const batch = await callback<NativeMessage[]>((cb) => this.client.consume(FETCH_BATCH, cb));
       this.consecutiveFetchErrors = 0;

@@ -314,8 +314,16 @@ describe("producerProperties", () => {
       acks: -1,
       "compression.codec": "none",
       "enable.idempotence": false,
+      "max.in.flight.requests.per.connection": 5,
       dr_cb: true,
     });
+  });
+
+  it("lets a raw property replace a changed librdkafka default", () => {
+    const props = producerOf(
+      kafkaToml({ client: 'brokers = ["k:9092"]', producer: 'topic = "t"\n[kafka.producers.p1.properties]\n"max.in.flight.requests.per.connection" = 1' }),
+    );
+    expect(props["max.in.flight.requests.per.connection"]).toBe("1");
   });
 
   it.each([

@@ -1,0 +1,231 @@
+// `make bench`: ekafka against the raw @confluentinc/kafka-javascript client, KafkaJS and Kafka's own
+// Java producer, on the local cluster, in one run with the same settings for each. Prints one table with
+// ekafka's ratios and writes BENCHMARKS.md. Not part of `make test`.
+import { setLogLevel } from "ekafka/core";
+import type { Component } from "ekafka";
+import { benchComponent, producerToml } from "./component.js";
+import { consumeWithEkafka } from "./consume/ekafka.js";
+import { consumeWithEkafkaPoll } from "./consume/ekafka-poll.js";
+import { fillTopic } from "./consume/fill.js";
+import { consumeWithKafkajs } from "./consume/kafkajs.js";
+import { consumeWithRaw } from "./consume/raw.js";
+import { kafkajsCompression } from "./kafkajs.js";
+import { ekafkaLatencyRig } from "./latency/ekafka.js";
+import { kafkajsLatencyRig } from "./latency/kafkajs.js";
+import { measureLatency } from "./latency/measure.js";
+import { rawLatencyRig } from "./latency/raw.js";
+import type { LatencyRig } from "./latency/rig.js";
+import { describeMachine, loadAverage } from "./machine.js";
+import { Payloads } from "./payload.js";
+import { produceWithJava } from "./produce/ceiling.js";
+import { produceWithEkafka } from "./produce/ekafka.js";
+import { produceWithKafkajs } from "./produce/kafkajs.js";
+import { produceWithRaw } from "./produce/raw.js";
+import { writeReport } from "./report.js";
+import type { Latency, Outcome, Throughput } from "./result.js";
+import { CODECS, CONSUME_COUNT, CONSUME_SIZE, CONSUMER, LATENCY, PRODUCE_REPEAT, PRODUCE_ROWS, PRODUCER, SCALE, WRITE_CHUNK, WRITES_IN_FLIGHT } from "./settings.js";
+import { fromLatency, fromThroughput, markdownTable, type Row } from "./table.js";
+import { targetLines } from "./targets.js";
+import { elapsed, sleep } from "./timing.js";
+import { benchTopic, createTopic, deleteBenchTopics } from "./topics.js";
+
+/** Runs one contender; a failure becomes a table cell instead of ending the whole run. */
+async function attempt<T>(label: string, run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    const ok = await run();
+    console.log(`  ${label}: ${describe(ok)}`);
+    return { ok };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^bench: /, "") : String(error);
+    console.log(`  ${label}: FAILED ${reason}`);
+    return { skipped: `failed: ${reason.length > 80 ? `${reason.slice(0, 80)}…` : reason}` };
+  }
+}
+
+function describe(value: unknown): string {
+  const v = value as Partial<Throughput & Latency>;
+  if (v.rate !== undefined) return `${Math.round(v.rate).toLocaleString("en-US")} msg/s, ${v.mibPerSec!.toFixed(1)} MiB/s (${v.messages} in ${v.seconds!.toFixed(2)} s)`;
+  return `p50 ${v.p50!.toFixed(1)} ms, p99 ${v.p99!.toFixed(1)} ms, max ${v.max!.toFixed(1)} ms (${v.samples} samples)`;
+}
+
+const mibOf = (outcome: Outcome<Throughput>) => ("ok" in outcome ? outcome.ok.mibPerSec : undefined);
+
+/** The better of two outcomes of a throughput run: a failure only when both failed. */
+function better(a: Outcome<Throughput> | undefined, b: Outcome<Throughput>): Outcome<Throughput> {
+  if (a === undefined || !("ok" in a)) return b;
+  if (!("ok" in b)) return a;
+  return b.ok.rate > a.ok.rate ? b : a;
+}
+
+/**
+ * One produce row: each contender writes the same count of the same kind of values to one topic,
+ * PRODUCE_REPEAT times, keeping its best run. ekafka and raw take turns going first, so a warmer cluster
+ * favours neither.
+ */
+async function produceRow(admin: Component, size: number, count: number, codec: (typeof CODECS)[number]): Promise<Row> {
+  const topic = benchTopic(`produce-${size}-${codec}`);
+  await createTopic(admin, topic);
+  const payloads = new Payloads(size);
+  const kafka = benchComponent(producerToml("bench", topic, codec));
+  const compression = kafkajsCompression(codec);
+  console.log(`${elapsed()} produce ${size} B ${codec} (${count.toLocaleString("en-US")} messages, best of ${PRODUCE_REPEAT})`);
+  const runs: Record<"ekafka" | "raw" | "kafkajs" | "ceiling", () => Promise<Outcome<Throughput>>> = {
+    ekafka: () => attempt("ekafka", () => produceWithEkafka(kafka.producer("bench"), payloads, count)),
+    raw: () => attempt("raw", () => produceWithRaw(kafka.producerPropertiesOf("bench"), topic, payloads, count)),
+    kafkajs: async () =>
+      compression === undefined ? { skipped: "no built-in codec" } : attempt("KafkaJS", () => produceWithKafkajs(topic, compression, payloads, count)),
+    ceiling: () => attempt("Java ProducerPerformance", () => produceWithJava(topic, codec, size, count)),
+  };
+  const best: Partial<Record<keyof typeof runs, Outcome<Throughput>>> = {};
+  for (let repeat = 0; repeat < PRODUCE_REPEAT; repeat++) {
+    const order = repeat % 2 === 0 ? (["ekafka", "raw", "kafkajs", "ceiling"] as const) : (["raw", "ekafka", "kafkajs", "ceiling"] as const);
+    for (const contender of order) {
+      if (contender === "kafkajs" && compression === undefined && best.kafkajs !== undefined) continue;
+      best[contender] = better(best[contender], await runs[contender]());
+    }
+  }
+  await kafka.close();
+  const { ekafka, raw, kafkajs, ceiling } = best as Record<keyof typeof runs, Outcome<Throughput>>;
+  return {
+    name: `produce ${size === 1024 ? "1 KiB" : `${size} B`} ${codec}`,
+    unit: "rate",
+    ekafka: fromThroughput(ekafka),
+    raw: fromThroughput(raw),
+    kafkajs: fromThroughput(kafkajs),
+    ceiling: fromThroughput(ceiling),
+    mib: { ekafka: mibOf(ekafka), raw: mibOf(raw), kafkajs: mibOf(kafkajs), ceiling: mibOf(ceiling) },
+  };
+}
+
+async function produceRows(admin: Component): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const { size, count } of PRODUCE_ROWS) {
+    for (const codec of CODECS) rows.push(await produceRow(admin, size, count, codec));
+  }
+  return rows;
+}
+
+/**
+ * The consume rows: each contender reads the same pre-filled topic from the start, in a group of its own;
+ * then the diagnostic, ekafka's ConsumerGroup polled directly.
+ */
+async function consumeRows(admin: Component): Promise<Row[]> {
+  const topic = benchTopic("consume");
+  await createTopic(admin, topic);
+  console.log(`${elapsed()} consume ${CONSUME_SIZE} B (${CONSUME_COUNT.toLocaleString("en-US")} messages; filling the topic)`);
+  await fillTopic(topic, CONSUME_SIZE, CONSUME_COUNT);
+  const ekafka = await attempt("ekafka Consumer Server", () => consumeWithEkafka(topic, CONSUME_SIZE, CONSUME_COUNT));
+  const raw = await attempt("raw consume loop", () => consumeWithRaw(topic, CONSUME_SIZE, CONSUME_COUNT));
+  const kafkajs = await attempt("KafkaJS eachMessage", () => consumeWithKafkajs(topic, CONSUME_SIZE, CONSUME_COUNT));
+  const poll = await attempt("ekafka ConsumerGroup.poll loop (diagnostic)", () => consumeWithEkafkaPoll(topic, CONSUME_SIZE, CONSUME_COUNT));
+  return [
+    {
+      name: `consume ${CONSUME_SIZE} B, each message (Consumer Server)`,
+      unit: "rate",
+      ekafka: fromThroughput(ekafka),
+      raw: fromThroughput(raw),
+      kafkajs: fromThroughput(kafkajs),
+      mib: { ekafka: mibOf(ekafka), raw: mibOf(raw), kafkajs: mibOf(kafkajs) },
+    },
+    { name: "diagnostic: ConsumerGroup.poll + storeOffsets loop", unit: "rate", diagnostic: true, ekafka: fromThroughput(poll), mib: { ekafka: mibOf(poll) } },
+  ];
+}
+
+/** A diagnostic variant: the producer's in-flight requests per broker bounded as the Java client's default. */
+const BOUNDED_IN_FLIGHT = { "max.in.flight.requests.per.connection": "5" };
+
+/**
+ * The latency rows: p50 and p99 of each contender at the same fixed rate, each on a topic of its own;
+ * then ekafka again with BOUNDED_IN_FLIGHT (diagnostic).
+ */
+async function latencyRows(admin: Component): Promise<{ rows: Row[]; ekafkaP99: number | undefined }> {
+  console.log(`${elapsed()} latency at ${LATENCY.rate.toLocaleString("en-US")} msg/s for ${LATENCY.seconds} s (+${LATENCY.warmupSeconds} s warm-up)`);
+  const rigs: Record<"ekafka" | "raw" | "kafkajs" | "bounded", (topic: string) => LatencyRig> = {
+    ekafka: (topic) => ekafkaLatencyRig(topic),
+    raw: rawLatencyRig,
+    kafkajs: kafkajsLatencyRig,
+    bounded: (topic) => ekafkaLatencyRig(topic, BOUNDED_IN_FLIGHT),
+  };
+  const outcomes: Partial<Record<keyof typeof rigs, Outcome<Latency>>> = {};
+  for (const [name, rig] of Object.entries(rigs) as [keyof typeof rigs, (topic: string) => LatencyRig][]) {
+    const topic = benchTopic(`latency-${name}`);
+    await createTopic(admin, topic);
+    const label = name === "bounded" ? "ekafka + max.in.flight.requests.per.connection=5 (diagnostic)" : name;
+    outcomes[name] = await attempt(label, () => measureLatency(rig(topic)));
+  }
+  const row = (field: "p50" | "p99"): Row => ({
+    name: `latency ${field}, write → handler`,
+    unit: "ms",
+    ekafka: fromLatency(outcomes.ekafka!, field),
+    raw: fromLatency(outcomes.raw!, field),
+    kafkajs: fromLatency(outcomes.kafkajs!, field),
+  });
+  const bounded = (field: "p50" | "p99"): Row => ({
+    name: `diagnostic: latency ${field}, ekafka + max.in.flight.requests.per.connection=5`,
+    unit: "ms",
+    diagnostic: true,
+    ekafka: fromLatency(outcomes.bounded!, field),
+  });
+  const ekafkaP99 = outcomes.ekafka !== undefined && "ok" in outcomes.ekafka ? outcomes.ekafka.ok.p99 : undefined;
+  return { rows: [row("p50"), row("p99"), bounded("p50"), bounded("p99")], ekafkaP99 };
+}
+
+function settingsLines(): string[] {
+  return [
+    `Produce: acks=all, linger ${PRODUCER.lingerMs} ms, batches up to ${PRODUCER.batchMessages.toLocaleString("en-US")} messages / ${PRODUCER.batchBytes.toLocaleString("en-US")} bytes, keyless values of random A–Z letters (as ProducerPerformance writes), 3 partitions × replication factor 3, min.insync.replicas 2. ` +
+      `ekafka: the Producer of \`[kafka.producers.bench]\` with its default interceptors (timing, trace, metrics; debug off), ${WRITE_CHUNK} messages per writeMessages call, ${WRITES_IN_FLIGHT} calls in flight. ` +
+      "raw: `@confluentinc/kafka-javascript` Producer built from `component.producerPropertiesOf(\"bench\")` (the identical librdkafka properties), produce() per message in the same pattern — chunks of " +
+      `${WRITE_CHUNK}, ${WRITES_IN_FLIGHT} chunks unacknowledged at a time, each done when its delivery reports are in — round-robin partitions like ekafka's default balancer, delivery reports polled in the background. ` +
+      `KafkaJS 2: send() of ${WRITE_CHUNK} messages, ${WRITES_IN_FLIGHT} in flight (it batches per call; GZIP is its only built-in codec). ` +
+      "Java ceiling: `org.apache.kafka.tools.ProducerPerformance` with acks=all, the same linger, batch.size and compression, idempotence off.",
+    `Produce counts: ${PRODUCE_ROWS.map((r) => `${r.count.toLocaleString("en-US")} messages of ${r.size} bytes`).join(", ")} per contender and run; each contender runs ${PRODUCE_REPEAT} times per row (ekafka and raw taking turns to go first) and its best run is shown; each run first writes an untimed warm-up of ${WRITE_CHUNK} messages (connections, metadata).`,
+    `Consume: ${CONSUME_COUNT.toLocaleString("en-US")} messages of ${CONSUME_SIZE} bytes read from the start by a new group each, timed from the first message handled to the last (group join excluded); commits every ${CONSUMER.commitIntervalMs} ms of offsets stored after handling (at-least-once). ` +
+      "ekafka: a Consumer Server `onEachMessage` in an App (one message at a time). raw: `consume(500)` loop with the librdkafka properties of ekafka's consumer group (auto-commit on, auto-store off), offsetsStore after each handled batch. KafkaJS: `eachMessage` with autoCommitInterval.",
+    `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: send() → eachMessage.`,
+  ];
+}
+
+const NOTES = [
+  "Ratios are ekafka's value over the other contender's in the same row: above 1× ekafka is faster; in the latency rows (milliseconds) below 1× ekafka is faster.",
+  "Rows marked diagnostic measure ekafka alone — a layer under the Consumer Server, or a producer setting ekafka does not use by default — to show where time goes; they count towards no target.",
+  "KafkaJS ships only a GZIP codec (Snappy, LZ4 and ZSTD need extra packages), so those rows have no KafkaJS cell.",
+  "The Java ceiling's time includes its producer's start (metadata, first connections); the JS contenders write an untimed warm-up first.",
+  "The latency runs load the brokers themselves (requests queue up at them), so the load average at the end is partly the bench's own.",
+  "Contenders run one after the other, never at once. Produce rows show each contender's best run; the consume and latency rows are single runs. On a shared 2-core machine expect ±20 % between runs; the load average above says how busy it was.",
+];
+
+async function main(): Promise<void> {
+  setLogLevel("warn");
+  const started = performance.now();
+  const machine = describeMachine();
+  const loadBefore = loadAverage();
+  console.log(`ekafka bench on ${machine}, load average ${loadBefore}${SCALE === 1 ? "" : ` (BENCH_SCALE=${SCALE})`}`);
+  const admin = benchComponent("");
+  try {
+    const removed = await deleteBenchTopics(admin);
+    if (removed > 0) await sleep(2000); // let the brokers finish deleting an earlier run's topics
+    const rows = await produceRows(admin);
+    rows.push(...(await consumeRows(admin)));
+    const latency = await latencyRows(admin);
+    rows.push(...latency.rows);
+    const table = markdownTable(rows);
+    const targets = targetLines(rows, latency.ekafkaP99);
+    const load = `1-minute load average ${loadBefore} at the start, ${loadAverage()} at the end`;
+    console.log(`\nMachine: ${machine}; ${load}\n\n${table}\n\n${targets.join("\n")}`);
+    const path = writeReport({
+      machine: `${machine}; ${load}${SCALE === 1 ? "" : `; BENCH_SCALE=${SCALE} (a trial: counts scaled)`}`,
+      date: new Date(),
+      durationSeconds: (performance.now() - started) / 1000,
+      settings: settingsLines(),
+      table,
+      targets,
+      notes: NOTES,
+    });
+    console.log(`\nwrote ${path}`);
+  } finally {
+    await deleteBenchTopics(admin).catch(() => 0);
+    await admin.close();
+  }
+}
+
+await main();

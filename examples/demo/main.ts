@@ -1,0 +1,90 @@
+// `make demo`: a producer and a Consumer Server App side by side on the local cluster, with a live line
+// every second — produced/s, consumed/s, lag, errors. Runs until Ctrl-C, or for DEMO_SECONDS seconds.
+// DEMO_RATE sets the messages written per second (default 5000; 0: as fast as the cluster takes them).
+import { fileURLToPath } from "node:url";
+import { App, config, configPathFromArgs, setLogLevel } from "ekafka/core";
+import { load } from "ekafka";
+import * as consumerserver from "ekafka/consumerserver";
+import { Counters } from "./counters.js";
+import { generateLoad } from "./load-generator.js";
+import { Positions } from "./positions.js";
+
+const TOPIC = "ekafka-demo";
+const DRAIN_MS = 5000;
+const seconds = Number(process.env.DEMO_SECONDS ?? 0);
+const rate = Number(process.env.DEMO_RATE ?? 5000);
+
+config.loadFile(configPathFromArgs() ?? fileURLToPath(new URL("../../../examples/demo/config.toml", import.meta.url)));
+setLogLevel("warn"); // the live line is the output; warnings and errors still show
+const kafka = load("kafka").build();
+const counters = new Counters();
+const positions = new Positions();
+// No signal handling in the App: Ctrl-C first stops the load and lets the consumer catch up.
+const app = new App({ signals: [] });
+const stopLoad = new AbortController();
+
+const server = consumerserver.load("kafkaConsumerServers.demo").build(consumerserver.withEkafka(kafka));
+server.onEachMessage(
+  (_ctx, message) => {
+    counters.consumed++;
+    positions.handled(message);
+  },
+  () => {
+    counters.errors++;
+  },
+);
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** Prints the live line every second; returns the function that stops it. */
+function startLiveLine(): () => void {
+  const started = performance.now();
+  const timer = setInterval(() => {
+    void positions.lag(kafka.client(), TOPIC).then((lag) => {
+      const { produced, consumed } = counters.rates();
+      const elapsed = Math.round((performance.now() - started) / 1000);
+      console.log(
+        `[${String(elapsed).padStart(4)}s] produced ${fmt(produced)}/s  consumed ${fmt(consumed)}/s  lag ${lag < 0 ? "?" : fmt(lag)}  errors ${counters.errors}`,
+      );
+    });
+  }, 1000);
+  return () => clearInterval(timer);
+}
+
+/** Resolves after DEMO_SECONDS, or on Ctrl-C / SIGTERM (a second one exits at once). */
+function stopRequested(): Promise<void> {
+  if (seconds > 0) return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      resolve();
+      process.once("SIGINT", () => process.exit(130)).once("SIGTERM", () => process.exit(143));
+    };
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+  });
+}
+
+/** Stops the load, waits (briefly) for the consumer to catch up, then stops the App. */
+async function stopWhenAsked(load: Promise<void>): Promise<void> {
+  await stopRequested();
+  stopLoad.abort();
+  await load;
+  const deadline = Date.now() + DRAIN_MS;
+  while (counters.consumed < counters.produced && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  await app.stop();
+}
+
+try {
+  await kafka.client().createTopics([{ topic: TOPIC, numPartitions: 3, replicationFactor: 3, config: { "retention.ms": "600000" } }], {
+    ignoreExisting: true,
+  });
+  console.log(`demo: writing ${rate > 0 ? `${fmt(rate)} messages/s` : "as fast as possible"} to ${TOPIC}; ${seconds > 0 ? `${seconds} s` : "Ctrl-C to stop"}`);
+  const stopLine = startLiveLine();
+  const running = app.serve(server).run();
+  const load = generateLoad(kafka.producer("load"), rate, counters, stopLoad.signal);
+  await Promise.all([running, load, stopWhenAsked(load)]);
+  stopLine();
+} finally {
+  stopLoad.abort();
+  await kafka.close();
+}
+console.log(`demo done: ${fmt(counters.produced)} produced, ${fmt(counters.consumed)} consumed, ${counters.errors} errors`);
