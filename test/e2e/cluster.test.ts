@@ -1,7 +1,7 @@
 // The foundation: a real 3-broker cluster that the raw client can use, in plain text and over SASL.
 import kafka from "@confluentinc/kafka-javascript";
 import { describe, expect, it } from "vitest";
-import { bootstrap, sasl, uniqueName } from "./support/env.js";
+import { sasl, uniqueName } from "./support/env.js";
 import { consumeCount, createTopic, disconnect, produceAll, rawProducer } from "./support/raw.js";
 
 function callback<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T> {

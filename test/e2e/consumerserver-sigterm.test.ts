@@ -2,49 +2,24 @@
 // again: every message is handled at least once, and only messages in flight at the signal may be
 // handled twice.
 //
-// The child (test/e2e/fixtures/consumerserver/sigterm-child.ts) is TypeScript, which Node 20 cannot run;
-// as test/unit/core/app-process.test.ts does, beforeAll compiles it and what it imports with the
-// project's tsc (--noCheck: emit only) into a fresh folder under node_modules/.cache, so the compiled
-// files resolve their dependencies from the checkout's node_modules.
-import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// The child (test/e2e/fixtures/consumerserver/sigterm-child.ts) is compiled by
+// test/support/compile-fixture.ts: Node 20 cannot run TypeScript.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFixtures, removeCompiled } from "../support/compile-fixture.js";
 import { FAST_GROUP } from "./support/component.js";
 import { brokers, repoRoot, uniqueName } from "./support/env.js";
 import { createTopic, disconnect, produceAll, rawProducer } from "./support/raw.js";
 
-const childSource = join(repoRoot, "test/e2e/fixtures/consumerserver/sigterm-child.ts");
+const childSource = "test/e2e/fixtures/consumerserver/sigterm-child.ts";
 let outDir: string;
 
 beforeAll(async () => {
-  const cacheDir = join(repoRoot, "node_modules/.cache");
-  mkdirSync(cacheDir, { recursive: true });
-  outDir = mkdtempSync(join(cacheDir, "ekafka-consumerserver-child-"));
-  const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
-  // Every option is given here, so the compile does not depend on tsconfig.json (or its other files).
-  // prettier-ignore
-  await promisify(execFile)(process.execPath, [
-    tsc,
-    "--noCheck",
-    "--skipLibCheck",
-    "--module", "nodenext",
-    "--moduleResolution", "nodenext",
-    "--target", "es2022",
-    "--experimentalDecorators",
-    "--esModuleInterop",
-    "--resolveJsonModule",
-    "--types", "node",
-    "--rootDir", repoRoot,
-    "--outDir", outDir,
-    childSource,
-  ]);
+  outDir = await compileFixtures("consumerserver-child", childSource);
 }, 120_000);
 
-afterAll(() => {
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+afterAll(() => removeCompiled(outDir));
 
 interface ChildRun {
   code: number | null;

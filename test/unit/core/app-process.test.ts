@@ -1,46 +1,22 @@
 // Runs a real App in a child process, to see real signals and real exit codes.
 //
-// The child is TypeScript (test/unit/fixtures/core/child-app.ts) and Node 20 cannot run TypeScript, and
-// no TS runner (tsx, vite-node) is installed. So beforeAll compiles the child, and the src/core files it
-// imports, with the project's own tsc (--noCheck: emit only, ~1 s) into a fresh folder under
-// node_modules/.cache — inside the checkout, so the compiled files resolve pino, inversify and smol-toml
-// from node_modules — and removes it afterwards. This does not depend on a prior build or on the rest of
-// the project compiling.
-import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// The child (test/unit/fixtures/core/child-app.ts) is compiled, with the src/core files it imports, by
+// test/support/compile-fixture.ts: Node 20 cannot run TypeScript.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFixtures, removeCompiled } from "../../support/compile-fixture.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-const childSource = join(repoRoot, "test/unit/fixtures/core/child-app.ts");
+const childSource = "test/unit/fixtures/core/child-app.ts";
 let outDir: string;
 
 beforeAll(async () => {
-  const cacheDir = join(repoRoot, "node_modules/.cache");
-  mkdirSync(cacheDir, { recursive: true });
-  outDir = mkdtempSync(join(cacheDir, "ekafka-core-child-"));
-  const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
-  // Every option is given here, so the compile does not depend on tsconfig.json (or its other files).
-  await promisify(execFile)(process.execPath, [
-    tsc,
-    "--noCheck",
-    "--skipLibCheck",
-    "--module", "nodenext",
-    "--moduleResolution", "nodenext",
-    "--target", "es2022",
-    "--experimentalDecorators",
-    "--types", "node",
-    "--rootDir", repoRoot,
-    "--outDir", outDir,
-    childSource,
-  ]);
+  outDir = await compileFixtures("core-child", childSource);
 }, 60_000);
 
-afterAll(() => {
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+afterAll(() => removeCompiled(outDir));
 
 interface ChildResult {
   code: number | null;
