@@ -99,7 +99,8 @@ export function toKafkaError(err: unknown, operation: string, key: string, detai
   if (detail !== undefined && detail !== "") parts.push(`last broker error: ${detail}`);
   return new KafkaError(parts.join("; "), {
     code,
-    operation,
+    // The message says where ("FetchMessage (topic t)"); the field keeps the bare operation name.
+    operation: operation.replace(/ \(.*\)$/, ""),
     key,
     retriable: native.isRetriable === true || TRANSIENT_CODES.has(code),
     fatal: native.isFatal === true,

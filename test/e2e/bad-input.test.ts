@@ -61,6 +61,7 @@ ${FAST_GROUP}
     expect(event).toBeInstanceOf(KafkaError);
     expect((event as KafkaError).message).toContain(`kafka.consumerGroups.cg: FetchMessage (topic ${topic}) failed`);
     expect((event as KafkaError).message).toMatch(/unknown topic or partition/i);
+    expect((event as KafkaError).operation).toBe("FetchMessage");
   });
 
   it("a message larger than the topic allows is refused with the broker's reason", async () => {
