@@ -3,24 +3,21 @@
 // and their errors become KafkaErrors that name our config keys.
 import kafka from "@confluentinc/kafka-javascript";
 import type { LibrdKafkaError } from "@confluentinc/kafka-javascript";
+import { isSecretProperty, REDACTED } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import { toKafkaError, type KafkaError } from "./errors.js";
 import { splitByLevel, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 
 export { kafka as native };
 
-/** Properties whose values are secrets: kept out of every error text. */
-const SECRET_PROPERTIES = ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret"];
-
 /** A native client's configuration split the way its constructor takes it (see splitByLevel). */
 export type NativeConfig = ReturnType<typeof splitByLevel>;
 
-/** Replaces every secret value of `properties` that occurs in `text`. */
+/** Replaces every secret value of `properties` (see isSecretProperty) that occurs in `text`. */
 export function redactSecrets(text: string, properties: LibrdkafkaProperties): string {
   let redacted = text;
-  for (const name of SECRET_PROPERTIES) {
-    const value = properties[name];
-    if (typeof value === "string" && value.length > 0) redacted = redacted.split(value).join("******");
+  for (const [name, value] of Object.entries(properties)) {
+    if (isSecretProperty(name) && typeof value === "string" && value.length > 0) redacted = redacted.split(value).join(REDACTED);
   }
   return redacted;
 }

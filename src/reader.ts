@@ -229,11 +229,15 @@ export class Reader {
     );
   }
 
-  /** Commits every stored offset not yet committed. */
+  /** Commits every stored offset not yet committed (revoked partitions not yet released included). */
   async commitStored(): Promise<void> {
-    if (!this.client.isConnected()) return;
+    if (!this.client.isConnected() || (this.assigned.size === 0 && this.revocation === undefined)) return;
+    await this.commitStoredOffsets();
+  }
+
+  /** Hands librdkafka the pending stores and commits them; "nothing to commit" is no failure. */
+  private async commitStoredOffsets(): Promise<void> {
     this.flushStores();
-    if (this.assigned.size === 0) return;
     await commitAsync(this.client, null).catch((err: unknown) => {
       if ((err as LibrdKafkaError).code === ErrorCodes.ERR__NO_OFFSET) return;
       throw this.failures.error(err, "CommitMessages", this.setup.key);
@@ -374,20 +378,12 @@ export class Reader {
 
   private async completeRevocation(): Promise<void> {
     try {
-      await this.commitStoredOnRevoke();
+      await this.commitStoredOffsets();
+    } catch (err) {
+      // The partitions go anyway: the group waits for them. Their next owner reads from the last commit.
+      this.setup.logger.warn({ err }, "commit on revocation failed");
     } finally {
       this.release();
-    }
-  }
-
-  private async commitStoredOnRevoke(): Promise<void> {
-    this.flushStores();
-    try {
-      await commitAsync(this.client, null);
-    } catch (err) {
-      if ((err as LibrdKafkaError).code !== ErrorCodes.ERR__NO_OFFSET) {
-        this.setup.logger.warn({ err: this.failures.error(err, "CommitMessages", this.setup.key) }, "commit on revocation failed");
-      }
     }
   }
 
