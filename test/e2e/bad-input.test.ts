@@ -1,9 +1,9 @@
 // Bad input against a real cluster: each mistake gets an error that names what was wrong and where, and
 // none escapes as an unhandled rejection. (Config mistakes that need no broker are in
 // test/unit/container.test.ts and test/unit/core; credentials and unreachable brokers in security.test.ts.)
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AssignedPartitions, ClosedError, KafkaError, type Component, type ConsumerGroupEvent } from "ekafka";
-import { buildComponent, FAST_GROUP } from "./support/component.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AssignedPartitions, ClosedError, KafkaError, type ConsumerGroupEvent } from "ekafka";
+import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
 
@@ -17,16 +17,7 @@ afterAll(() => {
   expect(unhandled).toEqual([]);
 });
 
-const open: Component[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-
-function component(toml: string): Component {
-  const built = buildComponent(toml);
-  open.push(built);
-  return built;
-}
+const { build: component } = componentsClosedAfterEach();
 
 describe("bad input", () => {
   it("writing to a topic that does not exist, with auto-creation off, names the topic", async () => {

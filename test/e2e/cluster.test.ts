@@ -2,7 +2,7 @@
 import kafka from "@confluentinc/kafka-javascript";
 import { describe, expect, it } from "vitest";
 import { sasl, uniqueName } from "./support/env.js";
-import { consumeCount, createTopic, disconnect, produceAll, rawProducer } from "./support/raw.js";
+import { consumeCount, createTopic, disconnect, fillTopic, rawProducer } from "./support/raw.js";
 
 function callback<T>(fn: (cb: (err: unknown, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
@@ -28,12 +28,7 @@ describe("the local cluster", () => {
     const topic = uniqueName("cluster-1000");
     await createTopic(topic, 3, 3);
     const values = Array.from({ length: 1000 }, (_, i) => `message-${i}`);
-    const producer = await rawProducer();
-    try {
-      await produceAll(producer, topic, values);
-    } finally {
-      await disconnect(producer);
-    }
+    await fillTopic(topic, values);
     const consumed = await consumeCount(topic, 1000);
     expect(consumed.map((m) => m.value!.toString()).sort()).toEqual([...values].sort());
     expect(new Set(consumed.map((m) => m.partition))).toEqual(new Set([0, 1, 2]));
@@ -54,12 +49,7 @@ describe.runIf(sasl)("the SASL listener", () => {
     await createTopic(topic, 3, 3);
     const conf = saslConf("SCRAM-SHA-512", sasl!.scram512User, sasl!.scram512Password);
     const values = Array.from({ length: 1000 }, (_, i) => `scram-${i}`);
-    const producer = await rawProducer(conf);
-    try {
-      await produceAll(producer, topic, values);
-    } finally {
-      await disconnect(producer);
-    }
+    await fillTopic(topic, values, conf);
     const consumed = await consumeCount(topic, 1000, conf);
     expect(consumed.map((m) => m.value!.toString()).sort()).toEqual([...values].sort());
   });

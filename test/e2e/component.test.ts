@@ -1,21 +1,12 @@
 // The Go original's e2e scenarios, in TypeScript, on the 3-broker cluster.
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import { AssignedPartitions, ClosedError, KafkaError, Message, RevokedPartitions, type Component, type ConsumerGroup, type ConsumerGroupEvent } from "ekafka";
-import { buildComponent, FAST_GROUP } from "./support/component.js";
+import { describe, expect, it } from "vitest";
+import { AssignedPartitions, ClosedError, KafkaError, Message, RevokedPartitions, type ConsumerGroup, type ConsumerGroupEvent } from "ekafka";
+import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
 
-const open: Component[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-
-function component(toml: string): Component {
-  const built = buildComponent(toml);
-  open.push(built);
-  return built;
-}
+const { build: component } = componentsClosedAfterEach();
 
 /** Polls until stopped, recording every event. */
 function pollLoop(group: ConsumerGroup, onEvent: (e: ConsumerGroupEvent) => Promise<void> | void) {

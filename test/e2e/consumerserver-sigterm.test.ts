@@ -8,9 +8,9 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFixtures, removeCompiled } from "../support/compile-fixture.js";
-import { FAST_GROUP } from "./support/component.js";
-import { brokers, repoRoot, uniqueName } from "./support/env.js";
-import { createTopic, disconnect, produceAll, rawProducer } from "./support/raw.js";
+import { consumerServerToml } from "./support/component.js";
+import { repoRoot, uniqueName } from "./support/env.js";
+import { createTopic, fillTopic } from "./support/raw.js";
 
 const childSource = "test/e2e/fixtures/consumerserver/sigterm-child.ts";
 let outDir: string;
@@ -84,23 +84,8 @@ describe("a Consumer Server process stopped with SIGTERM and started again", () 
       const groupID = uniqueName("g-cs-sigterm");
       await createTopic(topic, 3, 3);
       const values = Array.from({ length: total }, (_, i) => `m${i}`);
-      const producer = await rawProducer();
-      try {
-        await produceAll(producer, topic, values);
-      } finally {
-        await disconnect(producer);
-      }
-      const toml = `
-[kafka]
-brokers = ${JSON.stringify(brokers)}
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-${serverKeys}
-`;
+      await fillTopic(topic, values);
+      const toml = consumerServerToml(topic, groupID, serverKeys);
       const first = await runChild(toml, (handled) => handled.length >= total / 2);
       expect(first.code, first.stderr.slice(-2000)).toBe(0);
       expect(first.lastLine).toBe("stopped");

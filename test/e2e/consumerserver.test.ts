@@ -1,27 +1,22 @@
 // The Consumer Server on the 3-broker cluster: the Go original's three scenarios, retries, dead letters,
 // partition concurrency, stopping, and decorated handlers.
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AssignedPartitions, Message, RevokedPartitions, type Component } from "ekafka";
 import { App, Config, inject, injectable } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { eachMessage, RecoverableError, registerHandlers, type ErrorDetails, type MessageContext } from "ekafka/consumerserver";
 import { load } from "ekafka";
-import { FAST_GROUP } from "./support/component.js";
-import { brokers, uniqueName } from "./support/env.js";
+import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
+import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
 
-const open: Component[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
+const components = componentsClosedAfterEach();
 
 /** A Config holding `[kafka]` (brokers from e2e.toml) plus `toml`, and the component built from it. */
 function setup(toml: string): { cfg: Config; kafka: Component } {
-  const cfg = new Config().loadString(`[kafka]\nbrokers = ${JSON.stringify(brokers)}\n${toml}`);
-  const kafka = load("kafka", cfg).build();
-  open.push(kafka);
-  return { cfg, kafka };
+  const cfg = e2eConfig(toml);
+  return { cfg, kafka: components.track(load("kafka", cfg).build()) };
 }
 
 /** A topic, a group reading it through `cg1`, a producer `p1` writing it and server `s1` using `cg1`. */

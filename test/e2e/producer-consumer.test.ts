@@ -1,21 +1,12 @@
 // Producer and Consumer behaviour on the real cluster: balancers, explicit partitions and topics,
 // headers, async writes, and the partition consumer's offsets and lag.
-import { afterEach, describe, expect, it } from "vitest";
-import { ClosedError, Hash, KafkaError, withRegisterBalancer, type Balancer, type Component, type Message } from "ekafka";
-import { buildComponent, FAST_GROUP } from "./support/component.js";
+import { describe, expect, it } from "vitest";
+import { ClosedError, Hash, KafkaError, withRegisterBalancer, type Balancer, type Message } from "ekafka";
+import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 import { consumeCount, createTopic } from "./support/raw.js";
 
-const open: Component[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-
-function component(toml: string, ...options: Parameters<typeof buildComponent>[1][]): Component {
-  const built = buildComponent(toml, ...options);
-  open.push(built);
-  return built;
-}
+const { build: component } = componentsClosedAfterEach();
 
 describe("Producer", () => {
   it("puts each key on the partition kafka-go's Hash balancer picks", async () => {

@@ -5,9 +5,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Component } from "ekafka";
-import { buildComponent, FAST_GROUP } from "./support/component.js";
-import { brokers, uniqueName } from "./support/env.js";
-import { createTopic, disconnect, produceAll, rawProducer } from "./support/raw.js";
+import { buildComponent, consumerServerToml } from "./support/component.js";
+import { uniqueName } from "./support/env.js";
+import { createTopic, fillTopic } from "./support/raw.js";
 import { compileFixtures, RecordFile, removeCompiled, startChild, waitFor, type Child } from "./fixtures/reliability/support.js";
 
 const CHILD = "test/e2e/fixtures/reliability/member-child.ts";
@@ -41,26 +41,11 @@ describe("a Consumer Server process killed with SIGKILL and started again", () =
       const topic = uniqueName("e2e-rel-kill");
       const groupID = uniqueName("g-rel-kill");
       await createTopic(topic, 3, 3);
-      const producer = await rawProducer();
-      try {
-        await produceAll(producer, topic, Array.from({ length: total }, (_, i) => `m${i}`));
-      } finally {
-        await disconnect(producer);
-      }
+      await fillTopic(topic, Array.from({ length: total }, (_, i) => `m${i}`));
       const ends = await admin!.client().listOffsets(topic, "latest");
       expect(ends.reduce((sum, p) => sum + p.offset, 0)).toBe(total);
 
-      const toml = `
-[kafka]
-brokers = ${JSON.stringify(brokers)}
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-${serverKeys}
-`;
+      const toml = consumerServerToml(topic, groupID, serverKeys);
       const runId = uniqueName("kill");
       const firstFile = new RecordFile(join(outDir!, `${runId}-first.records`));
       const secondFile = new RecordFile(join(outDir!, `${runId}-second.records`));

@@ -7,8 +7,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Component } from "ekafka";
-import { buildComponent, FAST_GROUP } from "./support/component.js";
-import { brokers, uniqueName } from "./support/env.js";
+import { buildComponent, consumerServerToml } from "./support/component.js";
+import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
 import { compileFixtures, RecordFile, removeCompiled, sleep, startChild, waitFor, type Child } from "./fixtures/reliability/support.js";
 
@@ -104,17 +104,7 @@ batchTimeout = "5ms"
 batchSize = 500
 `);
       components.push(kafka);
-      const toml = (serverKeys: string) => `
-[kafka]
-brokers = ${JSON.stringify(brokers)}
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-${serverKeys}
-`;
+      const toml = (serverKeys: string) => consumerServerToml(topic, groupID, serverKeys);
       // A and C handle partitions in parallel (handlers in flight at each revocation), B one at a time.
       const modes: Record<string, string> = { A: "partitionConcurrency = true", B: "", C: "partitionConcurrency = true" };
       const files = new Map<string, RecordFile>();

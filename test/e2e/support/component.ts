@@ -1,4 +1,5 @@
 // Builds ekafka components for e2e tests from TOML text, against the cluster of e2e.toml.
+import { afterEach } from "vitest";
 import { Config } from "ekafka/core";
 import { load, type Component, type Option } from "ekafka";
 import { brokers } from "./env.js";
@@ -11,12 +12,49 @@ rebalanceTimeout = "10s"
 maxWait = "100ms"
 `;
 
-/**
- * Builds the component at `[kafka]` from `toml` (which must not set brokers: they come from e2e.toml).
- * Remember to close it.
- */
+/** A Config holding `[kafka]` with the brokers of e2e.toml, plus `toml` (which must not set brokers). */
+export function e2eConfig(toml: string): Config {
+  return new Config().loadString(`[kafka]\nbrokers = ${JSON.stringify(brokers)}\n${toml}`);
+}
+
+/** Builds the component at `[kafka]` of {@link e2eConfig}. Remember to close it. */
 export function buildComponent(toml: string, ...options: Option[]): Component {
-  const cfg = new Config();
-  cfg.loadString(`[kafka]\nbrokers = ${JSON.stringify(brokers)}\n${toml}`);
-  return load("kafka", cfg).build(...options);
+  return load("kafka", e2eConfig(toml)).build(...options);
+}
+
+/**
+ * For a test file: components built or tracked through the returned functions are closed after each
+ * test, whatever the test's outcome. Call once, at the top level of the file.
+ */
+export function componentsClosedAfterEach(): {
+  build: (toml: string, ...options: Option[]) => Component;
+  track: (component: Component) => Component;
+} {
+  const open: Component[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(open.splice(0).map((c) => c.close()));
+  });
+  const track = (component: Component) => {
+    open.push(component);
+    return component;
+  };
+  return { build: (toml, ...options) => track(buildComponent(toml, ...options)), track };
+}
+
+/**
+ * The TOML of a Consumer Server `s1` reading `topic` through consumer group `cg1` (brokers of e2e.toml),
+ * as child-process fixtures load it; `serverKeys` go into `[kafkaConsumerServers.s1]`.
+ */
+export function consumerServerToml(topic: string, groupID: string, serverKeys = ""): string {
+  return `
+[kafka]
+brokers = ${JSON.stringify(brokers)}
+[kafka.consumerGroups.cg1]
+topic = "${topic}"
+groupID = "${groupID}"
+${FAST_GROUP}
+[kafkaConsumerServers.s1]
+consumerGroupName = "cg1"
+${serverKeys}
+`;
 }

@@ -76,6 +76,16 @@ export async function produceAll(producer: kafka.Producer, topic: string, values
   await done;
 }
 
+/** Produces the values to `topic` with a short-lived raw producer; resolves once all are acknowledged. */
+export async function fillTopic(topic: string, values: string[], conf: RawConfig = {}): Promise<void> {
+  const producer = await rawProducer(conf);
+  try {
+    await produceAll(producer, topic, values);
+  } finally {
+    await disconnect(producer);
+  }
+}
+
 export async function disconnect(client: kafka.Producer | kafka.KafkaConsumer): Promise<void> {
   await new Promise<void>((resolve) => {
     // A producer flushes first (it takes a timeout); a consumer's disconnect takes only the callback.
