@@ -281,6 +281,11 @@ export const kafkaSchema = defineSchema({
   enableMetricInterceptor: { type: "boolean", default: true, doc: "Prometheus metrics of every call." },
   enableTraceInterceptor: { type: "boolean", default: true, doc: "Carry W3C trace context in message headers." },
   clientID: { type: "string", doc: "client.id of every client; producers and readers may override it. Beyond the Go original." },
+  statisticsInterval: {
+    type: "duration",
+    default: 5 * SECOND,
+    doc: "How often each client reports librdkafka statistics (lag, group, broker and queue metrics, readiness); 0 turns them off. Beyond the Go original.",
+  },
   tls: { type: "object", fields: tlsSchema, doc: "TLS to the brokers. Beyond the Go original." },
   properties: propertiesField("every client of the component"),
   producers: { type: "map", of: producerSchema, doc: "Named producers: [kafka.producers.<name>]." },
@@ -423,6 +428,12 @@ export interface KafkaConfig {
   enableTraceInterceptor: boolean;
   /** client.id of every client. Beyond the Go original. Default: none (librdkafka's "rdkafka"). */
   clientID?: string;
+  /**
+   * How often each client reports librdkafka statistics, which feed the lag, group, broker and
+   * producer-queue metrics and the governor's readiness; 0 turns them off. Beyond the Go original.
+   * Default 5000.
+   */
+  statisticsInterval: number;
   /** TLS to the brokers. Beyond the Go original. */
   tls: TlsConfig;
   /** Raw librdkafka properties for every client, applied before the per-instance ones. Default {}. */
@@ -494,6 +505,7 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
     consumerGroups: mapEntries(decoded.consumerGroups, (r) => withZeroDefaults(r, readerSchema, ZERO_MEANS_DEFAULT.reader)),
   };
   const report = warn ?? (() => undefined);
+  if (config.statisticsInterval < 0) throw ConfigError.atKey(at("statisticsInterval"), `expected a duration of at least 0 ("0" turns statistics off), found ${config.statisticsInterval} ms`);
   checkSasl(config, at, report);
   checkTls(config.tls, at("tls"));
   for (const [name, producer] of Object.entries(config.producers)) checkProducer(producer, at("producers", name));

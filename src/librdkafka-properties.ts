@@ -120,6 +120,13 @@ const clientMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
   { key: "enableAccessInterceptorRes", librdkafka: null, note: INTERCEPTOR_NOTE },
   { key: "enableMetricInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
   { key: "enableTraceInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
+  {
+    key: "statisticsInterval",
+    librdkafka: "statistics.interval.ms",
+    note: "Milliseconds; 0 turns statistics off (then the lag, group, broker and queue metrics stay empty and readiness cannot see broker connections).",
+    value: (k) => wholeMilliseconds(k.statisticsInterval),
+    range: [0, 86_400_000],
+  },
   { key: "clientID", librdkafka: "client.id", note: "Producers and readers may override it.", value: (k) => k.clientID },
   {
     key: "tls.enable",

@@ -7,6 +7,8 @@ import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { Message, messageFromInput, type MessageInput } from "./message.js";
+import { watchStatistics } from "./client-statistics.js";
+import { countDeliveryError } from "./producer-metrics.js";
 import { callback, connectClient, constructClient, disconnectClient, FailureLog, native } from "./rdkafka.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
@@ -92,6 +94,7 @@ export class Producer {
     this.failures = new FailureLog(setup.properties).attach(this.client as never);
     this.client.on("delivery-report", (err, report) => this.onDeliveryReport(err, report));
     this.client.on("event.error", (err) => this.setup.logger.warn({ err: this.failures.error(err, "produce", this.key) }, "producer error"));
+    watchStatistics(this.client as never, setup.key, "", setup.logger);
     const site: CallSite = { key: setup.key, name: setup.name, kind: "producer", brokers: setup.brokers, topic: setup.config.topic ?? "" };
     this.intercepted = new Intercepted(site, setup.interceptors);
   }
@@ -244,6 +247,7 @@ export class Producer {
   private onDeliveryReport(err: LibrdKafkaError | null, report: DeliveryReport): void {
     const message = report.opaque as InFlight | undefined;
     const write = message?.[PENDING_WRITE];
+    if (err) countDeliveryError(this.key, report.topic, err);
     if (message === undefined || write === undefined) return;
     message[PENDING_WRITE] = undefined;
     write.settle(message, err ?? null, report);

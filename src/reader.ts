@@ -8,6 +8,7 @@ import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { Message, type Header } from "./message.js";
+import { watchStatistics } from "./client-statistics.js";
 import { callback, commitAsync, connectClient, constructClient, disconnectClient, FailureLog, native, OFFSET_INVALID } from "./rdkafka.js";
 
 /** What a reader hands out, in the order it happened. */
@@ -84,6 +85,7 @@ export class Reader {
     });
     this.failures = new FailureLog(setup.properties).attach(this.client as never);
     this.client.on("event.error", (err) => this.onClientError(err));
+    watchStatistics(this.client as never, setup.key, setup.config.groupID ?? "", setup.logger);
   }
 
   /** Connects (once) and subscribes or assigns. */
