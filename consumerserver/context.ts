@@ -32,8 +32,11 @@ export interface MessageContext extends ServerContext {
 export class Delivery {
   /** Handler calls so far (the retry middleware counts them). */
   attempts = 0;
-  /** The trace context the message carries in its headers (W3C `traceparent`). */
-  readonly otelContext: Context;
+  /**
+   * The trace context of the handling: first the one the message carries in its headers (W3C
+   * `traceparent`); a middleware may put a span of its own in it (the `process` span does).
+   */
+  otelContext: Context;
   readonly #parentLogger: Logger;
   #logger: Logger | undefined;
 

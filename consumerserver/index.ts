@@ -29,6 +29,9 @@ export { PartitionScheduler, type SchedulerHooks } from "./partition-scheduler.j
 export type { MessageContext, ServerContext } from "./context.js";
 export type { ErrorDetails, ErrorHandler, ErrorPhase } from "./error-report.js";
 export type { MessageHandler } from "./middleware.js";
+export { HANDLER_METRICS, HandlerMetrics, type HandlerResult } from "./handler-metrics.js";
+export { PROCESS_SPAN_EVENTS, ProcessSpans } from "./process-span.js";
+export { ReadinessTracker, DEFAULT_UNREACHABLE_GRACE_MS, type Readiness, type ReadinessInput, type ServerPhase } from "./readiness.js";
 export type { LoopHandler } from "./owned-loop.js";
 export {
   consumerGroupStart,

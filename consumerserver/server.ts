@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, type Logger, type Server } from "../src/core/index.js";
+import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { Component, Consumer, ConsumerGroup } from "../src/index.js";
 import type { Message } from "../src/message.js";
 import type { ConsumerServerConfig } from "./config.js";
@@ -8,6 +8,7 @@ import { callHandler, chain, retrying, type MessageHandler, type Middleware } fr
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
+import { observedReader, ServerObservability } from "./observability.js";
 
 /** The `comp` field of the server's log lines. */
 export const COMPONENT_NAME = "ekafka.consumerserver";
@@ -66,6 +67,7 @@ export class ConsumerServer implements Server {
   #done: Promise<void> | undefined;
   #stopRequest: "graceful" | "hard" | undefined;
   #closedUnstarted: Promise<void> | undefined;
+  readonly #observed: ServerObservability;
 
   /** Use `load(key).build(...)`. */
   constructor(key: string, config: ConsumerServerConfig, options: ServerOptions) {
@@ -78,6 +80,12 @@ export class ConsumerServer implements Server {
     this.#component = options.ekafka;
     this.#options = options;
     this.logger = createLogger(COMPONENT_NAME, key, options.logger === undefined ? {} : { parent: options.logger });
+    this.#observed = new ServerObservability(key, () => this.#mode?.kind);
+  }
+
+  /** Health for the governor: mode, phase, readiness (joined, brokers reachable), assignment, lag, in-flight, last error. */
+  status(): ServerStatus {
+    return this.#observed.status();
   }
 
   /** The dead-letter producer's name (option or config), if any. */
@@ -141,6 +149,7 @@ export class ConsumerServer implements Server {
       resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter) };
     }
     this.#resources = resources;
+    this.#observed.reading(observedReader(this.#component, mode.kind === "onStart" ? "consumers" : "consumerGroups", mode.kind === "onStart" ? this.config.consumerName! : this.config.consumerGroupName!));
   }
 
   /**
@@ -190,23 +199,26 @@ export class ConsumerServer implements Server {
       { mode: this.#mode!.kind, consumerGroupName: this.config.consumerGroupName, consumerName: this.config.consumerName, partitionConcurrency: this.partitionConcurrency, deadLetterProducer: this.deadLetterProducer },
       "consumer server started",
     );
+    this.#observed.phase = "running";
     try {
       await runner.run();
     } catch (error) {
+      this.#observed.phase = "failed";
       this.logger.error({ err: error }, "consumer server failed");
       throw error;
     }
+    this.#observed.phase = "stopped";
     this.logger.info("consumer server stopped");
   }
 
   #createRunner(mode: Mode, resources: Resources): Runner {
     switch (mode.kind) {
       case "onStart":
-        return new OwnedLoopRunner(resources.consumer!, mode.handler, mode.kind, this.logger, reporter(undefined, this.logger));
+        return new OwnedLoopRunner(resources.consumer!, mode.handler, mode.kind, this.logger, this.#observed.recording(reporter(undefined, this.logger)));
       case "onConsumerGroupStart":
-        return new OwnedLoopRunner(resources.group!, mode.handler, mode.kind, this.logger, reporter(undefined, this.logger));
+        return new OwnedLoopRunner(resources.group!, mode.handler, mode.kind, this.logger, this.#observed.recording(reporter(undefined, this.logger)));
       case "onEachMessage": {
-        const report = reporter(mode.onError, this.logger);
+        const report = this.#observed.recording(reporter(mode.onError, this.logger));
         const concurrent = this.partitionConcurrency;
         return new EachMessageRunner({
           group: resources.group!,
@@ -232,11 +244,12 @@ export class ConsumerServer implements Server {
       middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
     }
     middlewares.push(retrying(this.#options.retry, report));
-    return middlewares;
+    return this.#observed.around(middlewares);
   }
 
   async #requestStop(kind: "graceful" | "hard"): Promise<void> {
     if (this.#stopRequest !== "hard") this.#stopRequest = kind;
+    this.#observed.phase = "stopping";
     this.#runner?.stop(kind === "graceful");
     if (this.#done === undefined) {
       await this.#closeUnstarted();

@@ -6,6 +6,8 @@ import { subscriptionOf, type KafkaConfig, type ReaderConfig } from "./config.js
 import { ConsumerGroup } from "./consumer-group.js";
 import { Consumer } from "./consumer.js";
 import { ClosedError } from "./errors.js";
+import { registerDebugConfig } from "./core/governor/debug-config.js";
+import { componentDebugConfig } from "./debug-config.js";
 import { defaultInterceptors, type Interceptor } from "./interceptors.js";
 import { adminProperties, consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import type { BuildOptions } from "./options.js";
@@ -34,6 +36,8 @@ export class Component {
   private readonly clientInterceptors: Interceptor[];
   private readonly serverInterceptors: Interceptor[];
   private closed = false;
+  /** Takes the component off the governor's /debug/config. */
+  private readonly unregisterDebugConfig: () => void;
 
   constructor(
     key: string,
@@ -55,6 +59,7 @@ export class Component {
     });
     this.clientInterceptors = [...builtIn, ...options.clientInterceptors];
     this.serverInterceptors = [...builtIn, ...options.serverInterceptors];
+    this.unregisterDebugConfig = registerDebugConfig(key, () => componentDebugConfig(this));
   }
 
   /** The producer `kafka.producers.<name>`. */
@@ -111,6 +116,7 @@ export class Component {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregisterDebugConfig();
     const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values()];
     if (this.admin !== undefined) all.push(this.admin);
     const results = await Promise.allSettled(all.map(async (c) => c.close()));

@@ -36,3 +36,8 @@ export {
 } from "./config.js";
 export { mappingTable, type MappingRow } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
+export { clientStatistics } from "./client-statistics.js";
+export { parseStatistics, totalLag, type BrokerStatistics, type ClientStatistics, type GroupStatistics, type PartitionStatistics } from "./statistics.js";
+export { STATISTICS_METRICS } from "./statistics-metrics.js";
+export { DELIVERY_ERRORS_TOTAL } from "./producer-metrics.js";
+export { componentDebugConfig } from "./debug-config.js";

@@ -31,4 +31,6 @@ export {
   formatTraceparent,
   parseTraceparent,
 } from "./interceptors/w3c.js";
+export { producerSpanInterceptor } from "./interceptors/producer-span.js";
+export { messagingAttributes, TRACER_NAME } from "./interceptors/messaging-attributes.js";
 export { type DefaultInterceptorOptions, defaultInterceptors } from "./interceptors/defaults.js";

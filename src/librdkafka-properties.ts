@@ -120,13 +120,6 @@ const clientMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
   { key: "enableAccessInterceptorRes", librdkafka: null, note: INTERCEPTOR_NOTE },
   { key: "enableMetricInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
   { key: "enableTraceInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
-  {
-    key: "statisticsInterval",
-    librdkafka: "statistics.interval.ms",
-    note: "Milliseconds; 0 turns statistics off (then the lag, group, broker and queue metrics stay empty and readiness cannot see broker connections).",
-    value: (k) => wholeMilliseconds(k.statisticsInterval),
-    range: [0, 86_400_000],
-  },
   { key: "clientID", librdkafka: "client.id", note: "Producers and readers may override it.", value: (k) => k.clientID },
   {
     key: "tls.enable",
@@ -161,6 +154,19 @@ const clientMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
     value: withTls((k) => (k.tls.insecureSkipVerify ? "none" : undefined)),
   },
   { key: "properties", librdkafka: null, note: `${RAW_PROPERTIES_NOTE} Applies to every client; per-instance tables come after it.` },
+];
+
+/** Producers and readers report statistics (lag, queue, broker metrics); the admin client has no use for them. */
+const statisticsMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
+  {
+    key: "statisticsInterval",
+    librdkafka: "statistics.interval.ms",
+    note:
+      "Milliseconds, for producers and readers; 0 turns statistics off (then the lag, group, broker and queue metrics stay " +
+      "empty and readiness cannot see broker connections).",
+    value: (k) => wholeMilliseconds(k.statisticsInterval),
+    range: [0, 86_400_000],
+  },
 ];
 
 const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
@@ -390,7 +396,12 @@ export function producerProperties(
   const componentKey = context.componentKey ?? "kafka";
   const instanceKey = context.instanceKey ?? `${componentKey}.producers.<name>`;
   return assemble({
-    typed: { ...changedDefaults.producer, ...apply(clientMappings, kafka, componentKey), ...apply(producerMappings, producer, instanceKey) },
+    typed: {
+      ...changedDefaults.producer,
+      ...apply(clientMappings, kafka, componentKey),
+      ...apply(statisticsMappings, kafka, componentKey),
+      ...apply(producerMappings, producer, instanceKey),
+    },
     managed: managedProperties.producer,
     componentRaw: kafka.properties,
     instanceRaw: producer.properties,
@@ -408,7 +419,7 @@ export function consumerProperties(kafka: KafkaConfig, reader: ReaderConfig, con
   const componentKey = context.componentKey ?? "kafka";
   const instanceKey = context.instanceKey ?? `${componentKey}.consumers.<name>`;
   return assemble({
-    typed: { ...apply(clientMappings, kafka, componentKey), ...apply(readerMappings, reader, instanceKey) },
+    typed: { ...apply(clientMappings, kafka, componentKey), ...apply(statisticsMappings, kafka, componentKey), ...apply(readerMappings, reader, instanceKey) },
     managed: { ...managedProperties.reader, ...(inGroup(reader) ? managedProperties.group : managedProperties.partitionReader) },
     componentRaw: kafka.properties,
     instanceRaw: reader.properties,
@@ -525,6 +536,7 @@ export function splitByLevel(properties: LibrdkafkaProperties): { global: Librdk
  */
 export const mappingTable: readonly MappingRow[] = [
   ...clientMappings.map((m) => row(m.key, m)),
+  ...statisticsMappings.map((m) => row(m.key, m)),
   ...producerMappings.map((m) => row(`producers.<name>.${m.key}`, m)),
   ...(["consumers", "consumerGroups"] as const).flatMap((tree) =>
     readerMappings.filter((m) => m.only === undefined || m.only === tree).map((m) => row(`${tree}.<name>.${m.key}`, m)),

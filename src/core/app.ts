@@ -86,6 +86,7 @@ export class App {
     // Servers that only wait on promises hold no handle; without one, Node would exit mid-run.
     const keepAlive = setInterval(() => {}, 2 ** 30);
     try {
+      for (const server of this.#servers) server.watch?.(this.#servers);
       await this.#initAll();
       if (this.#stopRequestedBeforeStart) {
         this.#log.info("stop requested before the servers started; not starting them");

@@ -37,4 +37,5 @@ export {
 } from "./logger.js";
 export { formatLine, prettyDestination } from "./pretty-format.js";
 export { decode, defineSchema, type Decoded, type FieldSpec, type Schema, type Warn } from "./schema.js";
-export type { Server } from "./server.js";
+export type { Server, ServerStatus } from "./server.js";
+export * as governor from "./governor/index.js";

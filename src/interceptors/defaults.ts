@@ -4,6 +4,7 @@ import { accessInterceptor } from "./access.js";
 import { type DebugOptions, debugInterceptor } from "./debug.js";
 import { metricInterceptor } from "./metric.js";
 import { timingInterceptor } from "./timing.js";
+import { producerSpanInterceptor } from "./producer-span.js";
 import { traceInterceptor } from "./trace.js";
 import type { Interceptor } from "./types.js";
 
@@ -28,8 +29,9 @@ export interface DefaultInterceptorOptions {
  *
  * 1. timing: outermost, so the cost it measures spans the whole call and is known to every
  *    interceptor inside it when they record the call's end.
- * 2. trace: before the observers, so on a write they see (and log) the `traceparent` it injected;
- *    on a read it runs after them, setting `ctx.otelContext` for the caller.
+ * 2. trace, then the producer spans: before the observers, so on a write they see (and log) the
+ *    `traceparent` injected (each message's own PRODUCER span); on a read trace runs after them,
+ *    setting `ctx.otelContext` for the caller.
  * 3. debug, 4. access log, 5. metrics: they only observe; each records the call once it ended.
  *
  * A component appends the user's interceptors after these (inner), as Go's ekafka does, so the user's
@@ -37,7 +39,7 @@ export interface DefaultInterceptorOptions {
  */
 export function defaultInterceptors(opts: DefaultInterceptorOptions): Interceptor[] {
   const list: Interceptor[] = [timingInterceptor()];
-  if (opts.trace) list.push(traceInterceptor());
+  if (opts.trace) list.push(traceInterceptor(), producerSpanInterceptor());
   if (opts.debug) list.push(debugInterceptor(opts.debugOptions));
   if (opts.accessLog) list.push(accessInterceptor(opts.accessLog.logger, opts.accessLog));
   if (opts.metrics) list.push(metricInterceptor(opts.registry));

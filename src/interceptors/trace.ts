@@ -36,7 +36,7 @@ const builtin = new W3CTraceContextPropagator();
  * so `traceparent` is carried even when only `@opentelemetry/api` is installed. The API's no-op
  * propagator is the one with no fields.
  */
-function activePropagator(): Pick<typeof propagation, "inject" | "extract"> {
+export function activePropagator(): Pick<typeof propagation, "inject" | "extract"> {
   return propagation.fields().length > 0 ? propagation : builtin;
 }
 
@@ -84,7 +84,8 @@ function extractFrom(ctx: CallContext, messages: readonly Message[]): void {
   if (hasValidSpan(extracted)) ctx.otelContext = extracted;
 }
 
-function hasValidSpan(ctx: Context): boolean {
+/** Whether `ctx` holds a valid span context (one worth propagating). */
+export function hasValidSpan(ctx: Context): boolean {
   const spanContext = trace.getSpanContext(ctx);
   return spanContext !== undefined && isSpanContextValid(spanContext);
 }

@@ -60,6 +60,7 @@ describe("defaults", () => {
       enableMetricInterceptor: true,
       enableTraceInterceptor: true,
       clientID: undefined,
+      statisticsInterval: 5000,
       tls: {
         enable: false,
         caFile: undefined,

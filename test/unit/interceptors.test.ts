@@ -550,7 +550,7 @@ describe("defaultInterceptors", () => {
       registry,
       debugOptions: { write: (l) => lines.push(l), color: false },
     });
-    expect(chain).toHaveLength(5);
+    expect(chain).toHaveLength(6);
     const ctx = callContext({ otelContext: trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 }) });
     await run(chain, () => sleep(5), ctx, [message("v")], { operation: "WriteMessages" });
     expect(lines[0]).toContain("headers=[traceparent]");

@@ -213,6 +213,15 @@ const allCases: Array<RowCase & { fullKey: string; propertiesFor: (fragment: str
     { ...c, fullKey: c.key, propertiesFor: (f: string) => producerOf(kafkaToml({ client: f })) },
     { ...c, fullKey: c.key, propertiesFor: (f: string) => readerOf(kafkaToml({ client: f }), "consumerGroups") },
   ]),
+  // Statistics go to producers and readers; the admin client gets none (see the admin tests below).
+  ...(["producer", "reader"] as const).map((kind) => ({
+    key: "statisticsInterval",
+    librdkafka: "statistics.interval.ms",
+    set: 'statisticsInterval = "1500ms"',
+    expected: 1500,
+    fullKey: "statisticsInterval",
+    propertiesFor: (f: string) => (kind === "producer" ? producerOf(kafkaToml({ client: f })) : readerOf(kafkaToml({ client: f }), "consumerGroups")),
+  })),
   ...producerCases.map((c) => ({
     ...c,
     fullKey: `producers.<name>.${c.key}`,
@@ -315,6 +324,7 @@ describe("producerProperties", () => {
       "compression.codec": "none",
       "enable.idempotence": false,
       "max.in.flight.requests.per.connection": 5,
+      "statistics.interval.ms": 5000,
       dr_cb: true,
     });
   });
@@ -398,6 +408,7 @@ describe("consumerProperties", () => {
   it("maps a default consumer group member as documented", () => {
     expect(readerOf(kafkaToml({ client: 'brokers = ["k:9092"]' }), "consumerGroups")).toEqual({
       "bootstrap.servers": "k:9092",
+      "statistics.interval.ms": 5000,
       "group.id": "g",
       "fetch.min.bytes": 1,
       "max.partition.fetch.bytes": 1_048_576,
