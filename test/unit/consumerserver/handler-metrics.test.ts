@@ -1,0 +1,48 @@
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { Delivery } from "../../../consumerserver/context.js";
+import { deadLettering } from "../../../consumerserver/dead-letter.js";
+import { HandlerMetrics } from "../../../consumerserver/handler-metrics.js";
+import { RecoverableError, retryPolicy } from "../../../consumerserver/index.js";
+import { callHandler, chain, retrying } from "../../../consumerserver/middleware.js";
+import { Message } from "../../../src/message.js";
+
+const silent = pino({ level: "silent" });
+const delivery = (key: string) => new Delivery(new Message({ topic: "orders", partition: 0, offset: 1, key: Buffer.from(key), value: Buffer.from("v") }), new AbortController().signal, silent);
+
+async function counts(registry: Registry): Promise<Record<string, number>> {
+  const metric = await registry.getSingleMetric("ekafka_consumerserver_handled_total")!.get();
+  return Object.fromEntries(metric.values.map((v) => [String(v.labels.result), v.value]));
+}
+
+describe("HandlerMetrics", () => {
+  it("counts ok, retried, dead_lettered and failed, times each call and keeps the in-flight count", async () => {
+    const registry = new Registry();
+    const metrics = new HandlerMetrics("s1", registry);
+    const calls = new Map<string, number>();
+    let inFlightSeen = -1;
+    const handler = callHandler((_ctx, message) => {
+      const key = message.key!.toString();
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      inFlightSeen = metrics.inFlight;
+      if (key === "retry" && calls.get(key) === 1) throw new RecoverableError("again");
+      if (key === "dead" || key === "fail") throw new Error("no");
+    });
+    const report = () => undefined;
+    const writer = { writeMessages: async () => undefined };
+    const parking = chain(handler, metrics.outer, deadLettering(writer, () => undefined, report), retrying(retryPolicy({ backoffMs: 0 }), report), metrics.inner);
+    const stopping = chain(handler, metrics.outer, retrying(retryPolicy({ backoffMs: 0 }), report), metrics.inner);
+
+    await parking(delivery("ok"));
+    await parking(delivery("retry"));
+    await parking(delivery("dead"));
+    await expect(stopping(delivery("fail"))).rejects.toThrow("no");
+
+    expect(await counts(registry)).toEqual({ ok: 2, retried: 1, dead_lettered: 1, failed: 1 });
+    expect(inFlightSeen).toBe(1);
+    expect(metrics.inFlight).toBe(0);
+    const seconds = await registry.getSingleMetric("ekafka_consumerserver_handler_seconds")!.get();
+    expect(seconds.values.find((v) => v.metricName === "ekafka_consumerserver_handler_seconds_count")?.value).toBe(5); // one per call: ok 1, retry 2, dead 1, fail 1
+  });
+});
