@@ -10,6 +10,19 @@ import { consumeCount, createTopic } from "./support/raw.js";
 const { build: component } = componentsClosedAfterEach();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Starts every stopped broker, trying again when one is slow to open its port on a loaded machine. */
+async function clusterUp(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster("up");
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.warn(`kafka/cluster.sh up failed (attempt ${attempt}), trying again: ${String(error).split("\n").filter((l) => !l.startsWith("[")).join(" ").slice(0, 300)}`);
+    }
+  }
+}
+
 describe("a write waits for metadata", () => {
   it("the README quick start's first write to a topic that does not exist yet succeeds (the cluster creates it)", async () => {
     const topic = uniqueName("quickstart-new");
@@ -25,36 +38,42 @@ topic = "${topic}"
   });
 
   it.skipIf(!localCluster)(
-    "writes made while all three brokers are down for 20 s complete once they are back (writeTimeout 90 s), none lost",
+    "writes made while all three brokers are down for 20 s complete once they are back when writeTimeout (90 s) outlasts the outage; none is lost",
     async () => {
       const topic = uniqueName("outage");
-      // Written for the first time only once every broker is down: its metadata is not known yet.
+      // Written for the first time only while every broker is down: its metadata is not known yet.
       const lateTopic = uniqueName("outage-late");
       await createTopic(topic, 3, 3);
       await createTopic(lateTopic, 3, 3);
+      const writeTimeoutMs = 90_000;
       const kafka = component(`
 [kafka.producers.p1]
 topic = "${topic}"
-writeTimeout = "90s"
+writeTimeout = "${writeTimeoutMs / 1000}s"
 batchTimeout = "5ms"
 `);
       const producer = kafka.producer("p1");
       await producer.writeMessages({ value: "warm-up" }); // connects and learns the topic's partitions
       const started = Date.now();
-      const at = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-      let phase: "before" | "stopping" | "down" | "starting" | "after" = "before";
-      const attempted: Record<string, number> = { before: 0, stopping: 0, down: 0, starting: 0, after: 0 };
-      const values = new Set<string>();
-      const failures: string[] = [];
-      const writes: Promise<void>[] = [];
-      let acknowledged = 0;
-      const write = (value: string, toTopic?: string) => {
-        attempted[phase]!++;
-        values.add(value);
-        writes.push(
-          producer.writeMessages({ value, ...(toTopic === undefined ? {} : { topic: toTopic }) }).then(
-            () => void acknowledged++,
-            (error: unknown) => void failures.push(`${value}: ${error instanceof Error ? error.message : String(error)}`),
+      const at = () => Date.now() - started;
+      type Phase = "before" | "stopping" | "down" | "starting" | "after";
+      let phase: Phase = "before";
+      interface Write {
+        value: string;
+        topic: string;
+        phase: Phase;
+        madeAt: number;
+        outcome?: "acknowledged" | string;
+      }
+      const writes: Write[] = [];
+      const settled: Promise<void>[] = [];
+      const write = (value: string, toTopic = topic) => {
+        const record: Write = { value, topic: toTopic, phase, madeAt: at() };
+        writes.push(record);
+        settled.push(
+          producer.writeMessages({ value, topic: toTopic }).then(
+            () => void (record.outcome = "acknowledged"),
+            (error: unknown) => void (record.outcome = error instanceof Error ? error.message : String(error)),
           ),
         );
       };
@@ -67,47 +86,59 @@ batchTimeout = "5ms"
           await sleep(10);
         }
       })();
-      const lateValues: string[] = [];
-      // The partition list fetched by the warm-up is 30 s old during the outage: it stays in use.
+      // The partition list fetched by the warm-up is over 30 s old during the outage: it stays in use.
       await sleep(12_000);
       phase = "stopping";
-      console.log(`${at()}: stopping all brokers`);
+      const log = (what: string) => console.log(`${(at() / 1000).toFixed(1)} s: ${what}`);
+      log("stopping all brokers");
       await cluster("down");
       phase = "down";
-      console.log(`${at()}: all brokers down`);
-      for (let i = 0; i < 10; i++) {
-        lateValues.push(`late${i}`);
-        write(`late${i}`, lateTopic);
-      }
+      log("all brokers down");
       await sleep(20_000);
+      for (let i = 0; i < 10; i++) write(`late${i}`, lateTopic);
       phase = "starting";
-      console.log(`${at()}: starting the brokers`);
-      await cluster("up");
+      log("starting the brokers");
+      await clusterUp();
+      const upAt = at();
       phase = "after";
-      console.log(`${at()}: all brokers up`);
+      log("all brokers up (an acks=all write went through)");
       await sleep(3_000);
       writing = false;
       await writer;
-      await Promise.all(writes);
-      console.log(`${at()}: every write settled`);
+      await Promise.all(settled);
+      log("every write settled");
 
-      const mainValues = [...values].filter((v) => !v.startsWith("late"));
-      const readMain = await consumeCount(topic, mainValues.length + 1, {}, 120_000);
-      const readLate = await consumeCount(lateTopic, lateValues.length, {}, 60_000);
-      const readBack = new Set([...readMain, ...readLate].map((m) => m.value!.toString()));
-      const total = values.size;
-      const missing = [...values].filter((v) => !readBack.has(v));
+      const acknowledged = writes.filter((w) => w.outcome === "acknowledged");
+      const readBack = new Set<string>();
+      for (const name of [topic, lateTopic]) {
+        const expected = acknowledged.filter((w) => w.topic === name).length + (name === topic ? 1 : 0);
+        for (const m of await consumeCount(name, expected, {}, 120_000)) readBack.add(m.value!.toString());
+      }
+      // A write is owed delivery when its writeTimeout ends well after the cluster was back (librdkafka
+      // reconnects with a backoff of up to 10 s); a write whose writeTimeout ran out while the brokers were
+      // still starting may fail (on a loaded machine starting them can take longer than 90 s).
+      const owed = (w: Write) => w.madeAt + writeTimeoutMs > upAt + 15_000;
+      const failed = writes.filter((w) => w.outcome !== "acknowledged");
+      for (const p of ["before", "stopping", "down", "starting", "after"] as const) {
+        const inPhase = writes.filter((w) => w.phase === p);
+        console.log(
+          `  ${p}: attempted ${inPhase.length} (owed delivery ${inPhase.filter(owed).length}), acknowledged ${inPhase.filter((w) => w.outcome === "acknowledged").length}, ` +
+            `failed ${inPhase.filter((w) => w.outcome !== "acknowledged").length}, read back ${inPhase.filter((w) => readBack.has(w.value)).length}`,
+        );
+      }
       console.log(
-        `outage of all brokers: attempted ${total} (before ${attempted.before}, stopping ${attempted.stopping}, down ${attempted.down}, ` +
-          `starting ${attempted.starting}, after ${attempted.after}; ${lateValues.length} to a topic first written while down), ` +
-          `acknowledged ${acknowledged}, failed ${failures.length}, read back ${[...values].filter((v) => readBack.has(v)).length}`,
+        `outage of all brokers: attempted ${writes.length} (10 to a topic first written while they were down), acknowledged ${acknowledged.length}, ` +
+          `failed ${failed.length} (of them owed delivery ${failed.filter(owed).length}), read back ${writes.filter((w) => readBack.has(w.value)).length}` +
+          (failed.length > 0 ? `; first failure: ${failed[0]!.outcome}` : ""),
       );
-      expect(failures.slice(0, 5)).toEqual([]);
-      expect(acknowledged).toBe(total);
-      expect(missing.slice(0, 5)).toEqual([]);
-      expect(attempted.down).toBeGreaterThan(0);
+      expect(failed.filter(owed).map((w) => `${w.value} (${w.phase}): ${w.outcome}`).slice(0, 5)).toEqual([]);
+      expect(acknowledged.filter((w) => !readBack.has(w.value)).map((w) => w.value).slice(0, 5)).toEqual([]);
+      // Writes made while no broker was up, the new topic's included, were owed delivery and got it. (When
+      // the brokers take so long to start that no such write had writeTimeout left, this says so.)
+      expect(writes.filter((w) => w.phase === "down" && owed(w)).length, `the brokers took ${(upAt / 1000).toFixed(0)} s to come back`).toBeGreaterThan(0);
+      expect(writes.filter((w) => w.topic === lateTopic && w.outcome === "acknowledged")).toHaveLength(10);
     },
-    400_000,
+    600_000,
   );
 });
 
