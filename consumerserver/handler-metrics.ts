@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, register, type Registry } from "prom-client";
-import type { Delivery } from "./context.js";
-import type { Middleware } from "./middleware.js";
+import type { Middleware } from "./delivery.js";
 
 /** Names of the Consumer Server's handler metrics. */
 export const HANDLER_METRICS = Object.freeze({
@@ -18,7 +17,7 @@ export type HandlerResult = "ok" | "retried" | "dead_lettered" | "failed";
 /** Handler calls take from microseconds (in-memory work) to the retry backoff's seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-type TopicSeries = { seconds: { observe(value: number): void } } & Record<HandlerResult, { inc(): void }>;
+type TopicSeries = { seconds: { observe(value: number): void } } & Record<HandlerResult, { inc(value?: number): void }>;
 
 interface Metrics {
   seconds: Histogram<"server" | "topic">;
@@ -48,16 +47,16 @@ function metricsIn(registry: Registry): Metrics {
 
 /**
  * The handler metrics of one Consumer Server, as two middlewares: {@link outer} goes outside dead letter
- * and retry (it sees a message's final result and keeps the in-flight count), {@link inner} right around
- * the handler (it times each call and sees each retry). A message that failed its last call but left the
- * outer middleware without an error was parked by the dead-letter middleware.
+ * and retry (it sees the final result and keeps the in-flight count), {@link inner} right around the
+ * handler (it times each call and counts each retry). A delivery that leaves the outer middleware
+ * without an error while its last handler call failed (`delivery.error`) was parked by the dead-letter
+ * middleware. Results count messages: a batch counts each of its messages once.
  */
 export class HandlerMetrics {
   readonly #metrics: Metrics;
-  readonly #lastCallFailed = new WeakMap<Delivery, boolean>();
   /** Label lookups cost more than the observation: the series of each topic are resolved once. */
   readonly #series = new Map<string, TopicSeries>();
-  readonly #inFlightSeries: { inc(): void; dec(): void };
+  readonly #inFlightSeries: { inc(value?: number): void; dec(value?: number): void };
   #inFlight = 0;
 
   /** @param server the server's config key, the `server` label */
@@ -75,43 +74,44 @@ export class HandlerMetrics {
     return this.#inFlight;
   }
 
-  /** Counts the message's final result and keeps the in-flight gauge. */
+  /** Counts the messages' final result and keeps the in-flight gauge. */
   readonly outer: Middleware = (next) => async (delivery) => {
-    this.#inFlight++;
-    this.#inFlightSeries.inc();
-    let result: HandlerResult | undefined;
+    const count = delivery.messages.length;
+    const topic = delivery.message.topic;
+    this.#inFlight += count;
+    this.#inFlightSeries.inc(count);
+    let last: HandlerResult | undefined;
     try {
       await next(delivery);
-      result = this.#lastCallFailed.get(delivery) === true ? "dead_lettered" : "ok";
+      last = delivery.error === undefined ? "ok" : "dead_lettered";
     } catch (error) {
-      // A hard stop abandons the message (it is read again): no result of its own.
-      if (!delivery.signal.aborted) result = "failed";
+      // A hard stop abandons the messages (they are read again): no result of their own.
+      if (!delivery.signal.aborted) last = "failed";
       throw error;
     } finally {
-      this.#inFlight--;
-      this.#inFlightSeries.dec();
-      if (result !== undefined) this.#count(delivery, result);
+      this.#inFlight -= count;
+      this.#inFlightSeries.dec(count);
+      // Messages of a batch resolved along the way were handled, whatever became of the rest.
+      const remaining = delivery.messages.length;
+      if (last !== undefined) {
+        const series = this.#seriesOf(topic);
+        if (count > remaining) series.ok.inc(count - remaining);
+        series[last].inc(remaining);
+      }
     }
   };
 
   /** Times each handler call and counts each retry. */
   readonly inner: Middleware = (next) => async (delivery) => {
-    if (delivery.attempts > 0) this.#count(delivery, "retried");
+    const series = this.#seriesOf(delivery.message.topic);
+    if (delivery.attempts > 0) series.retried.inc();
     const started = performance.now();
     try {
       await next(delivery);
-      this.#lastCallFailed.set(delivery, false);
-    } catch (error) {
-      this.#lastCallFailed.set(delivery, true);
-      throw error;
     } finally {
-      this.#seriesOf(delivery.message.topic).seconds.observe((performance.now() - started) / 1000);
+      series.seconds.observe((performance.now() - started) / 1000);
     }
   };
-
-  #count(delivery: Delivery, result: HandlerResult): void {
-    this.#seriesOf(delivery.message.topic)[result].inc();
-  }
 
   #seriesOf(topic: string): TopicSeries {
     let series = this.#series.get(topic);

@@ -4,7 +4,7 @@ import { clientStatistics } from "../src/client-statistics.js";
 import { totalLag } from "../src/statistics.js";
 import type { Reporter } from "./error-report.js";
 import { HandlerMetrics } from "./handler-metrics.js";
-import type { Middleware } from "./middleware.js";
+import type { Middleware } from "./delivery.js";
 import { ProcessSpans } from "./process-span.js";
 import { ReadinessTracker, type ServerPhase } from "./readiness.js";
 

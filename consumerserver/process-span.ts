@@ -1,45 +1,41 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from "@opentelemetry/api";
+import { traceContextOf } from "../src/interceptors/trace.js";
 import { messagingAttributes, TRACER_NAME } from "../src/interceptors/messaging-attributes.js";
-import type { Delivery } from "./context.js";
-import type { Middleware } from "./middleware.js";
+import type { Delivery, Middleware } from "./delivery.js";
 
-/** Names of the span events the Consumer Server adds to a message's `process` span. */
+/** Names of the span events the Consumer Server adds to a delivery's `process` span. */
 export const PROCESS_SPAN_EVENTS = Object.freeze({
   /** The handler is called again after a recoverable error; `messaging.ekafka.attempt` is the call's number. */
   retry: "ekafka.retry",
-  /** The message was written to the dead-letter producer after its last failure. */
+  /** The messages were written to the dead-letter producer after their last failure. */
   deadLetter: "ekafka.dead_letter",
 });
 
 /**
- * OpenTelemetry `process` spans of the messaging semantic conventions, one CONSUMER span per message a
- * Consumer Server handles, as two middlewares: {@link outer} (outside dead letter and retry) makes the
- * span, whose parent is the trace context the message carries in its headers, and runs the rest of the
- * handling in its context (so the handler's own spans, and a dead-letter write, are its children);
- * {@link inner} (around the handler) records each failure as an exception event and each retry as an
- * event. Through `@opentelemetry/api`: no-ops until the application registers an SDK.
+ * OpenTelemetry `process` spans of the messaging semantic conventions: one CONSUMER span per delivery a
+ * Consumer Server handles (a message, or a batch), as two middlewares. {@link outer} (outside dead
+ * letter and retry) makes the span — its parent is the trace context the (first) message carries in
+ * its headers; a batch links the other messages' contexts — and runs the rest of the handling in its
+ * context, so the handler's own spans and a dead-letter write are its children. {@link inner} (around
+ * the handler) records each failed call as an exception event and each retry as an event.
+ * Through `@opentelemetry/api`: no-ops until the application registers an SDK.
  */
 export class ProcessSpans {
-  readonly #spans = new WeakMap<Delivery, { span: Span; lastCallFailed: boolean }>();
+  readonly #spans = new WeakMap<Delivery, Span>();
 
   /** @param group the consumer group id, for `messaging.consumer.group.name` */
   constructor(private readonly group: string | undefined) {}
 
   readonly outer: Middleware = (next) => async (delivery) => {
     const message = delivery.message;
-    const attributes: Attributes = {
-      ...messagingAttributes(message, "process"),
-      "messaging.kafka.offset": message.offset,
-      ...(this.group === undefined ? {} : { "messaging.consumer.group.name": this.group }),
-    };
     const tracer = trace.getTracer(TRACER_NAME);
-    const span = tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, attributes }, delivery.otelContext);
-    const state = { span, lastCallFailed: false };
-    this.#spans.set(delivery, state);
+    const span = tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links: batchLinks(delivery) }, delivery.otelContext);
+    if (span.isRecording()) span.setAttributes(this.#attributes(delivery));
+    this.#spans.set(delivery, span);
     delivery.otelContext = trace.setSpan(delivery.otelContext, span);
     try {
       await context.with(delivery.otelContext, () => next(delivery));
-      if (state.lastCallFailed) span.addEvent(PROCESS_SPAN_EVENTS.deadLetter, { "messaging.ekafka.attempts": delivery.attempts });
+      if (delivery.error !== undefined) span.addEvent(PROCESS_SPAN_EVENTS.deadLetter, { "messaging.ekafka.attempts": delivery.attempts });
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       span.setAttribute("error.type", error instanceof Error ? error.name : typeof error);
@@ -50,17 +46,31 @@ export class ProcessSpans {
   };
 
   readonly inner: Middleware = (next) => async (delivery) => {
-    const state = this.#spans.get(delivery);
-    if (state !== undefined && delivery.attempts > 0) state.span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
+    const span = this.#spans.get(delivery);
+    if (span !== undefined && delivery.attempts > 0) span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
     try {
       await next(delivery);
-      if (state !== undefined) state.lastCallFailed = false;
     } catch (error) {
-      if (state !== undefined) {
-        state.lastCallFailed = true;
-        state.span.recordException(error instanceof Error ? error : String(error));
-      }
+      span?.recordException(error instanceof Error ? error : String(error));
       throw error;
     }
   };
+
+  #attributes(delivery: Delivery): Attributes {
+    const attributes: Attributes = { ...messagingAttributes(delivery.message, "process"), "messaging.kafka.offset": delivery.message.offset };
+    if (this.group !== undefined) attributes["messaging.consumer.group.name"] = this.group;
+    if (delivery.batch !== undefined) attributes["messaging.batch.message_count"] = delivery.messages.length;
+    return attributes;
+  }
+}
+
+/** A batch's span links the trace context of each message after the first (the first is its parent). */
+function batchLinks(delivery: Delivery): Link[] {
+  if (delivery.batch === undefined) return [];
+  const links: Link[] = [];
+  for (const message of delivery.messages.slice(1)) {
+    const spanContext = trace.getSpanContext(traceContextOf(message));
+    if (spanContext !== undefined) links.push({ context: spanContext });
+  }
+  return links;
 }

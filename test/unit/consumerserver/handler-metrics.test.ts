@@ -1,15 +1,16 @@
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { Delivery } from "../../../consumerserver/context.js";
+import { MessageDelivery } from "../../../consumerserver/context.js";
 import { deadLettering } from "../../../consumerserver/dead-letter.js";
 import { HandlerMetrics } from "../../../consumerserver/handler-metrics.js";
 import { RecoverableError, retryPolicy } from "../../../consumerserver/index.js";
-import { callHandler, chain, retrying } from "../../../consumerserver/middleware.js";
+import { chain } from "../../../consumerserver/delivery.js";
+import { callHandler, retrying } from "../../../consumerserver/middleware.js";
 import { Message } from "../../../src/message.js";
 
 const silent = pino({ level: "silent" });
-const delivery = (key: string) => new Delivery(new Message({ topic: "orders", partition: 0, offset: 1, key: Buffer.from(key), value: Buffer.from("v") }), new AbortController().signal, silent);
+const delivery = (key: string) => new MessageDelivery(new Message({ topic: "orders", partition: 0, offset: 1, key: Buffer.from(key), value: Buffer.from("v") }), new AbortController().signal, silent);
 
 async function counts(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric("ekafka_consumerserver_handled_total")!.get();
