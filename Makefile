@@ -80,7 +80,7 @@ example: ## run one example on the local cluster: make example NAME=producer (st
 	@$(MAKE) --no-print-directory build
 	node dist/examples/$(NAME)/main.js
 
-demo: ## a producer and a Consumer Server side by side, one live line a second (Ctrl-C; DEMO_SECONDS=N, DEMO_RATE=N)
+demo: ## a producer and a Consumer Server side by side, one live line a second, the governor on 127.0.0.1:9003 (Ctrl-C; DEMO_SECONDS=N, DEMO_RATE=N)
 	@$(CLUSTER) up
 	@$(MAKE) --no-print-directory build
 	node dist/examples/demo/main.js

@@ -2,7 +2,7 @@
 // every second — produced/s, consumed/s, lag, errors. Runs until Ctrl-C, or for DEMO_SECONDS seconds.
 // DEMO_RATE sets the messages written per second (default 5000; 0: as fast as the cluster takes them).
 import { fileURLToPath } from "node:url";
-import { App, config, configPathFromArgs, setLogLevel } from "ekafka/core";
+import { App, config, configPathFromArgs, governor, setLogLevel } from "ekafka/core";
 import { load } from "ekafka";
 import * as consumerserver from "ekafka/consumerserver";
 import { Counters } from "./counters.js";
@@ -24,6 +24,8 @@ const app = new App({ signals: [] });
 const stopLoad = new AbortController();
 
 const server = consumerserver.load("kafkaConsumerServers.demo").build(consumerserver.withEkafka(kafka));
+// The governor serves metrics, probes and debug pages next to the server, as in production.
+const gov = governor.load("server.governor").build();
 server.onEachMessage(
   (_ctx, message) => {
     counters.consumed++;
@@ -78,8 +80,10 @@ try {
     ignoreExisting: true,
   });
   console.log(`demo: writing ${rate > 0 ? `${fmt(rate)} messages/s` : "as fast as possible"} to ${TOPIC}; ${seconds > 0 ? `${seconds} s` : "Ctrl-C to stop"}`);
+  await gov.init(); // listens now, so the address can be printed before the live lines
+  console.log(`demo: governor on ${gov.url}: /metrics /readyz /livez /debug/servers /debug/config`);
   const stopLine = startLiveLine();
-  const running = app.serve(server).run();
+  const running = app.serve(gov, server).run();
   const load = generateLoad(kafka.producer("load"), rate, counters, stopLoad.signal);
   await Promise.all([running, load, stopWhenAsked(load)]);
   stopLine();

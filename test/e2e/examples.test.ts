@@ -138,8 +138,9 @@ describe.skipIf(!localCluster)("examples", () => {
     expect(text).toMatch(/^dead-letter example done$/m);
   });
 
-  it("demo: a live line a second, then a summary", async () => {
+  it("demo: the governor's address, a live line a second, then a summary", async () => {
     const { lines, text } = await runExample("demo", { DEMO_SECONDS: "3", DEMO_RATE: "1000" });
+    expect(text).toMatch(/^demo: governor on http:\/\/127\.0\.0\.1:9003: \/metrics \/readyz \/livez \/debug\/servers \/debug\/config$/m);
     expect(count(lines, /^\[\s*\d+s\] produced [\d,]+\/s {2}consumed [\d,]+\/s {2}lag [\d,?]+ {2}errors 0$/), text).toBeGreaterThanOrEqual(2);
     const summary = /^demo done: ([\d,]+) produced, ([\d,]+) consumed, 0 errors$/m.exec(text);
     expect(summary, text).not.toBeNull();
