@@ -1,10 +1,8 @@
 import type { ServerStatus } from "../src/core/index.js";
-import type { Component } from "../src/index.js";
-import { clientStatistics } from "../src/client-statistics.js";
-import { totalLag } from "../src/statistics.js";
+import { clientStatistics, totalLag, type Component } from "../src/index.js";
+import type { Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { HandlerMetrics } from "./handler-metrics.js";
-import type { Middleware } from "./delivery.js";
 import { ProcessSpans } from "./process-span.js";
 import { ReadinessTracker, type ServerPhase } from "./readiness.js";
 

@@ -1,6 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from "@opentelemetry/api";
-import { traceContextOf } from "../src/interceptors/trace.js";
-import { messagingAttributes, TRACER_NAME } from "../src/interceptors/messaging-attributes.js";
+import { messagingAttributes, traceContextOf, TRACER_NAME } from "../src/index.js";
 import type { Delivery, Middleware } from "./delivery.js";
 
 /** Names of the span events the Consumer Server adds to a delivery's `process` span. */

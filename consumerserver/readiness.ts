@@ -1,4 +1,4 @@
-import type { ClientStatistics } from "../src/statistics.js";
+import type { ClientStatistics } from "../src/index.js";
 
 /** Where a Consumer Server is in its life. */
 export type ServerPhase = "new" | "running" | "stopping" | "stopped" | "failed";
