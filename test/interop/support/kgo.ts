@@ -23,14 +23,16 @@ export function goCommand(): string {
 
 /**
  * Compiles the Go program into a temporary directory and returns the binary's path. The modules come
- * from the module cache `make setup` filled (`go mod download`); the build itself needs no network.
+ * from the module cache `make setup` filled (`go mod download`), so the build needs no network.
  */
 export async function buildKgo(): Promise<string> {
   const binary = join(mkdtempSync(join(tmpdir(), "ekafka-kgo-")), "kgo");
-  await run(goCommand(), ["build", "-o", binary, "."], {
-    cwd: goModuleDir,
-    env: { ...process.env, GOFLAGS: "-mod=readonly", GOPROXY: process.env.GOPROXY ?? "off" },
-  });
+  try {
+    await run(goCommand(), ["build", "-buildvcs=false", "-o", binary, "."], { cwd: goModuleDir });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    throw new Error(`building the kafka-go program in ${goModuleDir} failed (has \`make setup\` downloaded its modules?): ${stderr}`);
+  }
   return binary;
 }
 
