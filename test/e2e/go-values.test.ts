@@ -40,3 +40,29 @@ describe("Go producer timings librdkafka cannot take as written", () => {
     expect(read.map((m) => m.value!.toString()).sort()).toEqual([...values].sort());
   });
 });
+
+describe("a consumer without a groupID (one partition)", () => {
+  it("honours startOffset = -1 and starts at the newest message (kafka-go ignored it and read from the oldest)", async () => {
+    const topic = uniqueName("e2e-go-partition");
+    await createTopic(topic, 1, 3);
+    const kafka = components.build(`
+[kafka.producers.p1]
+topic = "${topic}"
+[kafka.consumers.c1]
+topic = "${topic}"
+partition = 0
+startOffset = -1
+maxWait = "100ms"
+`);
+    await kafka.producer("p1").writeMessages({ value: "before" });
+    const reading = kafka.consumer("c1").readMessage({ timeoutMs: 60_000 });
+    // The end is resolved once the partition is assigned; keep writing until the reader sees one.
+    let done = false;
+    void reading.finally(() => (done = true)).catch(() => undefined);
+    for (let i = 0; !done && i < 100; i++) {
+      await kafka.producer("p1").writeMessages({ value: `after-${i}` });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect((await reading).valueString()).toMatch(/^after-/);
+  });
+});
