@@ -6,7 +6,7 @@ import type { ProducerConfig } from "./config.js";
 import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { Message, messageFromInput, type MessageInput } from "./message.js";
+import { IN_FLIGHT, Message, messageFromInput, type MessageInput } from "./message.js";
 import { callback, connectClient, constructClient, disconnectClient, FailureLog, native } from "./rdkafka.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
@@ -74,12 +74,6 @@ class PendingWrite {
   }
 }
 
-/**
- * The write a message belongs to, kept on the message itself: the message travels through librdkafka
- * as the opaque of its delivery report, so no extra object is made per message.
- */
-const PENDING_WRITE = Symbol("ekafka.pendingWrite");
-type InFlight = Message & { [PENDING_WRITE]?: PendingWrite };
 
 /**
  * Writes messages to Kafka: `kafka.producers.<name>`.
@@ -211,7 +205,8 @@ export class Producer {
   private tryProduce(message: Message, write: PendingWrite): boolean {
     const headers: MessageHeader[] | undefined =
       message.headers.length === 0 ? undefined : message.headers.map((h) => ({ [h.key]: h.value }));
-    (message as InFlight)[PENDING_WRITE] = write;
+    // The write is found again from the delivery report, whose opaque is the message itself.
+    message[IN_FLIGHT] = write;
     try {
       this.client.produce(message.topic, message.partition, message.value, message.key, message.time.getTime(), message, headers);
       return true;
@@ -317,10 +312,10 @@ export class Producer {
   }
 
   private onDeliveryReport(err: LibrdKafkaError | null, report: DeliveryReport): void {
-    const message = report.opaque as InFlight | undefined;
-    const write = message?.[PENDING_WRITE];
+    const message = report.opaque as Message | undefined;
+    const write = message?.[IN_FLIGHT] as PendingWrite | undefined;
     if (message === undefined || write === undefined) return;
-    message[PENDING_WRITE] = undefined;
+    message[IN_FLIGHT] = undefined;
     write.settle(message, err ?? null, report);
   }
 
