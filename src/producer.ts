@@ -115,8 +115,8 @@ export class Producer {
   /**
    * Writes the messages and resolves when all are delivered (or, with `async = true`, queued).
    *
-   * All messages are checked first (see {@link checkMessageInput}): when one has a field of the wrong
-   * type the call rejects with a TypeError naming its index and the field, and none of its messages is
+   * All messages are checked first (types of key, value, headers, partition, topic, time): when one is
+   * wrong the call rejects with a TypeError naming its index and the field, and none of its messages is
    * sent. A topic whose metadata is not known yet (a topic the cluster creates on first use, brokers
    * unreachable) is waited for until `writeTimeout` has passed since the call.
    * @throws TypeError when a message is malformed (nothing of the call was sent)
