@@ -1,5 +1,6 @@
 import type { LibrdKafkaError, DeliveryReport, MessageHeader } from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
+import { Backoff } from "./backoff.js";
 import type { Balancer } from "./balancer.js";
 import { Intercepted, type CallSite } from "./call.js";
 import type { ProducerConfig } from "./config.js";
@@ -271,14 +272,14 @@ export class Producer {
    * are down may come back. At the deadline the last reason is the error.
    */
   private async awaitPartitions(topic: string, deadline: number): Promise<number[]> {
-    let pause = METADATA_RETRY_MIN_MS;
+    const backoff = new Backoff({ initialMs: METADATA_RETRY_MIN_MS, maxMs: METADATA_RETRY_MAX_MS });
     for (;;) {
       const remaining = deadline - Date.now();
       const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch((err: unknown) => err as KafkaError);
       if (Array.isArray(outcome)) return outcome;
+      const pause = backoff.next();
       if (this.closed || Date.now() + pause >= deadline) throw outcome;
       await new Promise((resolve) => setTimeout(resolve, pause));
-      pause = Math.min(pause * 2, METADATA_RETRY_MAX_MS);
     }
   }
 
