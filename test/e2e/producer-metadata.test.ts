@@ -127,10 +127,11 @@ batchTimeout = "5ms"
         const records = (await kafka.client().listOffsets(name, "latest")).reduce((sum, p) => sum + p.offset, 0);
         for (const m of await consumeCount(name, records, {}, 120_000)) readBack.add(m.value!.toString());
       }
-      // A write is owed delivery when its writeTimeout ends after the topic took writes again, with 10 s
-      // to spare (librdkafka reconnects with a backoff of up to 10 s); a write whose writeTimeout ran out
-      // before may fail (on a loaded machine starting the brokers can take longer than 90 s).
-      const owed = (w: Write) => w.madeAt + writeTimeoutMs > upAt + 10_000;
+      // A write is owed delivery when its writeTimeout ends after the topic took writes again, with 30 s
+      // to spare: this producer's connections come back on librdkafka's reconnect backoff (up to 10 s),
+      // then its metadata refresh, which take longer still on a loaded machine. A write whose writeTimeout
+      // ran out before may fail (on a loaded machine starting the brokers can take longer than 90 s).
+      const owed = (w: Write) => w.madeAt + writeTimeoutMs > upAt + 30_000;
       const failed = writes.filter((w) => w.outcome !== "acknowledged");
       for (const p of ["before", "stopping", "down", "starting", "after"] as const) {
         const inPhase = writes.filter((w) => w.phase === p);
