@@ -273,13 +273,17 @@ export class Producer {
    */
   private async awaitPartitions(topic: string, deadline: number): Promise<number[]> {
     const backoff = new Backoff({ initialMs: METADATA_RETRY_MIN_MS, maxMs: METADATA_RETRY_MAX_MS });
+    let reason: KafkaError | undefined;
     for (;;) {
       const remaining = deadline - Date.now();
       const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch((err: unknown) => err as KafkaError);
       if (Array.isArray(outcome)) return outcome;
-      const pause = backoff.next();
-      if (this.closed || Date.now() + pause >= deadline) throw outcome;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      // A request cut short by the deadline says less than the cluster's last answer ("no such topic").
+      if (reason === undefined || outcome.code !== ErrorCodes.ERR__TIMED_OUT) reason = outcome;
+      const left = deadline - Date.now();
+      if (this.closed || left <= 0) throw reason;
+      // The last pause ends at the deadline, for one more request: a topic may appear at the last moment.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(backoff.next(), left)));
     }
   }
 
