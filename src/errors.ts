@@ -94,6 +94,10 @@ const TEXT_HINTS: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
     pattern: /alert (bad certificate|certificate required|unknown ca)/i,
     hint: "the broker refused the client certificate: check tls.certFile and tls.keyFile (mutual TLS) and that the broker trusts their CA",
   },
+  {
+    pattern: /ssl\.(key|certificate|ca)\.location failed/i,
+    hint: "a TLS file could not be loaded: check tls.caFile, tls.certFile and tls.keyFile, and that tls.keyPassword decrypts tls.keyFile",
+  },
 ];
 
 /**
