@@ -15,34 +15,25 @@ export const BROKER_IDS = [1, 2, 3] as const;
 export const proxyPort = (id: number): number => 9690 + id;
 export const proxiedListenerPort = (id: number): number => 9590 + id;
 
-/** One direction of a proxied connection: forwards chunks in order, each after the current latency. */
-class Direction {
-  private lastDelivery = 0;
-
-  constructor(
-    private readonly from: Socket,
-    private readonly to: Socket,
-    private readonly proxy: FaultProxy,
-  ) {
-    from.on("data", (chunk: Buffer) => this.forward(chunk));
-    from.on("end", () => this.after(() => to.end()));
-  }
-
-  private forward(chunk: Buffer): void {
-    this.proxy.bytes += chunk.length;
-    this.after(() => {
-      if (!this.to.destroyed) this.to.write(chunk);
-    });
-  }
-
-  /** Runs `action` once everything read before it has been delivered, and no sooner than the latency allows. */
-  private after(action: () => void): void {
+/**
+ * Forwards what `from` reads to `to`, in order, each chunk after the proxy's current latency; the end of
+ * `from` ends `to` once everything before it was delivered.
+ */
+function forward(from: Socket, to: Socket, proxy: FaultProxy): void {
+  let lastDelivery = 0;
+  const after = (action: () => void) => {
     const now = Date.now();
-    const at = deliveryTime(now, this.proxy.latencyMs, this.lastDelivery);
-    this.lastDelivery = at;
-    if (at <= now) action();
-    else setTimeout(action, at - now);
-  }
+    lastDelivery = deliveryTime(now, proxy.latencyMs, lastDelivery);
+    if (lastDelivery <= now) action();
+    else setTimeout(action, lastDelivery - now);
+  };
+  from.on("data", (chunk: Buffer) => {
+    proxy.bytes += chunk.length;
+    after(() => {
+      if (!to.destroyed) to.write(chunk);
+    });
+  });
+  from.on("end", () => after(() => to.end()));
 }
 
 /** A client connection and the proxy's connection to the broker for it. */
@@ -132,8 +123,8 @@ export class FaultProxy {
     }
     client.setNoDelay(true);
     broker.setNoDelay(true);
-    new Direction(client, broker, this);
-    new Direction(broker, client, this);
+    forward(client, broker, this);
+    forward(broker, client, this);
     const drop = () => {
       this.links.delete(link);
       client.destroy();
