@@ -5,8 +5,8 @@
 // - the leader of a partition blackholed for 15 s while two producers (idempotent on and off) write with
 //   requiredAcks = -1: every acknowledged write is read back, every other write failed with a timeout
 //   error (some of those were written nonetheless), and a message is written twice only if its write was
-//   under way to that broker while it hung — the idempotent producer included (librdkafka re-sends a
-//   request that timed out on the hung link; the stale copy is written too once the link is back);
+//   under way to that broker while it hung — the idempotent producer included: in some runs it writes
+//   acknowledged messages twice, a first copy when the link comes back and a second one later;
 // - the group coordinator's connections reset every 3 s while a Consumer Server consumes and commits:
 //   nothing is lost, and duplicates stay within what a commit interval per rebalance can account for;
 // - 300 ms added to each direction of every broker connection: a Consumer Server with the default group
