@@ -10,7 +10,7 @@ export CKJS_LINKING := dynamic
 export npm_config_nodedir := $(NODE_PREFIX)
 
 DEB_PACKAGES := zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev \
-                build-essential python3 openjdk-17-jre-headless maven
+                build-essential python3 openjdk-17-jre-headless maven openssl
 VITEST := node_modules/.bin/vitest
 CLUSTER := kafka/cluster.sh
 # The interop tests build a Go program against kafka-go: go on the PATH, or the official tarball's place.
