@@ -8,6 +8,9 @@ import { callHandler, chain, retrying, type MessageHandler, type Middleware } fr
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
+import { createRetryTiers } from "./retry-tiers/create.js";
+import type { RetryTiers } from "./retry-tiers/retry-tiers.js";
+import { RunTogether } from "./retry-tiers/run-together.js";
 
 /** The `comp` field of the server's log lines. */
 export const COMPONENT_NAME = "ekafka.consumerserver";
@@ -27,7 +30,9 @@ interface Runner {
 interface Resources {
   group?: ConsumerGroup;
   consumer?: Consumer;
-  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined };
+  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined; name: string };
+  /** With `retryDelays`: the retry topics, their writing step and their reader. */
+  tiers?: RetryTiers | undefined;
 }
 
 /**
@@ -138,7 +143,10 @@ export class ConsumerServer implements Server {
     const deadLetter = this.deadLetterProducer;
     if (mode.kind === "onEachMessage" && deadLetter !== undefined) {
       const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
-      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter) };
+      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter), name: deadLetter };
+    }
+    if (mode.kind === "onEachMessage") {
+      resources.tiers = createRetryTiers({ key: this.key, config: this.config, component: this.#component, deadLetter: resources.deadLetter, logger: this.logger });
     }
     this.#resources = resources;
   }
@@ -184,10 +192,22 @@ export class ConsumerServer implements Server {
       return;
     }
     this.init();
+    await this.#prepareRetryTiers();
+    if (this.#stopRequest !== undefined) {
+      await this.#closeUnstarted(); // stopped while the retry topics were being prepared
+      return;
+    }
     const runner = this.#createRunner(this.#mode!, this.#resources!);
     this.#runner = runner;
     this.logger.info(
-      { mode: this.#mode!.kind, consumerGroupName: this.config.consumerGroupName, consumerName: this.config.consumerName, partitionConcurrency: this.partitionConcurrency, deadLetterProducer: this.deadLetterProducer },
+      {
+        mode: this.#mode!.kind,
+        consumerGroupName: this.config.consumerGroupName,
+        consumerName: this.config.consumerName,
+        partitionConcurrency: this.partitionConcurrency,
+        deadLetterProducer: this.deadLetterProducer,
+        ...(this.#resources!.tiers === undefined ? {} : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
+      },
       "consumer server started",
     );
     try {
@@ -208,9 +228,10 @@ export class ConsumerServer implements Server {
       case "onEachMessage": {
         const report = reporter(mode.onError, this.logger);
         const concurrent = this.partitionConcurrency;
-        return new EachMessageRunner({
+        const handler = callHandler(mode.handler);
+        const main = new EachMessageRunner({
           group: resources.group!,
-          handle: chain(callHandler(mode.handler), ...this.#middlewares(resources, report)),
+          handle: chain(handler, ...this.#middlewares(resources, report)),
           report,
           logger: this.logger,
           debug: this.config.debug,
@@ -219,12 +240,16 @@ export class ConsumerServer implements Server {
           // pausing a partition per message would stall librdkafka's fetcher every time.
           maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : Infinity,
         });
+        if (resources.tiers === undefined) return main;
+        const tierSetup = { report, logger: this.logger, debug: this.config.debug, maxQueuedPerPartition: this.#options.maxQueuedPerPartition };
+        return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
       }
     }
   }
 
-  /** Outermost first: dead letter around retry, retry around the handler. */
+  /** Outermost first: dead letter (or retry tiers) around retry, retry around the handler. */
   #middlewares(resources: Resources, report: Reporter): Middleware[] {
+    if (resources.tiers !== undefined) return resources.tiers.middlewares(retrying(this.#options.retry, report), report);
     const middlewares: Middleware[] = [];
     const deadLetter = resources.deadLetter;
     if (deadLetter !== undefined) {
@@ -233,6 +258,16 @@ export class ConsumerServer implements Server {
     }
     middlewares.push(retrying(this.#options.retry, report));
     return middlewares;
+  }
+
+  /** Retry topics must exist before anything is moved there; a failure leaves nothing open. */
+  async #prepareRetryTiers(): Promise<void> {
+    try {
+      await this.#resources!.tiers?.prepare();
+    } catch (error) {
+      await this.#closeUnstarted();
+      throw error;
+    }
   }
 
   async #requestStop(kind: "graceful" | "hard"): Promise<void> {
