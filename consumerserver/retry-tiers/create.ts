@@ -1,5 +1,5 @@
-import type { Component } from "ekafka";
-import { ConfigError, type Logger } from "ekafka/core";
+import type { Component } from "../../src/index.js";
+import { ConfigError, type Logger } from "../../src/core/index.js";
 import type { ConsumerServerConfig } from "../config.js";
 import { RetryTiers } from "./retry-tiers.js";
 import { retryTierSettings } from "./settings.js";

@@ -1,4 +1,4 @@
-import type { Header, Message, MessageInput } from "ekafka";
+import type { Header, Message, MessageInput } from "../../src/index.js";
 import { DEAD_LETTER_HEADERS } from "../dead-letter.js";
 
 /**

@@ -1,4 +1,4 @@
-import { Message, PollTimeoutError, type Component, type Header } from "ekafka";
+import { Message, PollTimeoutError, type Component, type Header } from "../../src/index.js";
 import { isTierHeader, RETRY_TIER_HEADERS } from "./headers.js";
 
 /** What {@link replayDeadLetters} reads, where it writes, and with what. */

@@ -1,5 +1,5 @@
-import type { Component, ConsumerGroup } from "ekafka";
-import { ConfigError, type Logger } from "ekafka/core";
+import type { Component, ConsumerGroup } from "../../src/index.js";
+import { ConfigError, type Logger } from "../../src/core/index.js";
 import { DEAD_LETTER_TOPIC_SUFFIX } from "../dead-letter.js";
 import type { Reporter } from "../error-report.js";
 import { chain, retrying, type DeliveryHandler, type Middleware } from "../middleware.js";

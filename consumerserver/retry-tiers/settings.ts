@@ -1,4 +1,4 @@
-import { ConfigError, parseDuration } from "ekafka/core";
+import { ConfigError, parseDuration } from "../../src/core/index.js";
 import type { ConsumerServerConfig } from "../config.js";
 
 /** The `retryTopicFormat` default: Spring Kafka's `-retry-n` idea in Kafka's dotted style, e.g. `orders.retry.1`. */

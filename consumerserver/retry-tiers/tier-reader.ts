@@ -1,5 +1,5 @@
-import { AssignedPartitions, Message, RevokedPartitions, type ConsumerGroup } from "ekafka";
-import type { Logger } from "ekafka/core";
+import { AssignedPartitions, Message, RevokedPartitions, type ConsumerGroup } from "../../src/index.js";
+import type { Logger } from "../../src/core/index.js";
 import { Delivery } from "../context.js";
 import { delay } from "../delay.js";
 import type { Reporter } from "../error-report.js";

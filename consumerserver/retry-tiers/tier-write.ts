@@ -1,4 +1,4 @@
-import type { MessageInput } from "ekafka";
+import type { MessageInput } from "../../src/index.js";
 import type { Delivery } from "../context.js";
 import type { Reporter } from "../error-report.js";
 import { describeMessage } from "../handler-error.js";

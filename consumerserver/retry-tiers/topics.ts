@@ -1,5 +1,5 @@
-import type { Client } from "ekafka";
-import type { Logger } from "ekafka/core";
+import type { Client } from "../../src/index.js";
+import type { Logger } from "../../src/core/index.js";
 
 /** The topics a server's retry tiers write to, by the topic whose messages they hold. */
 export interface TierTopics {
