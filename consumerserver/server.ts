@@ -1,10 +1,10 @@
+import type { Component, Consumer, ConsumerGroup, Message } from "../src/index.js";
 import { ConfigError, createLogger, type Logger, type Server } from "../src/core/index.js";
-import type { Component, Consumer, ConsumerGroup } from "../src/index.js";
-import type { Message } from "../src/message.js";
 import type { ConsumerServerConfig } from "./config.js";
 import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
+import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
 import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
-import { callHandler, chain, retrying, type MessageHandler, type Middleware } from "./middleware.js";
+import { callHandler, intercepting, retrying, type InterceptedCall, type MessageHandler } from "./middleware.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
@@ -29,6 +29,8 @@ interface Runner {
 /** The Kafka instances a server uses, created by init(). */
 interface Resources {
   group?: ConsumerGroup;
+  /** The server interceptors, as calls of the reader the handler's messages come from. */
+  intercept?: InterceptedCall;
   consumer?: Consumer;
   deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined; name: string };
   /** With `retryDelays`: the retry topics, their writing step and their reader. */
@@ -139,6 +141,7 @@ export class ConsumerServer implements Server {
       resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
     } else {
       resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
+      if (mode.kind === "onEachMessage") resources.intercept = this.#component.serverInterception("consumerGroups", this.config.consumerGroupName!);
     }
     const deadLetter = this.deadLetterProducer;
     if (mode.kind === "onEachMessage" && deadLetter !== undefined) {
@@ -231,7 +234,7 @@ export class ConsumerServer implements Server {
         const handler = callHandler(mode.handler);
         const main = new EachMessageRunner({
           group: resources.group!,
-          handle: chain(handler, ...this.#middlewares(resources, report)),
+          handle: this.#pipeline(handler, resources, report),
           report,
           logger: this.logger,
           debug: this.config.debug,
@@ -241,22 +244,39 @@ export class ConsumerServer implements Server {
           maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : Infinity,
         });
         if (resources.tiers === undefined) return main;
-        const tierSetup = { report, logger: this.logger, debug: this.config.debug, maxQueuedPerPartition: this.#options.maxQueuedPerPartition };
+        const tierSetup = { outer: this.#outerMiddlewares(resources), report, logger: this.logger, debug: this.config.debug, maxQueuedPerPartition: this.#options.maxQueuedPerPartition };
         return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
       }
     }
   }
 
-  /** Outermost first: dead letter (or retry tiers) around retry, retry around the handler. */
-  #middlewares(resources: Resources, report: Reporter): Middleware[] {
-    if (resources.tiers !== undefined) return resources.tiers.middlewares(retrying(this.#options.retry, report), report);
+  /**
+   * The handling pipeline, outermost first: the steps around every delivery (server interceptors, the
+   * user's middlewares), what happens on a failure (dead letter or retry tiers, in-place retry), the handler.
+   */
+  #pipeline(handler: DeliveryHandler, resources: Resources, report: Reporter): DeliveryHandler {
+    return chain(handler, ...this.#outerMiddlewares(resources), ...this.#failureMiddlewares(resources, report));
+  }
+
+  /** Server interceptors and the user's middlewares: around every delivery, of the topics and of the retry topics. */
+  #outerMiddlewares(resources: Resources): Middleware[] {
+    const middlewares: Middleware[] = [];
+    if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
+    middlewares.push(...this.#options.middlewares);
+    return middlewares;
+  }
+
+  /** Dead letter (or retry tiers) around the in-place retry. */
+  #failureMiddlewares(resources: Resources, report: Reporter): Middleware[] {
+    const inPlace = retrying(this.#options.retry, report);
+    if (resources.tiers !== undefined) return resources.tiers.middlewares(inPlace, report);
     const middlewares: Middleware[] = [];
     const deadLetter = resources.deadLetter;
     if (deadLetter !== undefined) {
-      const topicOf = (message: Message) => deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined;
+      const topicOf = (message: Message) => (deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined);
       middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
     }
-    middlewares.push(retrying(this.#options.retry, report));
+    middlewares.push(inPlace);
     return middlewares;
   }
 

@@ -1,4 +1,4 @@
-import type { Delivery } from "../context.js";
+import type { Delivery } from "../delivery.js";
 import { freshState, type Failure, type TierState } from "./headers.js";
 
 // Kept beside the delivery rather than on it: only the retry-tier steps read these.

@@ -2,7 +2,8 @@ import type { Component, ConsumerGroup } from "../../src/index.js";
 import { ConfigError, type Logger } from "../../src/core/index.js";
 import { DEAD_LETTER_TOPIC_SUFFIX } from "../dead-letter.js";
 import type { Reporter } from "../error-report.js";
-import { chain, retrying, type DeliveryHandler, type Middleware } from "../middleware.js";
+import { chain, type DeliveryHandler, type Middleware } from "../delivery.js";
+import { retrying } from "../middleware.js";
 import { retryPolicy } from "../retry.js";
 import { recordingFailures } from "./failure-recording.js";
 import { retryTopicName, type RetryTierSettings } from "./settings.js";
@@ -33,6 +34,8 @@ export interface RetryTiersSetup {
 
 /** What the retry-topic reader needs from the server. */
 export interface TierReaderSetup {
+  /** The steps around every delivery (server interceptors, the user's middlewares), outermost first. */
+  outer: Middleware[];
   report: Reporter;
   logger: Logger;
   debug: boolean;
@@ -117,7 +120,8 @@ export class RetryTiers implements TierDestinations {
 
   /**
    * The reader of the retry topics, handing due records to `handler` (the same handler as the server's
-   * own topics) through the retry-tier step, without in-place retries: each tier is one more try.
+   * own topics) through the same outer steps and the retry-tier step, without in-place retries: each
+   * tier is one more try.
    */
   reader(handler: DeliveryHandler, setup: TierReaderSetup): RetryTierReader {
     const group: ConsumerGroup = this.#setup.component.derivedConsumerGroup(this.#setup.consumerGroupName, {
@@ -125,7 +129,7 @@ export class RetryTiers implements TierDestinations {
       topics: this.topics.flatMap((set) => set.derived.filter((topic) => this.#tierOfTopic.has(topic))),
       startOffset: OLDEST,
     });
-    const handle = chain(handler, retryTierWriting(this, setup.report), retrying(retryPolicy({ attempts: 0 }), setup.report), recordingFailures());
+    const handle = chain(handler, ...setup.outer, retryTierWriting(this, setup.report), retrying(retryPolicy({ attempts: 0 }), setup.report), recordingFailures());
     return new RetryTierReader({
       group,
       handle,

@@ -1,10 +1,10 @@
 import { AssignedPartitions, Message, RevokedPartitions, type ConsumerGroup } from "../../src/index.js";
 import type { Logger } from "../../src/core/index.js";
-import { Delivery } from "../context.js";
+import { MessageDelivery } from "../context.js";
 import { delay } from "../delay.js";
 import type { Reporter } from "../error-report.js";
-import { fetchBackoff, isPermanentFetchError } from "../fetch-error.js";
-import type { DeliveryHandler } from "../middleware.js";
+import { isPermanentFetchError } from "../fetch-error.js";
+import type { DeliveryHandler } from "../delivery.js";
 import { setTierState } from "./delivery-state.js";
 import { stateOf } from "./headers.js";
 
@@ -103,19 +103,17 @@ export class RetryTierReader {
 
   async #pollLoop(): Promise<void> {
     const stopped = this.#fetching.signal;
-    let fetchErrors = 0;
     while (!stopped.aborted) {
       const event = await this.#poll();
       if (event === undefined || stopped.aborted) break; // a record polled as we stopped is left uncommitted
       if (event instanceof Message) {
-        fetchErrors = 0;
         this.#dispatch(event);
       } else if (event instanceof RevokedPartitions) {
         await this.#revoked(event);
       } else if (event instanceof AssignedPartitions) {
         this.#log.info({ partitions: event.partitions }, "retry partitions assigned");
       } else if (event instanceof Error) {
-        await this.#fetchFailed(event, ++fetchErrors);
+        this.#fetchFailed(event);
       }
     }
   }
@@ -155,7 +153,7 @@ export class RetryTierReader {
         if (!(await this.#untilDue(lane, state.dueMs))) break;
         lane.queue.shift();
         this.#updatePause(lane);
-        const delivery = new Delivery(message, this.#handling.signal, this.#log);
+        const delivery = new MessageDelivery(message, this.#handling.signal, this.#log);
         delivery.attempts = state.attempts;
         setTierState(delivery, state);
         const started = performance.now();
@@ -262,16 +260,12 @@ export class RetryTierReader {
     for (const check of this.#idleWaiters.splice(0)) check();
   }
 
-  async #fetchFailed(error: Error, consecutive: number): Promise<void> {
+  /** A fatal fetch error stops the server; any other is reported (the group backs off before its next fetch, see `readBackoffMin`). */
+  #fetchFailed(error: Error): void {
     const permanent = isPermanentFetchError(error);
     this.#options.report(error, { phase: "fetch", retrying: !permanent });
-    if (permanent) {
-      this.#fail(error);
-      return;
-    }
-    const waitMs = fetchBackoff(consecutive);
-    this.#log.warn({ err: error, consecutive, retryInMs: waitMs }, "fetch error on the retry topics; polling again");
-    await delay(waitMs, this.#fetching.signal);
+    if (permanent) this.#fail(error);
+    else this.#log.warn({ err: error }, "fetch error on the retry topics; polling again");
   }
 
   /** Stops polling and keeps the first failure for run() to reject with. */

@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { load, type Component } from "ekafka";
 import { Config } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
-import { FAST_GROUP } from "./support/component.js";
 import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
 import { createTopic, fillTopic, waitForTopic } from "./support/raw.js";
 import { compileFixtures, ensureBrokerUp, RecordFile, removeCompiled, sleep, startChild, waitFor, type Child } from "./fixtures/reliability/support.js";
@@ -33,7 +32,10 @@ batchTimeout = "1ms"
 topic = "${topic}"
 groupID = "${groupID}"
 commitInterval = "1s"
-${FAST_GROUP}
+heartbeatInterval = "500ms"
+sessionTimeout = "6s"
+rebalanceTimeout = "60s"  # also max.poll.interval.ms: a write held up by the outage must not cost the assignment
+maxWait = "100ms"
 [kafkaConsumerServers.s1]
 consumerGroupName = "cg1"
 retryProducer = "retry"
