@@ -8,7 +8,7 @@ import { RecoverableError } from "ekafka/consumerserver";
 import { load } from "ekafka";
 import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
-import { createTopic } from "./support/raw.js";
+import { createTopic, waitForTopic } from "./support/raw.js";
 
 const components = componentsClosedAfterEach();
 
@@ -41,6 +41,14 @@ ${serverKeys}
   // No in-place retries: each failure goes to the next tier at once.
   const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
   return { topic, groupID, kafka, server };
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
@@ -109,6 +117,10 @@ describe("retry tiers", () => {
       { partition: 1, key: "km", value: "malformed" },
       ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `after${i}` })),
     );
+    // The server creates the dead-letter topic at start; read it once every broker knows it.
+    const deadLetterTopic = `${s.topic}.DLT`;
+    await waitFor(() => s.kafka.client().topicExists(deadLetterTopic), 30_000, () => `${deadLetterTopic} to be created`);
+    await waitForTopic(deadLetterTopic, 3);
     const dead: Message[] = [];
     const reader = s.kafka.consumer("dlt");
     while (dead.length < 2) dead.push(await reader.readMessage({ timeoutMs: 60_000 }));
