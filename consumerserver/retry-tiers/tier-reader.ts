@@ -43,6 +43,9 @@ interface Lane {
   gone: boolean;
 }
 
+// Node fires a longer timer at once; a longer wait is taken in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 // librdkafka's RD_KAFKA_RESP_ERR__NO_OFFSET: a commit found nothing new to commit, which is no failure.
 const NO_OFFSET = -168;
 
@@ -183,7 +186,7 @@ export class RetryTierReader {
     this.#updatePause(lane);
     // A timer may fire a little early on a coarse clock: wait until the time has really come.
     let due = true;
-    for (let waitMs = dueMs - Date.now(); due && waitMs > 0; waitMs = dueMs - Date.now()) due = await delay(waitMs, wait.signal);
+    for (let waitMs = dueMs - Date.now(); due && waitMs > 0; waitMs = dueMs - Date.now()) due = await delay(Math.min(waitMs, MAX_TIMER_MS), wait.signal);
     lane.wait = undefined;
     return due && !lane.gone && !this.#fetching.signal.aborted;
   }
