@@ -14,7 +14,7 @@ let outDir: string | undefined;
 
 beforeAll(async () => {
   outDir = await compileFixtures(CHILD);
-}, 120_000);
+}, 300_000);
 
 afterAll(() => removeCompiled(outDir));
 
