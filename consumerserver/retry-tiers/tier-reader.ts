@@ -1,4 +1,4 @@
-import { AssignedPartitions, Message, RevokedPartitions, type ConsumerGroup } from "../../src/index.js";
+import { AssignedPartitions, ClosedError, Message, RevokedPartitions, type ConsumerGroup } from "../../src/index.js";
 import type { Logger } from "../../src/core/index.js";
 import { MessageDelivery } from "../context.js";
 import { delay } from "../delay.js";
@@ -127,6 +127,10 @@ export class RetryTierReader {
       return await this.#group.poll({ signal: this.#fetching.signal });
     } catch (error) {
       if (this.#fetching.signal.aborted) return undefined;
+      if (error instanceof ClosedError) {
+        this.#fail(error); // closed under the reader (its component was closed): polling again cannot help
+        return undefined;
+      }
       return error instanceof Error ? error : new Error(`poll() rejected with ${String(error)}`);
     }
   }

@@ -1,6 +1,6 @@
 // Retry tiers on the 3-broker cluster: a failing message waits in retry topics while its partition goes
 // on, then succeeds or ends on the dead-letter topic with every attempt in its headers.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Component, Message } from "ekafka";
 import type { Config } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
@@ -11,6 +11,11 @@ import { uniqueName } from "./support/env.js";
 import { createTopic, waitForTopic } from "./support/raw.js";
 
 const components = componentsClosedAfterEach();
+// Servers are stopped before their components are closed, whatever the test's outcome.
+const servers: consumerserver.ConsumerServer[] = [];
+afterEach(async () => {
+  await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
+});
 
 /** A topic, producers `p1` (the topic) and `retry` (no topic), group `cg1`, and server `s1` with retry tiers. */
 function scenario(serverKeys: string, extra = "") {
@@ -40,6 +45,7 @@ ${serverKeys}
   const kafka: Component = components.track(load("kafka", cfg).build());
   // No in-place retries: each failure goes to the next tier at once.
   const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
+  servers.push(server);
   return { topic, groupID, kafka, server };
 }
 
