@@ -25,6 +25,30 @@ export const consumerServerSchema = defineSchema({
     default: false,
     doc: "Handle partitions in parallel, each partition in order. Beyond the Go original; same as withPartitionConcurrency().",
   },
+  retryDelays: {
+    type: "stringList",
+    default: [],
+    doc:
+      'Retry tiers: how long a failed message waits in each tier (Go durations), e.g. ["1s", "10s", "1m"]. A recoverable ' +
+      "failure moves the message to the first tier's retry topic and the partition goes on; empty (the default) keeps " +
+      "retrying in place, blocking the partition. Beyond the Go original.",
+  },
+  retryProducer: {
+    type: "string",
+    doc: "The `kafka.producers.<name>` entry retry-tier records are written with (default: deadLetterProducer). Beyond the Go original.",
+  },
+  retryTopicFormat: {
+    type: "string",
+    default: "{topic}.retry.{n}",
+    doc: "The name of tier n's retry topic for a topic; must contain {topic} and {n}. Beyond the Go original.",
+  },
+  retryNonRecoverable: {
+    type: "boolean",
+    default: false,
+    doc:
+      "Send errors that are not recoverable through the retry tiers too; by default they skip the remaining tiers and go " +
+      "to the dead-letter topic at once. Beyond the Go original.",
+  },
 });
 
 /** The decoded `[kafkaConsumerServers.<name>]` tree. */
@@ -39,7 +63,7 @@ export type ConsumerServerConfig = Decoded<typeof consumerServerSchema>;
 export function decodeConsumerServerConfig(raw: unknown, key: string, warn?: Warn): ConsumerServerConfig {
   const decoded = decode(raw, consumerServerSchema, key, warn);
   // An empty name is the Go loader's zero value: "not set".
-  for (const field of ["consumerName", "consumerGroupName", "deadLetterProducer"] as const) {
+  for (const field of ["consumerName", "consumerGroupName", "deadLetterProducer", "retryProducer"] as const) {
     if (decoded[field]?.trim() === "") decoded[field] = undefined;
   }
   return decoded;

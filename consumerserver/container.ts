@@ -25,7 +25,8 @@ export class ServerContainer {
 
 /**
  * Reads a Consumer Server's tree (`debug`, `consumerName`, `consumerGroupName`, `deadLetterProducer`,
- * `partitionConcurrency`; keys ignore case, unknown keys are warned about), as Go's
+ * `partitionConcurrency`, and the retry-tier keys `retryDelays`, `retryProducer`, `retryTopicFormat`,
+ * `retryNonRecoverable`; keys ignore case, unknown keys are warned about), as Go's
  * `consumerserver.Load(key)` does.
  *
  * @param key e.g. `"kafkaConsumerServers.s1"`

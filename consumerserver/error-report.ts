@@ -11,6 +11,8 @@ export type ErrorPhase =
   | "commit"
   /** Writing a message to the dead-letter producer failed. */
   | "deadLetter"
+  /** Writing a message to a retry tier's topic failed. */
+  | "retryTier"
   /** Closing the consumer, consumer group or leaving the group failed. */
   | "close";
 

@@ -102,7 +102,7 @@ export function withLogger(logger: Logger): Option {
  * skip the handler by resolving without calling `next`.
  *
  * The pipeline, outermost first: server interceptors (`withServerInterceptor` of the component) →
- * these middlewares → dead letter (when configured) → in-place retry → the handler.
+ * these middlewares → dead letter (when configured) or retry tiers (with `retryDelays`) → in-place retry → the handler.
  *
  * @throws TypeError when a middleware is not a function
  */

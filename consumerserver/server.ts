@@ -9,6 +9,9 @@ import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
 import { observedReader, ServerObservability } from "./observability.js";
+import { createRetryTiers } from "./retry-tiers/create.js";
+import type { RetryTiers } from "./retry-tiers/retry-tiers.js";
+import { RunTogether } from "./retry-tiers/run-together.js";
 
 /** The `comp` field of the server's log lines. */
 export const COMPONENT_NAME = "ekafka.consumerserver";
@@ -30,7 +33,9 @@ interface Resources {
   /** The server interceptors, as calls of the reader the handler's messages come from. */
   intercept?: InterceptedCall;
   consumer?: Consumer;
-  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined };
+  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined; name: string };
+  /** With `retryDelays`: the retry topics, their writing step and their reader. */
+  tiers?: RetryTiers | undefined;
 }
 
 /**
@@ -149,7 +154,10 @@ export class ConsumerServer implements Server {
     const deadLetter = this.deadLetterProducer;
     if (mode.kind === "onEachMessage" && deadLetter !== undefined) {
       const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
-      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter) };
+      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter), name: deadLetter };
+    }
+    if (mode.kind === "onEachMessage") {
+      resources.tiers = createRetryTiers({ key: this.key, config: this.config, component: this.#component, deadLetter: resources.deadLetter, logger: this.logger });
     }
     this.#resources = resources;
     this.#observed.reading(observedReader(this.#component, mode.kind === "onStart" ? "consumers" : "consumerGroups", mode.kind === "onStart" ? this.config.consumerName! : this.config.consumerGroupName!));
@@ -196,10 +204,22 @@ export class ConsumerServer implements Server {
       return;
     }
     this.init();
+    await this.#prepareRetryTiers();
+    if (this.#stopRequest !== undefined) {
+      await this.#closeUnstarted(); // stopped while the retry topics were being prepared
+      return;
+    }
     const runner = this.#createRunner(this.#mode!, this.#resources!);
     this.#runner = runner;
     this.logger.info(
-      { mode: this.#mode!.kind, consumerGroupName: this.config.consumerGroupName, consumerName: this.config.consumerName, partitionConcurrency: this.partitionConcurrency, deadLetterProducer: this.deadLetterProducer },
+      {
+        mode: this.#mode!.kind,
+        consumerGroupName: this.config.consumerGroupName,
+        consumerName: this.config.consumerName,
+        partitionConcurrency: this.partitionConcurrency,
+        deadLetterProducer: this.deadLetterProducer,
+        ...(this.#resources!.tiers === undefined ? {} : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
+      },
       "consumer server started",
     );
     this.#observed.phase = "running";
@@ -223,9 +243,10 @@ export class ConsumerServer implements Server {
       case "onEachMessage": {
         const report = this.#observed.recording(reporter(mode.onError, this.logger));
         const concurrent = this.partitionConcurrency;
-        return new EachMessageRunner({
+        const handler = callHandler(mode.handler);
+        const main = new EachMessageRunner({
           group: resources.group!,
-          handle: this.#pipeline(callHandler(mode.handler), resources, report),
+          handle: this.#pipeline(handler, resources, report),
           report,
           logger: this.logger,
           debug: this.config.debug,
@@ -234,25 +255,51 @@ export class ConsumerServer implements Server {
           // pausing a partition per message would stall librdkafka's fetcher every time.
           maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : Infinity,
         });
+        if (resources.tiers === undefined) return main;
+        const tierSetup = { outer: this.#observed.around(this.#outerMiddlewares(resources)), report, logger: this.logger, debug: this.config.debug, maxQueuedPerPartition: this.#options.maxQueuedPerPartition };
+        return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
       }
     }
   }
 
   /**
-   * The handling pipeline, outermost first: server interceptors, the user's middlewares
-   * (withMiddleware), dead letter, in-place retry, the handler.
+   * The handling pipeline, outermost first: the process span and handler metrics, the steps around every
+   * delivery (server interceptors, the user's middlewares), what happens on a failure (dead letter or retry tiers, in-place retry), the handler.
    */
   #pipeline(handler: DeliveryHandler, resources: Resources, report: Reporter): DeliveryHandler {
+    return chain(handler, ...this.#observed.around([...this.#outerMiddlewares(resources), ...this.#failureMiddlewares(resources, report)]));
+  }
+
+  /** Server interceptors and the user's middlewares: around every delivery, of the topics and of the retry topics. */
+  #outerMiddlewares(resources: Resources): Middleware[] {
     const middlewares: Middleware[] = [];
     if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
     middlewares.push(...this.#options.middlewares);
+    return middlewares;
+  }
+
+  /** Dead letter (or retry tiers) around the in-place retry. */
+  #failureMiddlewares(resources: Resources, report: Reporter): Middleware[] {
+    const inPlace = retrying(this.#options.retry, report);
+    if (resources.tiers !== undefined) return resources.tiers.middlewares(inPlace, report);
+    const middlewares: Middleware[] = [];
     const deadLetter = resources.deadLetter;
     if (deadLetter !== undefined) {
       const topicOf = (message: Message) => (deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined);
       middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
     }
-    middlewares.push(retrying(this.#options.retry, report));
-    return chain(handler, ...this.#observed.around(middlewares));
+    middlewares.push(inPlace);
+    return middlewares;
+  }
+
+  /** Retry topics must exist before anything is moved there; a failure leaves nothing open. */
+  async #prepareRetryTiers(): Promise<void> {
+    try {
+      await this.#resources!.tiers?.prepare();
+    } catch (error) {
+      await this.#closeUnstarted();
+      throw error;
+    }
   }
 
   async #requestStop(kind: "graceful" | "hard"): Promise<void> {

@@ -33,6 +33,7 @@ export class Component {
   private readonly producers = new Map<string, Producer>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly derivedGroups: ConsumerGroup[] = [];
   private admin: Client | undefined;
   private readonly clientInterceptors: Interceptor[];
   private readonly serverInterceptors: Interceptor[];
@@ -102,6 +103,37 @@ export class Component {
   }
 
   /**
+   * A new consumer group member that reads like `kafka.consumerGroups.<name>` (same brokers, security,
+   * timings and properties) but in another group, on other topics: e.g. a Consumer Server's reader of
+   * its retry topics. Each call creates a new member; `close()` closes them all.
+   *
+   * @param overrides.groupID the group it joins
+   * @param overrides.topics the topics it subscribes to
+   * @param overrides.startOffset where it starts without a committed offset (-2 oldest, -1 newest); default: the entry's
+   * @throws Error listing the configured names when `name` is unknown
+   */
+  derivedConsumerGroup(name: string, overrides: { groupID: string; topics: readonly string[]; startOffset?: number }): ConsumerGroup {
+    if (this.closed) throw new ClosedError(`component ${this.key}`, "consumerGroups");
+    if (!Object.hasOwn(this.config.consumerGroups, name)) throw unknownName(this.key, "consumerGroups", name, Object.keys(this.config.consumerGroups));
+    if (overrides.topics.length === 0) throw new Error(`${this.key}.consumerGroups.${name}: derivedConsumerGroup needs at least one topic`);
+    const base = this.config.consumerGroups[name]!;
+    const readerConfig: ReaderConfig = {
+      ...base,
+      groupID: overrides.groupID,
+      topic: undefined,
+      topics: [...overrides.topics],
+      topicRegex: undefined,
+      startOffset: overrides.startOffset ?? base.startOffset,
+    };
+    const key = `${this.key}.consumerGroups.${name}(${overrides.groupID})`;
+    const properties = consumerProperties(this.config, readerConfig, { componentKey: this.key, instanceKey: key });
+    const reader = this.reader(key, readerConfig, readerSource(readerConfig), properties, true);
+    const group = new ConsumerGroup(reader, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors, readerConfig.commitInterval);
+    this.derivedGroups.push(group);
+    return group;
+  }
+
+  /**
    * Runs calls through the server interceptors (the built-in ones, then `withServerInterceptor`'s) as
    * calls of the reader `kafka.<tree>.<name>`. The Consumer Server runs each handler call through it
    * (operations "HandleMessage" and "HandleBatch"), so a server interceptor sees every message a handler
@@ -136,7 +168,7 @@ export class Component {
     if (this.closed) return;
     this.closed = true;
     this.unregisterDebugConfig();
-    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values()];
+    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values(), ...this.derivedGroups];
     if (this.admin !== undefined) all.push(this.admin);
     const results = await Promise.allSettled(all.map(async (c) => c.close()));
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { localCluster, repoRoot } from "./support/env.js";
 
 const run = promisify(execFile);
-const EXAMPLES = ["producer", "consumer", "consumer-group", "consumer-server", "on-start", "on-consumer-group-start", "app", "sasl-scram", "dead-letter", "demo"];
+const EXAMPLES = ["producer", "consumer", "consumer-group", "consumer-server", "on-start", "on-consumer-group-start", "app", "sasl-scram", "dead-letter", "retry-tiers", "demo"];
 const SOURCE_DIRS = ["src", "consumerserver", "examples"];
 const mainOf = (name: string) => join(repoRoot, "dist", "examples", name, "main.js");
 
@@ -136,6 +136,23 @@ describe.skipIf(!localCluster)("examples", () => {
     expect(text).toMatch(/^dead letter: "not a payment" from ekafka-example-dead-letter\/\d@\d+ after 1 attempt\(s\): Error: cannot parse "not a payment"$/m);
     expect(text).toMatch(/^dead letter: "bank offline" from ekafka-example-dead-letter\/\d@\d+ after 3 attempt\(s\): RecoverableError: the bank is offline \(attempt 3\)$/m);
     expect(text).toMatch(/^dead-letter example done$/m);
+  });
+
+  it("retry-tiers: the failing order waits in the retry topics while the others go on; the dead letter is replayed", async () => {
+    const { lines, text } = await runExample("retry-tiers");
+    const handled = lines.filter((line) => line.startsWith("handled: order"));
+    expect(handled.slice(0, 4), text).toEqual([
+      "handled: order 1 (attempt 1, read from ekafka-example-retry-tiers)",
+      "handled: order 3 (attempt 1, read from ekafka-example-retry-tiers)",
+      "handled: order 5 (attempt 1, read from ekafka-example-retry-tiers)",
+      "handled: order 2 (attempt 3, read from ekafka-example-retry-tiers.retry.2)",
+    ]);
+    expect(text).toMatch(/^dead letter: "order 4" after 3 attempts, last tier 2$/m);
+    expect(text).toMatch(/^ {2}x-ekafka-attempt-1: \S+ ekafka-example-retry-tiers\[\d\]@\d+ RecoverableError: payment service down \(attempt 1\)$/m);
+    expect(text).toMatch(/^ {2}x-ekafka-attempt-3: \S+ ekafka-example-retry-tiers\.retry\.2\[\d\]@\d+ RecoverableError: payment service down \(attempt 3\)$/m);
+    expect(text).toMatch(/^replayed 1 dead letter\(s\) to ekafka-example-retry-tiers/m);
+    expect(text).toMatch(/^handled: order 4 \(replayed from ekafka-example-retry-tiers\.DLT\[\d\]@\d+\)$/m);
+    expect(text).toMatch(/^retry-tiers example done$/m);
   });
 
   it("demo: the governor's address, a live line a second, then a summary", async () => {

@@ -22,7 +22,17 @@ function decodeWithWarnings(raw: unknown) {
 describe("the kafkaConsumerServers tree", () => {
   it("decodes the Go original's keys with their defaults", () => {
     const { decoded, warnings } = decodeWithWarnings({ debug: true, consumerName: "c1", consumerGroupName: "cg1" });
-    expect(decoded).toEqual({ debug: true, consumerName: "c1", consumerGroupName: "cg1", deadLetterProducer: undefined, partitionConcurrency: false });
+    expect(decoded).toEqual({
+      debug: true,
+      consumerName: "c1",
+      consumerGroupName: "cg1",
+      deadLetterProducer: undefined,
+      partitionConcurrency: false,
+      retryDelays: [],
+      retryProducer: undefined,
+      retryTopicFormat: "{topic}.retry.{n}",
+      retryNonRecoverable: false,
+    });
     expect(warnings).toEqual([]);
   });
 
