@@ -12,20 +12,20 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      // `_name` marks a parameter a signature needs but the body does not use (handlers, interceptors).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
-      // Numbers and booleans in template literals are what log lines and errors are made of; objects
-      // and unknowns (which would print "[object Object]") stay forbidden.
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
-      // A handler type `() => unknown | Promise<unknown>` lets users pass sync or async functions; the
-      // library awaits them. Checking that void-returning callbacks get no promise is still on.
-      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+      // async functions that implement a Promise-returning shape (handlers, Server methods, test
+      // doubles) need no await; an unawaited promise, the real danger, is no-floating-promises' job.
+      "@typescript-eslint/require-await": "off",
     },
+  },
+  {
+    // vitest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any`.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
   },
   {
     // Plain JavaScript (kafka/wait-ready.mjs, this file) is not part of a TypeScript project.
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly" } },
   },
 );

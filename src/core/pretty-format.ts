@@ -3,6 +3,7 @@ import type * as PinoPretty from "pino-pretty";
 
 /** Something lines can be written to: `process.stdout`, a file stream, or an array-backed test sink. */
 export interface LineSink {
+  /** Takes one line, newline included; what it returns is ignored. */
   write(line: string): unknown;
 }
 
