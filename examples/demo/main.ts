@@ -109,7 +109,9 @@ try {
   });
   // Recorded before anything is written: what the group reads before these offsets is not this run's.
   positions.recordStart(await endOffsets());
-  console.log(`demo: writing ${rate > 0 ? `${fmt(rate)} messages/s` : "as fast as possible"} to ${TOPIC}; ${seconds > 0 ? `${seconds} s` : "Ctrl-C to stop"}`);
+  console.log(
+    `demo: writing ${rate > 0 ? `${fmt(rate)} messages/s` : "as fast as possible"} to ${TOPIC}; ${seconds > 0 ? `${seconds} s` : "Ctrl-C to stop"}`,
+  );
   const stopLine = startLiveLine();
   const running = app.serve(server).run();
   const load = generateLoad(kafka.producer("load"), rate, counters, stopLoad.signal);

@@ -49,7 +49,10 @@ function repackClient(into: string): string {
   const target = join(root, "package");
   cpSync(CLIENT, target, {
     recursive: true,
-    filter: (source) => !source.startsWith(join(CLIENT, "deps")) && !source.startsWith(join(CLIENT, "build")) && !source.startsWith(join(CLIENT, "node_modules")),
+    filter: (source) =>
+      !source.startsWith(join(CLIENT, "deps")) &&
+      !source.startsWith(join(CLIENT, "build")) &&
+      !source.startsWith(join(CLIENT, "node_modules")),
   });
   mkdirSync(join(target, "build/Release"), { recursive: true });
   mkdirSync(join(target, "build/deps"), { recursive: true });
@@ -64,7 +67,16 @@ function repackClient(into: string): string {
 function tsconfig(moduleResolution: "node16" | "nodenext" | "bundler"): object {
   const module = moduleResolution === "bundler" ? "preserve" : moduleResolution;
   return {
-    compilerOptions: { target: "es2022", module, moduleResolution, strict: true, types: ["node"], outDir: "dist", rootDir: "src", skipLibCheck: false },
+    compilerOptions: {
+      target: "es2022",
+      module,
+      moduleResolution,
+      strict: true,
+      types: ["node"],
+      outDir: "dist",
+      rootDir: "src",
+      skipLibCheck: false,
+    },
     include: ["src"],
   };
 }
@@ -95,7 +107,13 @@ describe("the published package, installed into a new app", () => {
     // The npm cache `make setup` filled serves what it can (tarballs); the registry the rest.
     await run("bash", ["-euo", "pipefail", "-c", script], {
       cwd: app,
-      env: { ...process.env, npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" },
+      env: {
+        ...process.env,
+        npm_config_prefer_offline: "true",
+        npm_config_audit: "false",
+        npm_config_fund: "false",
+        npm_config_update_notifier: "false",
+      },
       timeout: 600_000,
     });
     mkdirSync(join(app, "src"));

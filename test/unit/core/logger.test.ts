@@ -122,7 +122,10 @@ describe("human-readable output", () => {
   });
 
   it("prints an error's stack below the line", () => {
-    const line = formatLine(JSON.stringify({ level: 50, time: 0, msg: "failed", err: { type: "Error", message: "boom", stack: "Error: boom\n    at x" } }), false);
+    const line = formatLine(
+      JSON.stringify({ level: 50, time: 0, msg: "failed", err: { type: "Error", message: "boom", stack: "Error: boom\n    at x" } }),
+      false,
+    );
     expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: failed\s*\n/);
     expect(line).toMatch(/\n\s+Error: boom\n\s+at x\n/);
   });
