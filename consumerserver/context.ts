@@ -1,14 +1,14 @@
 import { context as otelContexts, type Context } from "@opentelemetry/api";
+import { traceContextOf, type Message } from "../src/index.js";
 import type { Logger } from "../src/core/index.js";
-import { traceContextOf } from "../src/interceptors/trace.js";
-import type { Message } from "../src/message.js";
+import type { Batch, Delivery } from "./delivery.js";
 
 /** What every handler receives: the server's lifetime and where to log. */
 export interface ServerContext {
   /**
    * Aborts when the handler should give up: in `onStart` / `onConsumerGroupStart` on any stop (the
-   * handler owns the loop and must return), in `onEachMessage` only on a hard `stop()` (a graceful stop
-   * lets the message's handler finish). Pass it on to I/O that accepts a signal.
+   * handler owns the loop and must return), in `onEachMessage` / `onEachBatch` only on a hard `stop()`
+   * (a graceful stop lets the handler finish). Pass it on to I/O that accepts a signal.
    */
   readonly signal: AbortSignal;
   /** The OpenTelemetry context: the message's trace context for a message, else the active one. */
@@ -25,32 +25,57 @@ export interface MessageContext extends ServerContext {
   readonly attempt: number;
 }
 
-/**
- * One message on its way through the handling pipeline (retry, dead letter, the handler): the state
- * the middlewares share, e.g. how many times the handler has been called for it.
- */
-export class Delivery {
-  /** Handler calls so far (the retry middleware counts them). */
+/** What an `onEachBatch` handler receives with each batch. */
+export interface BatchContext extends ServerContext {
+  /** The batch being handled (also the handler's second argument). */
+  readonly batch: Batch;
+  /** 1 on the first call for this batch, 2 on the first retry (with the messages not resolved yet), … */
+  readonly attempt: number;
+}
+
+/** The state every delivery keeps, whatever it carries. */
+abstract class BaseDelivery implements Delivery {
   attempts = 0;
-  /** The trace context the message carries in its headers (W3C `traceparent`). */
+  error: Error | undefined;
+  /** The trace context the first message carries in its headers (W3C `traceparent`). */
   readonly otelContext: Context;
   readonly #parentLogger: Logger;
   #logger: Logger | undefined;
 
   constructor(
-    readonly message: Message,
-    /** Aborts on a hard stop: every step gives up, and the message is left uncommitted. */
+    first: Message,
+    /** Aborts on a hard stop: every step gives up, and the messages are left uncommitted. */
     readonly signal: AbortSignal,
     logger: Logger,
   ) {
     this.#parentLogger = logger;
-    this.otelContext = traceContextOf(message, otelContexts.active());
+    this.otelContext = traceContextOf(first, otelContexts.active());
   }
 
-  /** The server's logger bound to the message's topic, partition and offset (made on first use). */
+  abstract readonly message: Message;
+  abstract readonly messages: readonly Message[];
+  abstract readonly batch: Batch | undefined;
+
+  /** The server's logger bound to the first message's topic, partition and offset (made on first use). */
   get logger(): Logger {
-    this.#logger ??= this.#parentLogger.child({ topic: this.message.topic, partition: this.message.partition, offset: this.message.offset });
+    const first = this.message;
+    this.#logger ??= this.#parentLogger.child({ topic: first.topic, partition: first.partition, offset: first.offset });
     return this.#logger;
+  }
+}
+
+/** One message of `onEachMessage` on its way through the pipeline. */
+export class MessageDelivery extends BaseDelivery {
+  readonly messages: readonly Message[];
+  readonly batch = undefined;
+
+  constructor(
+    readonly message: Message,
+    signal: AbortSignal,
+    logger: Logger,
+  ) {
+    super(message, signal, logger);
+    this.messages = [message];
   }
 
   /** The context for the handler's current call. */
@@ -65,5 +90,78 @@ export class Delivery {
         return delivery.logger;
       },
     };
+  }
+}
+
+/**
+ * One batch of `onEachBatch` on its way through the pipeline. Resolving a message stores its offset at
+ * once through `store` (so a resolved message is committed even when the handler fails later).
+ */
+export class BatchDelivery extends BaseDelivery {
+  readonly batch: Batch;
+  readonly #all: readonly Message[];
+  /** Index in #all of the first message not resolved. */
+  #next = 0;
+  /** The messages handed to the current handler call. */
+  #call: readonly Message[];
+
+  constructor(
+    all: readonly Message[],
+    signal: AbortSignal,
+    logger: Logger,
+    private readonly store: (message: Message) => void,
+  ) {
+    super(all[0]!, signal, logger);
+    this.#all = all;
+    this.#call = all;
+    const delivery = this;
+    this.batch = {
+      topic: all[0]!.topic,
+      partition: all[0]!.partition,
+      highWaterMark: all.at(-1)!.highWaterMark,
+      get messages() {
+        return delivery.#call;
+      },
+      resolve: (message) => this.#resolve(message),
+      isResolved: (message) => {
+        const index = this.#all.indexOf(message);
+        return index >= 0 && index < this.#next;
+      },
+    };
+  }
+
+  /** The first message not resolved (the last message once all are). */
+  get message(): Message {
+    return this.#all[Math.min(this.#next, this.#all.length - 1)]!;
+  }
+
+  /** Every message not resolved yet. */
+  get messages(): readonly Message[] {
+    return this.#all.slice(this.#next);
+  }
+
+  /** Starts a handler call over the messages not resolved yet and returns its context. */
+  handlerContext(): BatchContext {
+    this.#call = this.messages;
+    const delivery = this;
+    return {
+      signal: this.signal,
+      otelContext: this.otelContext,
+      batch: this.batch,
+      attempt: this.attempts,
+      get logger() {
+        return delivery.logger;
+      },
+    };
+  }
+
+  #resolve(message: Message): void {
+    const index = this.#all.indexOf(message);
+    if (index < 0) throw new RangeError(`batch.resolve: the message at offset ${message.offset} is not one of this batch of ${this.batch.topic} [${this.batch.partition}]`);
+    if (index < this.#next) return;
+    // A handler running on after a hard stop must not move the committed position.
+    if (this.signal.aborted) return;
+    this.#next = index + 1;
+    this.store(message);
   }
 }

@@ -1,8 +1,7 @@
-import type { Header, MessageInput } from "../src/message.js";
-import type { Message } from "../src/message.js";
+import type { Header, Message, MessageInput } from "../src/index.js";
+import type { Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { describeMessage } from "./handler-error.js";
-import type { Middleware } from "./middleware.js";
 
 /** Headers a dead-lettered message carries, saying why it is there and where it came from. */
 export const DEAD_LETTER_HEADERS = Object.freeze({
@@ -71,8 +70,10 @@ function header(key: string, value: string): Header {
 /**
  * Parks a message whose handling failed for good — retries exhausted, or an error that is not
  * recoverable — on the dead-letter topic, so that consumption goes on instead of stopping. The message
- * then counts as handled (its offset is committed). When the write fails, the delivery fails with a
- * {@link DeadLetterError}. A hard stop (aborted signal) is passed through, never dead-lettered.
+ * then counts as handled (its offset is committed). For a batch, every message not resolved yet is
+ * parked, each with the batch's error and attempts, in one write. When the write fails, the delivery
+ * fails with a {@link DeadLetterError}. A hard stop (aborted signal) is passed through, never
+ * dead-lettered.
  *
  * @param topicOf the dead-letter topic for a message, or undefined for the producer's own topic
  */
@@ -85,13 +86,14 @@ export function deadLettering(producer: DeadLetterWriter, topicOf: (message: Mes
       if (delivery.signal.aborted) throw error;
       const handlerError = error as Error;
       try {
-        await producer.writeMessages(deadLetterMessage(delivery.message, handlerError, delivery.attempts, topicOf(delivery.message)));
+        const parked = delivery.messages.map((message) => deadLetterMessage(message, handlerError, delivery.attempts, topicOf(message)));
+        await producer.writeMessages(...parked);
       } catch (writeError) {
         const failure = new DeadLetterError(delivery.message, handlerError, writeError);
         report(failure, { phase: "deadLetter", message: delivery.message, retrying: false });
         throw failure;
       }
-      delivery.logger.warn({ err: handlerError, attempts: delivery.attempts }, "message sent to the dead-letter producer");
+      delivery.logger.warn({ err: handlerError, attempts: delivery.attempts, messages: delivery.messages.length }, "sent to the dead-letter producer");
     }
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "../src/core/index.js";
-import type { Message } from "../src/message.js";
+import type { Message } from "../src/index.js";
 
 /** Where an error reported to `onError` came from. */
 export type ErrorPhase =

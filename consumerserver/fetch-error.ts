@@ -16,15 +16,3 @@ interface ClassifiedError {
 export function isPermanentFetchError(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as ClassifiedError).fatal === true;
 }
-
-/** First and longest wait after consecutive fetch errors, in ms. */
-export const FETCH_BACKOFF_MIN_MS = 100;
-export const FETCH_BACKOFF_MAX_MS = 5000;
-
-/**
- * How long to wait before polling again after the `consecutive`-th fetch error in a row (1 for the
- * first): 100 ms doubling up to 5 s, so a broker that is down is not hammered, and a blip costs little.
- */
-export function fetchBackoff(consecutive: number): number {
-  return Math.min(FETCH_BACKOFF_MAX_MS, FETCH_BACKOFF_MIN_MS * 2 ** Math.max(0, consecutive - 1));
-}

@@ -1,4 +1,4 @@
-import type { Message } from "../src/message.js";
+import type { Message } from "../src/index.js";
 
 /**
  * What a handler failed with when it threw (or rejected with) something that is not an `Error` — a

@@ -15,6 +15,7 @@ export {
   withEkafka,
   withLogger,
   withPartitionConcurrency,
+  withMiddleware,
   withRetry,
   type ConcurrencyLimits,
   type Option,
@@ -22,13 +23,14 @@ export {
 } from "./options.js";
 export { RecoverableError, isRecoverable } from "./recoverable-error.js";
 export { ThrownValueError } from "./handler-error.js";
-export { DEFAULT_RETRY_POLICY, retryDelay, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
+export { DEFAULT_RETRY_POLICY, retryBackoff, retryPolicy, shouldRetry, type RetryPolicy } from "./retry.js";
 export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC_SUFFIX, DeadLetterError, deadLetterMessage } from "./dead-letter.js";
-export { fetchBackoff, isPermanentFetchError } from "./fetch-error.js";
+export { isPermanentFetchError } from "./fetch-error.js";
 export { PartitionScheduler, type SchedulerHooks } from "./partition-scheduler.js";
-export type { MessageContext, ServerContext } from "./context.js";
+export type { BatchContext, MessageContext, ServerContext } from "./context.js";
+export { chain, type Batch, type Delivery, type DeliveryHandler, type Middleware } from "./delivery.js";
 export type { ErrorDetails, ErrorHandler, ErrorPhase } from "./error-report.js";
-export type { MessageHandler } from "./middleware.js";
+export type { BatchHandler, MessageHandler } from "./middleware.js";
 export type { LoopHandler } from "./owned-loop.js";
 export {
   consumerGroupStart,

@@ -1,5 +1,6 @@
-import type { Logger } from "../src/core/index.js";
 import type { Component } from "../src/index.js";
+import type { Logger } from "../src/core/index.js";
+import type { Middleware } from "./delivery.js";
 import { retryPolicy, type RetryPolicy } from "./retry.js";
 
 /** Limits on how much work the server holds with {@link withPartitionConcurrency}. */
@@ -24,6 +25,8 @@ export interface ServerOptions {
   maxQueuedPerPartition: number;
   maxQueued: number;
   logger?: Logger;
+  /** The user's middlewares, outermost first (see {@link withMiddleware}). */
+  middlewares: Middleware[];
 }
 
 /** Changes how a server is built; pass to `load(key).build(...options)`. */
@@ -31,7 +34,7 @@ export type Option = (options: ServerOptions) => void;
 
 /** The options before any {@link Option} is applied. */
 export function defaultServerOptions(): ServerOptions {
-  return { retry: retryPolicy(), maxQueuedPerPartition: 100, maxQueued: 1000 };
+  return { retry: retryPolicy(), maxQueuedPerPartition: 100, maxQueued: 1000, middlewares: [] };
 }
 
 /** The ekafka component whose consumers, consumer groups and producers the server uses. Required. */
@@ -89,5 +92,27 @@ export function withPartitionConcurrency(on = true, limits: ConcurrencyLimits = 
 export function withLogger(logger: Logger): Option {
   return (options) => {
     options.logger = logger;
+  };
+}
+
+/**
+ * Adds middlewares to the handling pipeline of `onEachMessage` and `onEachBatch`, the first given
+ * outermost; several calls add in order. They wrap the built-in ones: a user middleware sees each
+ * message (or batch) once, with the outcome after the in-place retries and the dead-letter step, and can
+ * skip the handler by resolving without calling `next`.
+ *
+ * The pipeline, outermost first: server interceptors (`withServerInterceptor` of the component) →
+ * these middlewares → dead letter (when configured) → in-place retry → the handler.
+ *
+ * @throws TypeError when a middleware is not a function
+ */
+export function withMiddleware(...middlewares: Middleware[]): Option {
+  middlewares.forEach((middleware, index) => {
+    if (typeof middleware !== "function") {
+      throw new TypeError(`withMiddleware: argument ${index + 1} must be a middleware, (next) => (delivery) => Promise<void>; found ${typeof middleware}`);
+    }
+  });
+  return (options) => {
+    options.middlewares.push(...middlewares);
   };
 }

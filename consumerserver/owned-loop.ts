@@ -1,6 +1,5 @@
 import { context as otelContexts } from "@opentelemetry/api";
 import type { Logger } from "../src/core/index.js";
-import { deferred } from "../src/core/deferred.js";
 import type { ServerContext } from "./context.js";
 import type { Reporter } from "./error-report.js";
 import { ThrownValueError } from "./handler-error.js";
@@ -21,7 +20,12 @@ export interface Closable {
  */
 export class OwnedLoopRunner<R extends Closable> {
   readonly #controller = new AbortController();
-  readonly #hardStop = deferred<void>();
+  /** Resolves on a hard stop: run() then stops waiting for the handler. */
+  readonly #hardStop: { promise: Promise<void>; resolve: () => void } = (() => {
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  })();
   #stopRequested = false;
 
   constructor(

@@ -1,18 +1,20 @@
+import { Backoff } from "../src/index.js";
 import { isRecoverable } from "./recoverable-error.js";
 
 /**
  * How a message whose handler failed with a recoverable error is tried again.
  *
  * `attempts` counts the tries *after* the first call, as in Go ekafka ("retried up to 3 times"): with the
- * default 3, a handler that keeps failing is called 4 times. Between tries the server waits
- * `backoffMs`, then `backoffMs * multiplier`, … capped at `maxBackoffMs`.
+ * default 3, a handler that keeps failing is called 4 times. Between tries the server waits about
+ * `backoffMs`, then about `backoffMs * multiplier`, … never more than `maxBackoffMs`: exponential backoff
+ * with jitter (see `Backoff`), so handlers failing together do not retry in lockstep.
  */
 export interface RetryPolicy {
   /** Retries after the first call. Default 3. 0 turns retrying off. */
   attempts: number;
-  /** Wait before the first retry, in ms. Default 100. */
+  /** Typical wait before the first retry, in ms (jittered). Default 100. */
   backoffMs: number;
-  /** Factor applied to the wait before each further retry. Default 2 (100, 200, 400 ms). */
+  /** Growth of the typical wait per further retry. Default 2 (about 100, 200, 400 ms). 1: a constant wait, no jitter. */
   multiplier: number;
   /** Longest wait between tries, in ms. Default 5000. */
   maxBackoffMs: number;
@@ -49,8 +51,7 @@ export function shouldRetry(policy: RetryPolicy, error: unknown, calls: number):
   return calls <= policy.attempts && isRecoverable(error);
 }
 
-/** How long to wait before retry number `retry` (1 for the first retry). */
-export function retryDelay(policy: RetryPolicy, retry: number): number {
-  const grown = policy.backoffMs * policy.multiplier ** Math.max(0, retry - 1);
-  return Math.min(policy.maxBackoffMs, grown);
+/** The waits between the tries of one message (or batch): a fresh {@link Backoff} per delivery. */
+export function retryBackoff(policy: RetryPolicy): Backoff {
+  return new Backoff({ initialMs: policy.backoffMs, maxMs: policy.maxBackoffMs, multiplier: policy.multiplier });
 }

@@ -1,12 +1,9 @@
 import type { Logger } from "../src/core/index.js";
-import { AssignedPartitions, RevokedPartitions, type TopicPartition } from "../src/events.js";
-import type { ConsumerGroup } from "../src/index.js";
-import { Message } from "../src/message.js";
-import { Delivery } from "./context.js";
-import { delay } from "./delay.js";
+import { AssignedPartitions, Message, RevokedPartitions, type ConsumerGroup, type TopicPartition } from "../src/index.js";
+import { MessageDelivery } from "./context.js";
 import type { Reporter } from "./error-report.js";
-import { fetchBackoff, isPermanentFetchError } from "./fetch-error.js";
-import type { DeliveryHandler } from "./middleware.js";
+import type { DeliveryHandler } from "./delivery.js";
+import { isPermanentFetchError } from "./fetch-error.js";
 import { PartitionScheduler } from "./partition-scheduler.js";
 
 /** The part of a ConsumerGroup the runner uses. */
@@ -96,7 +93,6 @@ export class EachMessageRunner {
 
   async #pollLoop(): Promise<void> {
     const stopped = this.#fetching.signal;
-    let fetchErrors = 0;
     while (!stopped.aborted) {
       // Bounds the work held; in the sequential mode this is "wait for the handler".
       await this.#scheduler.whenSizeBelow(this.#options.maxQueued);
@@ -104,14 +100,13 @@ export class EachMessageRunner {
       const event = await this.#poll();
       if (event === undefined || stopped.aborted) break; // a message polled as we stopped is left uncommitted
       if (event instanceof Message) {
-        fetchErrors = 0;
         this.#dispatch(event);
       } else if (event instanceof RevokedPartitions) {
         await this.#revoked(event);
       } else if (event instanceof AssignedPartitions) {
         this.#log.info({ partitions: event.partitions }, "partitions assigned");
       } else if (event instanceof Error) {
-        await this.#fetchFailed(event, ++fetchErrors);
+        this.#fetchFailed(event);
       } else {
         this.#log.warn({ event }, "poll returned an unknown event; ignored");
       }
@@ -137,7 +132,7 @@ export class EachMessageRunner {
   }
 
   async #handle(message: Message): Promise<void> {
-    const delivery = new Delivery(message, this.#handling.signal, this.#log);
+    const delivery = new MessageDelivery(message, this.#handling.signal, this.#log);
     const started = performance.now();
     await this.#options.handle(delivery);
     if (this.#hard) return; // abandoned by a hard stop; the group may already be closed
@@ -189,7 +184,11 @@ export class EachMessageRunner {
     }
   }
 
-  async #fetchFailed(error: Error, consecutive: number): Promise<void> {
+  /**
+   * A fetch error: a fatal one stops the server; any other is reported and polling goes on (the consumer
+   * group backs off before its next fetch, see `readBackoffMin`).
+   */
+  #fetchFailed(error: Error): void {
     const permanent = isPermanentFetchError(error);
     this.#options.report(error, { phase: "fetch", retrying: !permanent });
     if (permanent) {
@@ -197,9 +196,7 @@ export class EachMessageRunner {
       this.#fail(error);
       return;
     }
-    const waitMs = fetchBackoff(consecutive);
-    this.#log.warn({ err: error, consecutive, retryInMs: waitMs }, "fetch error; polling again");
-    await delay(waitMs, this.#fetching.signal);
+    this.#log.warn({ err: error }, "fetch error; polling again");
   }
 
   /** Stops polling and keeps the first failure for run() to reject with. */

@@ -1,10 +1,10 @@
+import type { Component, Consumer, ConsumerGroup, Message } from "../src/index.js";
 import { ConfigError, createLogger, type Logger, type Server } from "../src/core/index.js";
-import type { Component, Consumer, ConsumerGroup } from "../src/index.js";
-import type { Message } from "../src/message.js";
 import type { ConsumerServerConfig } from "./config.js";
 import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
+import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
 import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
-import { callHandler, chain, retrying, type MessageHandler, type Middleware } from "./middleware.js";
+import { callHandler, intercepting, retrying, type InterceptedCall, type MessageHandler } from "./middleware.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
@@ -26,6 +26,8 @@ interface Runner {
 /** The Kafka instances a server uses, created by init(). */
 interface Resources {
   group?: ConsumerGroup;
+  /** The server interceptors, as calls of the reader the handler's messages come from. */
+  intercept?: InterceptedCall;
   consumer?: Consumer;
   deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined };
 }
@@ -134,6 +136,7 @@ export class ConsumerServer implements Server {
       resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
     } else {
       resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
+      if (mode.kind === "onEachMessage") resources.intercept = this.#component.serverInterception("consumerGroups", this.config.consumerGroupName!);
     }
     const deadLetter = this.deadLetterProducer;
     if (mode.kind === "onEachMessage" && deadLetter !== undefined) {
@@ -210,7 +213,7 @@ export class ConsumerServer implements Server {
         const concurrent = this.partitionConcurrency;
         return new EachMessageRunner({
           group: resources.group!,
-          handle: chain(callHandler(mode.handler), ...this.#middlewares(resources, report)),
+          handle: this.#pipeline(callHandler(mode.handler), resources, report),
           report,
           logger: this.logger,
           debug: this.config.debug,
@@ -223,16 +226,21 @@ export class ConsumerServer implements Server {
     }
   }
 
-  /** Outermost first: dead letter around retry, retry around the handler. */
-  #middlewares(resources: Resources, report: Reporter): Middleware[] {
+  /**
+   * The handling pipeline, outermost first: server interceptors, the user's middlewares
+   * (withMiddleware), dead letter, in-place retry, the handler.
+   */
+  #pipeline(handler: DeliveryHandler, resources: Resources, report: Reporter): DeliveryHandler {
     const middlewares: Middleware[] = [];
+    if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
+    middlewares.push(...this.#options.middlewares);
     const deadLetter = resources.deadLetter;
     if (deadLetter !== undefined) {
-      const topicOf = (message: Message) => deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined;
+      const topicOf = (message: Message) => (deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined);
       middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
     }
     middlewares.push(retrying(this.#options.retry, report));
-    return middlewares;
+    return chain(handler, ...middlewares);
   }
 
   async #requestStop(kind: "graceful" | "hard"): Promise<void> {

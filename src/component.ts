@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
-import { resolveBalancer } from "./balancer.js";
-import type { CallSite } from "./call.js";
+import { batchWindow, resolveBalancer } from "./balancer.js";
+import { Intercepted, type CallSite } from "./call.js";
 import { Client } from "./client.js";
 import { subscriptionOf, type KafkaConfig, type ReaderConfig } from "./config.js";
 import { ConsumerGroup } from "./consumer-group.js";
 import { Consumer } from "./consumer.js";
 import { ClosedError } from "./errors.js";
 import { defaultInterceptors, type Interceptor } from "./interceptors.js";
+import type { Message } from "./message.js";
 import { adminProperties, consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import type { BuildOptions } from "./options.js";
 import { Producer } from "./producer.js";
@@ -61,13 +62,14 @@ export class Component {
   producer(name: string): Producer {
     return this.instance(this.producers, "producers", name, (key, cfg) => {
       const producerConfig = cfg.producers[name]!;
+      const properties = this.producerPropertiesOf(name);
       return new Producer({
         name,
         key,
         config: producerConfig,
-        properties: this.producerPropertiesOf(name),
+        properties,
         brokers: cfg.brokers,
-        balancer: resolveBalancer(producerConfig.balancer, this.options.balancers, `${key}.balancer`),
+        balancer: resolveBalancer(producerConfig.balancer, this.options.balancers, `${key}.balancer`, batchWindow(properties)),
         interceptors: this.clientInterceptors,
         logger: this.logger.child({ producer: name }),
         requestTimeoutMs: cfg.client.timeout,
@@ -92,6 +94,23 @@ export class Component {
       const reader = this.reader(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
       return new ConsumerGroup(reader, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors, readerConfig.commitInterval);
     });
+  }
+
+  /**
+   * Runs calls through the server interceptors (the built-in ones, then `withServerInterceptor`'s) as
+   * calls of the reader `kafka.<tree>.<name>`. The Consumer Server runs each handler call through it
+   * (operations "HandleMessage" and "HandleBatch"), so a server interceptor sees every message a handler
+   * handles, with the handler's error in `cmd.error`, as Go ekafka's server interceptors did.
+   *
+   * @returns a function running `fn` as one intercepted call of `operation` carrying `messages`
+   * @throws Error when `kafka.<tree>.<name>` is not configured
+   */
+  serverInterception(tree: "consumers" | "consumerGroups", name: string): (operation: string, messages: Message[], fn: () => Promise<void>) => Promise<void> {
+    const key = `${this.key}.${tree}.${name}`;
+    if (!Object.hasOwn(this.config[tree], name)) throw unknownName(this.key, tree, name, Object.keys(this.config[tree]));
+    const site = this.site(key, name, tree === "consumers" ? "consumer" : "consumerGroup", this.config[tree][name]!);
+    const intercepted = new Intercepted(site, this.serverInterceptors);
+    return (operation, messages, fn) => intercepted.run(operation, messages, undefined, fn);
   }
 
   /** The admin client. */

@@ -25,6 +25,7 @@ export { Client, type OffsetSpecInput, type PartitionInfo, type PartitionOffset,
 export { Message, type Header, type HeadersInput, type MessageInput } from "./message.js";
 export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
+export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type Balancer, type BalancerMessage } from "./balancer.js";
 export {
   decodeKafkaConfig,

@@ -3,6 +3,7 @@ import type { Assignment, KafkaConsumer, LibrdKafkaError, Message as NativeMessa
 /** A committed offset as the native client reports it, with the partition's error if any. */
 type TopicPartitionOffsetAndError = TopicPartitionOffset & { error?: LibrdKafkaError };
 import type { Logger } from "pino";
+import { Backoff } from "./backoff.js";
 import type { ReaderConfig } from "./config.js";
 import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
@@ -70,7 +71,8 @@ export class Reader {
   private fetching: Promise<void> | undefined;
   /** Partitions revoked by the group whose release waits for the application (deferRevocation). */
   private revocation: { partitions: TopicPartition[]; delivered: boolean } | undefined;
-  private consecutiveFetchErrors = 0;
+  /** Waits after consecutive fetch errors: readBackoffMin growing to readBackoffMax, with jitter. */
+  private readonly fetchBackoff: Backoff;
   private lastClientError: { key: string; at: number } | undefined;
   private closing = false;
   private closed = false;
@@ -84,6 +86,7 @@ export class Reader {
     });
     this.failures = new FailureLog(setup.properties).attach(this.client as never);
     this.client.on("event.error", (err) => this.onClientError(err));
+    this.fetchBackoff = new Backoff({ initialMs: setup.config.readBackoffMin, maxMs: setup.config.readBackoffMax });
   }
 
   /** Connects (once) and subscribes or assigns. */
@@ -413,13 +416,12 @@ export class Reader {
     this.flushStores();
     try {
       const batch = await callback<NativeMessage[]>((cb) => this.client.consume(FETCH_BATCH, cb));
-      this.consecutiveFetchErrors = 0;
+      this.fetchBackoff.reset();
       this.pushMessages(batch);
     } catch (err) {
       if (this.closing) return;
-      this.consecutiveFetchErrors++;
       this.push(this.failures.error(err, `FetchMessage (${this.describeSource()})`, this.setup.key));
-      await new Promise((resolve) => setTimeout(resolve, this.fetchBackoffMs()));
+      await new Promise((resolve) => setTimeout(resolve, this.fetchBackoff.next()));
     }
   }
 
@@ -428,12 +430,6 @@ export class Reader {
     const source = this.setup.source;
     if (source.kind === "partition") return `topic ${source.topic} partition ${source.partition}`;
     return source.topics.length === 1 ? `topic ${source.topics[0]}` : `topics ${source.topics.join(", ")}`;
-  }
-
-  /** readBackoffMin, doubling per consecutive failure up to readBackoffMax. */
-  private fetchBackoffMs(): number {
-    const { readBackoffMin, readBackoffMax } = this.setup.config;
-    return Math.min(readBackoffMax, readBackoffMin * 2 ** Math.max(0, this.consecutiveFetchErrors - 1));
   }
 
   private pushMessages(batch: NativeMessage[]): void {

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Delivery } from "../../../consumerserver/context.js";
+import { MessageDelivery } from "../../../consumerserver/context.js";
 import { deadLettering, DeadLetterError } from "../../../consumerserver/dead-letter.js";
 import { DEAD_LETTER_HEADERS, deadLetterMessage, RecoverableError, retryPolicy } from "../../../consumerserver/index.js";
 import { callHandler, chain, retrying } from "../../../consumerserver/middleware.js";
@@ -51,7 +51,7 @@ describe("the dead-letter middleware", () => {
       deadLettering({ writeMessages: async (...m) => { written.push(...m); await write(m); } }, () => undefined, (e, d) => reports.push(`${d.phase}: ${e.message}`)),
       retrying(retryPolicy({ attempts: 2, backoffMs: 0 }), (e, d) => reports.push(`${d.phase}: ${e.message}`)),
     );
-    return { done: handle(new Delivery(original(), signal, silent)), written, reports };
+    return { done: handle(new MessageDelivery(original(), signal, silent)), written, reports };
   }
 
   it("parks a message whose retries ran out, with the number of calls, and resolves", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fetchBackoff, isPermanentFetchError } from "../../../consumerserver/index.js";
+import { isPermanentFetchError } from "../../../consumerserver/index.js";
 import { KafkaError } from "../../../src/errors.js";
 
 describe("fetch error classification", () => {
@@ -10,9 +10,5 @@ describe("fetch error classification", () => {
     expect(isPermanentFetchError(kafkaError(true, false))).toBe(false);
     expect(isPermanentFetchError(kafkaError(false, false))).toBe(false);
     expect(isPermanentFetchError(new Error("not a KafkaError"))).toBe(false);
-  });
-
-  it("backs off from 100 ms doubling to 5 s", () => {
-    expect([1, 2, 3, 4, 6, 7, 50].map(fetchBackoff)).toEqual([100, 200, 400, 800, 3200, 5000, 5000]);
   });
 });

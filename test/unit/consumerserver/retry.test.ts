@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Delivery } from "../../../consumerserver/context.js";
-import { RecoverableError, retryDelay, retryPolicy, shouldRetry, ThrownValueError, withRetry, type ErrorDetails } from "../../../consumerserver/index.js";
+import { MessageDelivery } from "../../../consumerserver/context.js";
+import { RecoverableError, retryBackoff, retryPolicy, shouldRetry, ThrownValueError, withRetry, type ErrorDetails } from "../../../consumerserver/index.js";
 import { callHandler, chain, retrying } from "../../../consumerserver/middleware.js";
 import { Message } from "../../../src/message.js";
 
@@ -10,14 +10,30 @@ const message = () => new Message({ topic: "orders", partition: 2, offset: 41, v
 
 describe("the retry policy", () => {
   it("defaults to Go ekafka's 3 retries with a 100 ms backoff doubling", () => {
+    expect(retryPolicy()).toEqual({ attempts: 3, backoffMs: 100, multiplier: 2, maxBackoffMs: 5000 });
+  });
+
+  it("waits with jitter, each delivery on its own backoff, growing about as the policy says", () => {
     const policy = retryPolicy();
-    expect(policy).toEqual({ attempts: 3, backoffMs: 100, multiplier: 2, maxBackoffMs: 5000 });
-    expect([1, 2, 3].map((retry) => retryDelay(policy, retry))).toEqual([100, 200, 400]);
+    const runs = Array.from({ length: 400 }, () => {
+      const backoff = retryBackoff(policy);
+      return [backoff.next(), backoff.next(), backoff.next()];
+    });
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const [first, second, third] = [0, 1, 2].map((retry) => median(runs.map((run) => run[retry]!)));
+    // Medians near 100, 200, 400 ms; jitter spreads each retry's waits over a range.
+    expect(first).toBeGreaterThan(50);
+    expect(first).toBeLessThan(150);
+    expect(second).toBeGreaterThan(first!);
+    expect(third).toBeGreaterThan(second!);
+    expect(new Set(runs.map((run) => run[0])).size).toBeGreaterThan(20);
   });
 
   it("caps the backoff", () => {
-    const policy = retryPolicy({ backoffMs: 1000, maxBackoffMs: 2500 });
-    expect([1, 2, 3, 10].map((retry) => retryDelay(policy, retry))).toEqual([1000, 2000, 2500, 2500]);
+    const backoff = retryBackoff(retryPolicy({ backoffMs: 1000, maxBackoffMs: 2500 }));
+    const waits = Array.from({ length: 20 }, () => backoff.next());
+    expect(Math.max(...waits)).toBeLessThanOrEqual(2500);
+    expect(waits.slice(-5)).toEqual([2500, 2500, 2500, 2500, 2500]);
   });
 
   it("retries only recoverable errors, and only `attempts` times after the first call", () => {
@@ -47,7 +63,7 @@ describe("the retrying middleware", () => {
       }),
       retrying(retryPolicy({ attempts: options.attempts ?? 3, backoffMs: 1 }), (error, details) => reports.push({ error, details })),
     );
-    const delivery = new Delivery(message(), options.signal ?? new AbortController().signal, silent);
+    const delivery = new MessageDelivery(message(), options.signal ?? new AbortController().signal, silent);
     return { outcome: pipeline(delivery), attempts, reports, delivery };
   }
 

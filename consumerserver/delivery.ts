@@ -1,0 +1,80 @@
+import type { Context } from "@opentelemetry/api";
+import type { Message } from "../src/index.js";
+import type { Logger } from "../src/core/index.js";
+
+/**
+ * The messages of one partition an `onEachBatch` handler gets in one call, in offset order.
+ *
+ * Progress inside the batch is marked with {@link resolve}: a resolved message (and every message before
+ * it) counts as handled at once — its offset is stored and committed even when the handler later fails,
+ * and a retry or the dead-letter topic only ever sees the messages not resolved yet. When the handler
+ * resolves (returns without throwing), the whole batch counts as handled.
+ */
+export interface Batch {
+  readonly topic: string;
+  readonly partition: number;
+  /**
+   * The messages of this call, in offset order: the whole batch on the first call; on a retry, those
+   * not resolved before.
+   */
+  readonly messages: readonly Message[];
+  /** The partition's high-water mark when the newest message of the batch was fetched (-1 when unknown). */
+  readonly highWaterMark: number;
+  /** Marks `message` and every message before it in the batch as handled (their offset is stored now). */
+  resolve(message: Message): void;
+  /** Whether `message` was resolved (by {@link resolve}, or by a message after it). */
+  isResolved(message: Message): boolean;
+}
+
+/**
+ * Messages on their way through the Consumer Server's handling pipeline — one message for
+ * `onEachMessage`, one {@link Batch} for `onEachBatch`: what a {@link Middleware} sees.
+ *
+ * It is live: `attempts`, `error` and (for a batch) `messages` change as the handler is called again.
+ */
+export interface Delivery {
+  /** The message (`onEachMessage`), or the first message of the batch not resolved yet (`onEachBatch`). */
+  readonly message: Message;
+  /**
+   * The messages still to handle, in offset order: `[message]` for `onEachMessage`, the batch's
+   * unresolved messages for `onEachBatch`. When the pipeline resolves, all of them count as handled (a
+   * middleware that parks them somewhere, e.g. on a dead-letter topic, resolves).
+   */
+  readonly messages: readonly Message[];
+  /** The batch, for `onEachBatch`; undefined for `onEachMessage`. */
+  readonly batch: Batch | undefined;
+  /** How many times the handler has been called for this delivery so far (0 before the first call). */
+  readonly attempts: number;
+  /** What the last handler call failed with; undefined before the first call and after a success. */
+  readonly error: Error | undefined;
+  /** Aborts on a hard stop: give up, the messages are left uncommitted. Pass it on to I/O. */
+  readonly signal: AbortSignal;
+  /** The trace context the (first) message carries in its headers (W3C `traceparent`). */
+  readonly otelContext: Context;
+  /** The server's logger bound to the topic, partition and offset (first offset, for a batch). */
+  readonly logger: Logger;
+}
+
+/** One step of handling a delivery: resolves when its messages are handled, rejects when they could not be. */
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+/**
+ * Wraps the next step of the pipeline in behaviour of its own — one concern each: retrying,
+ * dead-lettering, metrics, tracing, logging, an idempotency check, deserialising — as Watermill's
+ * router middlewares do. Call `next(delivery)` to go on; throw (or let its rejection through) to fail the
+ * delivery; resolve without calling `next` to count the messages as handled without the handler.
+ *
+ * @example
+ * const timing: Middleware = (next) => async (delivery) => {
+ *   const started = performance.now();
+ *   try { await next(delivery); }
+ *   finally { delivery.logger.info({ ms: performance.now() - started, attempts: delivery.attempts }, "handled"); }
+ * };
+ * consumerserver.load("kafkaConsumerServers.s1").build(withEkafka(kafka), withMiddleware(timing));
+ */
+export type Middleware = (next: DeliveryHandler) => DeliveryHandler;
+
+/** Applies middlewares around `handler`, the first one outermost. */
+export function chain(handler: DeliveryHandler, ...middlewares: Middleware[]): DeliveryHandler {
+  return middlewares.reduceRight((next, middleware) => middleware(next), handler);
+}
