@@ -16,7 +16,7 @@ CLUSTER := kafka/cluster.sh
 # The interop tests build a Go program against kafka-go: go on the PATH, or the official tarball's place.
 GO := $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; })
 
-.PHONY: help setup deps-debian deps-node deps-kafka deps-go build typecheck test test-unit test-e2e \
+.PHONY: help setup deps-debian deps-node deps-kafka deps-go build typecheck lint format docs test test-unit test-e2e \
         kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-reset bench demo soak clean
 
 help: ## list the targets
@@ -53,7 +53,19 @@ build: ## compile to dist/ (examples run from there)
 typecheck: ## type-check sources, tests, examples and benchmarks
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
 
-test: typecheck test-unit test-e2e ## type-check, unit tests, then e2e tests on the local 3-broker cluster
+lint: ## typescript-eslint (type-checked rules, eslint.config.js) and Prettier's check (.prettierrc.json)
+	node_modules/.bin/eslint .
+	node_modules/.bin/prettier --check --log-level warn .
+
+format: ## rewrite files in Prettier's format, then apply eslint's automatic fixes
+	node_modules/.bin/prettier --write --log-level warn .
+	node_modules/.bin/eslint --fix .
+
+docs: ## the API reference from the TSDoc comments into docs/api/ (fails on an undocumented export)
+	node_modules/.bin/typedoc
+	@echo "API reference: docs/api/index.html"
+
+test: typecheck lint test-unit test-e2e ## type-check, lint, unit tests, then e2e tests on the local 3-broker cluster
 
 test-unit: ## tests of pure logic (no broker)
 	$(VITEST) run --project unit
@@ -103,5 +115,5 @@ soak: ## a producer and a Consumer Server at a steady rate for 10 min, watching 
 	node_modules/.bin/tsc -p test/soak/tsconfig.json
 	node --expose-gc dist/test/soak/soak.js
 
-clean: ## remove build output
-	rm -rf dist
+clean: ## remove build output and the generated API reference
+	rm -rf dist docs/api
