@@ -11,7 +11,7 @@ import type { Message } from "./message.js";
 import { adminProperties, consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import type { BuildOptions } from "./options.js";
 import { Producer } from "./producer.js";
-import { Reader, type ReaderSource } from "./reader.js";
+import { ConsumerSession, type SessionSource } from "./session.js";
 
 /** A closable instance the component hands out. */
 interface Closable {
@@ -31,6 +31,8 @@ export class Component {
   private readonly producers = new Map<string, Producer>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly groups = new Map<string, ConsumerGroup>();
+  /** ConsumerGroup faces over `consumers` entries (see consumerGroup's `from`). */
+  private readonly consumerGroupFaces = new Map<string, ConsumerGroup>();
   private admin: Client | undefined;
   private readonly clientInterceptors: Interceptor[];
   private readonly serverInterceptors: Interceptor[];
@@ -81,17 +83,36 @@ export class Component {
     return this.instance(this.consumers, "consumers", name, (key, cfg) => {
       const readerConfig = cfg.consumers[name]!;
       const source = readerSource(readerConfig);
-      const reader = this.reader(key, readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
-      return new Consumer(reader, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors, readerConfig.commitInterval);
+      const session = this.session(key, readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
+      return new Consumer(session, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
     });
   }
 
-  /** The consumer group member `kafka.consumerGroups.<name>`. */
-  consumerGroup(name: string): ConsumerGroup {
+  /**
+   * The consumer group member `kafka.consumerGroups.<name>`.
+   *
+   * With `{ from: "consumers" }`: a ConsumerGroup (the event API) reading with the settings of
+   * `kafka.consumers.<name>` — its groupID, topic, commitInterval, startOffset … — and through the
+   * server interceptors, as that consumer does. The Consumer Server reads this way for `onEachMessage`
+   * with `consumerName`, as Go ekafka's reads with the Consumer. A separate member from
+   * `consumer(name)`.
+   * @throws Error when the name is not configured, or (`from: "consumers"`) the consumer has no groupID
+   */
+  consumerGroup(name: string, options: { from?: "consumerGroups" | "consumers" } = {}): ConsumerGroup {
+    if (options.from === "consumers") {
+      return this.instance(this.consumerGroupFaces, "consumers", name, (key, cfg) => {
+        const readerConfig = cfg.consumers[name]!;
+        if (readerConfig.groupID === undefined) {
+          throw new Error(`${key}: reading it as a consumer group needs a groupID; this consumer reads partition ${readerConfig.partition ?? 0} directly`);
+        }
+        const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumers", name), true);
+        return new ConsumerGroup(session, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
+      });
+    }
     return this.instance(this.groups, "consumerGroups", name, (key, cfg) => {
       const readerConfig = cfg.consumerGroups[name]!;
-      const reader = this.reader(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
-      return new ConsumerGroup(reader, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors, readerConfig.commitInterval);
+      const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
+      return new ConsumerGroup(session, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors);
     });
   }
 
@@ -129,7 +150,7 @@ export class Component {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values()];
+    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values(), ...this.consumerGroupFaces.values()];
     if (this.admin !== undefined) all.push(this.admin);
     const results = await Promise.allSettled(all.map(async (c) => c.close()));
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -165,8 +186,8 @@ export class Component {
     return created;
   }
 
-  private reader(key: string, config: ReaderConfig, source: ReaderSource, properties: LibrdkafkaProperties, deferRevocation: boolean): Reader {
-    return new Reader({
+  private session(key: string, config: ReaderConfig, source: SessionSource, properties: LibrdkafkaProperties, deferRevocation: boolean): ConsumerSession {
+    return new ConsumerSession({
       key,
       config,
       properties,
@@ -182,8 +203,8 @@ export class Component {
   }
 }
 
-/** Where a reader's partitions come from: its group's subscription, or one partition read directly. */
-function readerSource(config: ReaderConfig): ReaderSource {
+/** Where a session's partitions come from: its group's subscription, or one partition read directly. */
+function readerSource(config: ReaderConfig): SessionSource {
   if (config.groupID !== undefined) return { kind: "group", topics: subscriptionOf(config) };
   return { kind: "partition", topic: config.topic!, partition: config.partition ?? 0, offset: config.startOffset };
 }

@@ -19,7 +19,7 @@ function setup(toml: string): { cfg: Config; kafka: Component } {
   return { cfg, kafka: components.track(load("kafka", cfg).build()) };
 }
 
-/** A topic, a group reading it through `cg1`, a producer `p1` writing it and server `s1` using `cg1`. */
+/** A topic, one group read through `c1` or `cg1`, a producer `p1` writing it and server `s1` naming both (so onEachMessage reads with `c1`, as in Go). */
 function scenario(options: { partitions?: number; extra?: string; server?: string } = {}) {
   const topic = uniqueName("e2e-cs");
   const groupID = uniqueName("g-cs");
@@ -33,7 +33,7 @@ groupID = "${groupID}"
 ${FAST_GROUP}
 [kafka.consumers.c1]
 topic = "${topic}"
-groupID = "${groupID}-c"
+groupID = "${groupID}"
 ${FAST_GROUP}
 ${options.extra ?? ""}
 [kafkaConsumerServers.s1]

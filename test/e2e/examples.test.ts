@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { localCluster, repoRoot } from "./support/env.js";
 
 const run = promisify(execFile);
-const EXAMPLES = ["producer", "consumer", "consumer-group", "consumer-server", "on-start", "on-consumer-group-start", "app", "sasl-scram", "dead-letter", "demo"];
+const EXAMPLES = ["producer", "consumer", "consumer-group", "consumer-server", "on-start", "on-consumer-group-start", "app", "sasl-scram", "dead-letter", "on-each-batch", "demo"];
 const SOURCE_DIRS = ["src", "consumerserver", "examples"];
 const mainOf = (name: string) => join(repoRoot, "dist", "examples", name, "main.js");
 
@@ -136,6 +136,15 @@ describe.skipIf(!localCluster)("examples", () => {
     expect(text).toMatch(/^dead letter: "not a payment" from ekafka-example-dead-letter\/\d@\d+ after 1 attempt\(s\): Error: cannot parse "not a payment"$/m);
     expect(text).toMatch(/^dead letter: "bank offline" from ekafka-example-dead-letter\/\d@\d+ after 3 attempt\(s\): RecoverableError: the bank is offline \(attempt 3\)$/m);
     expect(text).toMatch(/^dead-letter example done$/m);
+  });
+
+  it("on-each-batch: batches of one partition, a retry of the unresolved rest, every row once and in order", async () => {
+    const { text, lines } = await runExample("on-each-batch");
+    expect(text).toMatch(/^wrote 120 rows$/m);
+    expect(count(lines, /^batch of \d+ from partition \d \(attempt 1\)$/)).toBeGreaterThanOrEqual(3); // 120 rows, at most 50 a batch
+    expect(text).toMatch(/^onError: database busy at row 60 — retrying the rest of the batch$/m);
+    expect(text).toMatch(/^batch of \d+ from partition \d \(attempt 2\)$/m);
+    expect(text).toMatch(/^on-each-batch example done: 120 rows saved, in order, each once$/m);
   });
 
   it("demo: a live line a second, then a summary", async () => {
