@@ -117,19 +117,26 @@ export class Component {
   }
 
   /**
-   * Runs calls through the server interceptors (the built-in ones, then `withServerInterceptor`'s) as
-   * calls of the reader `kafka.<tree>.<name>`. The Consumer Server runs each handler call through it
-   * (operations "HandleMessage" and "HandleBatch"), so a server interceptor sees every message a handler
-   * handles, with the handler's error in `cmd.error`, as Go ekafka's server interceptors did.
+   * Runs calls through the interceptors added with `withServerInterceptor`, as calls of the reader
+   * `kafka.<tree>.<name>`. The Consumer Server runs each handler call through it (operations
+   * "HandleMessage" and "HandleBatch"), so a server interceptor sees every message a handler handles,
+   * with the handler's error in `cmd.error`, as Go ekafka's server interceptors did. The built-in
+   * interceptors (timing, metrics, trace, debug, access log) are not run again here: they record the
+   * reads (`Poll`, once per fetched batch).
    *
-   * @returns a function running `fn` as one intercepted call of `operation` carrying `messages`
+   * @returns a function running `fn` as one intercepted call of `operation` carrying `messages`, or
+   *   undefined when no server interceptor was added (nothing to run)
    * @throws Error when `kafka.<tree>.<name>` is not configured
    */
-  serverInterception(tree: "consumers" | "consumerGroups", name: string): (operation: string, messages: Message[], fn: () => Promise<void>) => Promise<void> {
+  serverInterception(
+    tree: "consumers" | "consumerGroups",
+    name: string,
+  ): ((operation: string, messages: Message[], fn: () => Promise<void>) => Promise<void>) | undefined {
     const key = `${this.key}.${tree}.${name}`;
     if (!Object.hasOwn(this.config[tree], name)) throw unknownName(this.key, tree, name, Object.keys(this.config[tree]));
+    if (this.options.serverInterceptors.length === 0) return undefined;
     const site = this.site(key, name, tree === "consumers" ? "consumer" : "consumerGroup", this.config[tree][name]!);
-    const intercepted = new Intercepted(site, this.serverInterceptors);
+    const intercepted = new Intercepted(site, this.options.serverInterceptors);
     return (operation, messages, fn) => intercepted.run(operation, messages, undefined, fn);
   }
 
