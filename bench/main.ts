@@ -21,9 +21,25 @@ import { produceWithJava } from "./produce/ceiling.js";
 import { produceWithEkafka } from "./produce/ekafka.js";
 import { produceWithKafkajs } from "./produce/kafkajs.js";
 import { produceWithRaw } from "./produce/raw.js";
+import { writeSequentiallyWithEkafka, writeSequentiallyWithRaw } from "./produce/sequential.js";
+import { measureFloorLatency } from "./latency/floor.js";
 import { writeReport } from "./report.js";
 import type { Latency, Outcome, Throughput } from "./result.js";
-import { CODECS, CONSUME_COUNT, CONSUME_SIZE, CONSUMER, LATENCY, PRODUCE_REPEAT, PRODUCE_ROWS, PRODUCER, SCALE, WRITE_CHUNK, WRITES_IN_FLIGHT } from "./settings.js";
+import {
+  CODECS,
+  CONSUME_COUNT,
+  CONSUME_SIZE,
+  CONSUMER,
+  FLOOR_LATENCY_MESSAGES,
+  LATENCY,
+  PRODUCE_REPEAT,
+  PRODUCE_ROWS,
+  PRODUCER,
+  SCALE,
+  SEQUENTIAL_ROWS,
+  WRITE_CHUNK,
+  WRITES_IN_FLIGHT,
+} from "./settings.js";
 import { fromLatency, fromThroughput, markdownTable, type Row } from "./table.js";
 import { targetLines } from "./targets.js";
 import { elapsed, sleep } from "./timing.js";
@@ -106,6 +122,36 @@ async function produceRows(admin: Component): Promise<Row[]> {
 }
 
 /**
+ * A sequential produce row: one `await writeMessages(...)` of `perCall` 100-byte messages after the
+ * other (raw: produce then wait for the reports), PRODUCE_REPEAT times each, best run kept.
+ */
+async function sequentialRow(admin: Component, perCall: number, calls: number): Promise<Row> {
+  const topic = benchTopic(`produce-sequential-${perCall}`);
+  await createTopic(admin, topic);
+  const payloads = new Payloads(100);
+  const kafka = benchComponent(producerToml("bench", topic, "none"));
+  const what = `${perCall.toLocaleString("en-US")} message${perCall === 1 ? "" : "s"}`;
+  console.log(`${elapsed()} produce sequentially, await writeMessages of ${what} (${calls.toLocaleString("en-US")} calls, best of ${PRODUCE_REPEAT})`);
+  let ekafka: Outcome<Throughput> | undefined;
+  let raw: Outcome<Throughput> | undefined;
+  for (let repeat = 0; repeat < PRODUCE_REPEAT; repeat++) {
+    const runEkafka = async () => (ekafka = better(ekafka, await attempt("ekafka", () => writeSequentiallyWithEkafka(kafka.producer("bench"), payloads, perCall, calls))));
+    const runRaw = async () =>
+      (raw = better(raw, await attempt("raw", () => writeSequentiallyWithRaw(kafka.producerPropertiesOf("bench"), topic, payloads, perCall, calls))));
+    if (repeat % 2 === 0) await runEkafka().then(runRaw);
+    else await runRaw().then(runEkafka);
+  }
+  await kafka.close();
+  return {
+    name: `produce 100 B none, sequential await of ${what}`,
+    unit: "rate",
+    ekafka: fromThroughput(ekafka!),
+    raw: fromThroughput(raw!),
+    mib: { ekafka: mibOf(ekafka!), raw: mibOf(raw!) },
+  };
+}
+
+/**
  * The consume rows: each contender reads the same pre-filled topic from the start, in a group of its own;
  * then the diagnostic, ekafka's ConsumerGroup polled directly.
  */
@@ -174,8 +220,18 @@ async function latencyRows(admin: Component): Promise<{ rows: Row[]; ekafkaP99: 
     diagnostic: true,
     ekafka: fromLatency(outcomes.bounded!, field),
   });
+  const floorTopic = benchTopic("latency-floor");
+  await createTopic(admin, floorTopic);
+  const floor = await attempt(`Kafka's EndToEndLatency (floor, ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages one at a time)`, () =>
+    measureFloorLatency(floorTopic, FLOOR_LATENCY_MESSAGES),
+  );
+  const floorRow = (field: "p50" | "p99"): Row => ({
+    name: `floor: latency ${field}, Kafka's EndToEndLatency (one message at a time)`,
+    unit: "ms",
+    ceiling: fromLatency(floor, field),
+  });
   const ekafkaP99 = outcomes.ekafka !== undefined && "ok" in outcomes.ekafka ? outcomes.ekafka.ok.p99 : undefined;
-  return { rows: [row("p50"), row("p99"), bounded("p50"), bounded("p99")], ekafkaP99 };
+  return { rows: [row("p50"), row("p99"), floorRow("p50"), floorRow("p99"), bounded("p50"), bounded("p99")], ekafkaP99 };
 }
 
 function settingsLines(): string[] {
@@ -189,7 +245,9 @@ function settingsLines(): string[] {
     `Produce counts: ${PRODUCE_ROWS.map((r) => `${r.count.toLocaleString("en-US")} messages of ${r.size} bytes`).join(", ")} per contender and run; each contender runs ${PRODUCE_REPEAT} times per row (ekafka and raw taking turns to go first) and its best run is shown; each run first writes an untimed warm-up of ${WRITE_CHUNK} messages (connections, metadata).`,
     `Consume: ${CONSUME_COUNT.toLocaleString("en-US")} messages of ${CONSUME_SIZE} bytes read from the start by a new group each, timed from the first message handled to the last (group join excluded); commits every ${CONSUMER.commitIntervalMs} ms of offsets stored after handling (at-least-once). ` +
       "ekafka: a Consumer Server `onEachMessage` in an App (one message at a time); the batches row: `onEachBatch` (one partition's batch of up to 500 at a time). raw: `consume(500)` loop with the librdkafka properties of ekafka's consumer group (auto-commit on, auto-store off), offsetsStore after each handled batch. KafkaJS: `eachMessage` with autoCommitInterval.",
-    `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: send() → eachMessage.`,
+    `Sequential produce: ${SEQUENTIAL_ROWS.map((r) => `${r.calls.toLocaleString("en-US")} calls of ${r.perCall.toLocaleString("en-US")}`).join(" and ")} messages of 100 bytes, each call awaited before the next (ekafka: \`await writeMessages(...)\`; raw: produce() then wait for the delivery reports), after one untimed call.`,
+    `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: send() → eachMessage. ` +
+      `Floor: Kafka's own \`org.apache.kafka.tools.EndToEndLatency\` (broker jars), ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages of 100 bytes with acks=all, one at a time (each read back by its consumer before the next is sent), percentiles in whole milliseconds as it prints them; shown in the ceiling column.`,
   ];
 }
 
@@ -202,6 +260,12 @@ const NOTES = [
   "Contenders run one after the other, never at once. Produce rows show each contender's best run; the consume and latency rows are single runs. On a shared 2-core machine expect ±20 % between runs; the load average above says how busy it was.",
 ];
 
+/**
+ * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,latency` (any subset)
+ * runs only those, for checking one path (the table is then partial: do not publish it).
+ */
+const ONLY = new Set((process.env.BENCH_ONLY ?? "produce,sequential,consume,latency").split(",").map((s) => s.trim()));
+
 async function main(): Promise<void> {
   setLogLevel("warn");
   const started = performance.now();
@@ -212,9 +276,10 @@ async function main(): Promise<void> {
   try {
     const removed = await deleteBenchTopics(admin);
     if (removed > 0) await sleep(2000); // let the brokers finish deleting an earlier run's topics
-    const rows = await produceRows(admin);
-    rows.push(...(await consumeRows(admin)));
-    const latency = await latencyRows(admin);
+    const rows = ONLY.has("produce") ? await produceRows(admin) : [];
+    if (ONLY.has("sequential")) for (const { perCall, calls } of SEQUENTIAL_ROWS) rows.push(await sequentialRow(admin, perCall, calls));
+    if (ONLY.has("consume")) rows.push(...(await consumeRows(admin)));
+    const latency = ONLY.has("latency") ? await latencyRows(admin) : { rows: [], ekafkaP99: undefined };
     rows.push(...latency.rows);
     const table = markdownTable(rows);
     const targets = targetLines(rows, latency.ekafkaP99);

@@ -20,6 +20,15 @@ export const PRODUCE_ROWS: ReadonlyArray<{ size: number; count: number }> = [
 ];
 
 /**
+ * The sequential produce rows: one `await writeMessages(...)` after the other, of `perCall` 100-byte
+ * messages, `calls` times (the pattern most services use; every call waits for its acknowledgements).
+ */
+export const SEQUENTIAL_ROWS: ReadonlyArray<{ perCall: number; calls: number }> = [
+  { perCall: 1, calls: Math.max(100, Math.round(2_000 * SCALE)) },
+  { perCall: 1000, calls: Math.max(10, Math.round(100 * SCALE)) },
+];
+
+/**
  * Messages per write call (writeMessages, a raw chunk, KafkaJS send) and calls in flight: every JS
  * contender keeps the same window of unacknowledged messages, so the comparison measures the client,
  * not how much each is allowed to queue.
@@ -41,6 +50,9 @@ export const CONSUME_TIMEOUT_MS = 180_000;
 
 /** The latency runs: a fixed rate for a fixed time, after a warm-up whose samples are discarded. */
 export const LATENCY = { rate: 1000, seconds: Math.max(2, Math.round(10 * SCALE)), warmupSeconds: 1 } as const;
+
+/** Round trips Kafka's EndToEndLatency makes for the floor row (one message at a time). */
+export const FLOOR_LATENCY_MESSAGES = Math.max(200, Math.round(2_000 * SCALE));
 
 /** Consumer settings every contender gets. */
 export const CONSUMER = { maxWaitMs: 500, commitIntervalMs: 1000, maxBytesPerPartition: 1_048_576 } as const;

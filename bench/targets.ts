@@ -7,10 +7,12 @@ interface Target {
   other: "raw" | "kafkajs";
   /** ekafka / other must be at least this (throughput rows). */
   atLeast: number;
+  /** And the geometric mean of the ratios at least this. */
+  meanAtLeast?: number;
 }
 
 const TARGETS: Target[] = [
-  { name: "Producer ≥ 0.95× raw", rows: (r) => r.name.startsWith("produce"), other: "raw", atLeast: 0.95 },
+  { name: "Producer ≥ 0.9× raw in every row", rows: (r) => r.name.startsWith("produce"), other: "raw", atLeast: 0.9, meanAtLeast: 0.97 },
   { name: "Producer ≥ 3× KafkaJS", rows: (r) => r.name.startsWith("produce"), other: "kafkajs", atLeast: 3 },
   { name: "Consumer Server each-message ≥ 0.9× raw consume loop", rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"), other: "raw", atLeast: 0.9 },
   { name: "Consumer Server each-message ≥ 3× KafkaJS", rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"), other: "kafkajs", atLeast: 3 },
@@ -23,8 +25,11 @@ export function targetLines(rows: readonly Row[], latencyP99: number | undefined
     const ratios = rows.filter((row) => row.diagnostic !== true && target.rows(row)).map((row) => ratio(row, target.other)).filter((r): r is number => r !== undefined);
     if (ratios.length === 0) return `- ${target.name}: not measured`;
     const met = ratios.filter((r) => r >= target.atLeast).length;
-    const verdict = met === ratios.length ? "**met**" : "**missed**";
-    return `- ${target.name}: ${verdict} (met in ${met} of ${ratios.length} rows; worst ${Math.min(...ratios).toFixed(2)}×, geometric mean ${geometricMean(ratios).toFixed(2)}×)`;
+    const mean = geometricMean(ratios);
+    const meanMet = target.meanAtLeast === undefined || mean >= target.meanAtLeast;
+    const verdict = met === ratios.length && meanMet ? "**met**" : "**missed**";
+    const name = target.meanAtLeast === undefined ? target.name : `${target.name}, geometric mean ≥ ${target.meanAtLeast}×`;
+    return `- ${name}: ${verdict} (met in ${met} of ${ratios.length} rows; worst ${Math.min(...ratios).toFixed(2)}×, geometric mean ${mean.toFixed(2)}×)`;
   });
   const p99 = latencyP99 === undefined ? "not measured" : `${latencyP99 < 20 ? "**met**" : "**missed**"} (${latencyP99.toFixed(1)} ms)`;
   lines.push(`- ekafka end-to-end p99 < 20 ms at 1,000 msg/s: ${p99}`);

@@ -19,18 +19,65 @@ export interface Balancer {
 }
 
 /**
- * Cycles through the partitions, one message each, whatever the key (kafka-go's `RoundRobin`).
- * The producer default (`balancer = "roundRobin"`).
+ * How long a round-robin balancer stays on one partition: at most `messages` messages, and (when `ms`
+ * is above 0) no longer than `ms` milliseconds after the first of them. The producer passes its
+ * `batchSize` and `batchTimeout`: one window is what librdkafka gathers into one batch for a partition.
+ */
+export interface BalanceWindow {
+  messages: number;
+  ms: number;
+}
+
+/**
+ * The window librdkafka batches in, from a producer's librdkafka properties (`batch.num.messages`,
+ * `linger.ms`, after any raw `properties` override); librdkafka's defaults where they are absent.
+ */
+export function batchWindow(properties: Readonly<Record<string, unknown>>): BalanceWindow {
+  const messages = Number(properties["batch.num.messages"] ?? 10_000);
+  const ms = Number(properties["linger.ms"] ?? properties["queue.buffering.max.ms"] ?? 5);
+  return { messages: Number.isFinite(messages) && messages >= 1 ? messages : 1, ms: Number.isFinite(ms) && ms > 0 ? ms : 0 };
+}
+
+/** One message per partition in turn: kafka-go's `RoundRobin`, and what `new RoundRobin()` does. */
+export const PER_MESSAGE: BalanceWindow = { messages: 1, ms: 0 };
+
+/**
+ * Cycles through the partitions, whatever the key: the producer default (`balancer = "roundRobin"`).
+ *
+ * It moves to the next partition once per window (see {@link BalanceWindow}) rather than once per
+ * message, as librdkafka's sticky partitioner does: the messages written within one linger window fill
+ * one batch for one broker instead of a small batch for every broker, which keeps the brokers' request
+ * queues short at low rates. Over time the partitions still take turns, so each gets the same share.
+ * `new RoundRobin()` (window {@link PER_MESSAGE}) rotates per message, exactly as kafka-go's does.
  */
 export class RoundRobin implements Balancer {
   // A uint32 counter that wraps like kafka-go's, so the sequence is the same over long runs.
   private counter = 0;
+  private inWindow = 0;
+  private windowStarted = 0;
+
+  constructor(private readonly window: BalanceWindow = PER_MESSAGE) {}
 
   balance(_message: BalancerMessage, partitions: number[]): number {
     requirePartitions(partitions);
+    if (this.window.messages <= 1) return partitions[this.next() % partitions.length]!;
+    if (this.inWindow === 0 || this.inWindow >= this.window.messages || this.windowExpired()) {
+      this.inWindow = 0;
+      this.next();
+    }
+    this.inWindow++;
+    return partitions[((this.counter - 1) >>> 0) % partitions.length]!;
+  }
+
+  private next(): number {
     const offset = this.counter;
     this.counter = (this.counter + 1) >>> 0;
-    return partitions[offset % partitions.length]!;
+    if (this.window.ms > 0) this.windowStarted = Date.now();
+    return offset;
+  }
+
+  private windowExpired(): boolean {
+    return this.window.ms > 0 && Date.now() - this.windowStarted >= this.window.ms;
   }
 }
 
@@ -39,11 +86,16 @@ export class RoundRobin implements Balancer {
  * signed int32, remainder by the partition count, sign dropped. That is also Sarama's hash partitioner,
  * so a service moved from Go (kafka-go or Sarama) keeps each key on the partition it had.
  *
- * A null key goes round-robin, as in kafka-go. An empty but present key is hashed like any other key
+ * A null key goes round-robin (per window, see {@link RoundRobin}). An empty but present key is hashed like any other key
  * (kafka-go tests `msg.Key == nil`, not the length), so it always lands on the same partition.
  */
 export class Hash implements Balancer {
-  private readonly keyless = new RoundRobin();
+  private readonly keyless: RoundRobin;
+
+  /** @param window how keyless messages rotate (see {@link RoundRobin}) */
+  constructor(window: BalanceWindow = PER_MESSAGE) {
+    this.keyless = new RoundRobin(window);
+  }
 
   balance(message: BalancerMessage, partitions: number[]): number {
     if (message.key === null) return this.keyless.balance(message, partitions);
@@ -62,11 +114,17 @@ export class Hash implements Balancer {
  * kafka-go's `Murmur2Balancer` and librdkafka's `murmur2_random`. Use it to share a topic with Java or
  * librdkafka-default producers.
  *
- * A null key goes round-robin (the Java client's classic behaviour; kafka-go picks a random partition),
- * so keyless messages still spread evenly. An empty key is hashed.
+ * A null key goes round-robin per window (see {@link RoundRobin}; the Java client's sticky partitioner
+ * does the same with a random next partition, kafka-go picks a random partition per message), so keyless
+ * messages still spread evenly. An empty key is hashed.
  */
 export class Murmur2 implements Balancer {
-  private readonly keyless = new RoundRobin();
+  private readonly keyless: RoundRobin;
+
+  /** @param window how keyless messages rotate (see {@link RoundRobin}) */
+  constructor(window: BalanceWindow = PER_MESSAGE) {
+    this.keyless = new RoundRobin(window);
+  }
 
   balance(message: BalancerMessage, partitions: number[]): number {
     if (message.key === null) return this.keyless.balance(message, partitions);
@@ -132,12 +190,13 @@ export const DEFAULT_BALANCER = "roundRobin";
 
 /**
  * The balancers every component knows, by the name used in `producers.<name>.balancer`.
- * Factories, not instances: each producer gets its own, so round-robin counters are not shared.
+ * Factories, not instances: each producer gets its own, so round-robin counters are not shared; each is
+ * given the producer's batch window for its round-robin part.
  */
-export const builtInBalancers: Readonly<Record<string, () => Balancer>> = {
-  roundRobin: () => new RoundRobin(),
-  hash: () => new Hash(),
-  murmur2: () => new Murmur2(),
+export const builtInBalancers: Readonly<Record<string, (window: BalanceWindow) => Balancer>> = {
+  roundRobin: (window) => new RoundRobin(window),
+  hash: (window) => new Hash(window),
+  murmur2: (window) => new Murmur2(window),
 };
 
 /**
@@ -148,14 +207,20 @@ export const builtInBalancers: Readonly<Record<string, () => Balancer>> = {
  * config keys), else an error. An empty name means {@link DEFAULT_BALANCER}.
  *
  * @param keyPath the config key the name came from (e.g. `kafka.producers.p1.balancer`), named in the error
+ * @param window the producer's batch window (`batchSize`, `batchTimeout`), given to a built-in balancer
  * @throws ConfigError naming `keyPath` and every accepted name when the name is unknown
  */
-export function resolveBalancer(name: string, registered: ReadonlyMap<string, Balancer>, keyPath: string): Balancer {
+export function resolveBalancer(
+  name: string,
+  registered: ReadonlyMap<string, Balancer>,
+  keyPath: string,
+  window: BalanceWindow = PER_MESSAGE,
+): Balancer {
   const wanted = name.trim() === "" ? DEFAULT_BALANCER : name.trim();
   const own = registered.get(wanted);
   if (own !== undefined) return own;
   const builtIn = Object.keys(builtInBalancers).find((known) => known.toLowerCase() === wanted.toLowerCase());
-  if (builtIn !== undefined) return builtInBalancers[builtIn]!();
+  if (builtIn !== undefined) return builtInBalancers[builtIn]!(window);
   throw ConfigError.atKey(keyPath, unknownBalancerProblem(wanted, registered));
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { resolveBalancer } from "./balancer.js";
+import { batchWindow, resolveBalancer } from "./balancer.js";
 import { Intercepted, type CallSite } from "./call.js";
 import { Client } from "./client.js";
 import { subscriptionOf, type KafkaConfig, type ReaderConfig } from "./config.js";
@@ -64,13 +64,14 @@ export class Component {
   producer(name: string): Producer {
     return this.instance(this.producers, "producers", name, (key, cfg) => {
       const producerConfig = cfg.producers[name]!;
+      const properties = this.producerPropertiesOf(name);
       return new Producer({
         name,
         key,
         config: producerConfig,
-        properties: this.producerPropertiesOf(name),
+        properties,
         brokers: cfg.brokers,
-        balancer: resolveBalancer(producerConfig.balancer, this.options.balancers, `${key}.balancer`),
+        balancer: resolveBalancer(producerConfig.balancer, this.options.balancers, `${key}.balancer`, batchWindow(properties)),
         interceptors: this.clientInterceptors,
         logger: this.logger.child({ producer: name }),
         requestTimeoutMs: cfg.client.timeout,

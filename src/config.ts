@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { ConfigError } from "./core/errors.js";
 import { decode, defineSchema, type FieldSpec, type Schema } from "./core/schema.js";
 import { closestName } from "./core/suggestion.js";
+import { fitProducer, fitReader } from "./go-values.js";
 import { joinKeyPath } from "./core/table.js";
 
 // The `[kafka]` tree: one schema holds every key and its default; the interfaces below describe the
@@ -60,22 +61,18 @@ const producerSchema = defineSchema({
   maxAttempts: {
     type: "number",
     integer: true,
-    min: 0,
     default: 10,
     doc: "How many times a message is tried before the write fails (first try included).",
   },
   batchSize: {
     type: "number",
     integer: true,
-    min: 0,
-    max: 1_000_000,
     default: 100,
     doc: "Most messages sent in one batch.",
   },
   batchBytes: {
     type: "number",
     integer: true,
-    min: 0,
     default: MEGABYTE,
     doc: "Most bytes sent in one batch.",
   },
@@ -94,7 +91,9 @@ const producerSchema = defineSchema({
   writeTimeout: {
     type: "duration",
     default: 10 * SECOND,
-    doc: "How long a message may take to be delivered, retries included; then the write fails. Must exceed batchTimeout.",
+    doc:
+      "How long a message may take to be delivered, retries included; then the write fails. When it is not longer than " +
+      "batchTimeout, batchTimeout + writeTimeout is used (with a warning).",
   },
   requiredAcks: {
     type: "number",
@@ -112,7 +111,6 @@ const producerSchema = defineSchema({
   compression: {
     type: "number",
     integer: true,
-    oneOf: [0, 1, 2, 3, 4],
     default: 0,
     doc: "Compression codec: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.",
   },
@@ -161,9 +159,8 @@ const readerSchema = defineSchema({
   startOffset: {
     type: "number",
     integer: true,
-    oneOf: [FIRST_OFFSET, LAST_OFFSET, 0],
     default: FIRST_OFFSET,
-    doc: "Where to start when there is no committed offset: -2 oldest, -1 newest.",
+    doc: "Where to start when there is no committed offset: -2 oldest, -1 newest (the only values a group accepts).",
   },
   commitInterval: {
     type: "duration",
@@ -173,7 +170,7 @@ const readerSchema = defineSchema({
   heartbeatInterval: {
     type: "duration",
     default: 3 * SECOND,
-    doc: "How often the member tells the group coordinator it is alive; must be below sessionTimeout.",
+    doc: "How often the member tells the group coordinator it is alive; keep it well below sessionTimeout (about a third).",
   },
   sessionTimeout: {
     type: "duration",
@@ -185,7 +182,7 @@ const readerSchema = defineSchema({
     default: 30 * SECOND,
     doc:
       "How long the coordinator waits for members to rejoin during a rebalance; librdkafka also uses it as the longest " +
-      "time between two reads before the member leaves the group. Must be at least sessionTimeout.",
+      "time between two reads before the member leaves the group. When shorter than sessionTimeout, sessionTimeout is used (with a warning).",
   },
   joinGroupBackoff: {
     type: "duration",
@@ -325,7 +322,7 @@ export interface ProducerConfig {
   batchTimeout: number;
   /** How long one broker request may wait for its response. Default 10000. */
   readTimeout: number;
-  /** How long a message may take to be delivered, retries included. Must exceed batchTimeout. Default 10000. */
+  /** How long a message may take to be delivered, retries included (at least batchTimeout + 1 ms after loading). Default 10000. */
   writeTimeout: number;
   /**
    * 0 none, 1 leader, -1 all in-sync replicas. Default -1. Go ekafka's effective default was 0 (kafka-go's
@@ -459,11 +456,12 @@ const ZERO_MEANS_DEFAULT = {
   client: ["timeout"],
 } as const;
 
-/** Durations that must not be negative (the others accept -1, "disabled"). */
+/**
+ * Reader durations that must not be negative, because Go refused them too (kafka-go's validation, or a
+ * panic when the reader started). Negative values Go accepted are fitted in go-values.ts first.
+ */
 const NON_NEGATIVE_DURATIONS = {
-  producer: ["batchTimeout", "readTimeout", "writeTimeout"],
   reader: [
-    "maxWait",
     "commitInterval",
     "heartbeatInterval",
     "sessionTimeout",
@@ -472,7 +470,6 @@ const NON_NEGATIVE_DURATIONS = {
     "partitionWatchInterval",
     "readBackoffMin",
     "readBackoffMax",
-    "timeout",
   ],
 } as const;
 
@@ -487,15 +484,21 @@ const NON_NEGATIVE_DURATIONS = {
 export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message: string) => void): KafkaConfig {
   const decoded = decode(raw, kafkaSchema, keyPath, warn);
   const at = (...path: string[]) => path.reduce(joinKeyPath, keyPath);
+  const report = warn ?? (() => undefined);
   const config: KafkaConfig = {
     ...decoded,
     saslMechanism: canonicalSaslMechanism(decoded.saslMechanism, at("saslMechanism")),
     client: withZeroDefaults(decoded.client, kafkaSchema.client.fields, ZERO_MEANS_DEFAULT.client),
-    producers: mapEntries(decoded.producers, (p) => withZeroDefaults(p, producerSchema, ZERO_MEANS_DEFAULT.producer)),
-    consumers: mapEntries(decoded.consumers, (r) => withZeroDefaults(r, consumerSchema, ZERO_MEANS_DEFAULT.reader)),
-    consumerGroups: mapEntries(decoded.consumerGroups, (r) => withZeroDefaults(r, readerSchema, ZERO_MEANS_DEFAULT.reader)),
+    producers: mapEntries(decoded.producers, (p, name) =>
+      fitProducer(withZeroDefaults(p, producerSchema, ZERO_MEANS_DEFAULT.producer), schemaDefaults(producerSchema), at("producers", name), report),
+    ),
+    consumers: mapEntries(decoded.consumers, (r, name) =>
+      fitReader(withZeroDefaults(r, consumerSchema, ZERO_MEANS_DEFAULT.reader), schemaDefaults(consumerSchema), at("consumers", name), report),
+    ),
+    consumerGroups: mapEntries(decoded.consumerGroups, (r, name) =>
+      fitReader(withZeroDefaults(r, readerSchema, ZERO_MEANS_DEFAULT.reader), schemaDefaults(readerSchema), at("consumerGroups", name), report),
+    ),
   };
-  const report = warn ?? (() => undefined);
   checkSasl(config, at, report);
   checkTls(config.tls, at("tls"));
   for (const [name, producer] of Object.entries(config.producers)) checkProducer(producer, at("producers", name));
@@ -616,13 +619,8 @@ function checkTls(tls: TlsConfig, keyPath: string): void {
 
 function checkProducer(producer: ProducerConfig, keyPath: string): void {
   const key = (field: string) => joinKeyPath(keyPath, field);
-  checkNonNegative(producer, NON_NEGATIVE_DURATIONS.producer, keyPath);
-  if (producer.writeTimeout <= producer.batchTimeout) {
-    throw ConfigError.atKey(
-      key("writeTimeout"),
-      `must be longer than batchTimeout (${producer.writeTimeout}ms <= ${producer.batchTimeout}ms): ` +
-        "a message must be able to wait for its batch and still be delivered",
-    );
+  if (producer.compression > 4) {
+    throw ConfigError.atKey(key("compression"), `expected one of 0, 1, 2, 3, 4 (none, gzip, snappy, lz4, zstd), found ${producer.compression}`);
   }
   if (producer.idempotent && producer.requiredAcks !== -1) {
     throw ConfigError.atKey(key("requiredAcks"), `must be -1 when idempotent = true, found ${producer.requiredAcks}`);
@@ -635,6 +633,7 @@ function checkProducer(producer: ProducerConfig, keyPath: string): void {
 function checkConsumer(consumer: ReaderConfig, keyPath: string): void {
   checkReader(consumer, keyPath);
   const key = (field: string) => joinKeyPath(keyPath, field);
+  // partition = 0 with a groupID is Go's zero value ("not set") and was dropped when fitting.
   if (consumer.groupID !== undefined && consumer.partition !== undefined) {
     throw ConfigError.atKey(
       keyPath,
@@ -673,17 +672,8 @@ function checkReader(reader: ReaderConfig, keyPath: string): void {
     );
   }
   if (reader.groupID === undefined) return;
-  if (reader.heartbeatInterval >= reader.sessionTimeout) {
-    throw ConfigError.atKey(
-      key("heartbeatInterval"),
-      `must be shorter than sessionTimeout (${reader.heartbeatInterval}ms >= ${reader.sessionTimeout}ms)`,
-    );
-  }
-  if (reader.rebalanceTimeout < reader.sessionTimeout) {
-    throw ConfigError.atKey(
-      key("rebalanceTimeout"),
-      `must be at least sessionTimeout (${reader.rebalanceTimeout}ms < ${reader.sessionTimeout}ms); librdkafka requires it`,
-    );
+  if (reader.startOffset !== FIRST_OFFSET && reader.startOffset !== LAST_OFFSET) {
+    throw ConfigError.atKey(key("startOffset"), `expected -2 (oldest) or -1 (newest) for a group, found ${reader.startOffset}`);
   }
 }
 
@@ -718,6 +708,13 @@ function checkNonNegative(entry: object, fields: readonly string[], keyPath: str
       throw ConfigError.atKey(joinKeyPath(keyPath, field), `must not be negative, found ${value}ms`);
     }
   }
+}
+
+/** The default of each field that has one. */
+function schemaDefaults(schema: Schema): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const [field, spec] of Object.entries(schema)) if ("default" in spec) defaults[field] = spec.default;
+  return defaults;
 }
 
 function withZeroDefaults<T extends object>(entry: T, schema: Schema, fields: readonly string[]): T {

@@ -1,6 +1,7 @@
 import { kafkaFieldSpec, type KafkaConfig, type ProducerConfig, type ReaderConfig } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import type { FieldSpec } from "./core/schema.js";
+import { LIBRDKAFKA_RANGES } from "./librdkafka-ranges.js";
 
 // The one place where our config becomes librdkafka configuration. Each typed key has a row saying
 // which librdkafka property it sets and how its value converts, or that it has no librdkafka
@@ -48,8 +49,6 @@ interface Mapping<Source> {
   /** Reader rows only: the one reader tree the key exists in. */
   only?: "consumers" | "consumerGroups";
 }
-
-const INT32_MAX = 2_147_483_647;
 
 /** librdkafka wants whole milliseconds; a sub-millisecond Go duration ("1500us") rounds up, never to 0. */
 const wholeMilliseconds = (ms: number): number => Math.ceil(ms);
@@ -168,23 +167,23 @@ const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
     librdkafka: "message.send.max.retries",
     note: "maxAttempts - 1: kafka-go counts the first try, librdkafka counts only retries.",
     value: (p) => p.maxAttempts - 1,
-    range: [0, INT32_MAX],
+    range: LIBRDKAFKA_RANGES["message.send.max.retries"],
   },
-  { key: "batchSize", librdkafka: "batch.num.messages", note: "As is.", value: (p) => p.batchSize, range: [1, 1_000_000] },
-  { key: "batchBytes", librdkafka: "batch.size", note: "As is.", value: (p) => p.batchBytes, range: [1, INT32_MAX] },
+  { key: "batchSize", librdkafka: "batch.num.messages", note: "As is.", value: (p) => p.batchSize, range: LIBRDKAFKA_RANGES["batch.num.messages"] },
+  { key: "batchBytes", librdkafka: "batch.size", note: "As is.", value: (p) => p.batchBytes, range: LIBRDKAFKA_RANGES["batch.size"] },
   {
     key: "batchTimeout",
     librdkafka: "linger.ms",
     note: "Milliseconds.",
     value: (p) => wholeMilliseconds(p.batchTimeout),
-    range: [0, 900_000],
+    range: LIBRDKAFKA_RANGES["linger.ms"],
   },
   {
     key: "readTimeout",
     librdkafka: "socket.timeout.ms",
     note: "Milliseconds: how long one request waits for the broker's response.",
     value: (p) => wholeMilliseconds(p.readTimeout),
-    range: [10, 300_000],
+    range: LIBRDKAFKA_RANGES["socket.timeout.ms"],
   },
   {
     key: "writeTimeout",
@@ -193,7 +192,7 @@ const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
       "Milliseconds: the whole delivery, retries included, after which the write fails. (kafka-go applies it to " +
       "each attempt; librdkafka bounds a message's whole delivery, which is what a caller waits on.)",
     value: (p) => wholeMilliseconds(p.writeTimeout),
-    range: [1, INT32_MAX],
+    range: LIBRDKAFKA_RANGES["message.timeout.ms"],
   },
   { key: "requiredAcks", librdkafka: "acks", note: "-1 (all), 0 or 1, as is.", value: (p) => p.requiredAcks },
   {
@@ -233,7 +232,7 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
     note: "No librdkafka property: the partition assigned (without a group).",
     only: "consumers",
   },
-  { key: "minBytes", librdkafka: "fetch.min.bytes", note: "As is.", value: (r) => r.minBytes, range: [1, 100_000_000] },
+  { key: "minBytes", librdkafka: "fetch.min.bytes", note: "As is.", value: (r) => r.minBytes, range: LIBRDKAFKA_RANGES["fetch.min.bytes"] },
   {
     key: "maxBytes",
     librdkafka: "max.partition.fetch.bytes",
@@ -241,14 +240,14 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
       "As is: kafka-go fetches one partition per request, so its limit is a per-partition one. " +
       "fetch.max.bytes (per request) keeps librdkafka's default.",
     value: (r) => r.maxBytes,
-    range: [1, 1_000_000_000],
+    range: LIBRDKAFKA_RANGES["max.partition.fetch.bytes"],
   },
   {
     key: "maxWait",
     librdkafka: "fetch.wait.max.ms",
     note: "Milliseconds.",
     value: (r) => wholeMilliseconds(r.maxWait),
-    range: [0, 300_000],
+    range: LIBRDKAFKA_RANGES["fetch.wait.max.ms"],
   },
   {
     key: "startOffset",
@@ -263,21 +262,21 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
       "With a group: commitInterval, or 1000 when it is 0. librdkafka always auto-commits the offsets " +
       "commitMessages stores; with 0, commitMessages also commits synchronously before it returns.",
     value: whenGroup((r) => (r.commitInterval > 0 ? wholeMilliseconds(r.commitInterval) : 1000)),
-    range: [0, 86_400_000],
+    range: LIBRDKAFKA_RANGES["auto.commit.interval.ms"],
   },
   {
     key: "heartbeatInterval",
     librdkafka: "heartbeat.interval.ms",
     note: "Milliseconds, with a group.",
     value: whenGroup((r) => wholeMilliseconds(r.heartbeatInterval)),
-    range: [1, 3_600_000],
+    range: LIBRDKAFKA_RANGES["heartbeat.interval.ms"],
   },
   {
     key: "sessionTimeout",
     librdkafka: "session.timeout.ms",
     note: "Milliseconds, with a group.",
     value: whenGroup((r) => wholeMilliseconds(r.sessionTimeout)),
-    range: [1, 3_600_000],
+    range: LIBRDKAFKA_RANGES["session.timeout.ms"],
   },
   {
     key: "rebalanceTimeout",
@@ -286,7 +285,7 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
       "Milliseconds, with a group. librdkafka sends max.poll.interval.ms as the JoinGroup rebalance timeout; it " +
       "also leaves the group when the application reads nothing for that long, so raise it for slow handlers.",
     value: whenGroup((r) => wholeMilliseconds(r.rebalanceTimeout)),
-    range: [1, 86_400_000],
+    range: LIBRDKAFKA_RANGES["max.poll.interval.ms"],
   },
   {
     key: "joinGroupBackoff",
@@ -312,28 +311,28 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
     librdkafka: "topic.metadata.refresh.interval.ms",
     note: "Milliseconds, with watchPartitionChanges = true.",
     value: metadataRefreshWhenWatching,
-    range: [-1, 3_600_000],
+    range: LIBRDKAFKA_RANGES["topic.metadata.refresh.interval.ms"],
   },
   {
     key: "readBackoffMin",
     librdkafka: "retry.backoff.ms",
     note: "Milliseconds: first backoff of a retried request; grows exponentially up to readBackoffMax, as in kafka-go.",
     value: (r) => wholeMilliseconds(r.readBackoffMin),
-    range: [1, 300_000],
+    range: LIBRDKAFKA_RANGES["retry.backoff.ms"],
   },
   {
     key: "readBackoffMin",
     librdkafka: "fetch.error.backoff.ms",
     note: "Milliseconds: wait before fetching a partition again after a fetch error.",
     value: (r) => wholeMilliseconds(r.readBackoffMin),
-    range: [0, 300_000],
+    range: LIBRDKAFKA_RANGES["fetch.error.backoff.ms"],
   },
   {
     key: "readBackoffMax",
     librdkafka: "retry.backoff.max.ms",
     note: "Milliseconds: longest backoff of a retried request.",
     value: (r) => wholeMilliseconds(r.readBackoffMax),
-    range: [1, 300_000],
+    range: LIBRDKAFKA_RANGES["retry.backoff.max.ms"],
   },
   {
     key: "timeout",

@@ -22,6 +22,25 @@ export interface MessageInput {
   time?: Date;
 }
 
+/** The fields a Message is built from; only `topic` is required. */
+export interface MessageFields {
+  topic: string;
+  partition?: number;
+  offset?: number;
+  highWaterMark?: number;
+  key?: Buffer | null;
+  value?: Buffer | null;
+  headers?: Header[];
+  time?: Date;
+}
+
+/**
+ * The headers of every written message that came without any: one shared, frozen empty list, so a
+ * write does not allocate one per message. Frozen so that a `push` onto it fails loudly instead of
+ * adding the header to every such message; `setHeader` (or assigning a new list) is the way to add one.
+ */
+export const NO_HEADERS: Header[] = Object.freeze([]) as unknown as Header[];
+
 /**
  * A Kafka record, as written by a producer or read by a consumer.
  *
@@ -36,19 +55,35 @@ export class Message {
   highWaterMark: number;
   key: Buffer | null;
   value: Buffer | null;
+  /**
+   * The record's headers. On a message written without headers this is a shared frozen empty list:
+   * add headers with {@link setHeader} or by assigning a new list, not by pushing onto it.
+   */
   headers: Header[];
   time: Date;
 
-  constructor(fields: {
-    topic: string;
-    partition?: number;
-    offset?: number;
-    highWaterMark?: number;
-    key?: Buffer | null;
-    value?: Buffer | null;
-    headers?: Header[];
-    time?: Date;
-  }) {
+  constructor(fields: MessageFields);
+  /** Positional form, used where messages are made in bulk (no fields object per message). */
+  constructor(topic: string, partition: number, key: Buffer | null, value: Buffer | null, headers: Header[], time: Date);
+  constructor(
+    fields: MessageFields | string,
+    partition?: number,
+    key?: Buffer | null,
+    value?: Buffer | null,
+    headers?: Header[],
+    time?: Date,
+  ) {
+    if (typeof fields === "string") {
+      this.topic = fields;
+      this.partition = partition!;
+      this.offset = -1;
+      this.highWaterMark = -1;
+      this.key = key!;
+      this.value = value!;
+      this.headers = headers!;
+      this.time = time!;
+      return;
+    }
     this.topic = fields.topic;
     this.partition = fields.partition ?? -1;
     this.offset = fields.offset ?? -1;
@@ -88,16 +123,88 @@ export class Message {
 /**
  * Turns what a caller wrote into a Message for `defaultTopic`; `now` is the time given to messages that
  * bring none (one Date for a whole write, not one per message).
+ *
+ * @param index the message's position in its write call, named in errors
+ * @throws TypeError naming the message's index, the field and what was expected, when a field has a
+ *   type the client cannot send (see {@link checkMessageInput})
  */
-export function messageFromInput(input: MessageInput, defaultTopic: string, now: Date = new Date()): Message {
-  return new Message({
-    topic: input.topic ?? defaultTopic,
-    partition: input.partition ?? -1,
-    key: input.key == null ? null : toBuffer(input.key),
-    value: input.value == null ? null : toBuffer(input.value),
-    headers: normalizeHeaders(input.headers),
-    time: input.time ?? now,
-  });
+export function messageFromInput(input: MessageInput, defaultTopic: string, now: Date = new Date(), index = 0): Message {
+  checkMessageInput(input, index);
+  const key = input.key;
+  const value = input.value;
+  return new Message(
+    input.topic ?? defaultTopic,
+    input.partition ?? -1,
+    key == null ? null : typeof key === "string" ? Buffer.from(key, "utf8") : key,
+    value == null ? null : typeof value === "string" ? Buffer.from(value, "utf8") : value,
+    input.headers === undefined ? NO_HEADERS : normalizeHeaders(input.headers),
+    input.time ?? now,
+  );
+}
+
+/**
+ * Checks the fields of one message a caller wants to write, before anything of its call is produced:
+ * `key` and `value` string, Buffer, null or undefined; `partition` a non-negative integer or undefined;
+ * `topic` a non-empty string or undefined; `time` a valid Date or undefined; `headers` a list of
+ * `{ key, value }` or a plain object, with string keys and string or Buffer values.
+ *
+ * The common case (Buffer or string fields, no headers) costs a few `typeof` tests.
+ *
+ * @throws TypeError `message <index>: <field> must be <expected>, got <what it was>`
+ */
+export function checkMessageInput(input: MessageInput, index: number): void {
+  const { key, value, partition, topic, time, headers } = input;
+  if (!isBytes(value)) throw fieldError(index, "value", "a string, a Buffer or null", value);
+  if (!isBytes(key)) throw fieldError(index, "key", "a string, a Buffer, null or undefined", key);
+  if (partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) {
+    throw fieldError(index, "partition", "a non-negative integer or undefined", partition);
+  }
+  if (topic !== undefined && (typeof topic !== "string" || topic === "")) throw fieldError(index, "topic", "a non-empty string or undefined", topic);
+  if (time !== undefined && !(time instanceof Date && !Number.isNaN(time.getTime()))) throw fieldError(index, "time", "a valid Date or undefined", time);
+  if (headers !== undefined) checkHeaders(headers, index);
+}
+
+function isBytes(field: unknown): boolean {
+  return field == null || typeof field === "string" || Buffer.isBuffer(field);
+}
+
+function checkHeaders(headers: unknown, index: number): void {
+  if (Array.isArray(headers)) {
+    headers.forEach((header: unknown, i) => {
+      if (header === null || typeof header !== "object") throw fieldError(index, `headers[${i}]`, "an object { key, value }", header);
+      const { key, value } = header as { key?: unknown; value?: unknown };
+      if (typeof key !== "string") throw fieldError(index, `headers[${i}].key`, "a string", key);
+      if (typeof value !== "string" && !Buffer.isBuffer(value)) throw fieldError(index, `headers[${i}].value`, "a string or a Buffer", value);
+    });
+    return;
+  }
+  if (headers === null || typeof headers !== "object") throw fieldError(index, "headers", "a list of { key, value } or an object of name to value", headers);
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== "string" && !Buffer.isBuffer(value)) throw fieldError(index, `headers.${name}`, "a string or a Buffer", value);
+  }
+}
+
+function fieldError(index: number, field: string, expected: string, got: unknown): TypeError {
+  return new TypeError(`message ${index}: ${field} must be ${expected}, got ${describeValue(got)}`);
+}
+
+/** What a rejected field was, short enough for an error message (never the value's whole content). */
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "an invalid Date";
+  switch (typeof value) {
+    case "number":
+    case "bigint":
+    case "boolean":
+      return `${typeof value} ${String(value)}`;
+    case "string":
+      return value === "" ? "an empty string" : "a string";
+    case "object":
+      return `an object (${value.constructor?.name ?? "no prototype"})`;
+    default:
+      return typeof value;
+  }
 }
 
 /** Headers in the one shape the rest of the library uses. */

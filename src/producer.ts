@@ -26,8 +26,23 @@ export interface ProducerSetup {
   requestTimeoutMs: number;
 }
 
-/** How long a topic's partition list is trusted before it is asked for again (new partitions appear). */
+/**
+ * How long a topic's partition list is used before it is asked for again (new partitions appear). A
+ * stale list keeps being used while the new one is fetched in the background, so a write never waits for
+ * a refresh and an outage does not turn a known topic into a failed write.
+ */
 const PARTITIONS_TTL_MS = 30_000;
+
+/** First and longest pause between metadata requests while a write waits for a topic to appear. */
+const METADATA_RETRY_MIN_MS = 50;
+const METADATA_RETRY_MAX_MS = 1_000;
+
+/** A topic's partition ids as last fetched, and whether a refresh is under way. */
+interface KnownPartitions {
+  partitions: number[];
+  fetchedAt: number;
+  refreshing: boolean;
+}
 
 /** One writeMessages call waiting for its delivery reports. */
 class PendingWrite {
@@ -80,7 +95,9 @@ export class Producer {
   private readonly client: InstanceType<typeof native.Producer>;
   private readonly failures: FailureLog;
   private readonly intercepted: Intercepted;
-  private readonly partitionCache = new Map<string, { partitions: number[]; fetchedAt: number }>();
+  private readonly partitionCache = new Map<string, KnownPartitions>();
+  /** The metadata request under way per topic, shared by every write waiting for that topic. */
+  private readonly metadataRequests = new Map<string, Promise<number[]>>();
   private connecting: Promise<void> | undefined;
   private closed = false;
   private asyncErrorHandler: AsyncErrorHandler | undefined;
@@ -103,17 +120,26 @@ export class Producer {
 
   /**
    * Writes the messages and resolves when all are delivered (or, with `async = true`, queued).
+   *
+   * All messages are checked first (see {@link checkMessageInput}): when one has a field of the wrong
+   * type the call rejects with a TypeError naming its index and the field, and none of its messages is
+   * sent. A topic whose metadata is not known yet (a topic the cluster creates on first use, brokers
+   * unreachable) is waited for until `writeTimeout` has passed since the call.
+   * @throws TypeError when a message is malformed (nothing of the call was sent)
    * @throws KafkaError naming the topic and the broker's reason when a message could not be delivered;
    *   its `failed` property lists those messages (the others were delivered).
    */
   async writeMessages(...inputs: MessageInput[]): Promise<void> {
     if (this.closed) throw new ClosedError(`producer ${this.key}`, "writeMessages");
     const now = new Date();
-    const messages = inputs.map((input, i) => this.toMessage(input, i, now));
+    // Every message is checked before the first is produced: a call with a bad message sends nothing.
+    const messages = new Array<Message>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) messages[i] = this.toMessage(inputs[i]!, i, now);
+    const deadline = now.getTime() + this.setup.config.writeTimeout;
     await this.intercepted.run("WriteMessages", messages, undefined, async (msgs) => {
       await this.connect();
       const write = new PendingWrite(msgs);
-      await this.enqueueAll(write);
+      await this.enqueueAll(write, deadline);
       if (this.setup.config.async) {
         void write.done.then(() => this.reportAsyncFailures(write));
         return;
@@ -140,7 +166,11 @@ export class Producer {
     if (topic === undefined || topic === "") {
       throw new TypeError(`${this.key}: writeMessages: message ${index} has no topic and the producer has none configured (set ${this.key}.topic)`);
     }
-    return messageFromInput(input, topic, now);
+    try {
+      return messageFromInput(input, topic, now, index);
+    } catch (err) {
+      throw new TypeError(`${this.key}: writeMessages: ${(err as Error).message}`);
+    }
   }
 
   private connect(): Promise<void> {
@@ -155,27 +185,26 @@ export class Producer {
     return this.connecting;
   }
 
-  private async enqueueAll(write: PendingWrite): Promise<void> {
+  private async enqueueAll(write: PendingWrite, deadline: number): Promise<void> {
     let index = 0;
+    // A write usually goes to one topic: its partitions are looked up once, not per message.
+    let topic: string | undefined;
+    let partitions: number[] = [];
     try {
-      const partitions = await this.partitionsOfTopics(write.messages);
       for (; index < write.messages.length; index++) {
         const message = write.messages[index]!;
-        if (message.partition < 0) message.partition = this.balance(message, partitions.get(message.topic)!);
+        if (message.partition < 0) {
+          if (message.topic !== topic) {
+            topic = message.topic;
+            partitions = this.knownPartitions(topic) ?? (await this.awaitPartitions(topic, deadline));
+          }
+          message.partition = this.balance(message, partitions);
+        }
         if (!this.tryProduce(message, write)) await this.produceWhenRoom(message, write);
       }
     } catch (err) {
       write.abandon(index, err as LibrdKafkaError);
     }
-  }
-
-  /** The partitions of every topic the balancer has to pick for, asked for once per write. */
-  private async partitionsOfTopics(messages: Message[]): Promise<Map<string, number[]>> {
-    const byTopic = new Map<string, number[]>();
-    for (const message of messages) {
-      if (message.partition < 0 && !byTopic.has(message.topic)) byTopic.set(message.topic, await this.partitionsOf(message.topic));
-    }
-    return byTopic;
   }
 
   /** Hands one message to librdkafka; false when its queue is full. */
@@ -219,12 +248,58 @@ export class Producer {
     return partition;
   }
 
-  /** The topic's partition ids, from a cache refreshed every 30 s. */
-  private async partitionsOf(topic: string): Promise<number[]> {
-    const cached = this.partitionCache.get(topic);
-    if (cached !== undefined && Date.now() - cached.fetchedAt < PARTITIONS_TTL_MS) return cached.partitions;
+  /**
+   * The topic's partition ids when they are known, however old; a list older than PARTITIONS_TTL_MS is
+   * refreshed in the background (the old one is used until the new one is in).
+   */
+  private knownPartitions(topic: string): number[] | undefined {
+    const known = this.partitionCache.get(topic);
+    if (known === undefined) return undefined;
+    if (!known.refreshing && Date.now() - known.fetchedAt >= PARTITIONS_TTL_MS) {
+      known.refreshing = true;
+      this.requestPartitions(topic, this.setup.requestTimeoutMs).then(
+        () => undefined,
+        // The old list stays in use; the next write after another TTL asks again.
+        (err: unknown) => {
+          known.refreshing = false;
+          known.fetchedAt = Date.now();
+          this.setup.logger.debug({ err, topic }, "refreshing the topic's partitions failed; the known ones stay in use");
+        },
+      );
+    }
+    return known.partitions;
+  }
+
+  /**
+   * Waits for the partitions of a topic not seen before, asking again with a growing pause until the
+   * call's deadline: a topic the cluster creates on first use appears after a moment, and brokers that
+   * are down may come back. At the deadline the last reason is the error.
+   */
+  private async awaitPartitions(topic: string, deadline: number): Promise<number[]> {
+    let pause = METADATA_RETRY_MIN_MS;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch((err: unknown) => err as KafkaError);
+      if (Array.isArray(outcome)) return outcome;
+      if (this.closed || Date.now() + pause >= deadline) throw outcome;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, METADATA_RETRY_MAX_MS);
+    }
+  }
+
+  /** Asks the cluster for the topic's partitions (one request per topic at a time) and caches them. */
+  private requestPartitions(topic: string, timeoutMs: number): Promise<number[]> {
+    let request = this.metadataRequests.get(topic);
+    if (request === undefined) {
+      request = this.fetchPartitions(topic, timeoutMs).finally(() => this.metadataRequests.delete(topic));
+      this.metadataRequests.set(topic, request);
+    }
+    return request;
+  }
+
+  private async fetchPartitions(topic: string, timeoutMs: number): Promise<number[]> {
     const metadata = await callback<import("@confluentinc/kafka-javascript").Metadata>((cb) =>
-      this.client.getMetadata({ topic, timeout: this.setup.requestTimeoutMs }, cb),
+      this.client.getMetadata({ topic, timeout: timeoutMs }, cb),
     ).catch((err: unknown) => {
       throw this.failures.error(err, `WriteMessages (metadata of topic ${topic})`, this.key);
     });
@@ -237,7 +312,7 @@ export class Producer {
         code: ErrorCodes.ERR__UNKNOWN_TOPIC,
       });
     }
-    this.partitionCache.set(topic, { partitions, fetchedAt: Date.now() });
+    this.partitionCache.set(topic, { partitions, fetchedAt: Date.now(), refreshing: false });
     return partitions;
   }
 

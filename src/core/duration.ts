@@ -82,3 +82,18 @@ function notADuration(value: string | number, keyPath: string, reason?: string):
   const why = reason === undefined ? "" : ` (${reason})`;
   return ConfigError.atKey(keyPath, `expected a duration such as "300ms" or "1m30s", found ${found}${why}`);
 }
+
+/**
+ * Milliseconds as Go's `time.Duration.String()` writes them, for messages: `90000` → `"1m30s"`, `600000`
+ * → `"10m0s"`, `1500` → `"1.5s"`, `5` → `"5ms"`, `0` → `"0s"`.
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  if (ms < 0) return `-${formatDuration(-ms)}`;
+  if (ms < 1000) return `${Number(ms.toFixed(6))}ms`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = `${Number(((ms % 60_000) / 1000).toFixed(9))}s`;
+  if (hours > 0) return `${hours}h${minutes}m${seconds}`;
+  return minutes > 0 ? `${minutes}m${seconds}` : seconds;
+}

@@ -175,7 +175,7 @@ function decodeField(raw: unknown, spec: FieldSpec, keyPath: string, warn: Warn)
     case "string":
       return toStringValue(value, keyPath);
     case "number":
-      return checkNumber(toNumberValue(value, keyPath), spec, keyPath);
+      return checkNumber(toNumberValue(value, keyPath), spec, keyPath, warn);
     case "boolean":
       return toBooleanValue(value, keyPath);
     case "duration":
@@ -195,15 +195,24 @@ function decodeField(raw: unknown, spec: FieldSpec, keyPath: string, warn: Warn)
 
 type NumberSpec = Extract<FieldSpec, { type: "number" }>;
 
-function checkNumber(value: number, spec: NumberSpec, keyPath: string): number {
-  if (Number.isNaN(value)) throw ConfigError.atKey(keyPath, "expected a number, found nan");
-  if (spec.integer === true && !Number.isInteger(value)) throw ConfigError.atKey(keyPath, `expected an integer, found ${value}`);
+function checkNumber(raw: number, spec: NumberSpec, keyPath: string, warn: Warn): number {
+  if (Number.isNaN(raw)) throw ConfigError.atKey(keyPath, "expected a number, found nan");
+  if (!Number.isFinite(raw)) throw ConfigError.atKey(keyPath, `expected a number, found ${raw}`);
+  const value = spec.integer === true ? wholeNumber(raw, keyPath, warn) : raw;
   if (spec.min !== undefined && value < spec.min) throw ConfigError.atKey(keyPath, `expected a number of at least ${spec.min}, found ${value}`);
   if (spec.max !== undefined && value > spec.max) throw ConfigError.atKey(keyPath, `expected a number of at most ${spec.max}, found ${value}`);
   if (spec.oneOf !== undefined && !spec.oneOf.includes(value)) {
     throw ConfigError.atKey(keyPath, `expected one of ${spec.oneOf.join(", ")}, found ${value}`);
   }
   return value;
+}
+
+// Go's loader (mapstructure) truncates a fraction given for an integer field instead of refusing it.
+function wholeNumber(value: number, keyPath: string, warn: Warn): number {
+  if (Number.isInteger(value)) return value;
+  const whole = Math.trunc(value) + 0; // + 0 turns -0 into 0
+  warn(`${keyPath}: ${value} is not a whole number; read as ${whole}, as Go's config loader truncates it`);
+  return whole;
 }
 
 function decodeDuration(value: unknown, keyPath: string): number {

@@ -26,10 +26,14 @@ describe("bad input", () => {
 [kafka.producers.p1]
 topic = "${topic}"
 batchTimeout = "5ms"
+writeTimeout = "2s"
 [kafka.producers.p1.properties]
 "allow.auto.create.topics" = false
 `);
+    const started = Date.now();
     const error = await kafka.producer("p1").writeMessages({ value: "x" }).catch((e: unknown) => e);
+    // The write waited writeTimeout for the topic to appear before giving up.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000 - 50);
     expect(error).toBeInstanceOf(KafkaError);
     expect((error as KafkaError).message).toBe(`kafka.producers.p1: WriteMessages failed: topic ${topic} does not exist or has no partitions (none of the 1 messages was delivered)`);
     expect(await kafka.client().topicExists(topic)).toBe(false);

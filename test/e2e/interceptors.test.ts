@@ -1,14 +1,11 @@
 // The interceptor chains against the real cluster: the debug line on stderr, the pino access log,
 // Prometheus metrics, W3C trace context carried in headers, and user interceptors.
-import { AsyncLocalStorage } from "node:async_hooks";
 import { Writable } from "node:stream";
 import {
   ROOT_CONTEXT,
   context,
   trace,
   TraceFlags,
-  type Context,
-  type ContextManager,
   type SpanContext,
 } from "@opentelemetry/api";
 import { pino } from "pino";
@@ -30,6 +27,7 @@ import {
   type Option,
 } from "ekafka";
 import { buildComponent } from "./support/component.js";
+import { AsyncLocalStorageContextManager } from "./support/context-manager.js";
 import { brokers, uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
 
@@ -239,29 +237,6 @@ describe("metrics (enableMetricInterceptor)", () => {
     expect(registry.getSingleMetric(HANDLE_TOTAL)).toBeUndefined();
   });
 });
-
-/** The smallest ContextManager: context.with() and context.active() over AsyncLocalStorage. */
-class AsyncLocalStorageContextManager implements ContextManager {
-  private readonly storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    return this.storage.run(ctx, () => fn.call(thisArg, ...args));
-  }
-  bind<T>(ctx: Context, target: T): T {
-    if (typeof target !== "function") return target;
-    const run = (...args: unknown[]) => this.with(ctx, target as (...a: unknown[]) => unknown, undefined, ...args);
-    return run as T;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.storage.disable();
-    return this;
-  }
-}
 
 describe("trace context (enableTraceInterceptor)", () => {
   const spanContext: SpanContext = {

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
 import {
   type Balancer,
   Hash,
   Murmur2,
   RoundRobin,
+  batchWindow,
   builtInBalancers,
   fnv1a32,
   murmur2,
@@ -172,7 +173,7 @@ describe("Murmur2 balancer", () => {
   });
 });
 
-describe("RoundRobin", () => {
+describe("RoundRobin per message (new RoundRobin(), kafka-go's)", () => {
   it("cycles through the given partitions, keyed or not", () => {
     const balancer = new RoundRobin();
     const picks = [keyed("a"), keyed(null), keyed("a"), keyed("b"), keyed(null)].map((m) => balancer.balance(m, [3, 7, 9]));
@@ -184,6 +185,60 @@ describe("RoundRobin", () => {
     expect(balancer.balance(keyed(null), ids(2))).toBe(0);
     expect(balancer.balance(keyed(null), ids(3))).toBe(1);
     expect(balancer.balance(keyed(null), ids(3))).toBe(2);
+  });
+});
+
+describe("RoundRobin per batch window", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("stays on a partition for a window's count of messages, then moves to the next", () => {
+    const balancer = new RoundRobin({ messages: 3, ms: 0 });
+    const picks = Array.from({ length: 10 }, () => balancer.balance(keyed(null), [3, 7, 9]));
+    expect(picks).toEqual([3, 3, 3, 7, 7, 7, 9, 9, 9, 3]);
+  });
+
+  it("moves to the next partition when the linger time has passed, however few messages went", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const balancer = new RoundRobin({ messages: 100, ms: 5 });
+    const picks: number[] = [];
+    for (let window = 0; window < 4; window++) {
+      picks.push(balancer.balance(keyed(null), ids(3)), balancer.balance(keyed(null), ids(3)));
+      vi.advanceTimersByTime(5);
+    }
+    expect(picks).toEqual([0, 0, 1, 1, 2, 2, 0, 0]);
+  });
+
+  it("gives every partition the same share over time", () => {
+    const balancer = new RoundRobin({ messages: 7, ms: 0 });
+    const counts = [0, 0, 0, 0, 0];
+    for (let i = 0; i < 7 * 5 * 40; i++) counts[balancer.balance(keyed(null), ids(5))]!++;
+    expect(counts).toEqual([280, 280, 280, 280, 280]);
+  });
+
+  it("is what the built-in balancers use for keyless messages when given a window", () => {
+    const window = { messages: 2, ms: 0 };
+    for (const name of ["roundRobin", "hash", "murmur2"]) {
+      const balancer = resolveBalancer(name, new Map(), "k", window);
+      expect([0, 1, 2, 3, 4].map(() => balancer.balance(keyed(null), ids(3))), name).toEqual([0, 0, 1, 1, 2]);
+    }
+  });
+
+  it("keeps a key on its partition under hash, whatever the window", () => {
+    const balancer = new Hash({ messages: 50, ms: 5 });
+    expect(balancer.balance(keyed("user-3"), ids(3))).toBe(2);
+    expect(balancer.balance(keyed("user-1"), ids(3))).toBe(0);
+  });
+});
+
+describe("batchWindow", () => {
+  it("is librdkafka's batch: batch.num.messages and linger.ms", () => {
+    expect(batchWindow({ "batch.num.messages": 100, "linger.ms": 5 })).toEqual({ messages: 100, ms: 5 });
+    expect(batchWindow({ "batch.num.messages": "250", "linger.ms": "0" })).toEqual({ messages: 250, ms: 0 });
+  });
+
+  it("falls back to librdkafka's defaults when the properties are absent", () => {
+    expect(batchWindow({})).toEqual({ messages: 10_000, ms: 5 });
+    expect(batchWindow({ "queue.buffering.max.ms": 20 })).toEqual({ messages: 10_000, ms: 20 });
   });
 });
 

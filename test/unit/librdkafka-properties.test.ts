@@ -278,7 +278,7 @@ describe("mappingTable", () => {
       librdkafka: "linger.ms",
       note: expect.any(String),
     });
-    expect(find("producers.<name>.compression")).toMatchObject({ type: "integer (0, 1, 2, 3, 4)", default: "0" });
+    expect(find("producers.<name>.compression")).toMatchObject({ type: "integer", default: "0" });
     expect(find("consumers.<name>.startOffset")).toMatchObject({ default: "-2", librdkafka: "auto.offset.reset" });
     expect(find("consumerGroups.<name>.retentionTime")).toMatchObject({ default: '"-1" (disabled)', librdkafka: null });
     expect(find("consumerGroups.<name>.readBackoffMin", "retry.backoff.ms")).toMatchObject({ default: '"100ms"' });
@@ -375,10 +375,14 @@ describe("producerProperties", () => {
     expect((error as ConfigError).key).toBe("kafka.producers.p1.properties.dr_cb");
   });
 
+  // Loading brings Go-accepted values inside librdkafka's ranges (go-values.ts); a config built in code
+  // may still hold one outside them.
   it("reports a value librdkafka would refuse against our key", () => {
     let error: unknown;
+    const config = decodeToml(kafkaToml({}));
+    config.producers["p1"]!.readTimeout = 400_000;
     try {
-      producerOf(kafkaToml({ producer: 'readTimeout = "400s"' }));
+      producerProperties(config, config.producers["p1"]!, { instanceKey: "kafka.producers.p1" });
     } catch (caught) {
       error = caught;
     }
@@ -389,7 +393,8 @@ describe("producerProperties", () => {
   });
 
   it("names the producer with a placeholder when no key path is given", () => {
-    const config = decodeToml(kafkaToml({ producer: 'readTimeout = "5ms"' }));
+    const config = decodeToml(kafkaToml({}));
+    config.producers["p1"]!.readTimeout = 5;
     expect(() => producerProperties(config, config.producers["p1"]!)).toThrow(/^kafka\.producers\.<name>\.readTimeout:/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, DISABLED_DURATION, parseDuration } from "../../../src/core/index.js";
+import { formatDuration } from "../../../src/core/duration.js";
 
 const KEY = "kafka.consumers.c1.maxWait";
 
@@ -85,3 +86,21 @@ function catchError(action: () => unknown): Error {
   }
   throw new Error("expected an error");
 }
+
+describe("formatDuration writes milliseconds as Go's Duration.String does", () => {
+  it.each([
+    [0, "0s"],
+    [5, "5ms"],
+    [0.5, "0.5ms"],
+    [1000, "1s"],
+    [1500, "1.5s"],
+    [90_000, "1m30s"],
+    [600_000, "10m0s"],
+    [7_200_000, "2h0m0s"],
+    [2_147_483_647, "596h31m23.647s"],
+    [-1000, "-1s"],
+  ])("%d ms → %s", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    if (ms >= 0) expect(parseDuration(text, "k")).toBe(ms);
+  });
+});

@@ -1,0 +1,191 @@
+// A write waits for what it needs instead of failing: the first write to a topic the cluster creates on
+// first use, writes made while every broker is down (within writeTimeout), and a malformed message that
+// stops its whole call before anything is sent. (A topic that really does not exist: bad-input.test.ts.)
+import { describe, expect, it } from "vitest";
+import { KafkaError, type Message } from "ekafka";
+import { componentsClosedAfterEach } from "./support/component.js";
+import { cluster, localCluster, uniqueName } from "./support/env.js";
+import { consumeCount, createTopic } from "./support/raw.js";
+
+const { build: component } = componentsClosedAfterEach();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts every stopped broker, trying again when one is slow to open its port on a loaded machine. */
+async function clusterUp(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster("up");
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.warn(`kafka/cluster.sh up failed (attempt ${attempt}), trying again: ${String(error).split("\n").filter((l) => !l.startsWith("[")).join(" ").slice(0, 300)}`);
+    }
+  }
+}
+
+describe("a write waits for metadata", () => {
+  it("the README quick start's first write to a topic that does not exist yet succeeds (the cluster creates it)", async () => {
+    const topic = uniqueName("quickstart-new");
+    const kafka = component(`
+[kafka.producers.p1]
+topic = "${topic}"
+`);
+    expect(await kafka.client().topicExists(topic)).toBe(false);
+    await kafka.producer("p1").writeMessages({ key: "k", value: "hello" });
+    const [read] = await consumeCount(topic, 1);
+    expect(read!.value?.toString()).toBe("hello");
+    expect(read!.key?.toString()).toBe("k");
+  });
+
+  it.skipIf(!localCluster)(
+    "writes made while all three brokers are down for 20 s complete once they are back when writeTimeout (90 s) outlasts the outage; none is lost",
+    async () => {
+      const topic = uniqueName("outage");
+      // Written for the first time only while every broker is down: its metadata is not known yet.
+      const lateTopic = uniqueName("outage-late");
+      await createTopic(topic, 3, 3);
+      await createTopic(lateTopic, 3, 3);
+      const writeTimeoutMs = 90_000;
+      const kafka = component(`
+[kafka.producers.p1]
+topic = "${topic}"
+writeTimeout = "${writeTimeoutMs / 1000}s"
+batchTimeout = "5ms"
+`);
+      const producer = kafka.producer("p1");
+      await producer.writeMessages({ value: "warm-up" }); // connects and learns the topic's partitions
+      const started = Date.now();
+      const at = () => Date.now() - started;
+      type Phase = "before" | "stopping" | "down" | "starting" | "after";
+      let phase: Phase = "before";
+      interface Write {
+        value: string;
+        topic: string;
+        phase: Phase;
+        madeAt: number;
+        outcome?: "acknowledged" | string;
+      }
+      const writes: Write[] = [];
+      const settled: Promise<void>[] = [];
+      const write = (value: string, toTopic = topic) => {
+        const record: Write = { value, topic: toTopic, phase, madeAt: at() };
+        writes.push(record);
+        settled.push(
+          producer.writeMessages({ value, topic: toTopic }).then(
+            () => void (record.outcome = "acknowledged"),
+            (error: unknown) => void (record.outcome = error instanceof Error ? error.message : String(error)),
+          ),
+        );
+      };
+      let seq = 0;
+      let writing = true;
+      // One message per write call, 100 calls a second, not awaited one by one: as a service writes.
+      const writer = (async () => {
+        while (writing) {
+          write(`m${seq++}`);
+          await sleep(10);
+        }
+      })();
+      // The partition list fetched by the warm-up is over 30 s old during the outage: it stays in use.
+      await sleep(12_000);
+      phase = "stopping";
+      const log = (what: string) => console.log(`${(at() / 1000).toFixed(1)} s: ${what}`);
+      log("stopping all brokers");
+      await cluster("down");
+      phase = "down";
+      log("all brokers down");
+      await sleep(20_000);
+      for (let i = 0; i < 10; i++) write(`late${i}`, lateTopic);
+      phase = "starting";
+      log("starting the brokers");
+      await clusterUp();
+      const upAt = at();
+      phase = "after";
+      log("all brokers up (an acks=all write went through)");
+      await sleep(3_000);
+      writing = false;
+      await writer;
+      await Promise.all(settled);
+      log("every write settled");
+
+      const acknowledged = writes.filter((w) => w.outcome === "acknowledged");
+      const readBack = new Set<string>();
+      for (const name of [topic, lateTopic]) {
+        const expected = acknowledged.filter((w) => w.topic === name).length + (name === topic ? 1 : 0);
+        for (const m of await consumeCount(name, expected, {}, 120_000)) readBack.add(m.value!.toString());
+      }
+      // A write is owed delivery when its writeTimeout ends well after the cluster was back (librdkafka
+      // reconnects with a backoff of up to 10 s); a write whose writeTimeout ran out while the brokers were
+      // still starting may fail (on a loaded machine starting them can take longer than 90 s).
+      const owed = (w: Write) => w.madeAt + writeTimeoutMs > upAt + 15_000;
+      const failed = writes.filter((w) => w.outcome !== "acknowledged");
+      for (const p of ["before", "stopping", "down", "starting", "after"] as const) {
+        const inPhase = writes.filter((w) => w.phase === p);
+        console.log(
+          `  ${p}: attempted ${inPhase.length} (owed delivery ${inPhase.filter(owed).length}), acknowledged ${inPhase.filter((w) => w.outcome === "acknowledged").length}, ` +
+            `failed ${inPhase.filter((w) => w.outcome !== "acknowledged").length}, read back ${inPhase.filter((w) => readBack.has(w.value)).length}`,
+        );
+      }
+      console.log(
+        `outage of all brokers: attempted ${writes.length} (10 to a topic first written while they were down), acknowledged ${acknowledged.length}, ` +
+          `failed ${failed.length} (of them owed delivery ${failed.filter(owed).length}), read back ${writes.filter((w) => readBack.has(w.value)).length}` +
+          (failed.length > 0 ? `; first failure: ${failed[0]!.outcome}` : ""),
+      );
+      expect(failed.filter(owed).map((w) => `${w.value} (${w.phase}): ${w.outcome}`).slice(0, 5)).toEqual([]);
+      expect(acknowledged.filter((w) => !readBack.has(w.value)).map((w) => w.value).slice(0, 5)).toEqual([]);
+      // Writes made while no broker was up, the new topic's included, were owed delivery and got it. (When
+      // the brokers take so long to start that no such write had writeTimeout left, this says so.)
+      expect(writes.filter((w) => w.phase === "down" && owed(w)).length, `the brokers took ${(upAt / 1000).toFixed(0)} s to come back`).toBeGreaterThan(0);
+      expect(writes.filter((w) => w.topic === lateTopic && w.outcome === "acknowledged")).toHaveLength(10);
+    },
+    600_000,
+  );
+});
+
+describe("a malformed message", () => {
+  it("stops its whole call before anything is sent, naming the message's index and the field", async () => {
+    const topic = uniqueName("malformed");
+    await createTopic(topic, 1, 3);
+    const kafka = component(`
+[kafka.producers.p1]
+topic = "${topic}"
+batchTimeout = "5ms"
+`);
+    const producer = kafka.producer("p1");
+    const error = await producer.writeMessages({ value: "first" }, { value: "second", key: "k" }, { value: 42 as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe("kafka.producers.p1: writeMessages: message 2: value must be a string, a Buffer or null, got number 42");
+    const headerError = await producer.writeMessages({ value: "third", headers: { trace: 7 as never } }).catch((e: unknown) => e);
+    expect((headerError as Error).message).toBe("kafka.producers.p1: writeMessages: message 0: headers.trace must be a string or a Buffer, got number 7");
+    const partitionError = await producer.writeMessages({ value: "fourth", partition: -2 }).catch((e: unknown) => e);
+    expect((partitionError as Error).message).toContain("message 0: partition must be a non-negative integer");
+    expect(error).not.toBeInstanceOf(KafkaError);
+
+    await producer.writeMessages({ value: "marker" });
+    const [read] = await consumeCount(topic, 1);
+    expect(read!.value?.toString()).toBe("marker");
+    // The marker is the topic's only record: nothing of the rejected calls was written before it or after.
+    const [end] = await kafka.client().listOffsets(topic, "latest");
+    expect(end!.offset).toBe(1);
+    expect(read!.offset).toBe(0);
+  });
+
+  it("a message the broker refuses fails alone: the rest of the call is delivered and listed as such", async () => {
+    const topic = uniqueName("partial");
+    await createTopic(topic, 1, 3);
+    const kafka = component(`
+[kafka.producers.p1]
+topic = "${topic}"
+batchTimeout = "5ms"
+`);
+    const error = await kafka
+      .producer("p1")
+      .writeMessages({ value: "ok" }, { value: "to a partition that does not exist", partition: 7 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafkaError);
+    const failed = (error as KafkaError & { failed: Message[] }).failed;
+    expect(failed.map((m) => m.valueString())).toEqual(["to a partition that does not exist"]);
+    const [read] = await consumeCount(topic, 1);
+    expect(read!.value?.toString()).toBe("ok");
+  });
+});
