@@ -3,7 +3,7 @@ import { Intercepted, type CallSite } from "./call.js";
 import { ClosedError, ErrorCodes, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { callback, connectClient, constructClient, disconnectClient, FailureLog, native, nativeConsumer, type LogEvent } from "./rdkafka.js";
+import { callback, connectClient, disconnectClient, FailureLog, native, nativeAdmin, nativeConsumer, type LogEvent } from "./rdkafka.js";
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -207,9 +207,7 @@ export class Client {
   }
 
   private connect(): IAdminClient {
-    this.admin ??= constructClient(this.key, this.setup.properties, (c) =>
-      native.AdminClient.create({ ...c.global, ...c.topic } as never, { "event.log": (log: LogEvent) => this.failures.record(log) }),
-    );
+    this.admin ??= nativeAdmin(this.key, this.setup.properties, (log: LogEvent) => this.failures.record(log));
     return this.admin;
   }
 

@@ -78,6 +78,14 @@ export function nativeProducer(keyPath: string, properties: LibrdkafkaProperties
   return constructClient(keyPath, properties, (c) => new kafka.Producer(c.global, c.topic), secretsFrom);
 }
 
+/**
+ * Builds a native admin client (see {@link nativeConsumer}); `onLog` receives librdkafka's log lines.
+ * @throws ConfigError naming `keyPath` when librdkafka rejects a property
+ */
+export function nativeAdmin(keyPath: string, properties: LibrdkafkaProperties, onLog: (log: LogEvent) => void): kafka.IAdminClient {
+  return constructClient(keyPath, properties, (c) => kafka.AdminClient.create({ ...c.global, ...c.topic } as never, { "event.log": onLog }));
+}
+
 /** Turns a node-style callback API into a promise. */
 export function callback<T>(fn: (cb: (err: LibrdKafkaError | null | undefined, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {
