@@ -10,17 +10,19 @@ export CKJS_LINKING := dynamic
 export npm_config_nodedir := $(NODE_PREFIX)
 
 DEB_PACKAGES := zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev \
-                build-essential python3 openjdk-17-jre-headless maven
+                build-essential python3 openjdk-17-jre-headless maven openssl
 VITEST := node_modules/.bin/vitest
 CLUSTER := kafka/cluster.sh
+# The interop tests build a Go program against kafka-go: go on the PATH, or the official tarball's place.
+GO := $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; })
 
-.PHONY: help setup deps-debian deps-node deps-kafka build typecheck test test-unit test-e2e \
+.PHONY: help setup deps-debian deps-node deps-kafka deps-go build typecheck test test-unit test-e2e \
         kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-reset bench demo soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-setup: deps-debian deps-node deps-kafka ## install everything: Debian packages, npm packages (builds librdkafka), Kafka jars
+setup: deps-debian deps-node deps-kafka deps-go ## install everything: Debian packages, npm packages (builds librdkafka), Kafka jars, Go modules
 	@echo "setup done: run 'make test'"
 
 deps-debian: ## install the Debian packages the client build and the local cluster need, when missing
@@ -40,6 +42,11 @@ deps-kafka: ## copy the Apache Kafka broker jars from Maven Central into .kafka/
 	mvn -q -B dependency:copy-dependencies -DoutputDirectory=.kafka/libs -DincludeScope=runtime
 	@echo "kafka jars: $$(ls .kafka/libs | wc -l) in .kafka/libs"
 
+deps-go: ## download the Go modules of the interop tests' kafka-go program (test/interop/go)
+	@if [ -z "$(GO)" ]; then echo "Go is missing: install it from https://go.dev/dl/ (the interop tests build a kafka-go program)"; exit 1; fi
+	cd test/interop/go && $(GO) mod download
+	@echo "go modules: $$(cd test/interop/go && $(GO) list -m github.com/segmentio/kafka-go)"
+
 build: ## compile to dist/ (examples run from there)
 	node_modules/.bin/tsc -p tsconfig.build.json
 
@@ -51,8 +58,8 @@ test: typecheck test-unit test-e2e ## type-check, unit tests, then e2e tests on 
 test-unit: ## tests of pure logic (no broker)
 	$(VITEST) run --project unit
 
-test-e2e: build ## e2e tests against the cluster in test/e2e/config/e2e.toml (started locally when it is the local one)
-	$(VITEST) run --project e2e
+test-e2e: build ## e2e and Go interop tests against the cluster in test/e2e/config/e2e.toml (started locally when it is the local one)
+	PATH="$(if $(GO),$(dir $(GO)):)$$PATH" $(VITEST) run --project e2e
 
 kafka-up: ## start the local 3-broker cluster (a running one is reused)
 	$(CLUSTER) up

@@ -285,6 +285,10 @@ async function main(): Promise<void> {
     const targets = targetLines(rows, latency.ekafkaP99);
     const load = `1-minute load average ${loadBefore} at the start, ${loadAverage()} at the end`;
     console.log(`\nMachine: ${machine}; ${load}\n\n${table}\n\n${targets.join("\n")}`);
+    if (ONLY.size < 4) {
+      console.log("\nBENCH_ONLY is set: a partial table, BENCHMARKS.md is left as it is");
+      return;
+    }
     const path = writeReport({
       machine: `${machine}; ${load}${SCALE === 1 ? "" : `; BENCH_SCALE=${SCALE} (a trial: counts scaled)`}`,
       date: new Date(),

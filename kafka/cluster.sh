@@ -14,6 +14,15 @@
 #   PLAINTEXT       909N   clients and inter-broker traffic
 #   SASL_PLAINTEXT  919N   PLAIN and SCRAM-SHA-256/512 clients
 #   CONTROLLER      929N   KRaft quorum
+#   SSL             939N   TLS; client certificate required (mutual TLS)
+#   SASL_SSL        949N   TLS (server certificate only) with PLAIN and SCRAM-SHA-256/512
+#   PROXIED         959N   plaintext, advertised as 127.0.0.1:969N: clients reach it only through the
+#                          fault proxy of the e2e tests (test/e2e/support/fault-proxy.ts) listening on 969N
+#
+# TLS material (made with openssl on the first `up`, kept in .kafka/tls): ca.pem (the CA that signed
+# everything), broker-N.pem (key + certificate for 127.0.0.1 and localhost), client.pem / client.key
+# (a client certificate signed by the CA), client-encrypted.key (the same key, encrypted with
+# "client-key-secret"), and other-ca.pem (a CA that signed nothing here, for wrong-CA tests).
 #
 # The jars come from Maven Central (`make setup` copies them into .kafka/libs); data and logs live under
 # .kafka/ (git-ignored). Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS.
@@ -34,12 +43,40 @@ sasl_scram256_user=ekafka-scram256
 sasl_scram256_password=scram256-secret
 sasl_scram512_user=ekafka-scram512
 sasl_scram512_password=scram512-secret
+tls_dir=$home/tls
+tls_client_key_password=client-key-secret
 
 die() { echo "kafka: $*" >&2; exit 1; }
 
 require_jars() {
   compgen -G "$libs/kafka_2.13-*.jar" >/dev/null || die "broker jars missing in $libs: run 'make setup' first"
   command -v java >/dev/null || die "java not found: install a Java 17 runtime (Debian: openjdk-17-jre-headless)"
+  command -v openssl >/dev/null || die "openssl not found: install it (Debian: openssl), or run 'make setup'"
+}
+
+ensure_tls() { # the CA, broker and client certificates, made once (a leftover partial set is made again)
+  [ -s "$tls_dir/complete" ] && return 0
+  rm -rf "$tls_dir"; mkdir -p "$tls_dir"
+  local d=$tls_dir days=3650 log=$home/tls.log
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days $days -subj "/CN=ekafka local test CA"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/other-ca.key" -out "$d/other-ca.pem" -days $days -subj "/CN=ekafka unrelated CA"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >"$d/broker.ext"
+    for b in "${brokers[@]}"; do
+      openssl req -newkey rsa:2048 -nodes -keyout "$d/broker-$b.key" -out "$d/broker-$b.csr" -subj "/CN=ekafka-broker-$b"
+      openssl x509 -req -in "$d/broker-$b.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days $days \
+        -extfile "$d/broker.ext" -out "$d/broker-$b.crt"
+      # Kafka's PEM key store: an unencrypted PKCS#8 key followed by the certificate chain.
+      cat "$d/broker-$b.key" "$d/broker-$b.crt" "$d/ca.pem" >"$d/broker-$b.pem"
+    done
+    printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
+    openssl req -newkey rsa:2048 -nodes -keyout "$d/client.key" -out "$d/client.csr" -subj "/CN=ekafka-client"
+    openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days $days \
+      -extfile "$d/client.ext" -out "$d/client.pem"
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$d/client.key" -out "$d/client-encrypted.key" -passout "pass:$tls_client_key_password"
+  } >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "making the TLS certificates failed (log: $log)"; }
+  rm -f "$d"/*.csr "$d"/*.ext
+  date -Is >"$d/complete"
 }
 
 java_run() { # java_run MAIN_CLASS ARGS... with the broker classpath and a quiet log configuration
@@ -69,9 +106,9 @@ write_config() {
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:909$id,SASL_PLAINTEXT://127.0.0.1:919$id,CONTROLLER://127.0.0.1:929$id
-advertised.listeners=PLAINTEXT://127.0.0.1:909$id,SASL_PLAINTEXT://127.0.0.1:919$id
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:909$id,SASL_PLAINTEXT://127.0.0.1:919$id,CONTROLLER://127.0.0.1:929$id,SSL://127.0.0.1:939$id,SASL_SSL://127.0.0.1:949$id,PROXIED://127.0.0.1:959$id
+advertised.listeners=PLAINTEXT://127.0.0.1:909$id,SASL_PLAINTEXT://127.0.0.1:919$id,SSL://127.0.0.1:939$id,SASL_SSL://127.0.0.1:949$id,PROXIED://127.0.0.1:969$id
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,PROXIED:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=$(data_dir "$id")
@@ -80,6 +117,17 @@ sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl_plain_user}="${sasl_plain_password}";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl_plain_user}="${sasl_plain_password}";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+
+# TLS: PEM files made by ensure_tls. The SSL listener requires a client certificate signed by the CA.
+ssl.keystore.type=PEM
+ssl.keystore.location=$tls_dir/broker-$id.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls_dir/ca.pem
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.ssl.client.auth=none
 
 # Test-friendly defaults: every new topic has 3 partitions on all 3 brokers, and a write with acks=all
 # needs 2 of them, so one broker can be stopped without losing acknowledged data.
@@ -127,7 +175,7 @@ ensure_cluster_id() {
 start_process() { # starts broker $1 in the background unless it runs already
   local id=$1
   broker_pid "$id" >/dev/null && return 0
-  for port in "909$id" "919$id" "929$id"; do
+  for port in "909$id" "919$id" "929$id" "939$id" "949$id" "959$id"; do
     port_open "$port" && die "port $port is in use by a process that is not this checkout's broker $id (another cluster?): stop it first"
   done
   write_config "$id"
@@ -168,11 +216,12 @@ wait_ready() { # every running broker registered, and a topic with RF 3 accepts 
 cmd_up() {
   require_jars
   ensure_cluster_id
+  ensure_tls
   local started=$SECONDS
   for b in "${brokers[@]}"; do start_process "$b"; done
   for b in "${brokers[@]}"; do wait_port "$b" "909$b" 90; done
   wait_ready 90
-  echo "kafka: 3 brokers up on 127.0.0.1:9091-9093 (SASL 9191-9193) in $((SECONDS - started)) s"
+  echo "kafka: 3 brokers up on 127.0.0.1:9091-9093 (SASL 9191-9193, SSL 9391-9393, SASL_SSL 9491-9493) in $((SECONDS - started)) s"
 }
 
 stop_process() { # stop_process BROKER_ID SIGNAL: sends the signal and waits until the process is gone
@@ -218,9 +267,9 @@ case "${1:-}" in
   status) cmd_status ;;
   running) for b in "${brokers[@]}"; do broker_pid "$b" >/dev/null && port_open "909$b" || exit 1; done ;;
   stop-broker) check_id "${2:-}"; stop_process "$2" "${3:-TERM}"; echo "kafka: broker $2 stopped" ;;
-  start-broker) check_id "${2:-}"; require_jars; start_process "$2"; wait_port "$2" "909$2" 90; wait_ready 90 ;;
+  start-broker) check_id "${2:-}"; require_jars; ensure_tls; start_process "$2"; wait_port "$2" "909$2" 90; wait_ready 90 ;;
   reset) cmd_down; rm -rf "$home/data" "$home/run" "$home/logs" "$cluster_id_file"; echo "kafka: data removed" ;;
   dump-log) shift; java_run kafka.tools.DumpLogSegments --deep-iteration --files "$@" ;;
   tool) shift; java_run "$@" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

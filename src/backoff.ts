@@ -20,7 +20,7 @@ export interface BackoffOptions {
  * success.
  *
  * Every wait of ekafka comes from here: the Consumer Server's in-place handler retries and a consumer's
- * fetch-error backoff (`readBackoffMin` / `readBackoffMax`).
+ * fetch-error backoff (`readBackoffMin` / `readBackoffMax`), and a write waiting for a topic's metadata.
  *
  * @example
  * const backoff = new Backoff({ initialMs: 100, maxMs: 5000 });

@@ -77,7 +77,11 @@ export class RoundRobin implements Balancer {
   }
 
   private windowExpired(): boolean {
-    return this.window.ms > 0 && Date.now() - this.windowStarted >= this.window.ms;
+    if (this.window.ms <= 0) return false;
+    // Reading the clock for every message costs more than the rest of the balancer at high rates; once a
+    // window holds 8 messages it is read every 8th, which overshoots the linger by a few microseconds.
+    if (this.inWindow >= 8 && (this.inWindow & 7) !== 0) return false;
+    return Date.now() - this.windowStarted >= this.window.ms;
   }
 }
 

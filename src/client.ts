@@ -3,7 +3,7 @@ import { Intercepted, type CallSite } from "./call.js";
 import { ClosedError, ErrorCodes, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { callback, connectClient, disconnectClient, FailureLog, native, nativeAdmin, nativeConsumer, type LogEvent } from "./rdkafka.js";
+import { callback, connectClient, disconnectClient, failFast, FailureLog, isUnrecoverable, native, nativeAdmin, nativeConsumer, type LogEvent } from "./rdkafka.js";
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -203,7 +203,11 @@ export class Client {
 
   private async call<T>(operation: string, request: unknown, fn: (admin: IAdminClient) => Promise<T>): Promise<T> {
     if (this.closed) throw new ClosedError(`admin client ${this.key}`, operation);
-    return this.intercepted.run(operation, [], request, () => fn(this.connect()));
+    return this.intercepted.run(operation, [], request, () =>
+      failFast(fn(this.connect()), this.failures).catch((err: unknown) => {
+        throw isUnrecoverable(err) ? this.error(err, operation) : err;
+      }),
+    );
   }
 
   private connect(): IAdminClient {

@@ -82,6 +82,24 @@ const HINTS: Record<number, string> = {
   [CODES.ERR__TRANSPORT]: "the connection to a broker failed",
 };
 
+/** Explanations recognised by librdkafka's text rather than its code (TLS failures share one code). */
+const TEXT_HINTS: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
+  {
+    pattern: /certificate verify failed|certificate could not be verified/i,
+    hint:
+      "the broker's TLS certificate could not be verified: check tls.caFile (the CA that signed the brokers' " +
+      "certificates; without it the system's CAs are used), or set tls.insecureSkipVerify on a test cluster",
+  },
+  {
+    pattern: /alert (bad certificate|certificate required|unknown ca)/i,
+    hint: "the broker refused the client certificate: check tls.certFile and tls.keyFile (mutual TLS) and that the broker trusts their CA",
+  },
+  {
+    pattern: /ssl\.(key|certificate|ca)\.location failed/i,
+    hint: "a TLS file could not be loaded: check tls.caFile, tls.certFile and tls.keyFile, and that tls.keyPassword decrypts tls.keyFile",
+  },
+];
+
 /**
  * Wraps what the native client reported into a KafkaError that names the operation and the instance.
  *
@@ -96,7 +114,9 @@ export function toKafkaError(err: unknown, operation: string, key: string, detai
   const parts = [`${key}: ${operation} failed: ${text}`];
   const hint = HINTS[code];
   if (hint !== undefined && !text.toLowerCase().includes(hint.toLowerCase())) parts.push(hint);
-  if (detail !== undefined && detail !== "") parts.push(`last broker error: ${detail}`);
+  const textHint = TEXT_HINTS.find(({ pattern }) => pattern.test(`${text}\n${detail ?? ""}`));
+  if (textHint !== undefined) parts.push(textHint.hint);
+  if (detail !== undefined && detail !== "" && detail !== text) parts.push(`last broker error: ${detail}`);
   return new KafkaError(parts.join("; "), {
     code,
     // The message says where ("FetchMessage (topic t)"); the field keeps the bare operation name.

@@ -42,6 +42,13 @@ export interface MessageFields {
 export const NO_HEADERS: Header[] = Object.freeze([]) as unknown as Header[];
 
 /**
+ * The slot in which a producer keeps, while a message is in flight, the write it belongs to (the message
+ * itself travels through librdkafka as its delivery report's opaque). Declared on every Message so that
+ * setting it neither changes the object's shape nor allocates on the hot path. Not part of the API.
+ */
+export const IN_FLIGHT: unique symbol = Symbol("ekafka.inFlight");
+
+/**
  * A Kafka record, as written by a producer or read by a consumer.
  *
  * The same type flows through the interceptor chain in both directions: on a write `offset` and
@@ -61,6 +68,8 @@ export class Message {
    */
   headers: Header[];
   time: Date;
+  /** @internal the producer's bookkeeping while the message is in flight (see IN_FLIGHT) */
+  [IN_FLIGHT]: unknown = undefined;
 
   constructor(fields: MessageFields);
   /** Positional form, used where messages are made in bulk (no fields object per message). */

@@ -1,12 +1,13 @@
 import type { LibrdKafkaError, DeliveryReport, MessageHeader } from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
+import { Backoff } from "./backoff.js";
 import type { Balancer } from "./balancer.js";
 import { Intercepted, type CallSite } from "./call.js";
 import type { ProducerConfig } from "./config.js";
 import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { Message, messageFromInput, type MessageInput } from "./message.js";
+import { IN_FLIGHT, Message, messageFromInput, type MessageInput } from "./message.js";
 import { callback, connectClient, disconnectClient, FailureLog, native, nativeProducer } from "./rdkafka.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
@@ -74,12 +75,6 @@ class PendingWrite {
   }
 }
 
-/**
- * The write a message belongs to, kept on the message itself: the message travels through librdkafka
- * as the opaque of its delivery report, so no extra object is made per message.
- */
-const PENDING_WRITE = Symbol("ekafka.pendingWrite");
-type InFlight = Message & { [PENDING_WRITE]?: PendingWrite };
 
 /**
  * Writes messages to Kafka: `kafka.producers.<name>`.
@@ -121,8 +116,8 @@ export class Producer {
   /**
    * Writes the messages and resolves when all are delivered (or, with `async = true`, queued).
    *
-   * All messages are checked first (see {@link checkMessageInput}): when one has a field of the wrong
-   * type the call rejects with a TypeError naming its index and the field, and none of its messages is
+   * All messages are checked first (types of key, value, headers, partition, topic, time): when one is
+   * wrong the call rejects with a TypeError naming its index and the field, and none of its messages is
    * sent. A topic whose metadata is not known yet (a topic the cluster creates on first use, brokers
    * unreachable) is waited for until `writeTimeout` has passed since the call.
    * @throws TypeError when a message is malformed (nothing of the call was sent)
@@ -211,7 +206,8 @@ export class Producer {
   private tryProduce(message: Message, write: PendingWrite): boolean {
     const headers: MessageHeader[] | undefined =
       message.headers.length === 0 ? undefined : message.headers.map((h) => ({ [h.key]: h.value }));
-    (message as InFlight)[PENDING_WRITE] = write;
+    // The write is found again from the delivery report, whose opaque is the message itself.
+    message[IN_FLIGHT] = write;
     try {
       this.client.produce(message.topic, message.partition, message.value, message.key, message.time.getTime(), message, headers);
       return true;
@@ -276,14 +272,18 @@ export class Producer {
    * are down may come back. At the deadline the last reason is the error.
    */
   private async awaitPartitions(topic: string, deadline: number): Promise<number[]> {
-    let pause = METADATA_RETRY_MIN_MS;
+    const backoff = new Backoff({ initialMs: METADATA_RETRY_MIN_MS, maxMs: METADATA_RETRY_MAX_MS });
+    let reason: KafkaError | undefined;
     for (;;) {
       const remaining = deadline - Date.now();
       const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch((err: unknown) => err as KafkaError);
       if (Array.isArray(outcome)) return outcome;
-      if (this.closed || Date.now() + pause >= deadline) throw outcome;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      pause = Math.min(pause * 2, METADATA_RETRY_MAX_MS);
+      // A request cut short by the deadline says less than the cluster's last answer ("no such topic").
+      if (reason === undefined || outcome.code !== ErrorCodes.ERR__TIMED_OUT) reason = outcome;
+      const left = deadline - Date.now();
+      if (this.closed || left <= 0) throw reason;
+      // The last pause ends at the deadline, for one more request: a topic may appear at the last moment.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(backoff.next(), left)));
     }
   }
 
@@ -317,10 +317,10 @@ export class Producer {
   }
 
   private onDeliveryReport(err: LibrdKafkaError | null, report: DeliveryReport): void {
-    const message = report.opaque as InFlight | undefined;
-    const write = message?.[PENDING_WRITE];
+    const message = report.opaque as Message | undefined;
+    const write = message?.[IN_FLIGHT] as PendingWrite | undefined;
     if (message === undefined || write === undefined) return;
-    message[PENDING_WRITE] = undefined;
+    message[IN_FLIGHT] = undefined;
     write.settle(message, err ?? null, report);
   }
 

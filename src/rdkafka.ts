@@ -104,6 +104,13 @@ export interface LogEvent {
   message: string;
 }
 
+/** Broker failures that waiting does not cure, and the error code each is reported with. */
+const UNRECOVERABLE_FAILURES: ReadonlyArray<{ pattern: RegExp; code: number }> = [
+  { pattern: /SASL authentication error/, code: kafka.CODES.ERRORS.ERR__AUTHENTICATION },
+  // The broker's certificate did not verify (wrong or missing CA), or the broker refused ours.
+  { pattern: /certificate verify failed|alert (bad certificate|certificate required|unknown ca)/i, code: kafka.CODES.ERRORS.ERR__SSL },
+];
+
 /**
  * Remembers the last broker failure a client logged. librdkafka reports a failed connection to its
  * caller only as "broker transport failure"; the reason (refused, invalid SASL credentials, TLS
@@ -111,7 +118,7 @@ export interface LogEvent {
  */
 export class FailureLog {
   last: string | undefined;
-  private readonly authFailureListeners = new Set<(message: string) => void>();
+  private readonly unrecoverableListeners = new Set<(error: Error & { code: number }) => void>();
 
   constructor(private readonly properties: LibrdkafkaProperties) {}
 
@@ -123,14 +130,20 @@ export class FailureLog {
 
   record(log: LogEvent): void {
     if (!(log.severity <= 4 && (log.fac === "FAIL" || log.fac === "ERROR"))) return;
-    this.last = this.clean(log.message);
-    if (/SASL authentication error/.test(log.message)) for (const listener of this.authFailureListeners) listener(this.last);
+    const last = this.clean(log.message);
+    this.last = last;
+    const failure = UNRECOVERABLE_FAILURES.find(({ pattern }) => pattern.test(log.message));
+    if (failure === undefined) return;
+    for (const listener of this.unrecoverableListeners) listener(Object.assign(new Error(last), { code: failure.code }));
   }
 
-  /** Calls `listener` when a broker refuses the credentials; returns the function that stops it. */
-  onAuthenticationFailure(listener: (message: string) => void): () => void {
-    this.authFailureListeners.add(listener);
-    return () => this.authFailureListeners.delete(listener);
+  /**
+   * Calls `listener` when a broker refuses the credentials or a TLS handshake fails for a reason that
+   * retrying does not cure (an unverifiable certificate); returns the function that stops it.
+   */
+  onUnrecoverableFailure(listener: (error: Error & { code: number }) => void): () => void {
+    this.unrecoverableListeners.add(listener);
+    return () => this.unrecoverableListeners.delete(listener);
   }
 
   /** An error for `operation`, with the last broker failure appended. */
@@ -143,6 +156,12 @@ export class FailureLog {
   }
 }
 
+/** Whether `err` is one of the failures {@link FailureLog.onUnrecoverableFailure} reports. */
+export function isUnrecoverable(err: unknown): boolean {
+  const code = (err as { code?: number }).code;
+  return code === kafka.CODES.ERRORS.ERR__AUTHENTICATION || code === kafka.CODES.ERRORS.ERR__SSL;
+}
+
 /** Connects a native client, rejecting after `timeoutMs` with the last broker failure it logged. */
 export async function connectClient(
   client: kafka.Producer | kafka.KafkaConsumer,
@@ -150,21 +169,37 @@ export async function connectClient(
   timeoutMs: number,
   key: string,
 ): Promise<void> {
-  // Refused credentials will not get better within the timeout: fail as soon as a broker says so.
+  // Refused credentials or an unverifiable certificate will not get better within the timeout: fail
+  // as soon as a broker says so.
   let stopListening = () => {};
   const refused = new Promise<never>((_, reject) => {
-    stopListening = failures.onAuthenticationFailure((message) =>
-      reject(Object.assign(new Error(message), { code: kafka.CODES.ERRORS.ERR__AUTHENTICATION })),
-    );
+    stopListening = failures.onUnrecoverableFailure(reject);
   });
   try {
     await Promise.race([callback((cb) => client.connect({ timeout: timeoutMs }, cb)), refused]);
   } catch (err) {
-    if ((err as { code?: number }).code === kafka.CODES.ERRORS.ERR__AUTHENTICATION) throw failures.error(err, "connect", key);
+    if (isUnrecoverable(err)) throw failures.error(err, "connect", key);
     const error = failures.error(err, "connect", key);
     throw Object.assign(error, {
       message: `${error.message} (brokers did not answer within ${timeoutMs} ms)`,
     });
+  } finally {
+    stopListening();
+  }
+}
+
+/**
+ * Settles like `work`, unless `failures` reports an unrecoverable broker failure first: then rejects
+ * with it at once, rather than when `work`'s own timeout runs out.
+ */
+export async function failFast<T>(work: Promise<T>, failures: FailureLog): Promise<T> {
+  let stopListening = () => {};
+  const refused = new Promise<never>((_, reject) => {
+    stopListening = failures.onUnrecoverableFailure(reject);
+  });
+  work.catch(() => undefined); // when the failure wins, work's later rejection has no other listener
+  try {
+    return await Promise.race([work, refused]);
   } finally {
     stopListening();
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDACTED } from "../../src/config.js";
 import { redactConfig } from "ekafka";
 import { buildComponent, FAST_GROUP } from "./support/component.js";
-import { sasl, uniqueName } from "./support/env.js";
+import { localCluster, localListeners, sasl, tlsFiles, uniqueName } from "./support/env.js";
 import { compileFixtures, removeCompiled, startChild } from "./fixtures/reliability/support.js";
 
 const CHILD = "test/e2e/fixtures/reliability/secrets-child.ts";
@@ -16,13 +16,16 @@ const WRONG_PASSWORD = "Wr0ng-scram512-Pa55word-7f3e";
 let outDir: string | undefined;
 
 beforeAll(async () => {
-  if (sasl) outDir = await compileFixtures(CHILD);
+  if (sasl || localCluster) outDir = await compileFixtures(CHILD);
 }, 120_000);
 
 afterAll(() => removeCompiled(outDir));
 
-/** The [kafka] and [kafkaConsumerServers] trees of the child; the password comes from $KAFKA_PASSWORD. */
-function childToml(topic: string): string {
+/**
+ * The [kafka] and [kafkaConsumerServers] trees of the child; the password comes from $KAFKA_PASSWORD:
+ * the SCRAM-SHA-512 password on the SASL listener, or the client key's tls.keyPassword on the mutual-TLS one.
+ */
+function childToml(topic: string, kind: "sasl" | "tls" = "sasl"): string {
   const group = (name: string) => `
 [kafka.consumerGroups.${name}]
 topic = "${topic}"
@@ -30,16 +33,14 @@ groupID = "${topic}-${name}"
 ${FAST_GROUP}`;
   return `
 [kafka]
-brokers = ${JSON.stringify(sasl!.brokers)}
+${kind === "sasl" ? saslKeys() : `brokers = ${JSON.stringify(localListeners.ssl)}`}
 debug = true
-saslMechanism = "SCRAM-SHA-512"
-saslUserName = "${sasl!.scram512User}"
-saslPassword = "\${KAFKA_PASSWORD}"
 enableAccessInterceptor = true
 enableAccessInterceptorReq = true
 enableAccessInterceptorRes = true
 enableMetricInterceptor = true
 enableTraceInterceptor = true
+${kind === "tls" ? tlsKeys() : ""}
 [kafka.client]
 timeout = "3s"
 [kafka.producers.p1]
@@ -54,13 +55,29 @@ consumerGroupName = "cg2"
 `;
 }
 
+function saslKeys(): string {
+  return `brokers = ${JSON.stringify(sasl!.brokers)}
+saslMechanism = "SCRAM-SHA-512"
+saslUserName = "${sasl!.scram512User}"
+saslPassword = "\${KAFKA_PASSWORD}"`;
+}
+
+function tlsKeys(): string {
+  return `[kafka.tls]
+enable = true
+caFile = "${tlsFiles.ca}"
+certFile = "${tlsFiles.clientCert}"
+keyFile = "${tlsFiles.clientEncryptedKey}"
+keyPassword = "\${KAFKA_PASSWORD}"`;
+}
+
 /** Every form a password could be printed in: as is, base64, hex, and JSON-escaped. */
 function forms(secret: string): string[] {
   return [secret, Buffer.from(secret).toString("base64"), Buffer.from(secret).toString("hex"), JSON.stringify(secret).slice(1, -1)];
 }
 
-async function runChild(mode: "good" | "wrong", topic: string, password: string): Promise<{ code: number | string; output: string }> {
-  const child = startChild(outDir!, CHILD, { CHILD_TOML: childToml(topic), CHILD_MODE: mode, TOPIC: topic, KAFKA_PASSWORD: password, NO_COLOR: "1" }, 90_000);
+async function runChild(mode: "good" | "wrong", topic: string, password: string, kind: "sasl" | "tls" = "sasl"): Promise<{ code: number | string; output: string }> {
+  const child = startChild(outDir!, CHILD, { CHILD_TOML: childToml(topic, kind), CHILD_MODE: mode, TOPIC: topic, KAFKA_PASSWORD: password, NO_COLOR: "1" }, 90_000);
   const code = await child.exited;
   return { code, output: child.output() };
 }
@@ -144,4 +161,40 @@ groupID = "g"
       await kafka.close();
     }
   });
+});
+
+describe.runIf(localCluster)("the TLS key password", () => {
+  const WRONG_KEY_PASSWORD = "Wr0ng-tls-key-Pa55-c41d";
+  const secrets = () => [...forms(tlsFiles.clientKeyPassword), ...forms(WRONG_KEY_PASSWORD)];
+
+  it("never reaches stdout or stderr of a mutual-TLS producer, consumer group and Consumer Server whose key is encrypted (tls.keyPassword)", async () => {
+    const topic = uniqueName("e2e-secrets-tls");
+    const good = await runChild("good", topic, tlsFiles.clientKeyPassword, "tls");
+    const wrong = await runChild("wrong", topic, WRONG_KEY_PASSWORD, "tls");
+    const debugLines = (text: string) => text.split("\n").filter((l) => /\[ekafka\] kafka(\.\S+)? \S+ \[[\d.]+ms\] \w+ \|/.test(l));
+    console.log(
+      `secrets (tls.keyPassword): right-password run printed ${good.output.length} bytes (${debugLines(good.output).length} debug lines), ` +
+        `wrong-password run ${wrong.output.length} bytes (${debugLines(wrong.output).length} debug lines); ` +
+        `occurrences of either password: ${secrets().filter((s) => good.output.includes(s) || wrong.output.includes(s)).length}`,
+    );
+
+    // The right password: the encrypted key was read and everything worked, with everything printed.
+    expect(good.code, good.output.slice(-3000)).toBe(0);
+    expect(good.output).toContain("group read 10");
+    expect(good.output).toContain("server handled 10");
+    expect(debugLines(good.output).join("\n")).toContain(" WriteMessages |");
+    const built = good.output.split("\n").find((l) => l.includes('"msg":"built"'));
+    expect(built).toContain(`"keyPassword":"${REDACTED}"`);
+
+    // The wrong password: every call failed, and the failures were printed in full.
+    expect(wrong.code, wrong.output.slice(-3000)).toBe(0);
+    expect(wrong.output).not.toContain("UNEXPECTEDLY SUCCEEDED");
+    for (const call of ["writeMessages failed", "ping failed", "createTopics failed"]) expect(wrong.output, call).toContain(call);
+    expect(wrong.output).toContain("tls.keyPassword decrypts tls.keyFile");
+
+    for (const secret of secrets()) {
+      expect(good.output.includes(secret), `right-password run printed ${JSON.stringify(secret)}`).toBe(false);
+      expect(wrong.output.includes(secret), `wrong-password run printed ${JSON.stringify(secret)}`).toBe(false);
+    }
+  }, 120_000);
 });

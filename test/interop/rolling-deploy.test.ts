@@ -26,6 +26,26 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const valuesOf = (reports: Report[]) => reports.filter((r) => r.event === "message").map((r) => r.value as string);
 
+/** Writes numbered messages `v0`, `v1`, … every 40 ms until stopped; `sent()` says how many so far. */
+function trickle(write: (value: string) => Promise<void>): { sent: () => number; stop: () => Promise<void> } {
+  let sent = 0;
+  let producing = true;
+  const production = (async () => {
+    while (producing) {
+      await write(`v${sent}`);
+      sent++;
+      await sleep(40);
+    }
+  })();
+  return {
+    sent: () => sent,
+    stop: async () => {
+      producing = false;
+      await production;
+    },
+  };
+}
+
 describe("Go and TypeScript members in one group (a rolling deploy)", () => {
   it("the Consumer Server members take over every partition, the Go members go idle, and no message is lost", async () => {
     const topic = uniqueName("interop-rolling");
@@ -38,15 +58,7 @@ topic = "${topic}"
 batchTimeout = "5ms"
 `);
     // A steady trickle of numbered messages for the whole deploy.
-    let sent = 0;
-    let producing = true;
-    const production = (async () => {
-      while (producing) {
-        await kafka.producer("p1").writeMessages({ key: `k${sent}`, value: `v${sent}` });
-        sent++;
-        await sleep(40);
-      }
-    })();
+    const production = trickle((value) => kafka.producer("p1").writeMessages({ key: value, value }));
     try {
       // The old version: two Go members share the partitions.
       const goMembers = [0, 1].map(() => startKgo(kgo, ["member", "-topic", topic, "-group", groupID]));
@@ -59,10 +71,12 @@ batchTimeout = "5ms"
       await until(() => new Set(first.handled.map((m) => m.partition)).size === partitions, 90_000, "the first Consumer Server member reading every partition");
       expect(goMembers.some((m) => m.stderr().includes("unable to read metadata for member"))).toBe(true);
 
-      // From now on the Go members read nothing, while messages keep coming: they are idle members.
+      // Once the rebalance has settled (a Go member may still hand over a message it had fetched), the
+      // Go members read nothing while messages keep coming: they are idle members.
+      const handledUpTo = (n: number) => () => first.handled.some((m) => Number(m.valueString().slice(1)) >= n);
+      await until(handledUpTo(production.sent() + 25), 60_000, "25 more messages");
       const goReadBefore = goMembers.map((m) => valuesOf(m.reports()).length);
-      const sentBefore = sent;
-      await until(() => first.handled.some((m) => Number(m.valueString().slice(1)) >= sentBefore + 50), 60_000, "50 more messages");
+      await until(handledUpTo(production.sent() + 50), 60_000, "50 more messages");
       expect(goMembers.map((m) => valuesOf(m.reports()).length)).toEqual(goReadBefore);
 
       // A second TypeScript instance shares the partitions with the first; the Go members still get none.
@@ -74,8 +88,8 @@ batchTimeout = "5ms"
       // The old version stops; production stops; everything written was read by someone.
       const goValues = (await Promise.all(goMembers.map((m) => m.stop()))).flatMap(valuesOf);
       running.splice(running.indexOf(goMembers[0]!), 2);
-      producing = false;
-      await production;
+      await production.stop();
+      const sent = production.sent();
       const all = Array.from({ length: sent }, (_, i) => `v${i}`);
       const readByTs = () => new Set([...first.handled, ...second.handled].map((m) => m.valueString()));
       const seen = () => new Set([...goValues, ...readByTs()]);
@@ -86,8 +100,43 @@ batchTimeout = "5ms"
       const tsTwice = tsValues.length - readByTs().size;
       console.log(`rolling deploy: ${sent} messages, ${goValues.length} read by Go, ${readByTs().size} by TypeScript; read again: ${goAndTs} by TypeScript after Go, ${tsTwice} twice by TypeScript`);
     } finally {
-      producing = false;
-      await production;
+      await production.stop();
+    }
+  });
+
+  it("a roll-back: when the TypeScript members leave, the idle Go members take the partitions back and nothing is lost", async () => {
+    const topic = uniqueName("interop-rollback");
+    const groupID = uniqueName("g-rollback");
+    const partitions = 4;
+    await createTopic(topic, partitions, 3);
+    const kafka = components.build(`
+[kafka.producers.p1]
+topic = "${topic}"
+batchTimeout = "5ms"
+`);
+    const production = trickle((value) => kafka.producer("p1").writeMessages({ key: value, value }));
+    try {
+      const go = startKgo(kgo, ["member", "-topic", topic, "-group", groupID]);
+      running.push(go);
+      await until(() => valuesOf(go.reports()).length > 0, 60_000, "the Go member reading");
+      const server = startServer(serverToml(topic, groupID));
+      running.push(server);
+      await until(() => new Set(server.handled.map((m) => m.partition)).size === partitions, 90_000, "the Consumer Server reading every partition");
+
+      // The TypeScript member stops (a graceful stop commits): the Go member reads again.
+      await server.stop();
+      running.splice(running.indexOf(server), 1);
+      const stoppedAt = production.sent();
+      await until(() => valuesOf(go.reports()).some((v) => Number(v.slice(1)) >= stoppedAt + 20), 90_000, "the Go member reading again");
+      await production.stop();
+      const all = Array.from({ length: production.sent() }, (_, i) => `v${i}`);
+      const tsValues = new Set(server.handled.map((m) => m.valueString()));
+      const seen = () => new Set([...valuesOf(go.reports()), ...tsValues]);
+      await until(() => all.every((v) => seen().has(v)), 60_000, `every one of the ${all.length} messages read`);
+      const goValues = valuesOf(go.reports());
+      console.log(`roll-back: ${all.length} messages, ${goValues.length} read by Go, ${tsValues.size} by TypeScript; read again by Go after TypeScript: ${goValues.filter((v) => tsValues.has(v)).length}`);
+    } finally {
+      await production.stop();
     }
   });
 });

@@ -25,6 +25,12 @@ interface Row {
 }
 
 const producerRows: Row[] = [
+  {
+    go: "kafka-go's Writer defaults, written out",
+    toml: 'maxAttempts = 10\nbatchSize = 100\nbatchBytes = 1048576\nbatchTimeout = "1s"\nreadTimeout = "10s"\nwriteTimeout = "10s"\nrequiredAcks = -1',
+    loads: { maxAttempts: 10, batchSize: 100, batchBytes: 1_048_576, batchTimeout: 1000, readTimeout: 10_000, writeTimeout: 10_000 },
+    warning: null,
+  },
   { go: "WriteTimeout bounds each write; any BatchTimeout", toml: 'batchTimeout = "1m30s"', loads: { batchTimeout: 90_000, writeTimeout: 100_000 }, warning: /writeTimeout: 10s is not longer than batchTimeout \(1m30s\).*up to 1m40s/ },
   { go: "same", toml: 'batchTimeout = "1s"\nwriteTimeout = "1s"', loads: { batchTimeout: 1000, writeTimeout: 2000 }, warning: /writeTimeout: 1s is not longer than batchTimeout \(1s\).*up to 2s/ },
   { go: "kafka-go's default BatchTimeout", toml: 'batchTimeout = "1s"', loads: { batchTimeout: 1000, writeTimeout: 10_000 }, warning: null },
@@ -44,6 +50,15 @@ const producerRows: Row[] = [
 ];
 
 const groupRows: Row[] = [
+  {
+    go: "kafka-go's Reader and ConsumerGroup defaults, written out",
+    toml:
+      'minBytes = 1\nmaxBytes = 1000000\nmaxWait = "10s"\nreadLagInterval = "1m"\nheartbeatInterval = "3s"\ncommitInterval = "0s"\n' +
+      'partitionWatchInterval = "5s"\nsessionTimeout = "30s"\nrebalanceTimeout = "30s"\njoinGroupBackoff = "5s"\nretentionTime = "24h"\n' +
+      'startOffset = -2\nreadBackoffMin = "100ms"\nreadBackoffMax = "1s"\ntimeout = "5s"',
+    loads: { maxBytes: 1_000_000, maxWait: 10_000, heartbeatInterval: 3000, sessionTimeout: 30_000, rebalanceTimeout: 30_000, retentionTime: 86_400_000 },
+    warning: null,
+  },
   { go: "kafka-go sends HeartbeatInterval as given", toml: 'heartbeatInterval = "30s"', loads: { heartbeatInterval: 30_000, sessionTimeout: 30_000 }, warning: /heartbeatInterval: 30s is not shorter than sessionTimeout \(30s\); kept as in Go/ },
   { go: "RebalanceTimeout below SessionTimeout", toml: 'rebalanceTimeout = "10s"', loads: { rebalanceTimeout: 30_000 }, warning: /rebalanceTimeout: 10s is shorter than sessionTimeout \(30s\).*30s is used/ },
   { go: "SessionTimeout below MaxInt32 ms", toml: 'sessionTimeout = "2h"\nrebalanceTimeout = "2h"', loads: { sessionTimeout: 3_600_000, rebalanceTimeout: 7_200_000 }, warning: /sessionTimeout: 2h0m0s is more than librdkafka's session.timeout.ms accepts; 1h0m0s is used/ },

@@ -52,3 +52,19 @@ export async function cluster(...args: string[]): Promise<string> {
 export function brokerDataDir(id: number): string {
   return `${repoRoot}.kafka/data/broker-${id}`;
 }
+
+/** The TLS material kafka/cluster.sh made for the local cluster (see the comment at its top). */
+export const tlsFiles = {
+  ca: `${repoRoot}.kafka/tls/ca.pem`,
+  otherCa: `${repoRoot}.kafka/tls/other-ca.pem`,
+  clientCert: `${repoRoot}.kafka/tls/client.pem`,
+  clientKey: `${repoRoot}.kafka/tls/client.key`,
+  clientEncryptedKey: `${repoRoot}.kafka/tls/client-encrypted.key`,
+  clientKeyPassword: "client-key-secret",
+};
+
+/** The local cluster's listeners by port range: SSL (client certificate required), SASL_SSL, PROXIED. */
+export const localListeners = {
+  ssl: ["127.0.0.1:9391", "127.0.0.1:9392", "127.0.0.1:9393"],
+  saslSsl: ["127.0.0.1:9491", "127.0.0.1:9492", "127.0.0.1:9493"],
+};

@@ -1,8 +1,7 @@
 // Builds and runs the Go program of test/interop/go (kafka-go, the library Go's Ego ekafka wraps), which
 // plays the Go service in the interop tests. It reports one JSON object per stdout line.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { bootstrap, repoRoot } from "../../e2e/support/env.js";
@@ -22,15 +21,19 @@ export function goCommand(): string {
 }
 
 /**
- * Compiles the Go program into a temporary directory and returns the binary's path. The modules come
- * from the module cache `make setup` filled (`go mod download`); the build itself needs no network.
+ * Compiles the Go program into the git-ignored .kafka/ folder and returns the binary's path (go's
+ * build cache makes a rebuild of an unchanged program take a moment). The modules come
+ * from the module cache `make setup` filled (`go mod download`), so the build needs no network.
  */
 export async function buildKgo(): Promise<string> {
-  const binary = join(mkdtempSync(join(tmpdir(), "ekafka-kgo-")), "kgo");
-  await run(goCommand(), ["build", "-o", binary, "."], {
-    cwd: goModuleDir,
-    env: { ...process.env, GOFLAGS: "-mod=readonly", GOPROXY: process.env.GOPROXY ?? "off" },
-  });
+  mkdirSync(`${repoRoot}.kafka`, { recursive: true });
+  const binary = `${repoRoot}.kafka/kgo`;
+  try {
+    await run(goCommand(), ["build", "-buildvcs=false", "-o", binary, "."], { cwd: goModuleDir });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    throw new Error(`building the kafka-go program in ${goModuleDir} failed (has \`make setup\` downloaded its modules?): ${stderr}`);
+  }
   return binary;
 }
 
