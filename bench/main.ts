@@ -161,6 +161,7 @@ async function consumeRows(admin: Component): Promise<Row[]> {
   console.log(`${elapsed()} consume ${CONSUME_SIZE} B (${CONSUME_COUNT.toLocaleString("en-US")} messages; filling the topic)`);
   await fillTopic(topic, CONSUME_SIZE, CONSUME_COUNT);
   const ekafka = await attempt("ekafka Consumer Server", () => consumeWithEkafka(topic, CONSUME_SIZE, CONSUME_COUNT));
+  const ekafkaBatch = await attempt("ekafka Consumer Server onEachBatch", () => consumeWithEkafka(topic, CONSUME_SIZE, CONSUME_COUNT, "batch"));
   const raw = await attempt("raw consume loop", () => consumeWithRaw(topic, CONSUME_SIZE, CONSUME_COUNT));
   const kafkajs = await attempt("KafkaJS eachMessage", () => consumeWithKafkajs(topic, CONSUME_SIZE, CONSUME_COUNT));
   const poll = await attempt("ekafka ConsumerGroup.poll loop (diagnostic)", () => consumeWithEkafkaPoll(topic, CONSUME_SIZE, CONSUME_COUNT));
@@ -172,6 +173,13 @@ async function consumeRows(admin: Component): Promise<Row[]> {
       raw: fromThroughput(raw),
       kafkajs: fromThroughput(kafkajs),
       mib: { ekafka: mibOf(ekafka), raw: mibOf(raw), kafkajs: mibOf(kafkajs) },
+    },
+    {
+      name: `consume ${CONSUME_SIZE} B, batches (Consumer Server onEachBatch)`,
+      unit: "rate",
+      ekafka: fromThroughput(ekafkaBatch),
+      raw: fromThroughput(raw),
+      mib: { ekafka: mibOf(ekafkaBatch), raw: mibOf(raw) },
     },
     { name: "diagnostic: ConsumerGroup.poll + storeOffsets loop", unit: "rate", diagnostic: true, ekafka: fromThroughput(poll), mib: { ekafka: mibOf(poll) } },
   ];
@@ -236,7 +244,7 @@ function settingsLines(): string[] {
       "Java ceiling: `org.apache.kafka.tools.ProducerPerformance` with acks=all, the same linger, batch.size and compression, idempotence off.",
     `Produce counts: ${PRODUCE_ROWS.map((r) => `${r.count.toLocaleString("en-US")} messages of ${r.size} bytes`).join(", ")} per contender and run; each contender runs ${PRODUCE_REPEAT} times per row (ekafka and raw taking turns to go first) and its best run is shown; each run first writes an untimed warm-up of ${WRITE_CHUNK} messages (connections, metadata).`,
     `Consume: ${CONSUME_COUNT.toLocaleString("en-US")} messages of ${CONSUME_SIZE} bytes read from the start by a new group each, timed from the first message handled to the last (group join excluded); commits every ${CONSUMER.commitIntervalMs} ms of offsets stored after handling (at-least-once). ` +
-      "ekafka: a Consumer Server `onEachMessage` in an App (one message at a time). raw: `consume(500)` loop with the librdkafka properties of ekafka's consumer group (auto-commit on, auto-store off), offsetsStore after each handled batch. KafkaJS: `eachMessage` with autoCommitInterval.",
+      "ekafka: a Consumer Server `onEachMessage` in an App (one message at a time); the batches row: `onEachBatch` (one partition's batch of up to 500 at a time). raw: `consume(500)` loop with the librdkafka properties of ekafka's consumer group (auto-commit on, auto-store off), offsetsStore after each handled batch. KafkaJS: `eachMessage` with autoCommitInterval.",
     `Sequential produce: ${SEQUENTIAL_ROWS.map((r) => `${r.calls.toLocaleString("en-US")} calls of ${r.perCall.toLocaleString("en-US")}`).join(" and ")} messages of 100 bytes, each call awaited before the next (ekafka: \`await writeMessages(...)\`; raw: produce() then wait for the delivery reports), after one untimed call.`,
     `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: send() → eachMessage. ` +
       `Floor: Kafka's own \`org.apache.kafka.tools.EndToEndLatency\` (broker jars), ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages of 100 bytes with acks=all, one at a time (each read back by its consumer before the next is sent), percentiles in whole milliseconds as it prints them; shown in the ceiling column.`,

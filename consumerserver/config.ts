@@ -8,17 +8,35 @@ export const consumerServerSchema = defineSchema({
   debug: { type: "boolean", default: false, doc: "Log one line per handled message (topic, partition, offset, time taken)." },
   consumerName: {
     type: "string",
-    doc: "The `kafka.consumers.<name>` entry `onStart` handlers get.",
+    doc:
+      "The `kafka.consumers.<name>` entry `onEachMessage`, `onEachBatch` and `onStart` read with, with its settings " +
+      "(groupID, commitInterval, startOffset …), as in Go.",
   },
   consumerGroupName: {
     type: "string",
-    doc: "The `kafka.consumerGroups.<name>` entry `onEachMessage` and `onConsumerGroupStart` use.",
+    doc:
+      "The `kafka.consumerGroups.<name>` entry `onConsumerGroupStart` uses; `onEachMessage` / `onEachBatch` use it too " +
+      "when `consumerName` is not set (beyond the Go original).",
   },
   deadLetterProducer: {
     type: "string",
     doc:
       "A `kafka.producers.<name>` entry: messages whose handling failed for good are written there instead of " +
       "stopping the server (its topic, else `<original topic>.DLT`). Beyond the Go original; same as withDeadLetter().",
+  },
+  batchSize: {
+    type: "number",
+    integer: true,
+    min: 1,
+    default: 500,
+    doc: "`onEachBatch`: the most messages of one partition handed to one handler call. Beyond the Go original.",
+  },
+  batchWait: {
+    type: "duration",
+    default: 0,
+    doc:
+      "`onEachBatch`: how long to wait for more messages when fewer than batchSize were fetched (0: hand over what one " +
+      "fetch returned). Beyond the Go original.",
   },
   partitionConcurrency: {
     type: "boolean",

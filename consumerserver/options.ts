@@ -101,8 +101,8 @@ export function withLogger(logger: Logger): Option {
  * message (or batch) once, with the outcome after the in-place retries and the dead-letter step, and can
  * skip the handler by resolving without calling `next`.
  *
- * The pipeline, outermost first: server interceptors (`withServerInterceptor` of the component) →
- * these middlewares → dead letter (when configured) or retry tiers (with `retryDelays`) → in-place retry → the handler.
+ * The pipeline, outermost first: the component's `withServerInterceptor` interceptors → these middlewares →
+ * dead letter (when configured) or retry tiers (with `retryDelays`) → in-place retry → the handler.
  *
  * @throws TypeError when a middleware is not a function
  */

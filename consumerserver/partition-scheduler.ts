@@ -12,6 +12,10 @@ export interface SchedulerHooks<T> {
 interface Lane<T> {
   readonly queue: T[];
   running: boolean;
+  /** Weight of the running item (0 when none). */
+  runningWeight: number;
+  /** Weight of the queued items. */
+  queuedWeight: number;
   halted: boolean;
 }
 
@@ -28,22 +32,26 @@ interface Waiter {
  *
  * The scheduler itself never limits how much is queued; its owner reads {@link size} and
  * {@link laneLength} and waits with {@link whenSizeBelow} (a global bound of 1 makes it strictly
- * sequential). Pure logic: no Kafka, no timers.
+ * sequential). Sizes count items, or what `weigh` says an item weighs (a batch: its messages). Pure
+ * logic: no Kafka, no timers.
  */
 export class PartitionScheduler<T> {
   readonly #lanes = new Map<string, Lane<T>>();
   readonly #work: (item: T) => Promise<void> | void;
   readonly #hooks: SchedulerHooks<T>;
+  readonly #weigh: (item: T) => number;
   #waiters: Waiter[] = [];
   #size = 0;
   #interrupted = false;
 
   /**
    * @param work runs one item; a rejection halts the item's lane (see {@link SchedulerHooks.onFailure})
+   * @param weigh what an item counts for in {@link size} and {@link laneLength} (default 1)
    */
-  constructor(work: (item: T) => Promise<void> | void, hooks: SchedulerHooks<T> = {}) {
+  constructor(work: (item: T) => Promise<void> | void, hooks: SchedulerHooks<T> = {}, weigh: (item: T) => number = () => 1) {
     this.#work = work;
     this.#hooks = hooks;
+    this.#weigh = weigh;
   }
 
   /** Items queued or running, over all lanes. */
@@ -54,7 +62,7 @@ export class PartitionScheduler<T> {
   /** Items queued or running in `lane`. */
   laneLength(lane: string): number {
     const found = this.#lanes.get(lane);
-    return found === undefined ? 0 : found.queue.length + (found.running ? 1 : 0);
+    return found === undefined ? 0 : found.queuedWeight + found.runningWeight;
   }
 
   /** Whether an item of `lane` failed (and the lane refuses work). */
@@ -69,12 +77,14 @@ export class PartitionScheduler<T> {
   push(lane: string, item: T): boolean {
     let found = this.#lanes.get(lane);
     if (found === undefined) {
-      found = { queue: [], running: false, halted: false };
+      found = { queue: [], running: false, runningWeight: 0, queuedWeight: 0, halted: false };
       this.#lanes.set(lane, found);
     }
     if (found.halted) return false;
+    const weight = this.#weigh(item);
     found.queue.push(item);
-    this.#size++;
+    found.queuedWeight += weight;
+    this.#size += weight;
     this.#pump(lane, found);
     return true;
   }
@@ -88,8 +98,9 @@ export class PartitionScheduler<T> {
     for (const [key, lane] of this.#lanes) {
       if (lanes !== undefined && !lanes.has(key)) continue;
       dropped.push(...lane.queue.splice(0));
+      this.#size -= lane.queuedWeight;
+      lane.queuedWeight = 0;
     }
-    this.#size -= dropped.length;
     this.#check();
     return dropped;
   }
@@ -122,7 +133,10 @@ export class PartitionScheduler<T> {
       this.#lanes.delete(key); // an idle lane costs nothing to recreate; halted lanes stay to refuse work
       return;
     }
+    const weight = this.#weigh(item);
+    lane.queuedWeight -= weight;
     lane.running = true;
+    lane.runningWeight = weight;
     void this.#run(key, lane, item);
   }
 
@@ -131,12 +145,15 @@ export class PartitionScheduler<T> {
       await this.#work(item);
     } catch (error) {
       lane.halted = true;
-      this.#size -= lane.queue.splice(0).length;
+      lane.queue.splice(0);
+      this.#size -= lane.queuedWeight;
+      lane.queuedWeight = 0;
       this.#notify(() => this.#hooks.onFailure?.(key, item, error));
     } finally {
       lane.running = false;
-      this.#size--;
-      this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queue.length));
+      this.#size -= lane.runningWeight;
+      lane.runningWeight = 0;
+      this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queuedWeight));
       this.#pump(key, lane);
       this.#check();
     }

@@ -1,42 +1,53 @@
 import type { Logger } from "../src/core/index.js";
-import { AssignedPartitions, Message, RevokedPartitions, type ConsumerGroup, type TopicPartition } from "../src/index.js";
-import { MessageDelivery } from "./context.js";
-import type { Reporter } from "./error-report.js";
+import { AssignedPartitions, PollTimeoutError, RevokedPartitions, type ConsumerGroup, type Message, type TopicPartition } from "../src/index.js";
+import { BatchDelivery, MessageDelivery } from "./context.js";
 import type { DeliveryHandler } from "./delivery.js";
+import type { Reporter } from "./error-report.js";
 import { isPermanentFetchError } from "./fetch-error.js";
 import { PartitionScheduler } from "./partition-scheduler.js";
 
 /** The part of a ConsumerGroup the runner uses. */
-export type PollingGroup = Pick<ConsumerGroup, "poll" | "storeOffsets" | "commitStored" | "pause" | "resume" | "close">;
+export type PollingGroup = Pick<ConsumerGroup, "pollBatch" | "storeOffsets" | "pause" | "resume" | "close">;
 
 /** What an {@link EachMessageRunner} needs. */
 export interface EachMessageRunnerOptions {
   group: PollingGroup;
-  /** The handling pipeline (retry, dead letter, the handler); rejects when a message cannot be handled. */
+  /** The handling pipeline (interceptors, middlewares, dead letter, retry, the handler). */
   handle: DeliveryHandler;
+  /** `onEachBatch`: the most messages of one partition handed to one handler call; absent for `onEachMessage`. */
+  batchSize?: number;
+  /** `onEachBatch`: how long to keep polling for more when a poll brought fewer than batchSize (0: not at all). */
+  batchWaitMs?: number;
   report: Reporter;
   logger: Logger;
-  /** Log one line per handled message. */
+  /** Log one line per handled message (per batch for `onEachBatch`). */
   debug: boolean;
-  /** Messages queued or in flight before polling waits: 1 handles one message at a time. */
+  /** Handle partitions in parallel (each in order); else one message (or batch) at a time. */
+  concurrent: boolean;
+  /** Messages queued or in flight before polling waits (concurrent mode). */
   maxQueued: number;
-  /** Messages queued or in flight in one partition before it is paused (only matters above 1). */
+  /** Messages queued or in flight in one partition before it is paused (concurrent mode). */
   maxQueuedPerPartition: number;
 }
 
-// librdkafka's RD_KAFKA_RESP_ERR__NO_OFFSET: a commit found nothing new to commit, which is no failure.
-const NO_OFFSET = -168;
+/** One unit of handling: a message (`onEachMessage`) or a run of one partition's messages (`onEachBatch`). */
+type Work = readonly Message[];
+
+/** Most messages taken from the consumer group per poll in the sequential modes. */
+const POLL_BATCH = 500;
 
 /**
- * The `onEachMessage` loop: poll, hand each message to the pipeline, store its offset once handled.
+ * The loop of `onEachMessage` and `onEachBatch`: poll, hand each message (or each partition's run of
+ * messages) to the pipeline, store the offsets once handled.
  *
- * Messages go through a {@link PartitionScheduler}, one lane per partition: with `maxQueued` 1 the
- * loop waits for each message before polling again (the sequential mode); above 1 partitions are handled
- * in parallel, each in order, and a partition whose lane grows long is paused.
+ * Sequential mode (the default): a plain loop over the messages each poll returned, one handler call at a
+ * time. Concurrent mode: a {@link PartitionScheduler} with one lane per partition; lanes run in
+ * parallel, each in order, and a partition whose lane grows long is paused.
  *
- * Offsets are stored (`storeOffsets`, no round-trip) only after a message was handled; the group commits
- * them in the background, before a revocation completes, and on close. Since a lane stops at its first
- * failure, nothing after an unhandled message is ever stored — at-least-once.
+ * Offsets are stored (`storeOffsets`, no round-trip) only after a message was handled (or, in a batch,
+ * resolved); the group commits them in the background, before a revocation completes, and once on
+ * close. Since a partition stops at its first failure, nothing after an unhandled message is ever
+ * stored — at-least-once.
  */
 export class EachMessageRunner {
   readonly #options: EachMessageRunnerOptions;
@@ -46,23 +57,35 @@ export class EachMessageRunner {
   readonly #fetching = new AbortController();
   /** Aborts handlers (hard stop only): their ctx.signal. */
   readonly #handling = new AbortController();
-  readonly #scheduler: PartitionScheduler<Message>;
+  readonly #scheduler: PartitionScheduler<Work>;
   readonly #paused = new Map<string, TopicPartition>();
+  /** Sequential mode: the handler call in flight, which a stop lets finish (graceful) or not (hard). */
+  #inFlight: Promise<void> | undefined;
+  /** Resolves on a hard stop: the sequential loop then stops waiting for its handler. */
+  readonly #hardStop: Promise<void>;
+  #onHardStop: () => void = () => {};
   #failure: { error: Error } | undefined;
   #hard = false;
+  /** An event met while gathering a batch, handled on the next round. */
+  #pending: AssignedPartitions | RevokedPartitions | Error | undefined;
 
   constructor(options: EachMessageRunnerOptions) {
     this.#options = options;
     this.#group = options.group;
     this.#log = options.logger;
-    this.#scheduler = new PartitionScheduler<Message>((message) => this.#handle(message), {
-      onFailure: (_lane, _message, error) => this.#fail(error as Error),
-      onSettled: (lane, _message, queued) => this.#maybeResume(lane, queued),
-    });
+    this.#hardStop = new Promise((resolve) => (this.#onHardStop = resolve));
+    this.#scheduler = new PartitionScheduler<Work>(
+      (work) => this.#handle(work),
+      {
+        onFailure: (_lane, _work, error) => this.#fail(error as Error),
+        onSettled: (lane, _work, queued) => this.#maybeResume(lane, queued),
+      },
+      (work) => work.length,
+    );
   }
 
   /**
-   * Polls and handles until stopped or failed, then commits what was handled and closes the group.
+   * Polls and handles until stopped or failed, then closes the group (which commits what was handled).
    * @throws the error that stopped the server (a handler error, a fatal fetch error, a dead-letter error)
    */
   async run(): Promise<void> {
@@ -73,6 +96,7 @@ export class EachMessageRunner {
     }
     this.#scheduler.drop(); // not started yet: left uncommitted, redelivered to whoever reads next
     await this.#scheduler.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
+    if (!this.#hard) await this.#inFlight?.catch(() => undefined);
     await this.#closeGroup();
     if (this.#failure !== undefined) throw this.#failure.error;
   }
@@ -84,6 +108,7 @@ export class EachMessageRunner {
   stop(graceful: boolean): void {
     if (!graceful) {
       this.#hard = true;
+      this.#onHardStop();
       this.#handling.abort();
       this.#scheduler.interrupt();
     }
@@ -93,14 +118,18 @@ export class EachMessageRunner {
 
   async #pollLoop(): Promise<void> {
     const stopped = this.#fetching.signal;
+    const { concurrent, maxQueued } = this.#options;
     while (!stopped.aborted) {
-      // Bounds the work held; in the sequential mode this is "wait for the handler".
-      await this.#scheduler.whenSizeBelow(this.#options.maxQueued);
+      // Bounds the work held (concurrent mode).
+      if (concurrent) await this.#scheduler.whenSizeBelow(maxQueued);
       if (stopped.aborted) break;
-      const event = await this.#poll();
-      if (event === undefined || stopped.aborted) break; // a message polled as we stopped is left uncommitted
-      if (event instanceof Message) {
-        this.#dispatch(event);
+      const room = concurrent ? Math.max(1, maxQueued - this.#scheduler.size) : POLL_BATCH;
+      const event = await this.#poll(room);
+      if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
+      if (Array.isArray(event)) {
+        const work = this.#split(event);
+        if (concurrent) for (const item of work) this.#dispatch(item);
+        else await this.#handleInOrder(work);
       } else if (event instanceof RevokedPartitions) {
         await this.#revoked(event);
       } else if (event instanceof AssignedPartitions) {
@@ -113,55 +142,140 @@ export class EachMessageRunner {
     }
   }
 
-  /** The next event, or undefined when polling was aborted. */
-  async #poll(): Promise<Message | AssignedPartitions | RevokedPartitions | Error | undefined> {
+  /**
+   * The messages polled, or another event; undefined when polling was aborted. With batchWait, polls on
+   * until batchSize messages came or the wait is over; an event met meanwhile waits for the next round.
+   */
+  async #poll(maxMessages: number): Promise<Message[] | AssignedPartitions | RevokedPartitions | Error | undefined> {
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      this.#pending = undefined;
+      return pending;
+    }
+    const first = await this.#pollOnce(maxMessages);
+    const { batchSize, batchWaitMs = 0 } = this.#options;
+    if (!Array.isArray(first) || batchSize === undefined || batchWaitMs <= 0) return first;
+    const messages = first;
+    const deadline = Date.now() + batchWaitMs;
+    while (messages.length < Math.min(batchSize, maxMessages) && Date.now() < deadline && !this.#fetching.signal.aborted) {
+      const more = await this.#pollOnce(maxMessages - messages.length, deadline - Date.now());
+      if (more === undefined) break; // the wait is over (or polling stopped)
+      if (!Array.isArray(more)) {
+        this.#pending = more;
+        break;
+      }
+      messages.push(...more);
+    }
+    return messages;
+  }
+
+  /** One poll; undefined when aborted or (with a timeout) when nothing came in time. */
+  async #pollOnce(maxMessages: number, timeoutMs?: number): Promise<Message[] | AssignedPartitions | RevokedPartitions | Error | undefined> {
     try {
-      return await this.#group.poll({ signal: this.#fetching.signal });
+      return await this.#group.pollBatch({ signal: this.#fetching.signal, maxMessages, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     } catch (error) {
       if (this.#fetching.signal.aborted) return undefined;
+      if (timeoutMs !== undefined && error instanceof PollTimeoutError) return undefined;
       return error instanceof Error ? error : new Error(`poll() rejected with ${String(error)}`);
     }
   }
 
-  #dispatch(message: Message): void {
-    const lane = laneOf(message);
-    if (!this.#scheduler.push(lane, message)) return; // its partition failed: the server is stopping
-    if (this.#scheduler.laneLength(lane) >= this.#options.maxQueuedPerPartition && !this.#paused.has(lane)) {
-      this.#pauseOrResume("pause", lane, { topic: message.topic, partition: message.partition, offset: message.offset });
+  /**
+   * The units of work in a poll's messages: each message on its own (`onEachMessage`), or each
+   * partition's consecutive messages, up to batchSize (`onEachBatch`).
+   */
+  #split(messages: Message[]): Work[] {
+    const size = this.#options.batchSize;
+    if (size === undefined) return messages.map((message) => [message]);
+    const runs = new Map<string, Message[][]>();
+    const order: Message[][] = [];
+    for (const message of messages) {
+      const lane = laneOf(message);
+      let list = runs.get(lane);
+      if (list === undefined) runs.set(lane, (list = []));
+      let last = list.at(-1);
+      if (last === undefined || last.length >= size) {
+        last = [];
+        list.push(last);
+        order.push(last);
+      }
+      last.push(message);
+    }
+    return order;
+  }
+
+  /** Sequential mode: one handler call at a time; a failure or a stop ends the loop, leaving the rest unhandled. */
+  async #handleInOrder(work: Work[]): Promise<void> {
+    for (const item of work) {
+      if (this.#fetching.signal.aborted) return;
+      this.#inFlight = this.#handle(item);
+      try {
+        await Promise.race([this.#inFlight, this.#hardStop]);
+        if (this.#hard) return;
+      } catch (error) {
+        this.#fail(error as Error);
+        return;
+      } finally {
+        this.#inFlight = undefined;
+      }
     }
   }
 
-  async #handle(message: Message): Promise<void> {
-    const delivery = new MessageDelivery(message, this.#handling.signal, this.#log);
-    const started = performance.now();
+  #dispatch(work: Work): void {
+    const first = work[0]!;
+    const lane = laneOf(first);
+    if (!this.#scheduler.push(lane, work)) return; // its partition failed: the server is stopping
+    if (this.#scheduler.laneLength(lane) >= this.#options.maxQueuedPerPartition && !this.#paused.has(lane)) {
+      this.#pauseOrResume("pause", lane, { topic: first.topic, partition: first.partition, offset: first.offset });
+    }
+  }
+
+  async #handle(work: Work): Promise<void> {
+    const started = this.#options.debug ? performance.now() : 0;
+    const delivery =
+      this.#options.batchSize === undefined
+        ? new MessageDelivery(work[0]!, this.#handling.signal, this.#log)
+        : new BatchDelivery(work, this.#handling.signal, this.#log, (message) => this.#store([message]));
     await this.#options.handle(delivery);
     if (this.#hard) return; // abandoned by a hard stop; the group may already be closed
+    if (!this.#store(delivery.messages)) return;
+    if (this.#options.debug) {
+      const fields = { costMs: Math.round(performance.now() - started), attempts: delivery.attempts };
+      if (this.#options.batchSize === undefined) delivery.logger.info(fields, "message handled");
+      else delivery.logger.info({ ...fields, messages: work.length, lastOffset: work.at(-1)!.offset }, "batch handled");
+    }
+  }
+
+  /** Stores the offsets of handled messages; false (reported) when the group refused them. */
+  #store(messages: readonly Message[]): boolean {
+    if (messages.length === 0) return true;
     try {
-      this.#group.storeOffsets(message);
+      this.#group.storeOffsets(...messages);
+      return true;
     } catch (error) {
       // E.g. the partition was revoked under a stale message: its new owner reads it again.
-      this.#options.report(error as Error, { phase: "commit", message, retrying: false });
-      delivery.logger.warn({ err: error }, "storing the offset of a handled message failed");
-      return;
+      this.#options.report(error as Error, { phase: "commit", message: messages[0]!, retrying: false });
+      this.#log.warn({ err: error, topic: messages[0]!.topic, partition: messages[0]!.partition }, "storing the offset of a handled message failed");
+      return false;
     }
-    if (this.#options.debug) delivery.logger.info({ costMs: Math.round(performance.now() - started), attempts: delivery.attempts }, "message handled");
   }
 
   /**
-   * The rebalance contract: the partitions are released when poll() is next called, after the offsets
-   * stored for them are committed. So before polling again, every handler of those partitions must
-   * have finished and stored its offset. Messages of theirs not started yet are dropped: the new owner
-   * reads them from the committed offset.
+   * The rebalance contract: the partitions are released when poll() is next called (or
+   * `event.release()`), after the offsets stored for them are committed. So before that, every handler
+   * of those partitions must have finished and stored its offset. Messages of theirs not started yet are
+   * dropped: the new owner reads them from the committed offset.
    */
   async #revoked(event: RevokedPartitions): Promise<void> {
     const lanes = new Set(event.partitions.map(laneOf));
-    const dropped = this.#scheduler.drop(lanes).length;
+    const dropped = this.#scheduler.drop(lanes).reduce((sum, work) => sum + work.length, 0);
     await this.#scheduler.whenIdle(lanes);
     for (const lane of lanes) {
       // While still assigned: a partition that comes back must not come back paused.
       if (this.#paused.has(lane)) this.#pauseOrResume("resume", lane, this.#paused.get(lane)!);
     }
     this.#log.info({ partitions: event.partitions, dropped }, "partitions revoked");
+    await event.release();
   }
 
   #maybeResume(lane: string, queued: number): void {
@@ -210,15 +324,8 @@ export class EachMessageRunner {
     this.#scheduler.drop();
   }
 
+  /** Closing the group commits the stored offsets (once) and leaves the group. */
   async #closeGroup(): Promise<void> {
-    try {
-      await this.#group.commitStored();
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== NO_OFFSET) {
-        this.#options.report(error as Error, { phase: "commit", retrying: false });
-        this.#log.error({ err: error }, "committing the stored offsets failed");
-      }
-    }
     try {
       await this.#group.close();
     } catch (error) {

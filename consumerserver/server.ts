@@ -4,7 +4,7 @@ import type { ConsumerServerConfig } from "./config.js";
 import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
 import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
 import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
-import { callHandler, intercepting, retrying, type InterceptedCall, type MessageHandler } from "./middleware.js";
+import { callBatchHandler, callHandler, intercepting, retrying, type BatchHandler, type InterceptedCall, type MessageHandler } from "./middleware.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
@@ -18,6 +18,7 @@ export const COMPONENT_NAME = "ekafka.consumerserver";
 
 type Mode =
   | { kind: "onEachMessage"; handler: MessageHandler; onError: ErrorHandler | undefined }
+  | { kind: "onEachBatch"; handler: BatchHandler; onError: ErrorHandler | undefined }
   | { kind: "onStart"; handler: LoopHandler<Consumer> }
   | { kind: "onConsumerGroupStart"; handler: LoopHandler<ConsumerGroup> };
 
@@ -48,6 +49,7 @@ interface Resources {
  *   one per partition at a time, with partition concurrency); a message's offset is committed only
  *   after its handler succeeded. Recoverable errors are retried; any other failure stops the server
  *   (unless a dead-letter producer is configured) and `start()` rejects with it.
+ * - {@link onEachBatch}: the same, with the messages of one partition handed over in batches.
  * - {@link onStart} / {@link onConsumerGroupStart}: the handler consumes by itself; the server stops
  *   when it returns.
  *
@@ -108,12 +110,27 @@ export class ConsumerServer implements Server {
   /**
    * Handle each message with `handler`; its offset is committed once the handler resolves.
    * Throw a {@link RecoverableError} (or an error with one in its `cause` chain) to have the message
-   * retried. Uses the consumer group `consumerGroupName`.
+   * retried. Reads with the consumer `consumerName` (as in Go), or, when only `consumerGroupName` is set,
+   * with that consumer group.
    *
    * @param onError receives every error: handler failures (each try), fetch, commit and dead-letter errors
    */
   onEachMessage(handler: MessageHandler, onError?: ErrorHandler): this {
     return this.#register({ kind: "onEachMessage", handler, onError });
+  }
+
+  /**
+   * Handle the messages in batches: each call gets up to `batchSize` messages of one partition, in offset
+   * order (what was fetched, or what came within `batchWait`). Mark progress with `batch.resolve(message)`:
+   * what is resolved is committed even if the handler fails later. When the handler throws, the messages
+   * not resolved are retried as a batch (recoverable errors, as for `onEachMessage`), then dead-lettered
+   * (each one, when a dead-letter producer is configured) or the server stops without committing them.
+   * Reads like {@link onEachMessage}.
+   *
+   * @param onError receives every error: handler failures (each try), fetch, commit and dead-letter errors
+   */
+  onEachBatch(handler: BatchHandler, onError?: ErrorHandler): this {
+    return this.#register({ kind: "onEachBatch", handler, onError });
   }
 
   /**
@@ -142,25 +159,42 @@ export class ConsumerServer implements Server {
     if (this.#resources !== undefined) return;
     const mode = this.#mode;
     if (mode === undefined) {
-      throw new Error(`${this.key}: no handler registered; call onEachMessage, onStart or onConsumerGroupStart before starting`);
+      throw new Error(`${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`);
     }
     const resources: Resources = {};
     if (mode.kind === "onStart") {
       resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
-    } else {
+    } else if (mode.kind === "onConsumerGroupStart") {
       resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
-      if (mode.kind === "onEachMessage") resources.intercept = this.#component.serverInterception("consumerGroups", this.config.consumerGroupName!);
+    } else {
+      const { tree, name } = this.#readerOf(mode.kind);
+      resources.group = this.#named(tree === "consumers" ? "consumerName" : "consumerGroupName", name, (n) =>
+        this.#component.consumerGroup(n, { from: tree }),
+      );
+      resources.intercept = this.#component.serverInterception(tree, name);
     }
     const deadLetter = this.deadLetterProducer;
-    if (mode.kind === "onEachMessage" && deadLetter !== undefined) {
+    if ((mode.kind === "onEachMessage" || mode.kind === "onEachBatch") && deadLetter !== undefined) {
       const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
       resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter), name: deadLetter };
+    }
+    if (mode.kind === "onEachBatch" && this.config.retryDelays.length > 0) {
+      // The tier reader hands records back one at a time; a batch handler has no such path yet.
+      throw ConfigError.atKey(`${this.key}.retryDelays`, "retry tiers work with onEachMessage; onEachBatch retries in place and then uses deadLetterProducer");
     }
     if (mode.kind === "onEachMessage") {
       resources.tiers = createRetryTiers({ key: this.key, config: this.config, component: this.#component, deadLetter: resources.deadLetter, logger: this.logger });
     }
     this.#resources = resources;
-    this.#observed.reading(observedReader(this.#component, mode.kind === "onStart" ? "consumers" : "consumerGroups", mode.kind === "onStart" ? this.config.consumerName! : this.config.consumerGroupName!));
+    this.#observed.reading(this.#observedReaderOf(mode.kind));
+  }
+
+  /** The reader whose statistics and group the governor shows: the one the mode reads with. */
+  #observedReaderOf(kind: Mode["kind"]) {
+    if (kind === "onStart") return observedReader(this.#component, "consumers", this.config.consumerName!);
+    if (kind === "onConsumerGroupStart") return observedReader(this.#component, "consumerGroups", this.config.consumerGroupName!);
+    const { tree, name } = this.#readerOf(kind);
+    return observedReader(this.#component, tree, name);
   }
 
   /**
@@ -219,6 +253,7 @@ export class ConsumerServer implements Server {
         partitionConcurrency: this.partitionConcurrency,
         deadLetterProducer: this.deadLetterProducer,
         ...(this.#resources!.tiers === undefined ? {} : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
+        ...(this.#mode!.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWait: this.config.batchWait } : {}),
       },
       "consumer server started",
     );
@@ -240,20 +275,20 @@ export class ConsumerServer implements Server {
         return new OwnedLoopRunner(resources.consumer!, mode.handler, mode.kind, this.logger, this.#observed.recording(reporter(undefined, this.logger)));
       case "onConsumerGroupStart":
         return new OwnedLoopRunner(resources.group!, mode.handler, mode.kind, this.logger, this.#observed.recording(reporter(undefined, this.logger)));
-      case "onEachMessage": {
+      case "onEachMessage":
+      case "onEachBatch": {
         const report = this.#observed.recording(reporter(mode.onError, this.logger));
-        const concurrent = this.partitionConcurrency;
-        const handler = callHandler(mode.handler);
+        const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
         const main = new EachMessageRunner({
           group: resources.group!,
           handle: this.#pipeline(handler, resources, report),
+          ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
           report,
           logger: this.logger,
           debug: this.config.debug,
-          maxQueued: concurrent ? this.#options.maxQueued : 1,
-          // One message at a time needs no pausing: the global bound of 1 already stops polling, and
-          // pausing a partition per message would stall librdkafka's fetcher every time.
-          maxQueuedPerPartition: concurrent ? this.#options.maxQueuedPerPartition : Infinity,
+          concurrent: this.partitionConcurrency,
+          maxQueued: this.#options.maxQueued,
+          maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
         });
         if (resources.tiers === undefined) return main;
         const tierSetup = { outer: this.#observed.around(this.#outerMiddlewares(resources)), report, logger: this.logger, debug: this.config.debug, maxQueuedPerPartition: this.#options.maxQueuedPerPartition };
@@ -327,6 +362,30 @@ export class ConsumerServer implements Server {
       }
     })();
     return this.#closedUnstarted;
+  }
+
+  /**
+   * Which reader `onEachMessage` / `onEachBatch` use. Go's rule: the consumer `consumerName`, with its
+   * settings. Beyond Go: the consumer group `consumerGroupName` when it is the only name set. When both
+   * are set, the server says once which one it reads with.
+   * @throws ConfigError naming consumerName when neither is set
+   */
+  #readerOf(mode: string): { tree: "consumers" | "consumerGroups"; name: string } {
+    const { consumerName, consumerGroupName } = this.config;
+    if (consumerName !== undefined) {
+      if (consumerGroupName !== undefined) {
+        this.logger.info(
+          { consumerName, consumerGroupName },
+          `${mode} reads with consumerName ${consumerName} (kafka.consumers.${consumerName}) and its settings, as in Go; consumerGroupName ${consumerGroupName} is for onConsumerGroupStart`,
+        );
+      }
+      return { tree: "consumers", name: consumerName };
+    }
+    if (consumerGroupName !== undefined) return { tree: "consumerGroups", name: consumerGroupName };
+    throw ConfigError.atKey(
+      `${this.key}.consumerName`,
+      `required for ${mode}: the name of a kafka.consumers entry (or set consumerGroupName to read with a kafka.consumerGroups entry)`,
+    );
   }
 
   #lookUp<T>(field: "consumerName" | "consumerGroupName", mode: string, section: string, get: (name: string) => T): T {

@@ -10,7 +10,8 @@ export interface BalancerMessage {
  * Picks the partition a message is written to; the same contract as kafka-go's `Balancer`.
  *
  * `partitions` are the ids of the topic's partitions in ascending order; the result must be one of them.
- * A producer keeps one balancer per topic, so a stateful balancer (round-robin) sees one partition set.
+ * A producer uses one balancer for every topic it writes to, so a stateful balancer (round-robin) sees
+ * the partition sets of all of them, one call at a time.
  * Register your own with `withRegisterBalancer(name, balancer)` and name it in `producers.<name>.balancer`.
  */
 export interface Balancer {

@@ -3,7 +3,7 @@ import { Intercepted, type CallSite } from "./call.js";
 import { ClosedError, ErrorCodes, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { callback, connectClient, constructClient, disconnectClient, failFast, FailureLog, isUnrecoverable, native, type LogEvent } from "./rdkafka.js";
+import { callback, connectClient, disconnectClient, failFast, FailureLog, isUnrecoverable, native, nativeAdmin, nativeConsumer, type LogEvent } from "./rdkafka.js";
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -169,7 +169,7 @@ export class Client {
 
   private async committedOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<TopicPartitionOffset[]> {
     const properties = { ...this.setup.properties, "group.id": groupId, "enable.auto.commit": false, "enable.auto.offset.store": false };
-    const consumer = constructClient(this.key, properties, (c) => new native.KafkaConsumer(c.global as never, c.topic));
+    const consumer = nativeConsumer(this.key, properties);
     const failures = new FailureLog(properties).attach(consumer as never);
     try {
       await connectClient(consumer, failures, this.setup.timeoutMs, this.key);
@@ -211,9 +211,7 @@ export class Client {
   }
 
   private connect(): IAdminClient {
-    this.admin ??= constructClient(this.key, this.setup.properties, (c) =>
-      native.AdminClient.create({ ...c.global, ...c.topic } as never, { "event.log": (log: LogEvent) => this.failures.record(log) }),
-    );
+    this.admin ??= nativeAdmin(this.key, this.setup.properties, (log: LogEvent) => this.failures.record(log));
     return this.admin;
   }
 

@@ -13,7 +13,7 @@ import type { Message } from "./message.js";
 import { adminProperties, consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import type { BuildOptions } from "./options.js";
 import { Producer } from "./producer.js";
-import { Reader, type ReaderSource } from "./reader.js";
+import { ConsumerSession, type SessionSource } from "./session.js";
 
 /** A closable instance the component hands out. */
 interface Closable {
@@ -34,6 +34,8 @@ export class Component {
   private readonly consumers = new Map<string, Consumer>();
   private readonly groups = new Map<string, ConsumerGroup>();
   private readonly derivedGroups: ConsumerGroup[] = [];
+  /** ConsumerGroup faces over `consumers` entries (see consumerGroup's `from`). */
+  private readonly consumerGroupFaces = new Map<string, ConsumerGroup>();
   private admin: Client | undefined;
   private readonly clientInterceptors: Interceptor[];
   private readonly serverInterceptors: Interceptor[];
@@ -88,17 +90,8 @@ export class Component {
     return this.instance(this.consumers, "consumers", name, (key, cfg) => {
       const readerConfig = cfg.consumers[name]!;
       const source = readerSource(readerConfig);
-      const reader = this.reader(key, readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
-      return new Consumer(reader, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors, readerConfig.commitInterval);
-    });
-  }
-
-  /** The consumer group member `kafka.consumerGroups.<name>`. */
-  consumerGroup(name: string): ConsumerGroup {
-    return this.instance(this.groups, "consumerGroups", name, (key, cfg) => {
-      const readerConfig = cfg.consumerGroups[name]!;
-      const reader = this.reader(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
-      return new ConsumerGroup(reader, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors, readerConfig.commitInterval);
+      const session = this.session(key, readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
+      return new Consumer(session, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
     });
   }
 
@@ -127,26 +120,61 @@ export class Component {
     };
     const key = `${this.key}.consumerGroups.${name}(${overrides.groupID})`;
     const properties = consumerProperties(this.config, readerConfig, { componentKey: this.key, instanceKey: key });
-    const reader = this.reader(key, readerConfig, readerSource(readerConfig), properties, true);
-    const group = new ConsumerGroup(reader, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors, readerConfig.commitInterval);
+    const session = this.session(key, readerConfig, readerSource(readerConfig), properties, true);
+    const group = new ConsumerGroup(session, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors);
     this.derivedGroups.push(group);
     return group;
   }
 
   /**
-   * Runs calls through the server interceptors (the built-in ones, then `withServerInterceptor`'s) as
-   * calls of the reader `kafka.<tree>.<name>`. The Consumer Server runs each handler call through it
-   * (operations "HandleMessage" and "HandleBatch"), so a server interceptor sees every message a handler
-   * handles, with the handler's error in `cmd.error`, as Go ekafka's server interceptors did.
+   * The consumer group member `kafka.consumerGroups.<name>`.
    *
-   * @returns a function running `fn` as one intercepted call of `operation` carrying `messages`
+   * With `{ from: "consumers" }`: a ConsumerGroup (the event API) reading with the settings of
+   * `kafka.consumers.<name>` — its groupID, topic, commitInterval, startOffset … — and through the
+   * server interceptors, as that consumer does. The Consumer Server reads this way for `onEachMessage`
+   * with `consumerName`, as Go ekafka's reads with the Consumer. A separate member from
+   * `consumer(name)`.
+   * @throws Error when the name is not configured, or (`from: "consumers"`) the consumer has no groupID
+   */
+  consumerGroup(name: string, options: { from?: "consumerGroups" | "consumers" } = {}): ConsumerGroup {
+    if (options.from === "consumers") {
+      return this.instance(this.consumerGroupFaces, "consumers", name, (key, cfg) => {
+        const readerConfig = cfg.consumers[name]!;
+        if (readerConfig.groupID === undefined) {
+          throw new Error(`${key}: reading it as a consumer group needs a groupID; this consumer reads partition ${readerConfig.partition ?? 0} directly`);
+        }
+        const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumers", name), true);
+        return new ConsumerGroup(session, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
+      });
+    }
+    return this.instance(this.groups, "consumerGroups", name, (key, cfg) => {
+      const readerConfig = cfg.consumerGroups[name]!;
+      const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
+      return new ConsumerGroup(session, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors);
+    });
+  }
+
+  /**
+   * Runs calls through the interceptors added with `withServerInterceptor`, as calls of the reader
+   * `kafka.<tree>.<name>`. The Consumer Server runs each handler call through it (operations
+   * "HandleMessage" and "HandleBatch"), so a server interceptor sees every message a handler handles,
+   * with the handler's error in `cmd.error`, as Go ekafka's server interceptors did. The built-in
+   * interceptors (timing, metrics, trace, debug, access log) are not run again here: they record the
+   * reads (`Poll`, once per fetched batch).
+   *
+   * @returns a function running `fn` as one intercepted call of `operation` carrying `messages`, or
+   *   undefined when no server interceptor was added (nothing to run)
    * @throws Error when `kafka.<tree>.<name>` is not configured
    */
-  serverInterception(tree: "consumers" | "consumerGroups", name: string): (operation: string, messages: Message[], fn: () => Promise<void>) => Promise<void> {
+  serverInterception(
+    tree: "consumers" | "consumerGroups",
+    name: string,
+  ): ((operation: string, messages: Message[], fn: () => Promise<void>) => Promise<void>) | undefined {
     const key = `${this.key}.${tree}.${name}`;
     if (!Object.hasOwn(this.config[tree], name)) throw unknownName(this.key, tree, name, Object.keys(this.config[tree]));
+    if (this.options.serverInterceptors.length === 0) return undefined;
     const site = this.site(key, name, tree === "consumers" ? "consumer" : "consumerGroup", this.config[tree][name]!);
-    const intercepted = new Intercepted(site, this.serverInterceptors);
+    const intercepted = new Intercepted(site, this.options.serverInterceptors);
     return (operation, messages, fn) => intercepted.run(operation, messages, undefined, fn);
   }
 
@@ -168,7 +196,7 @@ export class Component {
     if (this.closed) return;
     this.closed = true;
     this.unregisterDebugConfig();
-    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values(), ...this.derivedGroups];
+    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values(), ...this.consumerGroupFaces.values(), ...this.derivedGroups];
     if (this.admin !== undefined) all.push(this.admin);
     const results = await Promise.allSettled(all.map(async (c) => c.close()));
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -204,8 +232,8 @@ export class Component {
     return created;
   }
 
-  private reader(key: string, config: ReaderConfig, source: ReaderSource, properties: LibrdkafkaProperties, deferRevocation: boolean): Reader {
-    return new Reader({
+  private session(key: string, config: ReaderConfig, source: SessionSource, properties: LibrdkafkaProperties, deferRevocation: boolean): ConsumerSession {
+    return new ConsumerSession({
       key,
       config,
       properties,
@@ -221,8 +249,8 @@ export class Component {
   }
 }
 
-/** Where a reader's partitions come from: its group's subscription, or one partition read directly. */
-function readerSource(config: ReaderConfig): ReaderSource {
+/** Where a session's partitions come from: its group's subscription, or one partition read directly. */
+function readerSource(config: ReaderConfig): SessionSource {
   if (config.groupID !== undefined) return { kind: "group", topics: subscriptionOf(config) };
   return { kind: "partition", topic: config.topic!, partition: config.partition ?? 0, offset: config.startOffset };
 }

@@ -197,7 +197,9 @@ const readerSchema = defineSchema({
   readLagInterval: {
     type: "duration",
     default: 60 * SECOND,
-    doc: "How often the reader's lag is refreshed; a negative value turns lag reporting off.",
+    doc:
+      "Accepted and ignored: kafka-go refreshed its Stats().Lag on this interval; here lag() reads the watermarks of the last " +
+      "fetch and readLag() asks the partition leaders when called, so nothing refreshes in the background.",
   },
   watchPartitionChanges: {
     type: "boolean",

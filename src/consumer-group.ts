@@ -3,7 +3,7 @@ import type { KafkaError } from "./errors.js";
 import type { AssignedPartitions, RevokedPartitions } from "./events.js";
 import type { Interceptor } from "./interceptors.js";
 import { Message } from "./message.js";
-import type { Reader } from "./reader.js";
+import type { ConsumerSession } from "./session.js";
 
 /** What `ConsumerGroup.poll()` resolves to; tell the kinds apart with `instanceof`. */
 export type ConsumerGroupEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
@@ -16,13 +16,22 @@ export interface PollOptions {
   timeoutMs?: number;
 }
 
+/** Options of one `pollBatch()` call. */
+export interface PollBatchOptions extends PollOptions {
+  /** The most messages returned at once (default 500). */
+  maxMessages?: number;
+}
+
 /**
  * A member of a consumer group with an event API: `kafka.consumerGroups.<name>`.
  *
  * `poll()` returns the next thing that happened, in order: a Message, an AssignedPartitions (each time
  * the group hands this member partitions), a RevokedPartitions (when that assignment ends), or an
- * error. After a RevokedPartitions, the next `poll()` first commits the offsets stored so far and only
- * then lets the partitions go, so finish (and store) the work of those partitions before polling again.
+ * error.
+ *
+ * Revocations: the revoked partitions stay with this member until it says it is done with them —
+ * `revoked.release()`, or simply the next `poll()` — so finish (and store) the work of those partitions
+ * first. Either way the offsets stored for them are committed before they go to their next owner.
  */
 export class ConsumerGroup {
   readonly name: string;
@@ -31,10 +40,9 @@ export class ConsumerGroup {
   private closed = false;
 
   constructor(
-    private readonly reader: Reader,
+    private readonly session: ConsumerSession,
     site: CallSite,
     interceptors: readonly Interceptor[],
-    private readonly commitIntervalMs: number,
   ) {
     this.name = site.name;
     this.key = site.key;
@@ -47,9 +55,25 @@ export class ConsumerGroup {
    */
   async poll(options: PollOptions = {}): Promise<ConsumerGroupEvent> {
     return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {
-      const event = await this.reader.next(options);
+      const event = await this.session.next(options);
       if (event instanceof Message) messages.push(event);
       cmd.response = event;
+      return event;
+    });
+  }
+
+  /**
+   * Like {@link poll}, but returns every message already fetched (up to `maxMessages`, in order,
+   * possibly of several partitions) as one array; any other event comes alone. One interceptor call
+   * ("Poll") per batch rather than per message.
+   */
+  async pollBatch(options: PollBatchOptions = {}): Promise<Message[] | Exclude<ConsumerGroupEvent, Message>> {
+    const max = options.maxMessages ?? 500;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`${this.key}: pollBatch: maxMessages must be an integer of at least 1, found ${String(options.maxMessages)}`);
+    return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {
+      const event = await this.session.nextBatch(options, max);
+      if (Array.isArray(event)) messages.push(...event);
+      cmd.response = Array.isArray(event) ? `${event.length} messages` : event;
       return event;
     });
   }
@@ -60,10 +84,7 @@ export class ConsumerGroup {
    * background every commitInterval, on revocation and on close.
    */
   async commitMessages(...messages: Message[]): Promise<void> {
-    await this.intercepted.run("CommitMessages", messages, undefined, async (msgs) => {
-      if (this.commitIntervalMs === 0) await this.reader.commit(msgs);
-      else this.reader.store(msgs);
-    });
+    await this.intercepted.run("CommitMessages", messages, undefined, (msgs) => this.session.ledger.commitMessages(msgs));
   }
 
   /**
@@ -71,27 +92,27 @@ export class ConsumerGroup {
    * (every commitInterval, or every second when it is 0), before a revocation completes, and on close.
    */
   storeOffsets(...messages: Message[]): void {
-    this.reader.store(messages);
+    this.session.ledger.store(messages);
   }
 
   /** Commits every stored offset now. */
   async commitStored(): Promise<void> {
-    await this.reader.commitStored();
+    await this.session.commitStored();
   }
 
   /** Stops fetching these partitions until `resume()` (their assignment is kept). */
   pause(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
-    this.reader.pause(partitions);
+    this.session.pause(partitions);
   }
 
   resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
-    this.reader.resume(partitions);
+    this.session.resume(partitions);
   }
 
   /** Commits the stored offsets, leaves the group and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.reader.close();
+    await this.session.close();
   }
 }

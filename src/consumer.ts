@@ -2,7 +2,7 @@ import { Intercepted, type CallSite } from "./call.js";
 import { KafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import { Message } from "./message.js";
-import type { Reader, ReaderSource } from "./reader.js";
+import type { ConsumerSession, SessionSource } from "./session.js";
 
 /** Options of one read. */
 export interface ReadOptions {
@@ -28,11 +28,10 @@ export class Consumer {
   private closed = false;
 
   constructor(
-    private readonly reader: Reader,
-    private readonly source: ReaderSource,
+    private readonly session: ConsumerSession,
+    private readonly source: SessionSource,
     site: CallSite,
     interceptors: readonly Interceptor[],
-    private readonly commitIntervalMs: number,
   ) {
     this.name = site.name;
     this.key = site.key;
@@ -45,7 +44,7 @@ export class Consumer {
     return this.intercepted.run("ReadMessage", [], undefined, async (messages) => {
       const message = await this.nextMessage(options);
       messages.push(message);
-      if (this.source.kind === "group") await this.commit([message]);
+      if (this.source.kind === "group") await this.session.ledger.commitMessages([message]);
       return message;
     });
   }
@@ -65,7 +64,7 @@ export class Consumer {
       if (this.source.kind !== "group") {
         throw new Error(`${this.key}: commitMessages is not available without a groupID (this consumer reads one partition directly)`);
       }
-      await this.commit(msgs);
+      await this.session.ledger.commitMessages(msgs);
     });
   }
 
@@ -75,13 +74,13 @@ export class Consumer {
    */
   lag(): number {
     if (this.source.kind === "partition") {
-      const { high } = this.reader.watermarks(this.source.topic, this.source.partition);
+      const { high } = this.session.watermarks(this.source.topic, this.source.partition);
       return high < 0 || this.nextOffset < 0 ? -1 : Math.max(0, high - this.nextOffset);
     }
     let total = 0;
-    for (const p of this.reader.positions()) {
+    for (const p of this.session.positions()) {
       if (p.offset < 0) continue;
-      const { high } = this.reader.watermarks(p.topic, p.partition);
+      const { high } = this.session.watermarks(p.topic, p.partition);
       if (high >= 0) total += Math.max(0, high - p.offset);
     }
     return total;
@@ -89,16 +88,16 @@ export class Consumer {
 
   /** Like {@link lag}, but asks the partition leaders for their current end offsets. */
   async readLag(): Promise<number> {
-    await this.reader.ready();
+    await this.session.ready();
     if (this.source.kind === "partition") {
-      const { high } = await this.reader.queryWatermarks(this.source.topic, this.source.partition);
-      const from = this.nextOffset >= 0 ? this.nextOffset : this.nextOffset === -1 ? high : (await this.reader.queryWatermarks(this.source.topic, this.source.partition)).low;
+      const { high } = await this.session.queryWatermarks(this.source.topic, this.source.partition);
+      const from = this.nextOffset >= 0 ? this.nextOffset : this.nextOffset === -1 ? high : (await this.session.queryWatermarks(this.source.topic, this.source.partition)).low;
       return Math.max(0, high - from);
     }
     let total = 0;
-    for (const p of this.reader.positions()) {
+    for (const p of this.session.positions()) {
       if (p.offset < 0) continue;
-      const { high } = await this.reader.queryWatermarks(p.topic, p.partition);
+      const { high } = await this.session.queryWatermarks(p.topic, p.partition);
       total += Math.max(0, high - p.offset);
     }
     return total;
@@ -113,7 +112,7 @@ export class Consumer {
   async setOffset(offset: number): Promise<void> {
     const source = this.partitionSource("setOffset");
     if (!Number.isInteger(offset) || offset < -2) throw new RangeError(`${this.key}: setOffset: expected an offset >= 0, or -2 (oldest) / -1 (newest), got ${offset}`);
-    await this.reader.seek(source.topic, source.partition, offset);
+    await this.session.seek(source.topic, source.partition, offset);
     this.nextOffset = offset;
   }
 
@@ -121,19 +120,19 @@ export class Consumer {
   async setOffsetAt(time: Date): Promise<void> {
     const source = this.partitionSource("setOffsetAt");
     if (!(time instanceof Date) || Number.isNaN(time.getTime())) throw new TypeError(`${this.key}: setOffsetAt: expected a valid Date`);
-    await this.setOffset(await this.reader.offsetForTime(source.topic, source.partition, time));
+    await this.setOffset(await this.session.offsetForTime(source.topic, source.partition, time));
   }
 
   /** Commits what is stored (in a group), leaves the group and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.reader.close();
+    await this.session.close();
   }
 
   private async nextMessage(options: ReadOptions): Promise<Message> {
     for (;;) {
-      const event = await this.reader.next(options);
+      const event = await this.session.next(options);
       if (event instanceof Message) {
         if (this.source.kind === "partition") this.nextOffset = event.offset + 1;
         return event;
@@ -143,12 +142,7 @@ export class Consumer {
     }
   }
 
-  private async commit(messages: Message[]): Promise<void> {
-    if (this.commitIntervalMs === 0) await this.reader.commit(messages);
-    else this.reader.store(messages);
-  }
-
-  private partitionSource(operation: string): Extract<ReaderSource, { kind: "partition" }> {
+  private partitionSource(operation: string): Extract<SessionSource, { kind: "partition" }> {
     if (this.source.kind !== "partition") {
       throw new Error(`${this.key}: ${operation} is not available with a groupID: the group decides where each partition is read from`);
     }

@@ -6,7 +6,7 @@ import { ConfigError } from "./core/errors.js";
 import { createLogger } from "./core/logger.js";
 import { consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { defaultBuildOptions, type Option } from "./options.js";
-import { constructClient, native, type NativeConfig } from "./rdkafka.js";
+import { nativeConsumer, nativeProducer } from "./rdkafka.js";
 
 /**
  * Holds the config key and the config tree until `build()`: Ego's `Load(key)` → Container →
@@ -49,21 +49,21 @@ export class Container {
         throw ConfigError.atKey(`${this.key}.brokers`, `expected "host:port", found ${JSON.stringify(broker)}`);
       }
     }
-    const newProducer = (c: NativeConfig) => new native.Producer(c.global, c.topic);
-    const newConsumer = (c: NativeConfig) => new native.KafkaConsumer(c.global as never, c.topic);
     for (const [name, producer] of Object.entries(config.producers)) {
       const key = `${this.key}.producers.${name}`;
       resolveBalancer(producer.balancer, balancers, `${key}.balancer`);
       const properties = producerProperties(config, producer, { componentKey: this.key, instanceKey: key });
-      this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: producer.properties }, properties, newProducer);
-      constructClient(key, properties, newProducer);
+      this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: producer.properties }, properties, nativeProducer);
+      nativeProducer(key, properties);
     }
     for (const tree of ["consumers", "consumerGroups"] as const) {
       for (const [name, reader] of Object.entries(config[tree])) {
         const key = `${this.key}.${tree}.${name}`;
         const properties = consumerProperties(config, reader, { componentKey: this.key, instanceKey: key });
-        this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: reader.properties }, properties, newConsumer);
-        constructClient(key, properties, newConsumer);
+        this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: reader.properties }, properties, (k, p, all) =>
+          nativeConsumer(k, p, {}, all),
+        );
+        nativeConsumer(key, properties);
       }
     }
   }
@@ -75,10 +75,10 @@ export class Container {
   private checkRawProperties(
     tables: Record<string, Record<string, string>>,
     all: LibrdkafkaProperties,
-    construct: (c: NativeConfig) => unknown,
+    construct: (keyPath: string, properties: LibrdkafkaProperties, secretsFrom: LibrdkafkaProperties) => unknown,
   ): void {
     for (const [tableKey, table] of Object.entries(tables)) {
-      for (const [name, value] of Object.entries(table)) constructClient(`${tableKey}.${name}`, { [name]: value }, construct, all);
+      for (const [name, value] of Object.entries(table)) construct(`${tableKey}.${name}`, { [name]: value }, all);
     }
   }
 }

@@ -15,9 +15,29 @@ export class AssignedPartitions {
 
 /**
  * Delivered by `ConsumerGroup.poll()` once when an assignment ends (a rebalance takes the partitions
- * away, or the member leaves the group). Offsets stored for these partitions are committed before the
- * partitions are released.
+ * away, or the member leaves the group).
+ *
+ * The partitions stay with this member until it is done with them: call {@link release} once the work
+ * of these partitions is finished and stored, or just poll again (the next `poll()` releases them
+ * first). Either way the offsets stored for them are committed before the partitions go to their next
+ * owner; the group's rebalance waits meanwhile, so do not keep them long.
  */
 export class RevokedPartitions {
-  constructor(readonly partitions: TopicPartition[]) {}
+  readonly #release: () => Promise<void>;
+
+  /** @param release what {@link release} does; the consumer group gives it */
+  constructor(
+    readonly partitions: TopicPartition[],
+    release: () => Promise<void> = () => Promise.resolve(),
+  ) {
+    this.#release = release;
+  }
+
+  /**
+   * Says "done with these partitions": commits the offsets stored for them and lets the group have
+   * them. Resolves once released; calling it again (or polling after it) does nothing more.
+   */
+  release(): Promise<void> {
+    return this.#release();
+  }
 }

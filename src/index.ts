@@ -19,8 +19,8 @@ export {
 } from "./options.js";
 export { Producer, type AsyncErrorHandler } from "./producer.js";
 export { Consumer, type ReadOptions } from "./consumer.js";
-export { ConsumerGroup, type ConsumerGroupEvent, type PollOptions } from "./consumer-group.js";
-export { PollTimeoutError } from "./reader.js";
+export { ConsumerGroup, type ConsumerGroupEvent, type PollBatchOptions, type PollOptions } from "./consumer-group.js";
+export { PollTimeoutError } from "./event-queue.js";
 export { Client, type OffsetSpecInput, type PartitionInfo, type PartitionOffset, type TopicInfo, type TopicSpec } from "./client.js";
 export { Message, type Header, type HeadersInput, type MessageInput } from "./message.js";
 export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";

@@ -1,6 +1,7 @@
 /**
- * Interceptors: what wraps every producer, consumer, consumer-group and admin call (see
- * design.md "Interceptors"). One concept per module under `./interceptors/`; this file is the entry.
+ * Interceptors: what wraps every producer, consumer, consumer-group and admin call, and each message a
+ * Consumer Server handler handles (see the README's "Interceptors"). One concept per module under
+ * `./interceptors/`; this file is the entry.
  */
 export {
   type CallContext,

@@ -310,7 +310,7 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
     librdkafka: null,
     note: "No librdkafka counterpart: modern brokers ignore a client-side retention; offsets.retention.minutes applies.",
   },
-  { key: "readLagInterval", librdkafka: null, note: "No librdkafka property: how often our code refreshes readLag()." },
+  { key: "readLagInterval", librdkafka: null, note: "No librdkafka property, and nothing to refresh: accepted for Go files, ignored." },
   {
     key: "watchPartitionChanges",
     librdkafka: "topic.metadata.refresh.interval.ms",

@@ -10,7 +10,7 @@ import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { IN_FLIGHT, Message, messageFromInput, type MessageInput } from "./message.js";
 import { watchStatistics } from "./client-statistics.js";
 import { countDeliveryError } from "./producer-metrics.js";
-import { callback, connectClient, constructClient, disconnectClient, FailureLog, native } from "./rdkafka.js";
+import { callback, connectClient, disconnectClient, FailureLog, native, nativeProducer } from "./rdkafka.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
 export type AsyncErrorHandler = (error: KafkaError, messages: Message[]) => void;
@@ -102,7 +102,7 @@ export class Producer {
   constructor(private readonly setup: ProducerSetup) {
     this.name = setup.name;
     this.key = setup.key;
-    this.client = constructClient(setup.key, setup.properties, (c) => new native.Producer(c.global, c.topic));
+    this.client = nativeProducer(setup.key, setup.properties);
     this.failures = new FailureLog(setup.properties).attach(this.client as never);
     this.client.on("delivery-report", (err, report) => this.onDeliveryReport(err, report));
     this.client.on("event.error", (err) => this.setup.logger.warn({ err: this.failures.error(err, "produce", this.key) }, "producer error"));

@@ -2,7 +2,7 @@
 // clients are constructed from our property tables, connected, and how their callbacks become promises
 // and their errors become KafkaErrors that name our config keys.
 import kafka from "@confluentinc/kafka-javascript";
-import type { LibrdKafkaError } from "@confluentinc/kafka-javascript";
+import type { Assignment, ConsumerGlobalConfig, LibrdKafkaError } from "@confluentinc/kafka-javascript";
 import { isSecretProperty, REDACTED } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import { toKafkaError, type KafkaError } from "./errors.js";
@@ -38,6 +38,52 @@ export function constructClient<T>(
     const reason = redactSecrets(err instanceof Error ? err.message : String(err), secretsFrom);
     throw new ConfigError(`${keyPath}: librdkafka rejected the configuration: ${reason}`, { key: keyPath });
   }
+}
+
+/** What a native consumer can be built with beyond its properties. */
+export interface NativeConsumerHooks {
+  /** Replaces librdkafka's own rebalance handling (a group member that decides when to release). */
+  rebalance?: (err: LibrdKafkaError, assignment: Assignment[]) => void;
+}
+
+/**
+ * Builds a native consumer: the one place consumers are constructed (readers, the admin client's
+ * committed-offset lookups, the build-time property check).
+ * @throws ConfigError naming `keyPath` when librdkafka rejects a property
+ */
+export function nativeConsumer(
+  keyPath: string,
+  properties: LibrdkafkaProperties,
+  hooks: NativeConsumerHooks = {},
+  secretsFrom: LibrdkafkaProperties = properties,
+): kafka.KafkaConsumer {
+  return constructClient(
+    keyPath,
+    properties,
+    (c) => {
+      const global: Record<string, unknown> = { ...c.global };
+      if (hooks.rebalance !== undefined) global.rebalance_cb = hooks.rebalance;
+      // The binding's declarations type the global config narrower than librdkafka's property table.
+      return new kafka.KafkaConsumer(global as ConsumerGlobalConfig, c.topic);
+    },
+    secretsFrom,
+  );
+}
+
+/**
+ * Builds a native producer (see {@link nativeConsumer}).
+ * @throws ConfigError naming `keyPath` when librdkafka rejects a property
+ */
+export function nativeProducer(keyPath: string, properties: LibrdkafkaProperties, secretsFrom: LibrdkafkaProperties = properties): kafka.Producer {
+  return constructClient(keyPath, properties, (c) => new kafka.Producer(c.global, c.topic), secretsFrom);
+}
+
+/**
+ * Builds a native admin client (see {@link nativeConsumer}); `onLog` receives librdkafka's log lines.
+ * @throws ConfigError naming `keyPath` when librdkafka rejects a property
+ */
+export function nativeAdmin(keyPath: string, properties: LibrdkafkaProperties, onLog: (log: LogEvent) => void): kafka.IAdminClient {
+  return constructClient(keyPath, properties, (c) => kafka.AdminClient.create({ ...c.global, ...c.topic } as never, { "event.log": onLog }));
 }
 
 /** Turns a node-style callback API into a promise. */

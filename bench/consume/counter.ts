@@ -14,8 +14,15 @@ export class HandledCounter {
   }
 
   handled(): void {
+    this.handledMany(1);
+  }
+
+  /** `n` messages handled at once (a batch). */
+  handledMany(n: number): void {
     if (this.count === 0) this.#first = performance.now();
-    if (++this.count === this.target) {
+    const before = this.count;
+    this.count += n;
+    if (before < this.target && this.count >= this.target) {
       this.#last = performance.now();
       this.#resolve();
     }

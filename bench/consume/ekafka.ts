@@ -6,11 +6,12 @@ import { CONSUME_TIMEOUT_MS, RUN_ID, TOPIC_PREFIX } from "../settings.js";
 import { HandledCounter } from "./counter.js";
 
 /**
- * Reads `count` messages with a Consumer Server's onEachMessage in a new group: one message at a time,
- * each offset stored after its handler resolved and committed in the background (at-least-once).
+ * Reads `count` messages with a Consumer Server in a new group, each offset stored once handled and
+ * committed in the background (at-least-once): `onEachMessage` one message at a time, or `onEachBatch`
+ * one batch (of one partition, up to 500 messages) at a time.
  */
-export async function consumeWithEkafka(topic: string, size: number, count: number): Promise<Throughput> {
-  const cfg = benchConfig(`${groupToml("bench", topic, `${TOPIC_PREFIX}server-${RUN_ID}`)}
+export async function consumeWithEkafka(topic: string, size: number, count: number, mode: "message" | "batch" = "message"): Promise<Throughput> {
+  const cfg = benchConfig(`${groupToml("bench", topic, `${TOPIC_PREFIX}server-${mode}-${RUN_ID}`)}
 [kafkaConsumerServers.bench]
 consumerGroupName = "bench"
 `);
@@ -18,7 +19,8 @@ consumerGroupName = "bench"
   const counter = new HandledCounter(count);
   const app = new App();
   const server = consumerserver.load("kafkaConsumerServers.bench", cfg).build(consumerserver.withEkafka(kafka));
-  server.onEachMessage(() => counter.handled());
+  if (mode === "message") server.onEachMessage(() => counter.handled());
+  else server.onEachBatch((_ctx, batch) => counter.handledMany(batch.messages.length));
   const running = app.serve(server).run();
   const stoppedEarly = running.then(() => Promise.reject(new Error(`the App stopped after ${counter.count} of ${count} messages`)));
   try {

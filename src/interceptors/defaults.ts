@@ -34,8 +34,9 @@ export interface DefaultInterceptorOptions {
  *    setting `ctx.otelContext` for the caller.
  * 3. debug, 4. access log, 5. metrics: they only observe; each records the call once it ended.
  *
- * A component appends the user's interceptors after these (inner), as Go's ekafka does, so the user's
- * see the injected headers and the built-ins see every call, including ones a user interceptor fails.
+ * A component appends the user's interceptors after these (inner), so the user's see the injected
+ * headers and the built-ins see every call, including ones a user interceptor fails. Go's ekafka chains
+ * them the other way round (the user's outermost); the README's "Moving from Go" says so.
  */
 export function defaultInterceptors(opts: DefaultInterceptorOptions): Interceptor[] {
   const list: Interceptor[] = [timingInterceptor()];

@@ -32,10 +32,10 @@ interface ChildRun {
 }
 
 /** Runs the child and sends SIGTERM once `signalWhen(handled)` is true. */
-function runChild(toml: string, signalWhen: (handled: readonly string[]) => boolean): Promise<ChildRun> {
+function runChild(toml: string, signalWhen: (handled: readonly string[]) => boolean, childMode = "message"): Promise<ChildRun> {
   const child = spawn(process.execPath, [join(outDir, "test/e2e/fixtures/consumerserver/sigterm-child.js")], {
     cwd: repoRoot,
-    env: { ...process.env, CHILD_TOML: toml },
+    env: { ...process.env, CHILD_TOML: toml, CHILD_MODE: childMode },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const handled: string[] = [];
@@ -74,11 +74,14 @@ function runChild(toml: string, signalWhen: (handled: readonly string[]) => bool
 
 describe("a Consumer Server process stopped with SIGTERM and started again", () => {
   it.each([
-    ["one message at a time", ""],
-    ["partition concurrency", "partitionConcurrency = true"],
+    ["one message at a time", "", "message"],
+    ["partition concurrency", "partitionConcurrency = true", "message"],
+    // onEachBatch stopped mid-batch: what was resolved is not handled again, what was not is.
+    ["onEachBatch", "batchSize = 100", "batch"],
+    ["onEachBatch, partition concurrency", "batchSize = 100\npartitionConcurrency = true", "batch"],
   ])(
     "handles all 10,000 messages at least once, duplicates bounded by the handlers in flight (%s)",
-    async (mode, serverKeys) => {
+    async (mode, serverKeys, childMode) => {
       const total = 10_000;
       const topic = uniqueName("e2e-cs-sigterm");
       const groupID = uniqueName("g-cs-sigterm");
@@ -86,7 +89,7 @@ describe("a Consumer Server process stopped with SIGTERM and started again", () 
       const values = Array.from({ length: total }, (_, i) => `m${i}`);
       await fillTopic(topic, values);
       const toml = consumerServerToml(topic, groupID, serverKeys);
-      const first = await runChild(toml, (handled) => handled.length >= total / 2);
+      const first = await runChild(toml, (handled) => handled.length >= total / 2, childMode);
       expect(first.code, first.stderr.slice(-2000)).toBe(0);
       expect(first.lastLine).toBe("stopped");
       expect(first.handled.length).toBeGreaterThanOrEqual(total / 2);
@@ -99,7 +102,7 @@ describe("a Consumer Server process stopped with SIGTERM and started again", () 
         for (const value of handled.slice(counted)) union.add(value);
         counted = handled.length;
         return union.size === total;
-      });
+      }, childMode);
       expect(second.code, second.stderr.slice(-2000)).toBe(0);
 
       const all = [...first.handled, ...second.handled];

@@ -2,7 +2,7 @@
 // partition concurrency, stopping, and decorated handlers.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AssignedPartitions, Message, RevokedPartitions, type Component } from "ekafka";
+import { AssignedPartitions, Message, RevokedPartitions, withServerInterceptor, type Component, type Interceptor, type Option as KafkaOption } from "ekafka";
 import { App, Config, inject, injectable } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { eachMessage, RecoverableError, registerHandlers, type ErrorDetails, type MessageContext } from "ekafka/consumerserver";
@@ -14,12 +14,12 @@ import { createTopic } from "./support/raw.js";
 const components = componentsClosedAfterEach();
 
 /** A Config holding `[kafka]` (brokers from e2e.toml) plus `toml`, and the component built from it. */
-function setup(toml: string): { cfg: Config; kafka: Component } {
+function setup(toml: string, ...kafkaOptions: KafkaOption[]): { cfg: Config; kafka: Component } {
   const cfg = e2eConfig(toml);
-  return { cfg, kafka: components.track(load("kafka", cfg).build()) };
+  return { cfg, kafka: components.track(load("kafka", cfg).build(...kafkaOptions)) };
 }
 
-/** A topic, a group reading it through `cg1`, a producer `p1` writing it and server `s1` using `cg1`. */
+/** A topic, one group read through `c1` or `cg1`, a producer `p1` writing it and server `s1` naming both (so onEachMessage reads with `c1`, as in Go). */
 function scenario(options: { partitions?: number; extra?: string; server?: string } = {}) {
   const topic = uniqueName("e2e-cs");
   const groupID = uniqueName("g-cs");
@@ -33,7 +33,7 @@ groupID = "${groupID}"
 ${FAST_GROUP}
 [kafka.consumers.c1]
 topic = "${topic}"
-groupID = "${groupID}-c"
+groupID = "${groupID}"
 ${FAST_GROUP}
 ${options.extra ?? ""}
 [kafkaConsumerServers.s1]
@@ -49,6 +49,12 @@ ${options.server ?? ""}
     /** A new component and a server on it (a new member of the same group each time). */
     build: (...serverOptions: consumerserver.Option[]) => {
       const { cfg, kafka } = setup(toml);
+      const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
+      return { kafka, server };
+    },
+    /** Like build, with options for the component. */
+    buildWith: (kafkaOptions: KafkaOption[], ...serverOptions: consumerserver.Option[]) => {
+      const { cfg, kafka } = setup(toml, ...kafkaOptions);
       const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
       return { kafka, server };
     },
@@ -344,6 +350,38 @@ describe("rebalancing", () => {
       }
     }
     for (const partition of [0, 1, 2]) expect(await committed(b.kafka, s.groupID, s.topic, partition)).toBe(total / 3);
+  });
+});
+
+describe("server interceptors and middlewares", () => {
+  it("a server interceptor sees each message an onEachMessage handler handles, with its error; middlewares wrap the handler", async () => {
+    const s = scenario({ partitions: 1 });
+    await s.create();
+    const seen: string[] = [];
+    const interceptor: Interceptor = (next) => async (ctx, messages, cmd) => {
+      try {
+        await next(ctx, messages, cmd);
+      } finally {
+        if (cmd.operation === "HandleMessage") seen.push(`${ctx.key} ${messages.map((m) => m.valueString()).join(",")}: ${cmd.error === undefined ? "ok" : (cmd.error as Error).message}`);
+      }
+    };
+    const middlewareSaw: string[] = [];
+    const { kafka, server } = s.buildWith(
+      [withServerInterceptor(interceptor)],
+      consumerserver.withMiddleware((next) => async (delivery) => {
+        middlewareSaw.push(`${delivery.message.valueString()} attempts ${delivery.attempts}`);
+        await next(delivery);
+      }),
+    );
+    server.onEachMessage((_ctx, message) => {
+      if (message.valueString() === "bad") throw new Error("cannot parse");
+    });
+    const started = server.start();
+    await kafka.producer("p1").writeMessages({ value: "first" }, { value: "second" }, { value: "bad" }, { value: "never" });
+    await expect(started).rejects.toThrow("cannot parse");
+    // Read with consumerName c1, as in Go: the interceptor calls are those of kafka.consumers.c1.
+    expect(seen).toEqual(["kafka.consumers.c1 first: ok", "kafka.consumers.c1 second: ok", "kafka.consumers.c1 bad: cannot parse"]);
+    expect(middlewareSaw).toEqual(["first attempts 0", "second attempts 0", "bad attempts 0"]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import * as consumerserver from "../../../consumerserver/index.js";
 import { Config, ConfigError } from "../../../src/core/index.js";
@@ -27,6 +28,8 @@ describe("the kafkaConsumerServers tree", () => {
       consumerName: "c1",
       consumerGroupName: "cg1",
       deadLetterProducer: undefined,
+      batchSize: 500,
+      batchWait: 0,
       partitionConcurrency: false,
       retryDelays: [],
       retryProducer: undefined,
@@ -93,8 +96,10 @@ describe("building a server", () => {
   it("init fails clearly without a handler, or with a name that is missing or not configured", () => {
     const kafka = loadKafka("kafka", cfg()).build();
     const build = (toml = "") => consumerserver.load("kafkaConsumerServers.x", new Config().loadString(`[kafkaConsumerServers.x]\n${toml}`)).build(consumerserver.withEkafka(kafka));
-    expect(() => build('consumerGroupName = "cg1"').init()).toThrow("kafkaConsumerServers.x: no handler registered; call onEachMessage, onStart or onConsumerGroupStart before starting");
-    expect(() => build().onEachMessage(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerGroupName: required for onEachMessage/);
+    expect(() => build('consumerGroupName = "cg1"').init()).toThrow("kafkaConsumerServers.x: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting");
+    expect(() => build().onEachMessage(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onEachMessage: the name of a kafka.consumers entry \(or set consumerGroupName/);
+    expect(() => build().onEachBatch(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onEachBatch/);
+    expect(() => build().onConsumerGroupStart(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerGroupName: required for onConsumerGroupStart/);
     expect(() => build().onStart(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onStart/);
     expect(() => build('consumerGroupName = "nope"').onEachMessage(() => undefined).init()).toThrow(/kafkaConsumerServers\.x\.consumerGroupName: .*"nope".*configured: cg1/);
   });
@@ -102,7 +107,7 @@ describe("building a server", () => {
   it("a start() that cannot init rejects with the init error", async () => {
     const kafka = loadKafka("kafka", cfg()).build();
     const server = consumerserver.load("kafkaConsumerServers.none", cfg()).build(consumerserver.withEkafka(kafka)).onEachMessage(() => undefined);
-    await expect(server.start()).rejects.toThrow(/consumerGroupName: required/);
+    await expect(server.start()).rejects.toThrow(/consumerName: required/);
   });
 
   it("allows exactly one handler", () => {
@@ -122,5 +127,54 @@ describe("building a server", () => {
 
   it("checks concurrency limits", () => {
     expect(() => consumerserver.withPartitionConcurrency(true, { maxQueued: 0 })).toThrow(/maxQueued must be an integer of at least 1, found 0/);
+  });
+});
+
+describe("which reader onEachMessage and onEachBatch use (Go's rule)", () => {
+  const kafkaToml = `${KAFKA}
+[kafka.consumers.c1]
+groupID = "g-c1"
+topic = "t1"
+[kafka.consumers.direct]
+topic = "t1"
+partition = 2
+`;
+  function build(serverToml: string) {
+    const cfg = new Config().loadString(`${kafkaToml}\n[kafkaConsumerServers.s1]\n${serverToml}`);
+    const kafka = loadKafka("kafka", cfg).build();
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
+    return { server, lines };
+  }
+
+  it("reads with consumerName alone, as in Go", () => {
+    const { server, lines } = build('consumerName = "c1"');
+    expect(() => server.onEachMessage(() => undefined).init()).not.toThrow();
+    expect(lines.filter((l) => String(l.msg).includes("reads with"))).toEqual([]);
+  });
+
+  it("reads with consumerGroupName when it is the only name set", () => {
+    const { server } = build('consumerGroupName = "cg1"');
+    expect(() => server.onEachBatch(() => undefined).init()).not.toThrow();
+  });
+
+  it("with both set, reads with the consumer and says so once", () => {
+    const { server, lines } = build('consumerName = "c1"\nconsumerGroupName = "cg1"');
+    server.onEachMessage(() => undefined).init();
+    server.init();
+    const said = lines.filter((l) => String(l.msg).includes("reads with"));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.msg).toBe("onEachMessage reads with consumerName c1 (kafka.consumers.c1) and its settings, as in Go; consumerGroupName cg1 is for onConsumerGroupStart");
+  });
+
+  it("refuses a consumer that reads one partition directly, naming the key", () => {
+    const { server } = build('consumerName = "direct"');
+    expect(() => server.onEachMessage(() => undefined).init()).toThrow(/^kafkaConsumerServers\.s1\.consumerName: kafka\.consumers\.direct: reading it as a consumer group needs a groupID/);
+  });
+
+  it("names the key of a consumer that is not configured", () => {
+    const { server } = build('consumerName = "nope"');
+    expect(() => server.onEachMessage(() => undefined).init()).toThrow(/kafkaConsumerServers\.s1\.consumerName: .*"nope".*configured: c1, direct/);
   });
 });

@@ -1,94 +1,101 @@
 import type { Assignment, KafkaConsumer, LibrdKafkaError, Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
-
-/** A committed offset as the native client reports it, with the partition's error if any. */
-type TopicPartitionOffsetAndError = TopicPartitionOffset & { error?: LibrdKafkaError };
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.js";
 import type { ReaderConfig } from "./config.js";
 import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
+import { EventQueue } from "./event-queue.js";
 import { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { Message, type Header } from "./message.js";
 import { watchStatistics } from "./client-statistics.js";
-import { callback, commitAsync, connectClient, constructClient, disconnectClient, FailureLog, native, OFFSET_INVALID } from "./rdkafka.js";
+import { OffsetLedger, type CommittedOffset } from "./offset-ledger.js";
+import { callback, commitAsync, connectClient, disconnectClient, FailureLog, nativeConsumer, OFFSET_INVALID } from "./rdkafka.js";
 
-/** What a reader hands out, in the order it happened. */
-export type ReaderEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
+/** What a session hands out, in the order it happened. */
+export type SessionEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
 
-/** How a reader gets its partitions. */
-export type ReaderSource =
+/** How a session gets its partitions. */
+export type SessionSource =
   | { kind: "group"; topics: string[] }
   | { kind: "partition"; topic: string; partition: number; offset: number };
 
-/** Everything a Reader is built from. */
-export interface ReaderSetup {
+/** Everything a session is built from. */
+export interface SessionSetup {
   key: string;
   config: ReaderConfig;
   properties: LibrdkafkaProperties;
-  source: ReaderSource;
+  source: SessionSource;
   logger: Logger;
   /** Timeout of connecting and of coordinator calls. */
   requestTimeoutMs: number;
   /**
-   * Whether a revocation waits for the next `next()` call (ConsumerGroup: the application sees the
-   * RevokedPartitions event and finishes its work first) or completes at once (Consumer).
+   * Whether a revocation waits for the application (ConsumerGroup: it sees the RevokedPartitions event,
+   * finishes its work, then calls `release()` or polls again) or completes at once (Consumer).
    */
   deferRevocation: boolean;
+}
+
+/** Options of a wait for the next event. */
+export interface NextOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
 }
 
 /** Most messages taken from librdkafka in one go. */
 const FETCH_BATCH = 500;
 /** How long one native fetch waits for a first message; short, so rebalances are served promptly. */
 const FETCH_WAIT_MS = 100;
-/** Errors librdkafka reports on its own that a reader passes on as events (the rest are logged). */
+/** Errors librdkafka reports on its own that a session passes on as events (the rest are logged). */
 const SURFACED_CLIENT_ERRORS = new Set<number>([ErrorCodes.ERR__AUTHENTICATION, ErrorCodes.ERR__ALL_BROKERS_DOWN]);
 
-const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
-/** Reasons a wait for the next event ends early. */
-export class PollTimeoutError extends Error {
-  override readonly name = "TimeoutError";
+/** A revocation whose partitions wait for the application before they are released. */
+interface Revocation {
+  readonly partitions: TopicPartition[];
+  /** The RevokedPartitions event was handed out: the next `next()` releases, unless `release()` did. */
+  delivered: boolean;
+  released: Promise<void> | undefined;
 }
 
 /**
- * The machinery shared by Consumer and ConsumerGroup: one librdkafka consumer, a queue of events in the
- * order they happened, the group's rebalances, and offsets.
+ * Owns one native consumer: connecting, subscribing or assigning, the group's rebalances, and fetching
+ * into an {@link EventQueue}, with one backoff ({@link Backoff}, `readBackoffMin` to `readBackoffMax`)
+ * and one classification of fetch failures. Offsets belong to its {@link OffsetLedger}.
  *
- * Offsets: librdkafka runs with auto-commit on and auto-store off, so only offsets the application
- * stores (a handled message) are committed: in the background every `auto.commit.interval.ms`, when
- * partitions are revoked, and on close. `commit()` adds a synchronous commit for `commitInterval = 0`.
+ * Consumer and ConsumerGroup are faces over a session.
  */
-export class Reader {
+export class ConsumerSession {
   readonly client: KafkaConsumer;
+  readonly ledger: OffsetLedger;
+  private readonly queue: EventQueue<SessionEvent>;
   private readonly failures: FailureLog;
-  private readonly queue: ReaderEvent[] = [];
-  private readonly wakeups = new Set<() => void>();
-  private readonly assigned = new Set<string>();
-  /** Offsets stored by the application and not yet handed to librdkafka, by partition (see flushStores). */
-  private readonly pendingStores = new Map<string, TopicPartitionOffset>();
+  /** Waits after consecutive fetch errors. */
+  private readonly fetchBackoff: Backoff;
   private connecting: Promise<void> | undefined;
   /** Set once connected and joined: the common path of next() then skips the connection wait. */
   private connected = false;
   private fetching: Promise<void> | undefined;
-  /** Partitions revoked by the group whose release waits for the application (deferRevocation). */
-  private revocation: { partitions: TopicPartition[]; delivered: boolean } | undefined;
-  /** Waits after consecutive fetch errors: readBackoffMin growing to readBackoffMax, with jitter. */
-  private readonly fetchBackoff: Backoff;
+  private revocation: Revocation | undefined;
   private lastClientError: { key: string; at: number } | undefined;
   private closing = false;
   private closed = false;
 
-  constructor(private readonly setup: ReaderSetup) {
-    this.client = constructClient(setup.key, setup.properties, (c) => {
-      // Our own rebalance callback: it decides when revoked partitions are released (see onRevoke).
-      const global: Record<string, unknown> = { ...c.global };
-      if (setup.source.kind === "group") global.rebalance_cb = (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment);
-      return new native.KafkaConsumer(global as never, c.topic);
+  constructor(private readonly setup: SessionSetup) {
+    this.client = nativeConsumer(setup.key, setup.properties, {
+      ...(setup.source.kind === "group" ? { rebalance: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment) } : {}),
     });
     this.failures = new FailureLog(setup.properties).attach(this.client as never);
     this.client.on("event.error", (err) => this.onClientError(err));
     this.fetchBackoff = new Backoff({ initialMs: setup.config.readBackoffMin, maxMs: setup.config.readBackoffMax });
     watchStatistics(this.client as never, setup.key, setup.config.groupID ?? "", setup.logger);
+    this.queue = new EventQueue(setup.key);
+    this.ledger = new OffsetLedger(setup.key, {
+      store: (offsets) => this.client.offsetsStore(offsets),
+      commit: (offsets) => commitAsync(this.client, offsets),
+      committed: (partitions) => callback<CommittedOffset[]>((cb) => this.client.committed(partitions, setup.requestTimeoutMs, cb as never)),
+      pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      error: (err, operation) => this.failures.error(err, operation, setup.key),
+      debug: (err, message) => setup.logger.debug({ err }, message),
+    }, setup.config.commitInterval === 0);
   }
 
   /** Connects (once) and subscribes or assigns. */
@@ -105,23 +112,41 @@ export class Reader {
    * The next event. Rejects only when `signal` aborts or `timeoutMs` passes (PollTimeoutError); errors
    * of the fetch are returned as KafkaError events.
    */
-  async next(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ReaderEvent> {
+  async next(options: NextOptions = {}): Promise<SessionEvent> {
+    const [event] = await this.take(options, 1);
+    return event!;
+  }
+
+  /**
+   * The messages already fetched, up to `max`, in order (several partitions may be mixed), or else the
+   * next other event alone. Waits like {@link next} when nothing is there.
+   */
+  async nextBatch(options: NextOptions, max: number): Promise<Message[] | Exclude<SessionEvent, Message>> {
+    const events = await this.take(options, max);
+    const first = events[0]!;
+    return first instanceof Message ? (events as Message[]) : first;
+  }
+
+  /** One event, or a run of up to `max` messages. */
+  private async take(options: NextOptions, max: number): Promise<SessionEvent[]> {
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const connectFailure = await this.readyWithin(options.signal, deadline);
-    if (connectFailure !== undefined) return connectFailure;
-    await this.releaseDeliveredRevocation();
+    if (connectFailure !== undefined) return [connectFailure];
+    await this.releaseDelivered();
     for (;;) {
       options.signal?.throwIfAborted();
       if (this.closing) throw new ClosedError(`reader ${this.setup.key}`, "poll");
-      const event = this.queue.shift();
-      if (event !== undefined) {
-        if (event instanceof RevokedPartitions && this.revocation !== undefined) this.revocation.delivered = true;
+      const first = this.queue.shift();
+      if (first !== undefined) {
+        const taken: SessionEvent[] = [first];
+        if (first instanceof Message && max > 1) taken.push(...this.queue.shiftWhile(max - 1, (e) => e instanceof Message));
+        else if (first instanceof RevokedPartitions && this.revocation !== undefined) this.revocation.delivered = true;
         // Fetch ahead while the application works through the queue, so it rarely waits for a fetch.
         if (this.queue.length < FETCH_BATCH / 2) this.startFetch();
-        return event;
+        return taken;
       }
       this.startFetch();
-      await this.waitForEvent(options.signal, deadline);
+      await this.queue.waitForPush(options.signal, deadline);
     }
   }
 
@@ -142,118 +167,24 @@ export class Reader {
     let settled = false;
     const settle = () => {
       settled = true;
-      for (const wake of this.wakeups) wake();
+      this.queue.wake();
     };
     ready.then(settle, settle);
-    while (!settled) await this.waitForEvent(signal, deadline);
+    while (!settled) await this.queue.waitForPush(signal, deadline);
     return ready;
-  }
-
-  /** Records messages as handled; their offsets are committed in the background (no round-trip now). */
-  store(messages: readonly Message[]): void {
-    for (const tp of this.nextOffsets(messages)) {
-      if (!this.mayStore(tp.topic, tp.partition)) continue;
-      const key = partitionKey(tp.topic, tp.partition);
-      const pending = this.pendingStores.get(key);
-      if (pending === undefined || pending.offset < tp.offset) this.pendingStores.set(key, tp);
-    }
-  }
-
-  /**
-   * Hands the offsets stored since the last flush to librdkafka, one call for all partitions rather
-   * than one per message. Runs before every fetch (so the background commit sees them within one fetch
-   * round) and before every commit, revocation and close.
-   */
-  private flushStores(): void {
-    if (this.pendingStores.size === 0) return;
-    const offsets = [...this.pendingStores.values()].filter((tp) => this.mayStore(tp.topic, tp.partition));
-    this.pendingStores.clear();
-    if (offsets.length === 0) return;
-    try {
-      this.client.offsetsStore(offsets);
-    } catch (err) {
-      // A partition revoked in the meantime cannot take an offset; its next owner reads the message again.
-      this.setup.logger.debug({ err }, "offset not stored");
-    }
-  }
-
-  /**
-   * Offsets can be stored for assigned partitions, and for revoked ones until they are released: a
-   * handler still running at the revocation stores its message, and that offset is committed before
-   * the partition goes to its next owner.
-   */
-  private mayStore(topic: string, partition: number): boolean {
-    if (this.assigned.has(partitionKey(topic, partition))) return true;
-    return this.revocation?.partitions.some((tp) => tp.topic === topic && tp.partition === partition) ?? false;
-  }
-
-  /** Commits the messages' offsets now (one round-trip), after storing them so a background commit cannot go back. */
-  async commit(messages: readonly Message[]): Promise<void> {
-    const offsets = this.nextOffsets(messages);
-    if (offsets.length === 0) return;
-    this.store(messages);
-    this.flushStores();
-    await commitAsync(this.client, offsets).catch((err: unknown) => {
-      throw this.failures.error(err, "CommitMessages", this.setup.key);
-    });
-    await this.confirmCommitted(offsets);
-  }
-
-  /**
-   * The native commit returns as soon as the request is queued, without the coordinator's answer. The
-   * coordinator handles a member's requests in order, so asking it for the committed offsets right
-   * after shows whether the commit took, and its reason when it did not.
-   */
-  private async confirmCommitted(offsets: TopicPartitionOffset[]): Promise<void> {
-    const request = offsets.map(({ topic, partition }) => ({ topic, partition }));
-    let missing: TopicPartitionOffsetAndError[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const committed = await callback<TopicPartitionOffsetAndError[]>((cb) =>
-        this.client.committed(request, this.setup.requestTimeoutMs, cb),
-      ).catch((err: unknown) => {
-        throw this.failures.error(err, "CommitMessages", this.setup.key);
-      });
-      missing = offsets.map((want) => {
-        const got = committed.find((c) => c.topic === want.topic && c.partition === want.partition);
-        const has = typeof got?.offset === "number" && got.offset >= 0 ? got.offset : -1;
-        return got?.error || has < want.offset ? { ...want, ...(got?.error ? { error: got.error } : {}), offset: has } : undefined;
-      }).filter((m): m is TopicPartitionOffsetAndError => m !== undefined);
-      if (missing.length === 0) return;
-      if (missing.some((m) => m.error)) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const first = missing[0]!;
-    const reason = first.error
-      ? first.error.message
-      : first.offset < 0
-        ? "the group coordinator did not record it (an unknown topic or partition, or a partition this member no longer owns)"
-        : `the group coordinator still has offset ${first.offset}, not ${offsets.find((o) => o.topic === first.topic && o.partition === first.partition)?.offset}`;
-    throw new KafkaError(
-      `${this.setup.key}: CommitMessages failed for ${first.topic} [${first.partition}]: ${reason}`,
-      { operation: "CommitMessages", key: this.setup.key, code: first.error?.code ?? ErrorCodes.ERR__FAIL, retriable: true },
-    );
   }
 
   /** Commits every stored offset not yet committed (revoked partitions not yet released included). */
   async commitStored(): Promise<void> {
-    if (!this.client.isConnected() || (this.assigned.size === 0 && this.revocation === undefined)) return;
-    await this.commitStoredOffsets();
-  }
-
-  /** Hands librdkafka the pending stores and commits them; "nothing to commit" is no failure. */
-  private async commitStoredOffsets(): Promise<void> {
-    this.flushStores();
-    await commitAsync(this.client, null).catch((err: unknown) => {
-      if ((err as LibrdKafkaError).code === ErrorCodes.ERR__NO_OFFSET) return;
-      throw this.failures.error(err, "CommitMessages", this.setup.key);
-    });
+    if (!this.client.isConnected() || !this.ledger.owns) return;
+    await this.ledger.commitStored();
   }
 
   /** Moves the read position of an assigned partition. */
   async seek(topic: string, partition: number, offset: number): Promise<void> {
     await this.ready();
     await this.waitForFetch();
-    this.queue.length = 0;
+    this.queue.clear();
     await callback<void>((cb) => this.client.seek({ topic, partition, offset }, this.setup.requestTimeoutMs, (err) => cb(err, undefined))).catch(
       (err: unknown) => {
         throw this.failures.error(err, "SetOffset", this.setup.key);
@@ -307,11 +238,11 @@ export class Reader {
     this.client.resume(partitions.map(({ topic, partition }) => ({ topic, partition })));
   }
 
-  /** Stops fetching, commits stored offsets, leaves the group and closes the connection. */
+  /** Stops fetching, commits stored offsets (once), leaves the group and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
-    for (const wake of this.wakeups) wake();
+    this.queue.wake();
     if (this.connecting !== undefined) {
       const connected = await this.connecting.then(() => true, () => false);
       if (connected) await this.leave();
@@ -326,7 +257,7 @@ export class Reader {
     } catch (err) {
       this.setup.logger.warn({ err }, "committing stored offsets on close failed");
     }
-    if (this.revocation !== undefined) this.release();
+    if (this.revocation !== undefined) this.unassign(this.revocation);
     // Disconnecting runs librdkafka's close: it revokes what is left (onRebalance releases it at once
     // now that closing is set) and leaves the group, so the others take over without a session timeout.
     await disconnectClient(this.client);
@@ -343,7 +274,7 @@ export class Reader {
       this.client.subscribe(source.topics);
     } else {
       this.client.assign([{ topic: source.topic, partition: source.partition, offset: source.offset }]);
-      this.assigned.add(partitionKey(source.topic, source.partition));
+      this.ledger.assign([source]);
     }
   }
 
@@ -351,50 +282,58 @@ export class Reader {
     try {
       if (err.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) this.onAssign(assignment);
       else if (err.code === ErrorCodes.ERR__REVOKE_PARTITIONS) this.onRevoke(assignment);
-      else this.push(this.failures.error(err, "rebalance", this.setup.key));
+      else this.queue.push(this.failures.error(err, "rebalance", this.setup.key));
     } catch (error) {
-      this.push(toKafkaError(error, "rebalance", this.setup.key));
+      this.queue.push(toKafkaError(error, "rebalance", this.setup.key));
     }
   }
 
   private onAssign(assignment: Assignment[]): void {
     this.client.assign(assignment);
-    for (const tp of assignment) this.assigned.add(partitionKey(tp.topic, tp.partition));
-    this.push(new AssignedPartitions(assignment.map(toTopicPartition)));
+    this.ledger.assign(assignment);
+    this.queue.push(new AssignedPartitions(assignment.map(toTopicPartition)));
   }
 
   private onRevoke(assignment: Assignment[]): void {
     // Nothing more is handed out for these partitions: messages of theirs still in flight are dropped
     // (never stored), so their next owner reads them again from the last stored offset.
-    for (const tp of assignment) this.assigned.delete(partitionKey(tp.topic, tp.partition));
+    this.ledger.revoke(assignment);
     const partitions = assignment.map(toTopicPartition);
-    this.push(new RevokedPartitions(partitions));
-    this.revocation = { partitions, delivered: false };
+    const revocation: Revocation = { partitions, delivered: false, released: undefined };
+    this.revocation = revocation;
+    this.queue.push(new RevokedPartitions(partitions, () => this.completeRevocation(revocation)));
     // On close the stored offsets were committed before disconnecting, and the client no longer
     // takes commits: release at once.
-    if (this.closing) this.release();
-    else if (!this.setup.deferRevocation) void this.completeRevocation();
+    if (this.closing) this.unassign(revocation);
+    else if (!this.setup.deferRevocation) void this.completeRevocation(revocation);
   }
 
-  /** After the application saw the revocation and came back for more, its stored offsets are committed and the partitions released. */
-  private async releaseDeliveredRevocation(): Promise<void> {
-    if (this.revocation?.delivered) await this.completeRevocation();
+  /** A revocation the application saw and did not release itself is released when it asks for more. */
+  private async releaseDelivered(): Promise<void> {
+    const revocation = this.revocation;
+    if (revocation?.delivered) await this.completeRevocation(revocation);
   }
 
-  private async completeRevocation(): Promise<void> {
-    try {
-      await this.commitStoredOffsets();
-    } catch (err) {
-      // The partitions go anyway: the group waits for them. Their next owner reads from the last commit.
-      this.setup.logger.warn({ err }, "commit on revocation failed");
-    } finally {
-      this.release();
-    }
+  /** Commits the revoked partitions' stored offsets, then releases them; once per revocation. */
+  private completeRevocation(revocation: Revocation): Promise<void> {
+    revocation.released ??= (async () => {
+      try {
+        if (this.revocation === revocation && !this.closing) await this.ledger.commitStored();
+      } catch (err) {
+        // The partitions go anyway: the group waits for them. Their next owner reads from the last commit.
+        this.setup.logger.warn({ err }, "commit on revocation failed");
+      } finally {
+        this.unassign(revocation);
+      }
+    })();
+    return revocation.released;
   }
 
-  private release(): void {
-    if (this.revocation === undefined) return;
+  private unassign(revocation: Revocation): void {
+    revocation.released ??= Promise.resolve();
+    if (this.revocation !== revocation) return;
     this.revocation = undefined;
+    this.ledger.release(revocation.partitions);
     try {
       this.client.unassign();
     } catch (err) {
@@ -406,7 +345,7 @@ export class Reader {
     if (this.fetching !== undefined || this.closing) return;
     this.fetching = this.fetchBatch().finally(() => {
       this.fetching = undefined;
-      for (const wake of this.wakeups) wake();
+      this.queue.wake();
     });
   }
 
@@ -415,19 +354,21 @@ export class Reader {
   }
 
   private async fetchBatch(): Promise<void> {
-    this.flushStores();
+    // The offsets stored since the last round go to librdkafka in one call, so its background commit
+    // sees them within one fetch round.
+    this.ledger.flush();
     try {
       const batch = await callback<NativeMessage[]>((cb) => this.client.consume(FETCH_BATCH, cb));
       this.fetchBackoff.reset();
       this.pushMessages(batch);
     } catch (err) {
       if (this.closing) return;
-      this.push(this.failures.error(err, `FetchMessage (${this.describeSource()})`, this.setup.key));
+      this.queue.push(this.failures.error(err, `FetchMessage (${this.describeSource()})`, this.setup.key));
       await new Promise((resolve) => setTimeout(resolve, this.fetchBackoff.next()));
     }
   }
 
-  /** What the reader reads, for error messages: "topic t", "topics a, b" or "topic t partition 1". */
+  /** What the session reads, for error messages: "topic t", "topics a, b" or "topic t partition 1". */
   private describeSource(): string {
     const source = this.setup.source;
     if (source.kind === "partition") return `topic ${source.topic} partition ${source.partition}`;
@@ -435,18 +376,23 @@ export class Reader {
   }
 
   private pushMessages(batch: NativeMessage[]): void {
-    const highWaterMarks = new Map<string, number>();
+    if (batch.length === 0) return;
+    const messages: Message[] = [];
+    let lastTopic: string | undefined;
+    let lastPartition = -1;
+    let assigned = false;
+    let hwm = -1;
     for (const raw of batch) {
-      const key = partitionKey(raw.topic, raw.partition);
-      if (!this.assigned.has(key)) continue;
-      let hwm = highWaterMarks.get(key);
-      if (hwm === undefined) {
-        hwm = this.highWaterMark(raw.topic, raw.partition);
-        highWaterMarks.set(key, hwm);
+      // A fetch returns runs of one partition: look the partition up once per run.
+      if (raw.topic !== lastTopic || raw.partition !== lastPartition) {
+        lastTopic = raw.topic;
+        lastPartition = raw.partition;
+        assigned = this.ledger.isAssigned(raw.topic, raw.partition);
+        hwm = assigned ? this.highWaterMark(raw.topic, raw.partition) : -1;
       }
-      this.queue.push(toMessage(raw, hwm));
+      if (assigned) messages.push(toMessage(raw, hwm));
     }
-    if (batch.length > 0) for (const wake of this.wakeups) wake();
+    this.queue.push(...messages);
   }
 
   private highWaterMark(topic: string, partition: number): number {
@@ -455,11 +401,6 @@ export class Reader {
     } catch {
       return -1;
     }
-  }
-
-  private push(event: ReaderEvent): void {
-    this.queue.push(event);
-    for (const wake of this.wakeups) wake();
   }
 
   /**
@@ -475,54 +416,8 @@ export class Reader {
     const key = `${code}:${err.message}`;
     if (this.lastClientError?.key === key && now - this.lastClientError.at < Math.max(1000, this.setup.config.readBackoffMax)) return;
     this.lastClientError = { key, at: now };
-    if (err.isFatal === true || SURFACED_CLIENT_ERRORS.has(code)) this.push(error);
+    if (err.isFatal === true || SURFACED_CLIENT_ERRORS.has(code)) this.queue.push(error);
     else this.setup.logger.warn({ err: error }, "consumer error");
-  }
-
-  private waitForEvent(signal: AbortSignal | undefined, deadline: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        this.wakeups.delete(wake);
-        signal?.removeEventListener("abort", onAbort);
-        clearTimeout(timer);
-      };
-      const wake = () => {
-        done();
-        resolve();
-      };
-      const onAbort = () => {
-        done();
-        reject(signal!.reason);
-      };
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        reject(new PollTimeoutError(`${this.setup.key}: poll timed out`));
-        return;
-      }
-      const timer =
-        deadline === Infinity
-          ? undefined
-          : setTimeout(() => {
-              done();
-              reject(new PollTimeoutError(`${this.setup.key}: poll timed out after waiting ${Math.round(remaining)} ms`));
-            }, remaining);
-      this.wakeups.add(wake);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
-  /** The offset to commit for each partition: one past the highest message given. */
-  private nextOffsets(messages: readonly Message[]): TopicPartitionOffset[] {
-    const highest = new Map<string, TopicPartitionOffset>();
-    for (const m of messages) {
-      if (!(m instanceof Message) || m.offset < 0) {
-        throw new TypeError(`${this.setup.key}: only messages read from Kafka can be committed`);
-      }
-      const key = partitionKey(m.topic, m.partition);
-      const current = highest.get(key);
-      if (current === undefined || current.offset < m.offset + 1) highest.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
-    }
-    return [...highest.values()];
   }
 }
 

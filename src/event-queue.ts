@@ -1,0 +1,107 @@
+/** A wait for the next event ran past its time limit. */
+export class PollTimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
+/**
+ * What a consumer has to hand out, in the order it happened: messages, rebalance events, errors. It is
+ * passive — it fetches nothing itself; the session pushes, the consumer's face takes — and it lets a
+ * taker wait for the next push, as long as its signal and deadline allow.
+ */
+export class EventQueue<T> {
+  #items: T[] = [];
+  /** Index of the first item not taken: shifting an array per message would copy it each time. */
+  #head = 0;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(
+    /** Named in timeout errors, e.g. the consumer's config key. */
+    private readonly name: string,
+  ) {}
+
+  /** Items not taken yet. */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Adds events at the end and wakes every waiter. */
+  push(...items: T[]): void {
+    if (items.length === 0) return;
+    for (const item of items) this.#items.push(item);
+    this.wake();
+  }
+
+  /** Takes the oldest item, if any. */
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head]!;
+    this.#head++;
+    // Drop the taken part now and then, not on every take.
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  /**
+   * Takes the oldest items for as long as `accept` says yes, at most `max` of them (the first one is
+   * judged like the rest).
+   */
+  shiftWhile(max: number, accept: (item: T) => boolean): T[] {
+    const taken: T[] = [];
+    while (taken.length < max && this.#head < this.#items.length && accept(this.#items[this.#head]!)) taken.push(this.shift()!);
+    return taken;
+  }
+
+  /** Removes every item not taken yet (a seek makes them stale). */
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+
+  /** Wakes every waiter without adding anything (a fetch ended, the consumer closes). */
+  wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /**
+   * Resolves on the next push or wake. Rejects with the signal's reason when `signal` aborts, and with
+   * a {@link PollTimeoutError} at `deadline` (a Date.now() time; Infinity for none).
+   */
+  waitForPush(signal: AbortSignal | undefined, deadline: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        reject(new PollTimeoutError(`${this.name}: poll timed out`));
+        return;
+      }
+      const done = () => {
+        this.#waiters.delete(wake);
+        signal?.removeEventListener("abort", onAbort);
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      const wake = () => {
+        done();
+        resolve();
+      };
+      const onAbort = () => {
+        done();
+        reject(signal!.reason);
+      };
+      const timer =
+        deadline === Infinity
+          ? undefined
+          : setTimeout(() => {
+              done();
+              reject(new PollTimeoutError(`${this.name}: poll timed out after waiting ${Math.round(remaining)} ms`));
+            }, remaining);
+      this.#waiters.add(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
