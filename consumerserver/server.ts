@@ -162,12 +162,14 @@ export class ConsumerServer implements Server {
       throw new Error(`${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`);
     }
     const resources: Resources = {};
+    let reader: { tree: "consumers" | "consumerGroups"; name: string } | undefined;
     if (mode.kind === "onStart") {
       resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
     } else if (mode.kind === "onConsumerGroupStart") {
       resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
     } else {
-      const { tree, name } = this.#readerOf(mode.kind);
+      reader = this.#readerOf(mode.kind);
+      const { tree, name } = reader;
       resources.group = this.#named(tree === "consumers" ? "consumerName" : "consumerGroupName", name, (n) =>
         this.#component.consumerGroup(n, { from: tree }),
       );
@@ -186,15 +188,14 @@ export class ConsumerServer implements Server {
       resources.tiers = createRetryTiers({ key: this.key, config: this.config, component: this.#component, deadLetter: resources.deadLetter, logger: this.logger });
     }
     this.#resources = resources;
-    this.#observed.reading(this.#observedReaderOf(mode.kind));
+    this.#observed.reading(this.#observedReaderOf(mode.kind, reader));
   }
 
   /** The reader whose statistics and group the governor shows: the one the mode reads with. */
-  #observedReaderOf(kind: Mode["kind"]) {
+  #observedReaderOf(kind: Mode["kind"], reader: { tree: "consumers" | "consumerGroups"; name: string } | undefined) {
     if (kind === "onStart") return observedReader(this.#component, "consumers", this.config.consumerName!);
     if (kind === "onConsumerGroupStart") return observedReader(this.#component, "consumerGroups", this.config.consumerGroupName!);
-    const { tree, name } = this.#readerOf(kind);
-    return observedReader(this.#component, tree, name);
+    return observedReader(this.#component, reader!.tree, reader!.name);
   }
 
   /**
