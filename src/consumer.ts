@@ -79,7 +79,8 @@ export class Consumer {
     }
     let total = 0;
     for (const p of this.session.positions()) {
-      if (p.offset < 0) continue;
+      // librdkafka leaves `offset` out for a partition nothing was read from yet: no position, no lag.
+      if (p.offset === undefined || p.offset < 0) continue;
       const { high } = this.session.watermarks(p.topic, p.partition);
       if (high >= 0) total += Math.max(0, high - p.offset);
     }
@@ -96,7 +97,8 @@ export class Consumer {
     }
     let total = 0;
     for (const p of this.session.positions()) {
-      if (p.offset < 0) continue;
+      // librdkafka leaves `offset` out for a partition nothing was read from yet: no position, no lag.
+      if (p.offset === undefined || p.offset < 0) continue;
       const { high } = await this.session.queryWatermarks(p.topic, p.partition);
       total += Math.max(0, high - p.offset);
     }
