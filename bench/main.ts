@@ -60,7 +60,8 @@ async function attempt<T>(label: string, run: () => Promise<T>): Promise<Outcome
 
 function describe(value: unknown): string {
   const v = value as Partial<Throughput & Latency>;
-  if (v.rate !== undefined) return `${Math.round(v.rate).toLocaleString("en-US")} msg/s, ${v.mibPerSec!.toFixed(1)} MiB/s (${v.messages} in ${v.seconds!.toFixed(2)} s)`;
+  if (v.rate !== undefined)
+    return `${Math.round(v.rate).toLocaleString("en-US")} msg/s, ${v.mibPerSec!.toFixed(1)} MiB/s (${v.messages} in ${v.seconds!.toFixed(2)} s)`;
   return `p50 ${v.p50!.toFixed(1)} ms, p99 ${v.p99!.toFixed(1)} ms, max ${v.max!.toFixed(1)} ms (${v.samples} samples)`;
 }
 
@@ -89,12 +90,15 @@ async function produceRow(admin: Component, size: number, count: number, codec: 
     ekafka: () => attempt("ekafka", () => produceWithEkafka(kafka.producer("bench"), payloads, count)),
     raw: () => attempt("raw", () => produceWithRaw(kafka.producerPropertiesOf("bench"), topic, payloads, count)),
     kafkajs: async () =>
-      compression === undefined ? { skipped: "no built-in codec" } : attempt("KafkaJS", () => produceWithKafkajs(topic, compression, payloads, count)),
+      compression === undefined
+        ? { skipped: "no built-in codec" }
+        : attempt("KafkaJS", () => produceWithKafkajs(topic, compression, payloads, count)),
     ceiling: () => attempt("Java ProducerPerformance", () => produceWithJava(topic, codec, size, count)),
   };
   const best: Partial<Record<keyof typeof runs, Outcome<Throughput>>> = {};
   for (let repeat = 0; repeat < PRODUCE_REPEAT; repeat++) {
-    const order = repeat % 2 === 0 ? (["ekafka", "raw", "kafkajs", "ceiling"] as const) : (["raw", "ekafka", "kafkajs", "ceiling"] as const);
+    const order =
+      repeat % 2 === 0 ? (["ekafka", "raw", "kafkajs", "ceiling"] as const) : (["raw", "ekafka", "kafkajs", "ceiling"] as const);
     for (const contender of order) {
       if (contender === "kafkajs" && compression === undefined && best.kafkajs !== undefined) continue;
       best[contender] = better(best[contender], await runs[contender]());
@@ -131,13 +135,22 @@ async function sequentialRow(admin: Component, perCall: number, calls: number): 
   const payloads = new Payloads(100);
   const kafka = benchComponent(producerToml("bench", topic, "none"));
   const what = `${perCall.toLocaleString("en-US")} message${perCall === 1 ? "" : "s"}`;
-  console.log(`${elapsed()} produce sequentially, await writeMessages of ${what} (${calls.toLocaleString("en-US")} calls, best of ${PRODUCE_REPEAT})`);
+  console.log(
+    `${elapsed()} produce sequentially, await writeMessages of ${what} (${calls.toLocaleString("en-US")} calls, best of ${PRODUCE_REPEAT})`,
+  );
   let ekafka: Outcome<Throughput> | undefined;
   let raw: Outcome<Throughput> | undefined;
   for (let repeat = 0; repeat < PRODUCE_REPEAT; repeat++) {
-    const runEkafka = async () => (ekafka = better(ekafka, await attempt("ekafka", () => writeSequentiallyWithEkafka(kafka.producer("bench"), payloads, perCall, calls))));
+    const runEkafka = async () =>
+      (ekafka = better(
+        ekafka,
+        await attempt("ekafka", () => writeSequentiallyWithEkafka(kafka.producer("bench"), payloads, perCall, calls)),
+      ));
     const runRaw = async () =>
-      (raw = better(raw, await attempt("raw", () => writeSequentiallyWithRaw(kafka.producerPropertiesOf("bench"), topic, payloads, perCall, calls))));
+      (raw = better(
+        raw,
+        await attempt("raw", () => writeSequentiallyWithRaw(kafka.producerPropertiesOf("bench"), topic, payloads, perCall, calls)),
+      ));
     if (repeat % 2 === 0) await runEkafka().then(runRaw);
     else await runRaw().then(runEkafka);
   }
@@ -161,10 +174,14 @@ async function consumeRows(admin: Component): Promise<Row[]> {
   console.log(`${elapsed()} consume ${CONSUME_SIZE} B (${CONSUME_COUNT.toLocaleString("en-US")} messages; filling the topic)`);
   await fillTopic(topic, CONSUME_SIZE, CONSUME_COUNT);
   const ekafka = await attempt("ekafka Consumer Server", () => consumeWithEkafka(topic, CONSUME_SIZE, CONSUME_COUNT));
-  const ekafkaBatch = await attempt("ekafka Consumer Server onEachBatch", () => consumeWithEkafka(topic, CONSUME_SIZE, CONSUME_COUNT, "batch"));
+  const ekafkaBatch = await attempt("ekafka Consumer Server onEachBatch", () =>
+    consumeWithEkafka(topic, CONSUME_SIZE, CONSUME_COUNT, "batch"),
+  );
   const raw = await attempt("raw consume loop", () => consumeWithRaw(topic, CONSUME_SIZE, CONSUME_COUNT));
   const kafkajs = await attempt("KafkaJS eachMessage", () => consumeWithKafkajs(topic, CONSUME_SIZE, CONSUME_COUNT));
-  const poll = await attempt("ekafka ConsumerGroup.poll loop (diagnostic)", () => consumeWithEkafkaPoll(topic, CONSUME_SIZE, CONSUME_COUNT));
+  const poll = await attempt("ekafka ConsumerGroup.poll loop (diagnostic)", () =>
+    consumeWithEkafkaPoll(topic, CONSUME_SIZE, CONSUME_COUNT),
+  );
   return [
     {
       name: `consume ${CONSUME_SIZE} B, each message (Consumer Server)`,
@@ -181,7 +198,13 @@ async function consumeRows(admin: Component): Promise<Row[]> {
       raw: fromThroughput(raw),
       mib: { ekafka: mibOf(ekafkaBatch), raw: mibOf(raw) },
     },
-    { name: "diagnostic: ConsumerGroup.poll + storeOffsets loop", unit: "rate", diagnostic: true, ekafka: fromThroughput(poll), mib: { ekafka: mibOf(poll) } },
+    {
+      name: "diagnostic: ConsumerGroup.poll + storeOffsets loop",
+      unit: "rate",
+      diagnostic: true,
+      ekafka: fromThroughput(poll),
+      mib: { ekafka: mibOf(poll) },
+    },
   ];
 }
 
@@ -193,7 +216,9 @@ const BOUNDED_IN_FLIGHT = { "max.in.flight.requests.per.connection": "5" };
  * then ekafka again with BOUNDED_IN_FLIGHT (diagnostic).
  */
 async function latencyRows(admin: Component): Promise<{ rows: Row[]; ekafkaP99: number | undefined }> {
-  console.log(`${elapsed()} latency at ${LATENCY.rate.toLocaleString("en-US")} msg/s for ${LATENCY.seconds} s (+${LATENCY.warmupSeconds} s warm-up)`);
+  console.log(
+    `${elapsed()} latency at ${LATENCY.rate.toLocaleString("en-US")} msg/s for ${LATENCY.seconds} s (+${LATENCY.warmupSeconds} s warm-up)`,
+  );
   const rigs: Record<"ekafka" | "raw" | "kafkajs" | "bounded", (topic: string) => LatencyRig> = {
     ekafka: (topic) => ekafkaLatencyRig(topic),
     raw: rawLatencyRig,
@@ -222,8 +247,9 @@ async function latencyRows(admin: Component): Promise<{ rows: Row[]; ekafkaP99: 
   });
   const floorTopic = benchTopic("latency-floor");
   await createTopic(admin, floorTopic);
-  const floor = await attempt(`Kafka's EndToEndLatency (floor, ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages one at a time)`, () =>
-    measureFloorLatency(floorTopic, FLOOR_LATENCY_MESSAGES),
+  const floor = await attempt(
+    `Kafka's EndToEndLatency (floor, ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages one at a time)`,
+    () => measureFloorLatency(floorTopic, FLOOR_LATENCY_MESSAGES),
   );
   const floorRow = (field: "p50" | "p99"): Row => ({
     name: `floor: latency ${field}, Kafka's EndToEndLatency (one message at a time)`,
@@ -238,7 +264,7 @@ function settingsLines(): string[] {
   return [
     `Produce: acks=all, linger ${PRODUCER.lingerMs} ms, batches up to ${PRODUCER.batchMessages.toLocaleString("en-US")} messages / ${PRODUCER.batchBytes.toLocaleString("en-US")} bytes, keyless values of random A–Z letters (as ProducerPerformance writes), 3 partitions × replication factor 3, min.insync.replicas 2. ` +
       `ekafka: the Producer of \`[kafka.producers.bench]\` with its default interceptors (timing, trace, metrics; debug off), ${WRITE_CHUNK} messages per writeMessages call, ${WRITES_IN_FLIGHT} calls in flight. ` +
-      "raw: `@confluentinc/kafka-javascript` Producer built from `component.producerPropertiesOf(\"bench\")` (the identical librdkafka properties), produce() per message in the same pattern — chunks of " +
+      'raw: `@confluentinc/kafka-javascript` Producer built from `component.producerPropertiesOf("bench")` (the identical librdkafka properties), produce() per message in the same pattern — chunks of ' +
       `${WRITE_CHUNK}, ${WRITES_IN_FLIGHT} chunks unacknowledged at a time, each done when its delivery reports are in — round-robin partitions like ekafka's default balancer, delivery reports polled in the background. ` +
       `KafkaJS 2: send() of ${WRITE_CHUNK} messages, ${WRITES_IN_FLIGHT} in flight (it batches per call; GZIP is its only built-in codec). ` +
       "Java ceiling: `org.apache.kafka.tools.ProducerPerformance` with acks=all, the same linger, batch.size and compression, idempotence off.",

@@ -19,7 +19,8 @@ const CONTENDERS = ["ekafka", "raw", "kafkajs", "ceiling"] as const;
 type Contender = (typeof CONTENDERS)[number];
 
 export const fromThroughput = (outcome: Outcome<Throughput>): Outcome<number> => ("ok" in outcome ? { ok: outcome.ok.rate } : outcome);
-export const fromLatency = (outcome: Outcome<Latency>, field: "p50" | "p99"): Outcome<number> => ("ok" in outcome ? { ok: outcome.ok[field] } : outcome);
+export const fromLatency = (outcome: Outcome<Latency>, field: "p50" | "p99"): Outcome<number> =>
+  "ok" in outcome ? { ok: outcome.ok[field] } : outcome;
 
 /** ekafka's value over another contender's, or undefined when either is missing. */
 export function ratio(row: Row, other: Contender): number | undefined {
@@ -32,7 +33,16 @@ export function ratio(row: Row, other: Contender): number | undefined {
 
 /** The table as Markdown: a column per contender, then ekafka's ratios to the others. */
 export function markdownTable(rows: readonly Row[]): string {
-  const header = ["benchmark", "ekafka", "raw librdkafka", "KafkaJS", "Java ceiling", "ekafka / raw", "ekafka / KafkaJS", "ekafka / ceiling"];
+  const header = [
+    "benchmark",
+    "ekafka",
+    "raw librdkafka",
+    "KafkaJS",
+    "Java ceiling",
+    "ekafka / raw",
+    "ekafka / KafkaJS",
+    "ekafka / ceiling",
+  ];
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`];
   for (const row of rows) {
     const cells = CONTENDERS.map((contender) => cell(row, contender));

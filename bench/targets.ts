@@ -14,15 +14,33 @@ interface Target {
 const TARGETS: Target[] = [
   { name: "Producer ≥ 0.9× raw in every row", rows: (r) => r.name.startsWith("produce"), other: "raw", atLeast: 0.9, meanAtLeast: 0.97 },
   { name: "Producer ≥ 3× KafkaJS", rows: (r) => r.name.startsWith("produce"), other: "kafkajs", atLeast: 3 },
-  { name: "Consumer Server each-message ≥ 0.9× raw consume loop", rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"), other: "raw", atLeast: 0.9 },
-  { name: "Consumer Server each-message ≥ 3× KafkaJS", rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"), other: "kafkajs", atLeast: 3 },
-  { name: "Consumer Server onEachBatch ≥ 0.97× raw consume loop", rows: (r) => r.name.startsWith("consume") && r.name.includes("batches"), other: "raw", atLeast: 0.97 },
+  {
+    name: "Consumer Server each-message ≥ 0.9× raw consume loop",
+    rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"),
+    other: "raw",
+    atLeast: 0.9,
+  },
+  {
+    name: "Consumer Server each-message ≥ 3× KafkaJS",
+    rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"),
+    other: "kafkajs",
+    atLeast: 3,
+  },
+  {
+    name: "Consumer Server onEachBatch ≥ 0.97× raw consume loop",
+    rows: (r) => r.name.startsWith("consume") && r.name.includes("batches"),
+    other: "raw",
+    atLeast: 0.97,
+  },
 ];
 
 /** The targets as Markdown lines: for each, the rows that meet it and the worst and typical ratio. */
 export function targetLines(rows: readonly Row[], latencyP99: number | undefined): string[] {
   const lines = TARGETS.map((target) => {
-    const ratios = rows.filter((row) => row.diagnostic !== true && target.rows(row)).map((row) => ratio(row, target.other)).filter((r): r is number => r !== undefined);
+    const ratios = rows
+      .filter((row) => row.diagnostic !== true && target.rows(row))
+      .map((row) => ratio(row, target.other))
+      .filter((r): r is number => r !== undefined);
     if (ratios.length === 0) return `- ${target.name}: not measured`;
     const met = ratios.filter((r) => r >= target.atLeast).length;
     const mean = geometricMean(ratios);

@@ -160,7 +160,10 @@ export class BatchDelivery extends BaseDelivery {
 
   #resolve(message: Message): void {
     const index = this.#all.indexOf(message);
-    if (index < 0) throw new RangeError(`batch.resolve: the message at offset ${message.offset} is not one of this batch of ${this.batch.topic} [${this.batch.partition}]`);
+    if (index < 0)
+      throw new RangeError(
+        `batch.resolve: the message at offset ${message.offset} is not one of this batch of ${this.batch.topic} [${this.batch.partition}]`,
+      );
     if (index < this.#next) return;
     // A handler running on after a hard stop must not move the committed position.
     if (this.signal.aborted) return;

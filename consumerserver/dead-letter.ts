@@ -39,7 +39,10 @@ export class DeadLetterError extends Error {
     cause: unknown,
   ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`writing ${describeMessage(message)} to the dead-letter producer failed (${reason}); it had failed with: ${handlerError.message}`, { cause });
+    super(
+      `writing ${describeMessage(message)} to the dead-letter producer failed (${reason}); it had failed with: ${handlerError.message}`,
+      { cause },
+    );
   }
 }
 
@@ -54,7 +57,10 @@ export function deadLetterMessage(message: Message, error: Error, attempts: numb
   const errorText = `${error.name}: ${error.message}`;
   const headers: Header[] = [
     ...message.headers.filter((header) => !ours.has(header.key)),
-    header(DEAD_LETTER_HEADERS.error, errorText.length > MAX_ERROR_HEADER_LENGTH ? `${errorText.slice(0, MAX_ERROR_HEADER_LENGTH)}…` : errorText),
+    header(
+      DEAD_LETTER_HEADERS.error,
+      errorText.length > MAX_ERROR_HEADER_LENGTH ? `${errorText.slice(0, MAX_ERROR_HEADER_LENGTH)}…` : errorText,
+    ),
     header(DEAD_LETTER_HEADERS.attempts, String(attempts)),
     header(DEAD_LETTER_HEADERS.originalTopic, message.topic),
     header(DEAD_LETTER_HEADERS.originalPartition, String(message.partition)),
@@ -93,7 +99,10 @@ export function deadLettering(producer: DeadLetterWriter, topicOf: (message: Mes
         report(failure, { phase: "deadLetter", message: delivery.message, retrying: false });
         throw failure;
       }
-      delivery.logger.warn({ err: handlerError, attempts: delivery.attempts, messages: delivery.messages.length }, "sent to the dead-letter producer");
+      delivery.logger.warn(
+        { err: handlerError, attempts: delivery.attempts, messages: delivery.messages.length },
+        "sent to the dead-letter producer",
+      );
     }
   };
 }

@@ -33,7 +33,9 @@ const declarations = new WeakMap<object, HandlerDeclaration[]>();
 function declare(prototype: object, declaration: HandlerDeclaration): void {
   const own = declarations.get(prototype) ?? [];
   if (own.some((existing) => existing.key.toLowerCase() === declaration.key.toLowerCase())) {
-    throw new Error(`${declaration.key}: a server has exactly one handler, and ${String(declaration.method)} is the second one declared for it`);
+    throw new Error(
+      `${declaration.key}: a server has exactly one handler, and ${String(declaration.method)} is the second one declared for it`,
+    );
   }
   own.push(declaration);
   declarations.set(prototype, own);
@@ -60,7 +62,10 @@ function methodDecorator(key: string, kind: HandlerKind, extra: Omit<HandlerDecl
  * }
  */
 export function eachMessage<T extends object>(key: string, settings: EachMessageSettings<T> = {}) {
-  return methodDecorator(key, "onEachMessage", { options: settings.options ?? [], ...(settings.onError === undefined ? {} : { onError: settings.onError }) });
+  return methodDecorator(key, "onEachMessage", {
+    options: settings.options ?? [],
+    ...(settings.onError === undefined ? {} : { onError: settings.onError }),
+  });
 }
 
 /** Declares the method as the `onStart` handler (`(ctx, consumer)`) of the server at `key`. */
@@ -76,7 +81,11 @@ export function consumerGroupStart(key: string, options: Option[] = []) {
 /** The handler methods declared on an object's class and its parent classes. */
 export function handlersOf(target: object): HandlerDeclaration[] {
   const found: HandlerDeclaration[] = [];
-  for (let prototype = Object.getPrototypeOf(target) as object | null; prototype !== null; prototype = Object.getPrototypeOf(prototype) as object | null) {
+  for (
+    let prototype = Object.getPrototypeOf(target) as object | null;
+    prototype !== null;
+    prototype = Object.getPrototypeOf(prototype) as object | null
+  ) {
     found.push(...(declarations.get(prototype) ?? []));
   }
   return found;
@@ -103,10 +112,12 @@ export interface RegisterOptions {
  * @throws Error when `target` declares no handler
  */
 export function registerHandlers<T extends object>(app: App, target: Newable<T> | T, options: RegisterOptions): ConsumerServer[] {
-  const instance: T = typeof target === "function" ? app.resolve(target as Newable<T>) : target;
+  const instance: T = typeof target === "function" ? app.resolve(target) : target;
   const declared = handlersOf(instance);
   if (declared.length === 0) {
-    throw new Error(`registerHandlers: ${instance.constructor.name} declares no handler (@eachMessage, @consumerStart or @consumerGroupStart)`);
+    throw new Error(
+      `registerHandlers: ${instance.constructor.name} declares no handler (@eachMessage, @consumerStart or @consumerGroupStart)`,
+    );
   }
   const component = isComponent(options.ekafka) ? options.ekafka : app.resolve(options.ekafka);
   const servers = declared.map((declaration) => {
@@ -126,9 +137,14 @@ function register(server: ConsumerServer, instance: object, declaration: Handler
     case "onEachMessage": {
       const onError = declaration.onError === undefined ? undefined : methods[declaration.onError];
       if (declaration.onError !== undefined && typeof onError !== "function") {
-        throw new Error(`${declaration.key}: onError names ${String(declaration.onError)}, which is not a method of ${instance.constructor.name}`);
+        throw new Error(
+          `${declaration.key}: onError names ${String(declaration.onError)}, which is not a method of ${instance.constructor.name}`,
+        );
       }
-      server.onEachMessage(bound, onError === undefined ? undefined : (error, details) => (onError as (...a: unknown[]) => unknown).call(instance, error, details));
+      server.onEachMessage(
+        bound,
+        onError === undefined ? undefined : (error, details) => (onError as (...a: unknown[]) => unknown).call(instance, error, details),
+      );
       break;
     }
     case "onStart":

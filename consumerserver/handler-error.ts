@@ -40,6 +40,7 @@ function describeValue(value: unknown): string {
   if (typeof value === "symbol") return value.toString();
   if (typeof value === "function") return "a function";
   try {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only when JSON.stringify gives nothing: String() is the last resort
     return `object ${truncate(JSON.stringify(value) ?? String(value))}`;
   } catch {
     return "an object that cannot be shown";

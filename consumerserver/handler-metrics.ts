@@ -30,7 +30,13 @@ function metricsIn(registry: Registry): Metrics {
   return {
     seconds:
       existing<Metrics["seconds"]>(HANDLER_METRICS.seconds) ??
-      new Histogram({ name: HANDLER_METRICS.seconds, help: "Time of each call of an onEachMessage handler, in seconds.", labelNames: ["server", "topic"], buckets: BUCKETS, registers: [registry] }),
+      new Histogram({
+        name: HANDLER_METRICS.seconds,
+        help: "Time of each call of an onEachMessage handler, in seconds.",
+        labelNames: ["server", "topic"],
+        buckets: BUCKETS,
+        registers: [registry],
+      }),
     handled:
       existing<Metrics["handled"]>(HANDLER_METRICS.handled) ??
       new Counter({
@@ -41,7 +47,12 @@ function metricsIn(registry: Registry): Metrics {
       }),
     inFlight:
       existing<Metrics["inFlight"]>(HANDLER_METRICS.inFlight) ??
-      new Gauge({ name: HANDLER_METRICS.inFlight, help: "Messages a Consumer Server is handling now (retries and dead-lettering included).", labelNames: ["server"], registers: [registry] }),
+      new Gauge({
+        name: HANDLER_METRICS.inFlight,
+        help: "Messages a Consumer Server is handling now (retries and dead-lettering included).",
+        labelNames: ["server"],
+        registers: [registry],
+      }),
   };
 }
 

@@ -2,7 +2,7 @@ import { context as otelContexts } from "@opentelemetry/api";
 import type { Message } from "../src/index.js";
 import type { BatchContext, BatchDelivery, MessageContext, MessageDelivery } from "./context.js";
 import { delay } from "./delay.js";
-import type { Batch, Delivery, DeliveryHandler, Middleware } from "./delivery.js";
+import type { Batch, DeliveryHandler, Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { toError } from "./handler-error.js";
 import { retryBackoff, shouldRetry, type RetryPolicy } from "./retry.js";
@@ -71,7 +71,10 @@ export function retrying(policy: RetryPolicy, report: Reporter): Middleware {
         report(error as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: again });
         if (!again) throw error;
         const waitMs = backoff.next();
-        delivery.logger.warn({ err: error, attempt: delivery.attempts, retryInMs: waitMs }, "handler failed with a recoverable error; retrying");
+        delivery.logger.warn(
+          { err: error, attempt: delivery.attempts, retryInMs: waitMs },
+          "handler failed with a recoverable error; retrying",
+        );
         if (!(await delay(waitMs, delivery.signal))) throw error;
       }
     }
@@ -88,5 +91,6 @@ export type InterceptedCall = (operation: string, messages: Message[], fn: () =>
  * carrying the delivery's messages — so they see every handled message and how its handling ended.
  */
 export function intercepting(call: InterceptedCall): Middleware {
-  return (next) => (delivery) => call(delivery.batch === undefined ? "HandleMessage" : "HandleBatch", [...delivery.messages], () => next(delivery));
+  return (next) => (delivery) =>
+    call(delivery.batch === undefined ? "HandleMessage" : "HandleBatch", [...delivery.messages], () => next(delivery));
 }

@@ -85,11 +85,20 @@ export class ServerObservability {
         phase: this.#phase,
         consumer: reader?.key ?? null,
         group: reader?.groupID ?? null,
-        assignment: partitions.map((p) => ({ topic: p.topic, partition: p.partition, committedOffset: p.committedOffset, highWatermark: p.highWatermark, lag: p.lag })),
+        assignment: partitions.map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          committedOffset: p.committedOffset,
+          highWatermark: p.highWatermark,
+          lag: p.lag,
+        })),
         lag: totalLag(partitions),
         inFlight: this.#metrics.inFlight,
         brokersUp: statistics?.brokersUp ?? null,
-        groupState: statistics?.group === undefined ? null : { state: statistics.group.state, joinState: statistics.group.joinState, rebalances: statistics.group.rebalances },
+        groupState:
+          statistics?.group === undefined
+            ? null
+            : { state: statistics.group.state, joinState: statistics.group.joinState, rebalances: statistics.group.rebalances },
         statisticsAgeMs: statistics === undefined ? null : Date.now() - statistics.receivedAt,
         lastError: this.#lastError ?? null,
       },

@@ -109,7 +109,9 @@ export function withLogger(logger: Logger): Option {
 export function withMiddleware(...middlewares: Middleware[]): Option {
   middlewares.forEach((middleware, index) => {
     if (typeof middleware !== "function") {
-      throw new TypeError(`withMiddleware: argument ${index + 1} must be a middleware, (next) => (delivery) => Promise<void>; found ${typeof middleware}`);
+      throw new TypeError(
+        `withMiddleware: argument ${index + 1} must be a middleware, (next) => (delivery) => Promise<void>; found ${typeof middleware}`,
+      );
     }
   });
   return (options) => {

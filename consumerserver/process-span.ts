@@ -28,7 +28,11 @@ export class ProcessSpans {
   readonly outer: Middleware = (next) => async (delivery) => {
     const message = delivery.message;
     const tracer = trace.getTracer(TRACER_NAME);
-    const span = tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links: batchLinks(delivery) }, delivery.otelContext);
+    const span = tracer.startSpan(
+      `process ${message.topic}`,
+      { kind: SpanKind.CONSUMER, links: batchLinks(delivery) },
+      delivery.otelContext,
+    );
     if (span.isRecording()) span.setAttributes(this.#attributes(delivery));
     this.#spans.set(delivery, span);
     delivery.otelContext = trace.setSpan(delivery.otelContext, span);
@@ -46,7 +50,8 @@ export class ProcessSpans {
 
   readonly inner: Middleware = (next) => async (delivery) => {
     const span = this.#spans.get(delivery);
-    if (span !== undefined && delivery.attempts > 0) span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
+    if (span !== undefined && delivery.attempts > 0)
+      span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
     try {
       await next(delivery);
     } catch (error) {
@@ -56,7 +61,10 @@ export class ProcessSpans {
   };
 
   #attributes(delivery: Delivery): Attributes {
-    const attributes: Attributes = { ...messagingAttributes(delivery.message, "process"), "messaging.kafka.offset": delivery.message.offset };
+    const attributes: Attributes = {
+      ...messagingAttributes(delivery.message, "process"),
+      "messaging.kafka.offset": delivery.message.offset,
+    };
     if (this.group !== undefined) attributes["messaging.consumer.group.name"] = this.group;
     if (delivery.batch !== undefined) attributes["messaging.batch.message_count"] = delivery.messages.length;
     return attributes;

@@ -21,7 +21,12 @@ export interface RetryPolicy {
 }
 
 /** Go ekafka's behaviour (3 retries) with a short, growing backoff. */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 3, backoffMs: 100, multiplier: 2, maxBackoffMs: 5000 });
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  attempts: 3,
+  backoffMs: 100,
+  multiplier: 2,
+  maxBackoffMs: 5000,
+});
 
 /**
  * The default policy with `overrides` applied, checked.
@@ -35,7 +40,12 @@ export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   check("attempts", policy.attempts, Number.isInteger(policy.attempts) && policy.attempts >= 0, "an integer of at least 0");
   check("backoffMs", policy.backoffMs, Number.isFinite(policy.backoffMs) && policy.backoffMs >= 0, "a number of ms of at least 0");
   check("multiplier", policy.multiplier, Number.isFinite(policy.multiplier) && policy.multiplier >= 1, "a number of at least 1");
-  check("maxBackoffMs", policy.maxBackoffMs, Number.isFinite(policy.maxBackoffMs) && policy.maxBackoffMs >= 0, "a number of ms of at least 0");
+  check(
+    "maxBackoffMs",
+    policy.maxBackoffMs,
+    Number.isFinite(policy.maxBackoffMs) && policy.maxBackoffMs >= 0,
+    "a number of ms of at least 0",
+  );
   return policy;
 }
 

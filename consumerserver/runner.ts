@@ -1,5 +1,12 @@
 import type { Logger } from "../src/core/index.js";
-import { AssignedPartitions, PollTimeoutError, RevokedPartitions, type ConsumerGroup, type Message, type TopicPartition } from "../src/index.js";
+import {
+  AssignedPartitions,
+  PollTimeoutError,
+  RevokedPartitions,
+  type ConsumerGroup,
+  type Message,
+  type TopicPartition,
+} from "../src/index.js";
 import { BatchDelivery, MessageDelivery } from "./context.js";
 import type { DeliveryHandler } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
@@ -170,7 +177,10 @@ export class EachMessageRunner {
   }
 
   /** One poll; undefined when aborted or (with a timeout) when nothing came in time. */
-  async #pollOnce(maxMessages: number, timeoutMs?: number): Promise<Message[] | AssignedPartitions | RevokedPartitions | Error | undefined> {
+  async #pollOnce(
+    maxMessages: number,
+    timeoutMs?: number,
+  ): Promise<Message[] | AssignedPartitions | RevokedPartitions | Error | undefined> {
     try {
       return await this.#group.pollBatch({ signal: this.#fetching.signal, maxMessages, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     } catch (error) {
@@ -255,7 +265,10 @@ export class EachMessageRunner {
     } catch (error) {
       // E.g. the partition was revoked under a stale message: its new owner reads it again.
       this.#options.report(error as Error, { phase: "commit", message: messages[0]!, retrying: false });
-      this.#log.warn({ err: error, topic: messages[0]!.topic, partition: messages[0]!.partition }, "storing the offset of a handled message failed");
+      this.#log.warn(
+        { err: error, topic: messages[0]!.topic, partition: messages[0]!.partition },
+        "storing the offset of a handled message failed",
+      );
       return false;
     }
   }

@@ -4,7 +4,15 @@ import type { ConsumerServerConfig } from "./config.js";
 import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
 import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
 import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
-import { callBatchHandler, callHandler, intercepting, retrying, type BatchHandler, type InterceptedCall, type MessageHandler } from "./middleware.js";
+import {
+  callBatchHandler,
+  callHandler,
+  intercepting,
+  retrying,
+  type BatchHandler,
+  type InterceptedCall,
+  type MessageHandler,
+} from "./middleware.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { EachMessageRunner } from "./runner.js";
@@ -81,7 +89,9 @@ export class ConsumerServer implements Server {
   /** Use `load(key).build(...)`. */
   constructor(key: string, config: ConsumerServerConfig, options: ServerOptions) {
     if (options.ekafka === undefined) {
-      throw new Error(`consumerserver.load("${key}").build(): withEkafka(component) is required: the server consumes through an ekafka component`);
+      throw new Error(
+        `consumerserver.load("${key}").build(): withEkafka(component) is required: the server consumes through an ekafka component`,
+      );
     }
     this.name = key;
     this.key = key;
@@ -159,7 +169,9 @@ export class ConsumerServer implements Server {
     if (this.#resources !== undefined) return;
     const mode = this.#mode;
     if (mode === undefined) {
-      throw new Error(`${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`);
+      throw new Error(
+        `${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`,
+      );
     }
     const resources: Resources = {};
     let reader: { tree: "consumers" | "consumerGroups"; name: string } | undefined;
@@ -182,10 +194,19 @@ export class ConsumerServer implements Server {
     }
     if (mode.kind === "onEachBatch" && this.config.retryDelays.length > 0) {
       // The tier reader hands records back one at a time; a batch handler has no such path yet.
-      throw ConfigError.atKey(`${this.key}.retryDelays`, "retry tiers work with onEachMessage; onEachBatch retries in place and then uses deadLetterProducer");
+      throw ConfigError.atKey(
+        `${this.key}.retryDelays`,
+        "retry tiers work with onEachMessage; onEachBatch retries in place and then uses deadLetterProducer",
+      );
     }
     if (mode.kind === "onEachMessage") {
-      resources.tiers = createRetryTiers({ key: this.key, config: this.config, component: this.#component, deadLetter: resources.deadLetter, logger: this.logger });
+      resources.tiers = createRetryTiers({
+        key: this.key,
+        config: this.config,
+        component: this.#component,
+        deadLetter: resources.deadLetter,
+        logger: this.logger,
+      });
     }
     this.#resources = resources;
     this.#observed.reading(this.#observedReaderOf(mode.kind, reader));
@@ -253,7 +274,9 @@ export class ConsumerServer implements Server {
         consumerName: this.config.consumerName,
         partitionConcurrency: this.partitionConcurrency,
         deadLetterProducer: this.deadLetterProducer,
-        ...(this.#resources!.tiers === undefined ? {} : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
+        ...(this.#resources!.tiers === undefined
+          ? {}
+          : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
         ...(this.#mode!.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWait: this.config.batchWait } : {}),
       },
       "consumer server started",
@@ -273,9 +296,21 @@ export class ConsumerServer implements Server {
   #createRunner(mode: Mode, resources: Resources): Runner {
     switch (mode.kind) {
       case "onStart":
-        return new OwnedLoopRunner(resources.consumer!, mode.handler, mode.kind, this.logger, this.#observed.recording(reporter(undefined, this.logger)));
+        return new OwnedLoopRunner(
+          resources.consumer!,
+          mode.handler,
+          mode.kind,
+          this.logger,
+          this.#observed.recording(reporter(undefined, this.logger)),
+        );
       case "onConsumerGroupStart":
-        return new OwnedLoopRunner(resources.group!, mode.handler, mode.kind, this.logger, this.#observed.recording(reporter(undefined, this.logger)));
+        return new OwnedLoopRunner(
+          resources.group!,
+          mode.handler,
+          mode.kind,
+          this.logger,
+          this.#observed.recording(reporter(undefined, this.logger)),
+        );
       case "onEachMessage":
       case "onEachBatch": {
         const report = this.#observed.recording(reporter(mode.onError, this.logger));
@@ -292,7 +327,13 @@ export class ConsumerServer implements Server {
           maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
         });
         if (resources.tiers === undefined) return main;
-        const tierSetup = { outer: this.#observed.around(this.#outerMiddlewares(resources)), report, logger: this.logger, debug: this.config.debug, maxQueuedPerPartition: this.#options.maxQueuedPerPartition };
+        const tierSetup = {
+          outer: this.#observed.around(this.#outerMiddlewares(resources)),
+          report,
+          logger: this.logger,
+          debug: this.config.debug,
+          maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
+        };
         return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
       }
     }

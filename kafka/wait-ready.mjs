@@ -11,7 +11,7 @@ const deadline = Date.now() + Number(timeoutArg) * 1000;
 const expectedBrokers = 3;
 const probeTopic = "__ekafka_ready";
 
-const common = { "bootstrap.servers": bootstrap, "log_level": 0, "socket.timeout.ms": 5000 };
+const common = { "bootstrap.servers": bootstrap, log_level: 0, "socket.timeout.ms": 5000 };
 
 function call(fn) {
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
@@ -24,9 +24,7 @@ async function brokersRegistered(producer) {
 
 async function ensureProbeTopic(admin) {
   try {
-    await call((cb) =>
-      admin.createTopic({ topic: probeTopic, num_partitions: 3, replication_factor: 3 }, 10000, cb),
-    );
+    await call((cb) => admin.createTopic({ topic: probeTopic, num_partitions: 3, replication_factor: 3 }, 10000, cb));
   } catch (err) {
     if (err.code !== kafka.CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS) throw err;
   }
@@ -43,8 +41,8 @@ async function writeWithAcksAll(producer) {
 async function main() {
   const producer = new kafka.Producer({
     ...common,
-    "dr_cb": true,
-    "acks": -1,
+    dr_cb: true,
+    acks: -1,
     "message.timeout.ms": 10000,
     "linger.ms": 0,
   });

@@ -48,7 +48,12 @@ export class Backoff {
       this.#current?.next(undefined) ??
       (multiplier === 1
         ? new ConstantBackoff(Math.min(initialMs, maxMs)).next()
-        : new ExponentialBackoff({ generator: decorrelatedJitterGenerator, initialDelay: initialMs, maxDelay: maxMs, exponent: multiplier }).next());
+        : new ExponentialBackoff({
+            generator: decorrelatedJitterGenerator,
+            initialDelay: initialMs,
+            maxDelay: maxMs,
+            exponent: multiplier,
+          }).next());
     this.#steps++;
     return Math.round(this.#current.duration);
   }
@@ -64,7 +69,8 @@ function checkedOptions(options: BackoffOptions): Required<BackoffOptions> {
   const checked = { multiplier: 2, ...options };
   for (const field of ["initialMs", "maxMs"] as const) {
     const value = checked[field];
-    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`Backoff: ${field} must be a number of ms of at least 0, found ${String(value)}`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new RangeError(`Backoff: ${field} must be a number of ms of at least 0, found ${String(value)}`);
   }
   if (!(Number.isFinite(checked.multiplier) && checked.multiplier >= 1)) {
     throw new RangeError(`Backoff: multiplier must be a number of at least 1, found ${String(checked.multiplier)}`);

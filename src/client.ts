@@ -1,9 +1,26 @@
-import type { IAdminClient, LibrdKafkaError, ListOffsetsResult, TopicDescription, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
+import type {
+  IAdminClient,
+  LibrdKafkaError,
+  ListOffsetsResult,
+  TopicDescription,
+  TopicPartitionOffset,
+} from "@confluentinc/kafka-javascript";
 import { Intercepted, type CallSite } from "./call.js";
 import { ClosedError, ErrorCodes, toKafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
-import { callback, connectClient, disconnectClient, failFast, FailureLog, isUnrecoverable, native, nativeAdmin, nativeConsumer, type LogEvent } from "./rdkafka.js";
+import {
+  callback,
+  connectClient,
+  disconnectClient,
+  failFast,
+  FailureLog,
+  isUnrecoverable,
+  native,
+  nativeAdmin,
+  nativeConsumer,
+  type LogEvent,
+} from "./rdkafka.js";
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -72,7 +89,12 @@ export class Client {
   async createTopics(topics: TopicSpec[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
     await this.call("CreateTopics", topics, async (admin) => {
       for (const spec of topics) {
-        const topic = { topic: spec.topic, num_partitions: spec.numPartitions ?? -1, replication_factor: spec.replicationFactor ?? -1, config: spec.config ?? {} };
+        const topic = {
+          topic: spec.topic,
+          num_partitions: spec.numPartitions ?? -1,
+          replication_factor: spec.replicationFactor ?? -1,
+          config: spec.config ?? {},
+        };
         try {
           await callback<void>((cb) => admin.createTopic(topic, this.setup.timeoutMs, (err) => cb(err, undefined)));
         } catch (err) {
@@ -107,11 +129,11 @@ export class Client {
   async metadata(...topics: string[]): Promise<TopicInfo[]> {
     return this.call("Metadata", topics, async (admin) => {
       const names = topics.length > 0 ? topics : await this.listTopics();
-      const described = await callback<TopicDescription[]>((cb) => admin.describeTopics(names, { timeout: this.setup.timeoutMs }, cb)).catch(
-        (err: unknown) => {
-          throw this.error(err, "Metadata");
-        },
-      );
+      const described = await callback<TopicDescription[]>((cb) =>
+        admin.describeTopics(names, { timeout: this.setup.timeoutMs }, cb),
+      ).catch((err: unknown) => {
+        throw this.error(err, "Metadata");
+      });
       return described.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => ({
@@ -133,7 +155,12 @@ export class Client {
   async listOffsets(topic: string, spec: OffsetSpecInput = "latest"): Promise<PartitionOffset[]> {
     return this.call("ListOffsets", { topic, spec }, async (admin) => {
       const [info] = await this.metadata(topic);
-      const offsetSpec = spec === "earliest" ? native.OffsetSpec.EARLIEST : spec === "latest" ? native.OffsetSpec.LATEST : new native.OffsetSpec(spec.getTime());
+      const offsetSpec =
+        spec === "earliest"
+          ? native.OffsetSpec.EARLIEST
+          : spec === "latest"
+            ? native.OffsetSpec.LATEST
+            : new native.OffsetSpec(spec.getTime());
       const request = (info?.partitions ?? []).map((p) => ({ topic, partition: p.partition, offset: offsetSpec }));
       const results = await callback<ListOffsetsResult[]>((cb) => admin.listOffsets(request, { timeout: this.setup.timeoutMs }, cb)).catch(
         (err: unknown) => {
@@ -167,15 +194,20 @@ export class Client {
     });
   }
 
-  private async committedOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<TopicPartitionOffset[]> {
+  private async committedOffsets(
+    groupId: string,
+    partitions: Array<{ topic: string; partition: number }>,
+  ): Promise<TopicPartitionOffset[]> {
     const properties = { ...this.setup.properties, "group.id": groupId, "enable.auto.commit": false, "enable.auto.offset.store": false };
     const consumer = nativeConsumer(this.key, properties);
-    const failures = new FailureLog(properties).attach(consumer as never);
+    const failures = new FailureLog(properties).attach(consumer);
     try {
       await connectClient(consumer, failures, this.setup.timeoutMs, this.key);
-      return await callback<TopicPartitionOffset[]>((cb) => consumer.committed(partitions, this.setup.timeoutMs, cb)).catch((err: unknown) => {
-        throw failures.error(err, `OffsetFetch (${groupId})`, this.key);
-      });
+      return await callback<TopicPartitionOffset[]>((cb) => consumer.committed(partitions, this.setup.timeoutMs, cb)).catch(
+        (err: unknown) => {
+          throw failures.error(err, `OffsetFetch (${groupId})`, this.key);
+        },
+      );
     } finally {
       await disconnectClient(consumer);
     }
@@ -189,7 +221,9 @@ export class Client {
     await this.call("Ping", undefined, async (admin) => {
       await callback<string[]>((cb) => admin.listTopics({ timeout: this.setup.timeoutMs }, cb)).catch((err: unknown) => {
         const error = this.error(err, "Ping");
-        throw Object.assign(error, { message: `${error.message} (no broker of ${this.setup.brokers.join(", ")} answered within ${this.setup.timeoutMs} ms)` });
+        throw Object.assign(error, {
+          message: `${error.message} (no broker of ${this.setup.brokers.join(", ")} answered within ${this.setup.timeoutMs} ms)`,
+        });
       });
     });
   }

@@ -107,7 +107,8 @@ export class Component {
    */
   derivedConsumerGroup(name: string, overrides: { groupID: string; topics: readonly string[]; startOffset?: number }): ConsumerGroup {
     if (this.closed) throw new ClosedError(`component ${this.key}`, "consumerGroups");
-    if (!Object.hasOwn(this.config.consumerGroups, name)) throw unknownName(this.key, "consumerGroups", name, Object.keys(this.config.consumerGroups));
+    if (!Object.hasOwn(this.config.consumerGroups, name))
+      throw unknownName(this.key, "consumerGroups", name, Object.keys(this.config.consumerGroups));
     if (overrides.topics.length === 0) throw new Error(`${this.key}.consumerGroups.${name}: derivedConsumerGroup needs at least one topic`);
     const base = this.config.consumerGroups[name]!;
     const readerConfig: ReaderConfig = {
@@ -141,7 +142,9 @@ export class Component {
       return this.instance(this.consumerGroupFaces, "consumers", name, (key, cfg) => {
         const readerConfig = cfg.consumers[name]!;
         if (readerConfig.groupID === undefined) {
-          throw new Error(`${key}: reading it as a consumer group needs a groupID; this consumer reads partition ${readerConfig.partition ?? 0} directly`);
+          throw new Error(
+            `${key}: reading it as a consumer group needs a groupID; this consumer reads partition ${readerConfig.partition ?? 0} directly`,
+          );
         }
         const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumers", name), true);
         return new ConsumerGroup(session, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
@@ -196,12 +199,21 @@ export class Component {
     if (this.closed) return;
     this.closed = true;
     this.unregisterDebugConfig();
-    const all: Closable[] = [...this.producers.values(), ...this.consumers.values(), ...this.groups.values(), ...this.consumerGroupFaces.values(), ...this.derivedGroups];
+    const all: Closable[] = [
+      ...this.producers.values(),
+      ...this.consumers.values(),
+      ...this.groups.values(),
+      ...this.consumerGroupFaces.values(),
+      ...this.derivedGroups,
+    ];
     if (this.admin !== undefined) all.push(this.admin);
     const results = await Promise.allSettled(all.map(async (c) => c.close()));
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failures.length > 0) {
-      throw new AggregateError(failures.map((f) => f.reason), `${this.key}: ${failures.length} of ${all.length} clients failed to close`);
+      throw new AggregateError(
+        failures.map((f) => f.reason),
+        `${this.key}: ${failures.length} of ${all.length} clients failed to close`,
+      );
     }
   }
 
@@ -232,7 +244,13 @@ export class Component {
     return created;
   }
 
-  private session(key: string, config: ReaderConfig, source: SessionSource, properties: LibrdkafkaProperties, deferRevocation: boolean): ConsumerSession {
+  private session(
+    key: string,
+    config: ReaderConfig,
+    source: SessionSource,
+    properties: LibrdkafkaProperties,
+    deferRevocation: boolean,
+  ): ConsumerSession {
     return new ConsumerSession({
       key,
       config,
@@ -258,6 +276,7 @@ function readerSource(config: ReaderConfig): SessionSource {
 const SINGULAR = { producers: "producer", consumers: "consumer", consumerGroups: "consumer group" } as const;
 
 function unknownName(key: string, tree: keyof typeof SINGULAR, name: string, configured: string[]): Error {
-  const list = configured.length === 0 ? `none is configured (add a [${key}.${tree}.${name}] table)` : `configured: ${configured.join(", ")}`;
+  const list =
+    configured.length === 0 ? `none is configured (add a [${key}.${tree}.${name}] table)` : `configured: ${configured.join(", ")}`;
   return new Error(`${key}: no ${SINGULAR[tree]} named ${JSON.stringify(name)} in [${key}.${tree}]; ${list}`);
 }

@@ -154,7 +154,7 @@ const readerSchema = defineSchema({
     default: 10 * SECOND,
     doc:
       "Longest a fetch waits for minBytes. With librdkafka one fetch serves all partitions on a broker, so " +
-      "a long wait can also delay reading a newly assigned or re-positioned partition; lower it (e.g. \"500ms\") when that matters.",
+      'a long wait can also delay reading a newly assigned or re-positioned partition; lower it (e.g. "500ms") when that matters.',
   },
   startOffset: {
     type: "number",
@@ -501,16 +501,35 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
     saslMechanism: canonicalSaslMechanism(decoded.saslMechanism, at("saslMechanism")),
     client: withZeroDefaults(decoded.client, kafkaSchema.client.fields, ZERO_MEANS_DEFAULT.client),
     producers: mapEntries(decoded.producers, (p, name) =>
-      fitProducer(withZeroDefaults(p, producerSchema, ZERO_MEANS_DEFAULT.producer), schemaDefaults(producerSchema), at("producers", name), report),
+      fitProducer(
+        withZeroDefaults(p, producerSchema, ZERO_MEANS_DEFAULT.producer),
+        schemaDefaults(producerSchema),
+        at("producers", name),
+        report,
+      ),
     ),
     consumers: mapEntries(decoded.consumers, (r, name) =>
-      fitReader(withZeroDefaults(r, consumerSchema, ZERO_MEANS_DEFAULT.reader), schemaDefaults(consumerSchema), at("consumers", name), report),
+      fitReader(
+        withZeroDefaults(r, consumerSchema, ZERO_MEANS_DEFAULT.reader),
+        schemaDefaults(consumerSchema),
+        at("consumers", name),
+        report,
+      ),
     ),
     consumerGroups: mapEntries(decoded.consumerGroups, (r, name) =>
-      fitReader(withZeroDefaults(r, readerSchema, ZERO_MEANS_DEFAULT.reader), schemaDefaults(readerSchema), at("consumerGroups", name), report),
+      fitReader(
+        withZeroDefaults(r, readerSchema, ZERO_MEANS_DEFAULT.reader),
+        schemaDefaults(readerSchema),
+        at("consumerGroups", name),
+        report,
+      ),
     ),
   };
-  if (config.statisticsInterval < 0) throw ConfigError.atKey(at("statisticsInterval"), `expected a duration of at least 0 ("0" turns statistics off), found ${config.statisticsInterval} ms`);
+  if (config.statisticsInterval < 0)
+    throw ConfigError.atKey(
+      at("statisticsInterval"),
+      `expected a duration of at least 0 ("0" turns statistics off), found ${config.statisticsInterval} ms`,
+    );
   checkSasl(config, at, report);
   checkTls(config.tls, at("tls"));
   for (const [name, producer] of Object.entries(config.producers)) checkProducer(producer, at("producers", name));
@@ -605,7 +624,11 @@ function checkSasl(config: KafkaConfig, at: (...path: string[]) => string, warn:
 function checkTls(tls: TlsConfig, keyPath: string): void {
   const files = { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile };
   if (!tls.enable) {
-    const set = [...Object.entries(files).filter(([, file]) => file !== undefined).map(([name]) => name)];
+    const set = [
+      ...Object.entries(files)
+        .filter(([, file]) => file !== undefined)
+        .map(([name]) => name),
+    ];
     if (tls.insecureSkipVerify) set.push("insecureSkipVerify");
     if (set.length > 0) {
       throw ConfigError.atKey(
@@ -632,13 +655,19 @@ function checkTls(tls: TlsConfig, keyPath: string): void {
 function checkProducer(producer: ProducerConfig, keyPath: string): void {
   const key = (field: string) => joinKeyPath(keyPath, field);
   if (producer.compression > 4) {
-    throw ConfigError.atKey(key("compression"), `expected one of 0, 1, 2, 3, 4 (none, gzip, snappy, lz4, zstd), found ${producer.compression}`);
+    throw ConfigError.atKey(
+      key("compression"),
+      `expected one of 0, 1, 2, 3, 4 (none, gzip, snappy, lz4, zstd), found ${producer.compression}`,
+    );
   }
   if (producer.idempotent && producer.requiredAcks !== -1) {
     throw ConfigError.atKey(key("requiredAcks"), `must be -1 when idempotent = true, found ${producer.requiredAcks}`);
   }
   if (producer.idempotent && producer.maxAttempts < 2) {
-    throw ConfigError.atKey(key("maxAttempts"), `must be at least 2 when idempotent = true (retries are what it protects), found ${producer.maxAttempts}`);
+    throw ConfigError.atKey(
+      key("maxAttempts"),
+      `must be at least 2 when idempotent = true (retries are what it protects), found ${producer.maxAttempts}`,
+    );
   }
 }
 
@@ -647,10 +676,7 @@ function checkConsumer(consumer: ReaderConfig, keyPath: string): void {
   const key = (field: string) => joinKeyPath(keyPath, field);
   // partition = 0 with a groupID is Go's zero value ("not set") and was dropped when fitting.
   if (consumer.groupID !== undefined && consumer.partition !== undefined) {
-    throw ConfigError.atKey(
-      keyPath,
-      "set either groupID (read as a group member) or partition (read one partition), not both",
-    );
+    throw ConfigError.atKey(keyPath, "set either groupID (read as a group member) or partition (read one partition), not both");
   }
   if (consumer.groupID === undefined && (consumer.topicRegex !== undefined || consumer.topics.length > 1)) {
     throw ConfigError.atKey(

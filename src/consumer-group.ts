@@ -69,7 +69,8 @@ export class ConsumerGroup {
    */
   async pollBatch(options: PollBatchOptions = {}): Promise<Message[] | Exclude<ConsumerGroupEvent, Message>> {
     const max = options.maxMessages ?? 500;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`${this.key}: pollBatch: maxMessages must be an integer of at least 1, found ${String(options.maxMessages)}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`${this.key}: pollBatch: maxMessages must be an integer of at least 1, found ${String(options.maxMessages)}`);
     return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {
       const event = await this.session.nextBatch(options, max);
       if (Array.isArray(event)) messages.push(...event);

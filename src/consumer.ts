@@ -92,7 +92,12 @@ export class Consumer {
     await this.session.ready();
     if (this.source.kind === "partition") {
       const { high } = await this.session.queryWatermarks(this.source.topic, this.source.partition);
-      const from = this.nextOffset >= 0 ? this.nextOffset : this.nextOffset === -1 ? high : (await this.session.queryWatermarks(this.source.topic, this.source.partition)).low;
+      const from =
+        this.nextOffset >= 0
+          ? this.nextOffset
+          : this.nextOffset === -1
+            ? high
+            : (await this.session.queryWatermarks(this.source.topic, this.source.partition)).low;
       return Math.max(0, high - from);
     }
     let total = 0;
@@ -113,7 +118,8 @@ export class Consumer {
   /** Moves to `offset` (or -2 oldest, -1 newest). Partition consumers only, as in kafka-go. */
   async setOffset(offset: number): Promise<void> {
     const source = this.partitionSource("setOffset");
-    if (!Number.isInteger(offset) || offset < -2) throw new RangeError(`${this.key}: setOffset: expected an offset >= 0, or -2 (oldest) / -1 (newest), got ${offset}`);
+    if (!Number.isInteger(offset) || offset < -2)
+      throw new RangeError(`${this.key}: setOffset: expected an offset >= 0, or -2 (oldest) / -1 (newest), got ${offset}`);
     await this.session.seek(source.topic, source.partition, offset);
     this.nextOffset = offset;
   }

@@ -42,7 +42,10 @@ export class Container {
 
   private check(config: KafkaConfig, balancers: ReadonlyMap<string, import("./balancer.js").Balancer>): void {
     if (config.brokers.length === 0) {
-      throw ConfigError.atKey(`${this.key}.brokers`, 'expected at least one broker such as "127.0.0.1:9092", found none (set it in the file or use withBrokers)');
+      throw ConfigError.atKey(
+        `${this.key}.brokers`,
+        'expected at least one broker such as "127.0.0.1:9092", found none (set it in the file or use withBrokers)',
+      );
     }
     for (const broker of config.brokers) {
       if (!/^[^\s:]+:\d+$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(broker)) {
@@ -53,15 +56,21 @@ export class Container {
       const key = `${this.key}.producers.${name}`;
       resolveBalancer(producer.balancer, balancers, `${key}.balancer`);
       const properties = producerProperties(config, producer, { componentKey: this.key, instanceKey: key });
-      this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: producer.properties }, properties, nativeProducer);
+      this.checkRawProperties(
+        { [`${this.key}.properties`]: config.properties, [`${key}.properties`]: producer.properties },
+        properties,
+        nativeProducer,
+      );
       nativeProducer(key, properties);
     }
     for (const tree of ["consumers", "consumerGroups"] as const) {
       for (const [name, reader] of Object.entries(config[tree])) {
         const key = `${this.key}.${tree}.${name}`;
         const properties = consumerProperties(config, reader, { componentKey: this.key, instanceKey: key });
-        this.checkRawProperties({ [`${this.key}.properties`]: config.properties, [`${key}.properties`]: reader.properties }, properties, (k, p, all) =>
-          nativeConsumer(k, p, {}, all),
+        this.checkRawProperties(
+          { [`${this.key}.properties`]: config.properties, [`${key}.properties`]: reader.properties },
+          properties,
+          (k, p, all) => nativeConsumer(k, p, {}, all),
         );
         nativeConsumer(key, properties);
       }

@@ -71,8 +71,7 @@ const TRANSIENT_CODES = new Set<number>([
 /** Plain-language explanations of the errors users meet most, appended to librdkafka's text. */
 const HINTS: Record<number, string> = {
   [CODES.ERR__AUTHENTICATION]: "authentication failed: check saslMechanism, saslUserName and saslPassword",
-  [CODES.ERR_MSG_SIZE_TOO_LARGE]:
-    "the message is larger than the broker or topic allows (message.max.bytes / max.message.bytes)",
+  [CODES.ERR_MSG_SIZE_TOO_LARGE]: "the message is larger than the broker or topic allows (message.max.bytes / max.message.bytes)",
   [CODES.ERR_UNKNOWN_TOPIC_OR_PART]: "the topic or partition does not exist (and was not created automatically)",
   [CODES.ERR__UNKNOWN_TOPIC]: "the topic does not exist (and was not created automatically)",
   [CODES.ERR__UNKNOWN_PARTITION]: "the partition does not exist in this topic",

@@ -61,9 +61,18 @@ const READER_FIELDS: ReadonlyArray<Bounded<ReaderConfig>> = [
  */
 export function fitProducer(producer: ProducerConfig, defaults: Partial<ProducerConfig>, keyPath: string, warn: Warn): ProducerConfig {
   const fitted = fitFields(producer, PRODUCER_FIELDS, defaults, keyPath, warn, true);
-  fitted.maxAttempts = capped(fitted.maxAttempts, INT32_MAX, "number", joinKeyPath(keyPath, "maxAttempts"), "librdkafka's message.send.max.retries", warn);
+  fitted.maxAttempts = capped(
+    fitted.maxAttempts,
+    INT32_MAX,
+    "number",
+    joinKeyPath(keyPath, "maxAttempts"),
+    "librdkafka's message.send.max.retries",
+    warn,
+  );
   if (fitted.compression < 0) {
-    warn(`${joinKeyPath(keyPath, "compression")}: ${fitted.compression} means no compression (Go ekafka compressed only when compression > 0); read as 0`);
+    warn(
+      `${joinKeyPath(keyPath, "compression")}: ${fitted.compression} means no compression (Go ekafka compressed only when compression > 0); read as 0`,
+    );
     fitted.compression = 0;
   }
   if (fitted.writeTimeout <= fitted.batchTimeout) {
@@ -91,7 +100,9 @@ export function fitReader(reader: ReaderConfig, defaults: Partial<ReaderConfig>,
   const key = (field: string) => joinKeyPath(keyPath, field);
   if (inGroup && fitted.partition === 0) delete fitted.partition; // Go's zero value: not set
   if (!inGroup && fitted.startOffset !== FIRST_OFFSET && fitted.startOffset !== LAST_OFFSET) {
-    warn(`${key("startOffset")}: ${fitted.startOffset} is not -2 (oldest) or -1 (newest); without a groupID kafka-go ignored it and read from the oldest offset, and so does this consumer`);
+    warn(
+      `${key("startOffset")}: ${fitted.startOffset} is not -2 (oldest) or -1 (newest); without a groupID kafka-go ignored it and read from the oldest offset, and so does this consumer`,
+    );
     fitted.startOffset = FIRST_OFFSET;
   }
   if (inGroup && fitted.sessionTimeout >= 0 && fitted.rebalanceTimeout >= 0 && fitted.rebalanceTimeout < fitted.sessionTimeout) {
@@ -126,7 +137,8 @@ function fitFields<T extends object>(
     const fallback = (defaults as Record<string, unknown>)[field];
     if (value < 0 && typeof fallback === "number" && (negativeMeansDefault || (groupOnly && !inGroup))) {
       // Without a group kafka-go never looked at a group-only value: nothing to report.
-      if (negativeMeansDefault) warn(`${key}: ${show(value, kind)} is negative; kafka-go read it as not set, so the default ${show(fallback, kind)} applies`);
+      if (negativeMeansDefault)
+        warn(`${key}: ${show(value, kind)} is negative; kafka-go read it as not set, so the default ${show(fallback, kind)} applies`);
       fitted[field] = fallback;
       continue;
     }

@@ -27,18 +27,18 @@ export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./ev
 export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type Balancer, type BalancerMessage } from "./balancer.js";
-export {
-  decodeKafkaConfig,
-  redactConfig,
-  type KafkaConfig,
-  type ProducerConfig,
-  type ReaderConfig,
-  type TlsConfig,
-} from "./config.js";
+export { decodeKafkaConfig, redactConfig, type KafkaConfig, type ProducerConfig, type ReaderConfig, type TlsConfig } from "./config.js";
 export { mappingTable, type MappingRow } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
 export { clientStatistics } from "./client-statistics.js";
-export { parseStatistics, totalLag, type BrokerStatistics, type ClientStatistics, type GroupStatistics, type PartitionStatistics } from "./statistics.js";
+export {
+  parseStatistics,
+  totalLag,
+  type BrokerStatistics,
+  type ClientStatistics,
+  type GroupStatistics,
+  type PartitionStatistics,
+} from "./statistics.js";
 export { STATISTICS_METRICS } from "./statistics-metrics.js";
 export { DELIVERY_ERRORS_TOTAL } from "./producer-metrics.js";
 export { componentDebugConfig } from "./debug-config.js";

@@ -3,14 +3,7 @@
  * Consumer Server handler handles (see the README's "Interceptors"). One concept per module under
  * `./interceptors/`; this file is the entry.
  */
-export {
-  type CallContext,
-  type ClientKind,
-  type Cmd,
-  type Interceptor,
-  type ProcessFn,
-  isReadOperation,
-} from "./interceptors/types.js";
+export { type CallContext, type ClientKind, type Cmd, type Interceptor, type ProcessFn, isReadOperation } from "./interceptors/types.js";
 export { chainInterceptors } from "./interceptors/chain.js";
 export { costOf, timingInterceptor } from "./interceptors/timing.js";
 export { type DebugOptions, debugInterceptor, debugLine } from "./interceptors/debug.js";
@@ -25,13 +18,7 @@ export {
   metricsRegistry,
 } from "./interceptors/metric.js";
 export { messageHeaderGetter, messageHeaderSetter, traceContextOf, traceInterceptor } from "./interceptors/trace.js";
-export {
-  TRACEPARENT,
-  TRACESTATE,
-  W3CTraceContextPropagator,
-  formatTraceparent,
-  parseTraceparent,
-} from "./interceptors/w3c.js";
+export { TRACEPARENT, TRACESTATE, W3CTraceContextPropagator, formatTraceparent, parseTraceparent } from "./interceptors/w3c.js";
 export { producerSpanInterceptor } from "./interceptors/producer-span.js";
 export { messagingAttributes, TRACER_NAME } from "./interceptors/messaging-attributes.js";
 export { type DefaultInterceptorOptions, defaultInterceptors } from "./interceptors/defaults.js";

@@ -75,8 +75,7 @@ function securityProtocol(kafka: KafkaConfig): string | undefined {
   return kafka.tls.enable ? "ssl" : undefined;
 }
 
-const withSasl = (value: (kafka: KafkaConfig) => string) => (kafka: KafkaConfig) =>
-  kafka.saslMechanism === "" ? undefined : value(kafka);
+const withSasl = (value: (kafka: KafkaConfig) => string) => (kafka: KafkaConfig) => (kafka.saslMechanism === "" ? undefined : value(kafka));
 const withTls = (value: (kafka: KafkaConfig) => PropertyValue | undefined) => (kafka: KafkaConfig) =>
   kafka.tls.enable ? value(kafka) : undefined;
 
@@ -182,7 +181,13 @@ const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
     value: (p) => p.maxAttempts - 1,
     range: LIBRDKAFKA_RANGES["message.send.max.retries"],
   },
-  { key: "batchSize", librdkafka: "batch.num.messages", note: "As is.", value: (p) => p.batchSize, range: LIBRDKAFKA_RANGES["batch.num.messages"] },
+  {
+    key: "batchSize",
+    librdkafka: "batch.num.messages",
+    note: "As is.",
+    value: (p) => p.batchSize,
+    range: LIBRDKAFKA_RANGES["batch.num.messages"],
+  },
   { key: "batchBytes", librdkafka: "batch.size", note: "As is.", value: (p) => p.batchBytes, range: LIBRDKAFKA_RANGES["batch.size"] },
   {
     key: "batchTimeout",
@@ -387,11 +392,7 @@ export const changedDefaults = {
 } as const satisfies Record<string, LibrdkafkaProperties>;
 
 /** The librdkafka configuration of a producer. Raw `properties` come last: the component's, then the producer's. */
-export function producerProperties(
-  kafka: KafkaConfig,
-  producer: ProducerConfig,
-  context: PropertiesContext = {},
-): LibrdkafkaProperties {
+export function producerProperties(kafka: KafkaConfig, producer: ProducerConfig, context: PropertiesContext = {}): LibrdkafkaProperties {
   const componentKey = context.componentKey ?? "kafka";
   const instanceKey = context.instanceKey ?? `${componentKey}.producers.<name>`;
   return assemble({
@@ -418,7 +419,11 @@ export function consumerProperties(kafka: KafkaConfig, reader: ReaderConfig, con
   const componentKey = context.componentKey ?? "kafka";
   const instanceKey = context.instanceKey ?? `${componentKey}.consumers.<name>`;
   return assemble({
-    typed: { ...apply(clientMappings, kafka, componentKey), ...apply(statisticsMappings, kafka, componentKey), ...apply(readerMappings, reader, instanceKey) },
+    typed: {
+      ...apply(clientMappings, kafka, componentKey),
+      ...apply(statisticsMappings, kafka, componentKey),
+      ...apply(readerMappings, reader, instanceKey),
+    },
     managed: { ...managedProperties.reader, ...(inGroup(reader) ? managedProperties.group : managedProperties.partitionReader) },
     componentRaw: kafka.properties,
     instanceRaw: reader.properties,
@@ -455,10 +460,7 @@ function apply<Source>(mappings: ReadonlyArray<Mapping<Source>>, source: Source,
 function checkRange(value: PropertyValue, mapping: Mapping<never>, keyPath: string): void {
   const [min, max] = mapping.range!;
   if (typeof value !== "number" || (value >= min && value <= max)) return;
-  throw ConfigError.atKey(
-    keyPath,
-    `gives librdkafka ${mapping.librdkafka} = ${value}, outside the range it accepts (${min}..${max})`,
-  );
+  throw ConfigError.atKey(keyPath, `gives librdkafka ${mapping.librdkafka} = ${value}, outside the range it accepts (${min}..${max})`);
 }
 
 interface Layers {

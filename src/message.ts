@@ -5,9 +5,7 @@ export interface Header {
 }
 
 /** Headers as a caller may give them when writing: a list, or a plain object of name to value. */
-export type HeadersInput =
-  | ReadonlyArray<{ key: string; value: string | Buffer }>
-  | Readonly<Record<string, string | Buffer>>;
+export type HeadersInput = ReadonlyArray<{ key: string; value: string | Buffer }> | Readonly<Record<string, string | Buffer>>;
 
 /** What a caller hands to `Producer.writeMessages`. Only `value` is required. */
 export interface MessageInput {
@@ -168,8 +166,10 @@ export function checkMessageInput(input: MessageInput, index: number): void {
   if (partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) {
     throw fieldError(index, "partition", "a non-negative integer or undefined", partition);
   }
-  if (topic !== undefined && (typeof topic !== "string" || topic === "")) throw fieldError(index, "topic", "a non-empty string or undefined", topic);
-  if (time !== undefined && !(time instanceof Date && !Number.isNaN(time.getTime()))) throw fieldError(index, "time", "a valid Date or undefined", time);
+  if (topic !== undefined && (typeof topic !== "string" || topic === ""))
+    throw fieldError(index, "topic", "a non-empty string or undefined", topic);
+  if (time !== undefined && !(time instanceof Date && !Number.isNaN(time.getTime())))
+    throw fieldError(index, "time", "a valid Date or undefined", time);
   if (headers !== undefined) checkHeaders(headers, index);
 }
 
@@ -183,11 +183,13 @@ function checkHeaders(headers: unknown, index: number): void {
       if (header === null || typeof header !== "object") throw fieldError(index, `headers[${i}]`, "an object { key, value }", header);
       const { key, value } = header as { key?: unknown; value?: unknown };
       if (typeof key !== "string") throw fieldError(index, `headers[${i}].key`, "a string", key);
-      if (typeof value !== "string" && !Buffer.isBuffer(value)) throw fieldError(index, `headers[${i}].value`, "a string or a Buffer", value);
+      if (typeof value !== "string" && !Buffer.isBuffer(value))
+        throw fieldError(index, `headers[${i}].value`, "a string or a Buffer", value);
     });
     return;
   }
-  if (headers === null || typeof headers !== "object") throw fieldError(index, "headers", "a list of { key, value } or an object of name to value", headers);
+  if (headers === null || typeof headers !== "object")
+    throw fieldError(index, "headers", "a list of { key, value } or an object of name to value", headers);
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== "string" && !Buffer.isBuffer(value)) throw fieldError(index, `headers.${name}`, "a string or a Buffer", value);
   }

@@ -229,7 +229,8 @@ export class OffsetLedger {
       }
       const k = key(m.topic, m.partition);
       const current = highest.get(k);
-      if (current === undefined || current.offset < m.offset + 1) highest.set(k, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+      if (current === undefined || current.offset < m.offset + 1)
+        highest.set(k, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
     }
     return [...highest.values()];
   }

@@ -27,7 +27,10 @@ export type Option = (options: BuildOptions) => void;
 /** Uses these brokers instead of the configured `brokers`. */
 export function withBrokers(...brokers: string[]): Option {
   return (o) => {
-    o.brokers = brokers.flatMap((b) => b.split(",")).map((b) => b.trim()).filter((b) => b !== "");
+    o.brokers = brokers
+      .flatMap((b) => b.split(","))
+      .map((b) => b.trim())
+      .filter((b) => b !== "");
   };
 }
 

@@ -77,7 +77,6 @@ class PendingWrite {
   }
 }
 
-
 /**
  * Writes messages to Kafka: `kafka.producers.<name>`.
  *
@@ -103,10 +102,12 @@ export class Producer {
     this.name = setup.name;
     this.key = setup.key;
     this.client = nativeProducer(setup.key, setup.properties);
-    this.failures = new FailureLog(setup.properties).attach(this.client as never);
+    this.failures = new FailureLog(setup.properties).attach(this.client);
     this.client.on("delivery-report", (err, report) => this.onDeliveryReport(err, report));
-    this.client.on("event.error", (err) => this.setup.logger.warn({ err: this.failures.error(err, "produce", this.key) }, "producer error"));
-    watchStatistics(this.client as never, setup.key, "", setup.logger);
+    this.client.on("event.error", (err) =>
+      this.setup.logger.warn({ err: this.failures.error(err, "produce", this.key) }, "producer error"),
+    );
+    watchStatistics(this.client, setup.key, "", setup.logger);
     const site: CallSite = { key: setup.key, name: setup.name, kind: "producer", brokers: setup.brokers, topic: setup.config.topic ?? "" };
     this.intercepted = new Intercepted(site, setup.interceptors);
   }
@@ -162,7 +163,9 @@ export class Producer {
     }
     const topic = input.topic ?? this.setup.config.topic;
     if (topic === undefined || topic === "") {
-      throw new TypeError(`${this.key}: writeMessages: message ${index} has no topic and the producer has none configured (set ${this.key}.topic)`);
+      throw new TypeError(
+        `${this.key}: writeMessages: message ${index} has no topic and the producer has none configured (set ${this.key}.topic)`,
+      );
     }
     try {
       return messageFromInput(input, topic, now, index);
@@ -279,7 +282,9 @@ export class Producer {
     let reason: KafkaError | undefined;
     for (;;) {
       const remaining = deadline - Date.now();
-      const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch((err: unknown) => err as KafkaError);
+      const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch(
+        (err: unknown) => err as KafkaError,
+      );
       if (Array.isArray(outcome)) return outcome;
       // A request cut short by the deadline says less than the cluster's last answer ("no such topic").
       if (reason === undefined || outcome.code !== ErrorCodes.ERR__TIMED_OUT) reason = outcome;
@@ -347,7 +352,10 @@ export class Producer {
     const error = this.writeError(write);
     this.setup.logger.error({ err: error, failed: write.failures.length }, "async write failed");
     try {
-      this.asyncErrorHandler?.(error, write.failures.map((f) => f.message));
+      this.asyncErrorHandler?.(
+        error,
+        write.failures.map((f) => f.message),
+      );
     } catch (handlerError) {
       this.setup.logger.error({ err: handlerError }, "the async error handler threw");
     }

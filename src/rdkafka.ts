@@ -2,7 +2,7 @@
 // clients are constructed from our property tables, connected, and how their callbacks become promises
 // and their errors become KafkaErrors that name our config keys.
 import kafka from "@confluentinc/kafka-javascript";
-import type { Assignment, ConsumerGlobalConfig, LibrdKafkaError } from "@confluentinc/kafka-javascript";
+import type { Assignment, LibrdKafkaError } from "@confluentinc/kafka-javascript";
 import { isSecretProperty, REDACTED } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import { toKafkaError, type KafkaError } from "./errors.js";
@@ -64,7 +64,7 @@ export function nativeConsumer(
       const global: Record<string, unknown> = { ...c.global };
       if (hooks.rebalance !== undefined) global.rebalance_cb = hooks.rebalance;
       // The binding's declarations type the global config narrower than librdkafka's property table.
-      return new kafka.KafkaConsumer(global as ConsumerGlobalConfig, c.topic);
+      return new kafka.KafkaConsumer(global, c.topic);
     },
     secretsFrom,
   );
@@ -74,7 +74,11 @@ export function nativeConsumer(
  * Builds a native producer (see {@link nativeConsumer}).
  * @throws ConfigError naming `keyPath` when librdkafka rejects a property
  */
-export function nativeProducer(keyPath: string, properties: LibrdkafkaProperties, secretsFrom: LibrdkafkaProperties = properties): kafka.Producer {
+export function nativeProducer(
+  keyPath: string,
+  properties: LibrdkafkaProperties,
+  secretsFrom: LibrdkafkaProperties = properties,
+): kafka.Producer {
   return constructClient(keyPath, properties, (c) => new kafka.Producer(c.global, c.topic), secretsFrom);
 }
 
@@ -83,7 +87,7 @@ export function nativeProducer(keyPath: string, properties: LibrdkafkaProperties
  * @throws ConfigError naming `keyPath` when librdkafka rejects a property
  */
 export function nativeAdmin(keyPath: string, properties: LibrdkafkaProperties, onLog: (log: LogEvent) => void): kafka.IAdminClient {
-  return constructClient(keyPath, properties, (c) => kafka.AdminClient.create({ ...c.global, ...c.topic } as never, { "event.log": onLog }));
+  return constructClient(keyPath, properties, (c) => kafka.AdminClient.create({ ...c.global, ...c.topic }, { "event.log": onLog }));
 }
 
 /** Turns a node-style callback API into a promise. */
@@ -219,7 +223,10 @@ export const OFFSET_INVALID = -1001;
 
 /** The part of the native consumer its type declarations leave out: a commit that reports back. */
 interface CommitWithCallback {
-  commitCb(offsets: import("@confluentinc/kafka-javascript").TopicPartitionOffset[] | null, cb: (err: LibrdKafkaError | null) => void): void;
+  commitCb(
+    offsets: import("@confluentinc/kafka-javascript").TopicPartitionOffset[] | null,
+    cb: (err: LibrdKafkaError | null) => void,
+  ): void;
 }
 
 /**

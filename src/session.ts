@@ -1,4 +1,10 @@
-import type { Assignment, KafkaConsumer, LibrdKafkaError, Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
+import type {
+  Assignment,
+  KafkaConsumer,
+  LibrdKafkaError,
+  Message as NativeMessage,
+  TopicPartitionOffset,
+} from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.js";
 import type { ReaderConfig } from "./config.js";
@@ -15,9 +21,7 @@ import { callback, commitAsync, connectClient, disconnectClient, FailureLog, nat
 export type SessionEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
 
 /** How a session gets its partitions. */
-export type SessionSource =
-  | { kind: "group"; topics: string[] }
-  | { kind: "partition"; topic: string; partition: number; offset: number };
+export type SessionSource = { kind: "group"; topics: string[] } | { kind: "partition"; topic: string; partition: number; offset: number };
 
 /** Everything a session is built from. */
 export interface SessionSetup {
@@ -81,21 +85,28 @@ export class ConsumerSession {
 
   constructor(private readonly setup: SessionSetup) {
     this.client = nativeConsumer(setup.key, setup.properties, {
-      ...(setup.source.kind === "group" ? { rebalance: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment) } : {}),
+      ...(setup.source.kind === "group"
+        ? { rebalance: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment) }
+        : {}),
     });
-    this.failures = new FailureLog(setup.properties).attach(this.client as never);
+    this.failures = new FailureLog(setup.properties).attach(this.client);
     this.client.on("event.error", (err) => this.onClientError(err));
     this.fetchBackoff = new Backoff({ initialMs: setup.config.readBackoffMin, maxMs: setup.config.readBackoffMax });
-    watchStatistics(this.client as never, setup.key, setup.config.groupID ?? "", setup.logger);
+    watchStatistics(this.client, setup.key, setup.config.groupID ?? "", setup.logger);
     this.queue = new EventQueue(setup.key);
-    this.ledger = new OffsetLedger(setup.key, {
-      store: (offsets) => this.client.offsetsStore(offsets),
-      commit: (offsets) => commitAsync(this.client, offsets),
-      committed: (partitions) => callback<CommittedOffset[]>((cb) => this.client.committed(partitions, setup.requestTimeoutMs, cb as never)),
-      pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      error: (err, operation) => this.failures.error(err, operation, setup.key),
-      debug: (err, message) => setup.logger.debug({ err }, message),
-    }, setup.config.commitInterval === 0);
+    this.ledger = new OffsetLedger(
+      setup.key,
+      {
+        store: (offsets) => this.client.offsetsStore(offsets),
+        commit: (offsets) => commitAsync(this.client, offsets),
+        committed: (partitions) =>
+          callback<CommittedOffset[]>((cb) => this.client.committed(partitions, setup.requestTimeoutMs, cb as never)),
+        pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        error: (err, operation) => this.failures.error(err, operation, setup.key),
+        debug: (err, message) => setup.logger.debug({ err }, message),
+      },
+      setup.config.commitInterval === 0,
+    );
   }
 
   /** Connects (once) and subscribes or assigns. */
@@ -185,11 +196,11 @@ export class ConsumerSession {
     await this.ready();
     await this.waitForFetch();
     this.queue.clear();
-    await callback<void>((cb) => this.client.seek({ topic, partition, offset }, this.setup.requestTimeoutMs, (err) => cb(err, undefined))).catch(
-      (err: unknown) => {
-        throw this.failures.error(err, "SetOffset", this.setup.key);
-      },
-    );
+    await callback<void>((cb) =>
+      this.client.seek({ topic, partition, offset }, this.setup.requestTimeoutMs, (err) => cb(err, undefined)),
+    ).catch((err: unknown) => {
+      throw this.failures.error(err, "SetOffset", this.setup.key);
+    });
   }
 
   /** The cached low and high watermarks of a partition (updated by every fetch). */
@@ -244,7 +255,10 @@ export class ConsumerSession {
     this.closing = true;
     this.queue.wake();
     if (this.connecting !== undefined) {
-      const connected = await this.connecting.then(() => true, () => false);
+      const connected = await this.connecting.then(
+        () => true,
+        () => false,
+      );
       if (connected) await this.leave();
     }
     this.closed = true;
@@ -268,7 +282,9 @@ export class ConsumerSession {
     this.connected = true;
     this.client.setDefaultConsumeTimeout(FETCH_WAIT_MS);
     // Return what is ready after the first message instead of waiting to fill a batch: latency.
-    (this.client as unknown as { setDefaultIsTimeoutOnlyForFirstMessage?: (on: boolean) => void }).setDefaultIsTimeoutOnlyForFirstMessage?.(true);
+    (this.client as unknown as { setDefaultIsTimeoutOnlyForFirstMessage?: (on: boolean) => void }).setDefaultIsTimeoutOnlyForFirstMessage?.(
+      true,
+    );
     const source = this.setup.source;
     if (source.kind === "group") {
       this.client.subscribe(source.topics);

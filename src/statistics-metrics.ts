@@ -38,15 +38,35 @@ function metricsIn(registry: Registry): Metrics {
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     reuseOr(registry, name, () => new Gauge<L>({ name, help, labelNames, registers: [registry] }));
   return {
-    lag: gauge(STATISTICS_METRICS.lag, "Messages of the partition after the group's committed offset (high watermark - committed offset).", PARTITION_LABELS),
+    lag: gauge(
+      STATISTICS_METRICS.lag,
+      "Messages of the partition after the group's committed offset (high watermark - committed offset).",
+      PARTITION_LABELS,
+    ),
     committedOffset: gauge(STATISTICS_METRICS.committedOffset, "The group's committed offset of the partition.", PARTITION_LABELS),
-    highWatermark: gauge(STATISTICS_METRICS.highWatermark, "The partition's high watermark (the offset of the next message written).", PARTITION_LABELS),
-    rebalances: reuseOr(registry, STATISTICS_METRICS.rebalances, () =>
-      new Counter({ name: STATISTICS_METRICS.rebalances, help: "Rebalances (assignments and revocations) the member took part in.", labelNames: GROUP_LABELS, registers: [registry] }),
+    highWatermark: gauge(
+      STATISTICS_METRICS.highWatermark,
+      "The partition's high watermark (the offset of the next message written).",
+      PARTITION_LABELS,
+    ),
+    rebalances: reuseOr(
+      registry,
+      STATISTICS_METRICS.rebalances,
+      () =>
+        new Counter({
+          name: STATISTICS_METRICS.rebalances,
+          help: "Rebalances (assignments and revocations) the member took part in.",
+          labelNames: GROUP_LABELS,
+          registers: [registry],
+        }),
     ),
     assignedPartitions: gauge(STATISTICS_METRICS.assignedPartitions, "Partitions assigned to the member now.", GROUP_LABELS),
     brokersUp: gauge(STATISTICS_METRICS.brokersUp, "Brokers the client has a connection up to.", CLIENT_LABELS),
-    queueMessages: gauge(STATISTICS_METRICS.producerQueueMessages, "Messages in the producer's queues, waiting to be sent or acknowledged.", CLIENT_LABELS),
+    queueMessages: gauge(
+      STATISTICS_METRICS.producerQueueMessages,
+      "Messages in the producer's queues, waiting to be sent or acknowledged.",
+      CLIENT_LABELS,
+    ),
     queueBytes: gauge(STATISTICS_METRICS.producerQueueBytes, "Bytes of the messages in the producer's queues.", CLIENT_LABELS),
   };
 }

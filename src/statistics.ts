@@ -81,7 +81,12 @@ export function parseStatistics(event: unknown, receivedAt = Date.now()): Client
   const raw = objectOf(JSON.parse(text));
   const brokers = Object.values(objectOf(raw.brokers)).map((b) => {
     const broker = objectOf(b);
-    return { name: stringOr(broker.name, ""), nodeId: numberOr(broker.nodeid, -1), state: stringOr(broker.state, ""), source: stringOr(broker.source, "") };
+    return {
+      name: stringOr(broker.name, ""),
+      nodeId: numberOr(broker.nodeid, -1),
+      state: stringOr(broker.state, ""),
+      source: stringOr(broker.source, ""),
+    };
   });
   const statistics: ClientStatistics = {
     receivedAt,

@@ -10,7 +10,12 @@ import { HandledCounter } from "./counter.js";
  * committed in the background (at-least-once): `onEachMessage` one message at a time, or `onEachBatch`
  * one batch (of one partition, up to 500 messages) at a time.
  */
-export async function consumeWithEkafka(topic: string, size: number, count: number, mode: "message" | "batch" = "message"): Promise<Throughput> {
+export async function consumeWithEkafka(
+  topic: string,
+  size: number,
+  count: number,
+  mode: "message" | "batch" = "message",
+): Promise<Throughput> {
   const cfg = benchConfig(`${groupToml("bench", topic, `${TOPIC_PREFIX}server-${mode}-${RUN_ID}`)}
 [kafkaConsumerServers.bench]
 consumerGroupName = "bench"

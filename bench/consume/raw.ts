@@ -19,7 +19,7 @@ export async function consumeWithRaw(topic: string, size: number, count: number)
   const component = benchComponent(groupToml("raw", topic, `${TOPIC_PREFIX}raw-${RUN_ID}`));
   const { global, topic: topicLevel } = splitByLevel(component.consumerPropertiesOf("consumerGroups", "raw"));
   await component.close();
-  const consumer = new kafka.KafkaConsumer(global as never, topicLevel as never);
+  const consumer = new kafka.KafkaConsumer(global, topicLevel);
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   consumer.setDefaultConsumeTimeout(WAIT_MS);
   (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
@@ -29,7 +29,9 @@ export async function consumeWithRaw(topic: string, size: number, count: number)
   try {
     while (counter.count < count) {
       if (Date.now() > deadline) throw new Error(`handled ${counter.count} of ${count} messages in ${CONSUME_TIMEOUT_MS / 1000} s`);
-      const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(BATCH, (err: LibrdKafkaError, messages) => (err ? reject(err) : resolve(messages))));
+      const batch = await new Promise<Message[]>((resolve, reject) =>
+        consumer.consume(BATCH, (err: LibrdKafkaError, messages) => (err ? reject(err) : resolve(messages))),
+      );
       for (const _message of batch) counter.handled();
       if (batch.length > 0) consumer.offsetsStore(nextOffsets(batch));
     }

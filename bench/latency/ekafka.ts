@@ -11,7 +11,8 @@ import type { LatencyRig } from "./rig.js";
 export function ekafkaLatencyRig(topic: string, producerProperties: Record<string, string> = {}): LatencyRig {
   const extra = Object.entries(producerProperties).map(([name, value]) => `"${name}" = "${value}"`);
   const properties = extra.length === 0 ? "" : `[kafka.producers.latency.properties]\n${extra.join("\n")}\n`;
-  const cfg = benchConfig(`${producerToml("latency", topic, "none")}${properties}${groupToml("latency", topic, `${TOPIC_PREFIX}latency-server-${RUN_ID}`)}
+  const cfg =
+    benchConfig(`${producerToml("latency", topic, "none")}${properties}${groupToml("latency", topic, `${TOPIC_PREFIX}latency-server-${RUN_ID}`)}
 [kafkaConsumerServers.latency]
 consumerGroupName = "latency"
 `);

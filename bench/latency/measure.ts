@@ -24,7 +24,9 @@ export async function measureLatency(rig: LatencyRig): Promise<Latency> {
     const total = await paced(LATENCY.rate, LATENCY.warmupSeconds + LATENCY.seconds, send);
     const expected = probes + total - failures;
     await until(() => samples.received >= expected, "the last latency messages", DRAIN_MS).catch(() => {
-      throw new Error(`bench: fell behind: ${samples.received - probes} of ${total} messages handled ${DRAIN_MS / 1000} s after the last write`);
+      throw new Error(
+        `bench: fell behind: ${samples.received - probes} of ${total} messages handled ${DRAIN_MS / 1000} s after the last write`,
+      );
     });
     if (failures > 0) throw new Error(`bench: ${failures} latency writes failed`);
   } finally {

@@ -7,12 +7,14 @@ import type { LatencyRig } from "./rig.js";
 
 /** The raw client: produce() with a delivery report per message → a consume loop (ekafka's properties). */
 export function rawLatencyRig(topic: string): LatencyRig {
-  const component = benchComponent(`${producerToml("latency", topic, "none")}${groupToml("latency", topic, `${TOPIC_PREFIX}latency-raw-${RUN_ID}`)}`);
+  const component = benchComponent(
+    `${producerToml("latency", topic, "none")}${groupToml("latency", topic, `${TOPIC_PREFIX}latency-raw-${RUN_ID}`)}`,
+  );
   const producerConf = splitByLevel(component.producerPropertiesOf("latency"));
   const consumerConf = splitByLevel(component.consumerPropertiesOf("consumerGroups", "latency"));
   void component.close();
-  const producer = new kafka.Producer(producerConf.global as never, producerConf.topic as never);
-  const consumer = new kafka.KafkaConsumer(consumerConf.global as never, consumerConf.topic as never);
+  const producer = new kafka.Producer(producerConf.global, producerConf.topic);
+  const consumer = new kafka.KafkaConsumer(consumerConf.global, consumerConf.topic);
   const pending = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
   let sequence = 0;
   let stopped = false;
@@ -33,7 +35,9 @@ export function rawLatencyRig(topic: string): LatencyRig {
       consumer.subscribe([topic]);
       loop = (async () => {
         while (!stopped) {
-          const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(500, (err: LibrdKafkaError, messages) => (err ? reject(err) : resolve(messages))));
+          const batch = await new Promise<Message[]>((resolve, reject) =>
+            consumer.consume(500, (err: LibrdKafkaError, messages) => (err ? reject(err) : resolve(messages))),
+          );
           for (const message of batch) onValue(message.value!);
           if (batch.length > 0) consumer.offsetsStore(batch.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1 })));
         }

@@ -35,9 +35,14 @@ class Chunk {
  * WRITE_CHUNK messages, WRITES_IN_FLIGHT chunks unacknowledged at a time, each done when its delivery
  * reports are in. Partitions round-robin, as ekafka's default balancer; reports polled in the background.
  */
-export async function produceWithRaw(properties: LibrdkafkaProperties, topic: string, payloads: Payloads, count: number): Promise<Throughput> {
+export async function produceWithRaw(
+  properties: LibrdkafkaProperties,
+  topic: string,
+  payloads: Payloads,
+  count: number,
+): Promise<Throughput> {
   const { global, topic: topicLevel } = splitByLevel(properties);
-  const producer = new kafka.Producer(global as never, topicLevel as never);
+  const producer = new kafka.Producer(global, topicLevel);
   producer.on("delivery-report", (err: LibrdKafkaError, report: DeliveryReport) => (report.opaque as Chunk).settle(err ?? null));
   await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   producer.setPollInBackground(true);

@@ -1,5 +1,5 @@
 import kafka from "@confluentinc/kafka-javascript";
-import type { DeliveryReport, LibrdKafkaError } from "@confluentinc/kafka-javascript";
+import type { LibrdKafkaError } from "@confluentinc/kafka-javascript";
 import type { Producer } from "ekafka";
 import { splitByLevel, type LibrdkafkaProperties } from "../../src/librdkafka-properties.js";
 import { Payloads } from "../payload.js";
@@ -10,7 +10,12 @@ import { throughput, type Throughput } from "../result.js";
  * messages, so every call waits for its acknowledgements before the next starts. `calls` timed calls
  * after one untimed call (connection, metadata).
  */
-export async function writeSequentiallyWithEkafka(producer: Producer, payloads: Payloads, perCall: number, calls: number): Promise<Throughput> {
+export async function writeSequentiallyWithEkafka(
+  producer: Producer,
+  payloads: Payloads,
+  perCall: number,
+  calls: number,
+): Promise<Throughput> {
   await producer.writeMessages(...chunk(payloads, 0, perCall));
   const started = performance.now();
   for (let call = 0; call < calls; call++) await producer.writeMessages(...chunk(payloads, call * perCall, perCall));
@@ -33,9 +38,9 @@ export async function writeSequentiallyWithRaw(
   calls: number,
 ): Promise<Throughput> {
   const { global, topic: topicLevel } = splitByLevel(properties);
-  const producer = new kafka.Producer(global as never, topicLevel as never);
+  const producer = new kafka.Producer(global, topicLevel);
   let settle: (err: LibrdKafkaError | null) => void = () => undefined;
-  producer.on("delivery-report", (err: LibrdKafkaError, _report: DeliveryReport) => settle(err ?? null));
+  producer.on("delivery-report", (err: LibrdKafkaError) => settle(err ?? null));
   await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   producer.setPollInBackground(true);
   let next = 0;
@@ -45,7 +50,10 @@ export async function writeSequentiallyWithRaw(
       let failure: LibrdKafkaError | null = null;
       settle = (err) => {
         failure ??= err;
-        if (--remaining === 0) (failure === null ? resolve() : reject(failure));
+        if (--remaining === 0) {
+          if (failure === null) resolve();
+          else reject(failure);
+        }
       };
       for (let i = 0; i < perCall; i++) producer.produce(topic, next++ % 3, payloads.valueAt(from + i), null, undefined);
     });

@@ -29,7 +29,10 @@ export function createRetryTiers(context: RetryTiersContext): RetryTiers | undef
   if (config.consumerGroupName === undefined) return undefined; // the missing group is the server's error to report
   const producerName = config.retryProducer ?? context.deadLetter?.name;
   if (producerName === undefined) {
-    throw ConfigError.atKey(`${key}.retryProducer`, "required with retryDelays: the kafka.producers entry that writes the retry-topic records (or set deadLetterProducer)");
+    throw ConfigError.atKey(
+      `${key}.retryProducer`,
+      "required with retryDelays: the kafka.producers entry that writes the retry-topic records (or set deadLetterProducer)",
+    );
   }
   let retryWriter: RecordWriter;
   try {
@@ -44,7 +47,10 @@ export function createRetryTiers(context: RetryTiersContext): RetryTiers | undef
     component,
     consumerGroupName: config.consumerGroupName,
     retryWriter,
-    deadLetter: context.deadLetter === undefined ? { writer: retryWriter, topic: undefined } : { writer: context.deadLetter.producer, topic: context.deadLetter.topic },
+    deadLetter:
+      context.deadLetter === undefined
+        ? { writer: retryWriter, topic: undefined }
+        : { writer: context.deadLetter.producer, topic: context.deadLetter.topic },
     logger: context.logger,
   });
 }

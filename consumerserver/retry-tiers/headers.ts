@@ -30,7 +30,12 @@ export const RETRY_TIER_HEADERS = Object.freeze({
 // Many attempts, each with a long error, must not make the record too large for the broker.
 const MAX_ERROR_TEXT = 1024;
 
-const OURS = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), RETRY_TIER_HEADERS.tier, RETRY_TIER_HEADERS.due, RETRY_TIER_HEADERS.originalKey]);
+const OURS = new Set<string>([
+  ...Object.values(DEAD_LETTER_HEADERS),
+  RETRY_TIER_HEADERS.tier,
+  RETRY_TIER_HEADERS.due,
+  RETRY_TIER_HEADERS.originalKey,
+]);
 
 /** Whether `key` is one of the headers this module writes (and replaces on every hop). */
 export function isTierHeader(key: string): boolean {
@@ -71,7 +76,13 @@ export interface TierState {
 
 /** The state of a message read from its own topic: no tier, no attempt yet. */
 export function freshState(message: Message): TierState {
-  return { tier: 0, attempts: 0, dueMs: undefined, origin: { topic: message.topic, partition: message.partition, offset: message.offset }, history: [] };
+  return {
+    tier: 0,
+    attempts: 0,
+    dueMs: undefined,
+    origin: { topic: message.topic, partition: message.partition, offset: message.offset },
+    history: [],
+  };
 }
 
 /**
@@ -102,9 +113,24 @@ export function stateOf(message: Message, tierOfTopic: number): TierState {
 }
 
 /** The record that puts `message` into tier `tier` (topic `topic`), due at `dueMs`. */
-export function tierRecord(message: Message, state: TierState, failures: readonly Failure[], next: { tier: number; topic: string; partition?: number; dueMs: number }): MessageInput {
-  const headers = [...carried(message, state, failures), header(RETRY_TIER_HEADERS.tier, String(next.tier)), header(RETRY_TIER_HEADERS.due, new Date(next.dueMs).toISOString())];
-  return { topic: next.topic, ...(next.partition === undefined ? {} : { partition: next.partition }), key: message.key, value: message.value, headers };
+export function tierRecord(
+  message: Message,
+  state: TierState,
+  failures: readonly Failure[],
+  next: { tier: number; topic: string; partition?: number; dueMs: number },
+): MessageInput {
+  const headers = [
+    ...carried(message, state, failures),
+    header(RETRY_TIER_HEADERS.tier, String(next.tier)),
+    header(RETRY_TIER_HEADERS.due, new Date(next.dueMs).toISOString()),
+  ];
+  return {
+    topic: next.topic,
+    ...(next.partition === undefined ? {} : { partition: next.partition }),
+    key: message.key,
+    value: message.value,
+    headers,
+  };
 }
 
 /**
@@ -112,7 +138,12 @@ export function tierRecord(message: Message, state: TierState, failures: readonl
  * topic, not the retry topic) plus the tier it reached and one header per attempt.
  * @param topic the dead-letter topic, or undefined for the producer's configured one
  */
-export function deadLetterRecord(message: Message, state: TierState, failures: readonly Failure[], topic: string | undefined): MessageInput {
+export function deadLetterRecord(
+  message: Message,
+  state: TierState,
+  failures: readonly Failure[],
+  topic: string | undefined,
+): MessageInput {
   const headers = [...carried(message, state, failures), header(RETRY_TIER_HEADERS.tier, String(state.tier))];
   return { ...(topic === undefined ? {} : { topic }), key: message.key, value: message.value, headers };
 }

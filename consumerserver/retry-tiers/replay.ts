@@ -52,7 +52,11 @@ export async function replayDeadLetters(component: Component, options: ReplayOpt
   const committed = new Map((await client.offsetFetch(groupID, from)).map((p) => [p.partition, p.offset]));
   const endOf = new Map(ends.map((p) => [p.partition, p.offset]));
   const remaining = new Set(
-    ends.filter((end) => end.offset > Math.max(committed.get(end.partition) ?? 0, starts.find((s) => s.partition === end.partition)?.offset ?? 0)).map((p) => p.partition),
+    ends
+      .filter(
+        (end) => end.offset > Math.max(committed.get(end.partition) ?? 0, starts.find((s) => s.partition === end.partition)?.offset ?? 0),
+      )
+      .map((p) => p.partition),
   );
   const result: ReplayResult = { replayed: 0, skipped: 0 };
   const aborted = () => options.signal?.aborted === true;
@@ -63,7 +67,10 @@ export async function replayDeadLetters(component: Component, options: ReplayOpt
     while (remaining.size > 0 && !aborted()) {
       let event: Awaited<ReturnType<typeof group.poll>>;
       try {
-        event = await group.poll({ timeoutMs: options.idleTimeoutMs ?? 30_000, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+        event = await group.poll({
+          timeoutMs: options.idleTimeoutMs ?? 30_000,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
       } catch (error) {
         if (error instanceof PollTimeoutError || aborted()) break;
         throw error;
@@ -91,7 +98,9 @@ export async function replayDeadLetters(component: Component, options: ReplayOpt
 function replayRecord(message: Message, to: string | undefined) {
   const topic = to ?? message.header(RETRY_TIER_HEADERS.originalTopic);
   if (topic === undefined) {
-    throw new Error(`replayDeadLetters: ${message.topic}[${message.partition}]@${message.offset} has no ${RETRY_TIER_HEADERS.originalTopic} header; say where to write it with \`to\``);
+    throw new Error(
+      `replayDeadLetters: ${message.topic}[${message.partition}]@${message.offset} has no ${RETRY_TIER_HEADERS.originalTopic} header; say where to write it with \`to\``,
+    );
   }
   const headers: Header[] = [
     ...message.headers.filter((h) => !isTierHeader(h.key) && h.key !== REPLAYED_FROM_HEADER),

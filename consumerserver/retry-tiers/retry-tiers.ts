@@ -67,9 +67,13 @@ export class RetryTiers implements TierDestinations {
     this.deadLetterWriter = setup.deadLetter.writer;
     const group = setup.component.config.consumerGroups[setup.consumerGroupName];
     const where = `${setup.component.key}.consumerGroups.${setup.consumerGroupName}`;
-    if (group === undefined) throw ConfigError.atKey(`${setup.key}.consumerGroupName`, `no consumer group named ${JSON.stringify(setup.consumerGroupName)}`);
+    if (group === undefined)
+      throw ConfigError.atKey(`${setup.key}.consumerGroupName`, `no consumer group named ${JSON.stringify(setup.consumerGroupName)}`);
     if (group.topicRegex !== undefined || group.groupID === undefined) {
-      throw ConfigError.atKey(`${setup.key}.retryDelays`, `retry tiers need the topics read by name, with a groupID; ${where} ${group.topicRegex !== undefined ? "uses topicRegex" : "has no groupID"}`);
+      throw ConfigError.atKey(
+        `${setup.key}.retryDelays`,
+        `retry tiers need the topics read by name, with a groupID; ${where} ${group.topicRegex !== undefined ? "uses topicRegex" : "has no groupID"}`,
+      );
     }
     const names = group.topics.length > 0 ? group.topics : group.topic === undefined ? [] : [group.topic];
     this.groupID = `${group.groupID}${RETRY_GROUP_SUFFIX}`;
@@ -80,7 +84,8 @@ export class RetryTiers implements TierDestinations {
       return { topic, derived: deadLetter === undefined ? retries : [...retries, deadLetter] };
     });
     const clash = names.find((topic) => this.#tierOfTopic.has(topic));
-    if (clash !== undefined) throw ConfigError.atKey(`${setup.key}.retryTopicFormat`, `the retry topic ${clash} is also a topic the server reads`);
+    if (clash !== undefined)
+      throw ConfigError.atKey(`${setup.key}.retryTopicFormat`, `the retry topic ${clash} is also a topic the server reads`);
   }
 
   retryTopic(originalTopic: string, n: number): string {
@@ -129,7 +134,13 @@ export class RetryTiers implements TierDestinations {
       topics: this.topics.flatMap((set) => set.derived.filter((topic) => this.#tierOfTopic.has(topic))),
       startOffset: OLDEST,
     });
-    const handle = chain(handler, ...setup.outer, retryTierWriting(this, setup.report), retrying(retryPolicy({ attempts: 0 }), setup.report), recordingFailures());
+    const handle = chain(
+      handler,
+      ...setup.outer,
+      retryTierWriting(this, setup.report),
+      retrying(retryPolicy({ attempts: 0 }), setup.report),
+      recordingFailures(),
+    );
     return new RetryTierReader({
       group,
       handle,

@@ -29,7 +29,10 @@ export function retryTierSettings(config: ConsumerServerConfig, key: string): Re
   const topicFormat = config.retryTopicFormat;
   for (const placeholder of ["{topic}", "{n}"]) {
     if (!topicFormat.includes(placeholder)) {
-      throw ConfigError.atKey(`${key}.retryTopicFormat`, `expected a pattern containing ${placeholder} (e.g. "${DEFAULT_RETRY_TOPIC_FORMAT}"), found ${JSON.stringify(topicFormat)}`);
+      throw ConfigError.atKey(
+        `${key}.retryTopicFormat`,
+        `expected a pattern containing ${placeholder} (e.g. "${DEFAULT_RETRY_TOPIC_FORMAT}"), found ${JSON.stringify(topicFormat)}`,
+      );
     }
   }
   return { delaysMs, topicFormat, retryNonRecoverable: config.retryNonRecoverable };

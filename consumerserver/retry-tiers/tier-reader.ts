@@ -139,7 +139,16 @@ export class RetryTierReader {
     const key = `${message.topic}/${message.partition}`;
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = { topic: message.topic, partition: message.partition, queue: [], lastOffset: -1, busy: false, wait: undefined, paused: false, gone: false };
+      lane = {
+        topic: message.topic,
+        partition: message.partition,
+        queue: [],
+        lastOffset: -1,
+        busy: false,
+        wait: undefined,
+        paused: false,
+        gone: false,
+      };
       this.#lanes.set(key, lane);
     }
     if (message.offset <= lane.lastOffset) return; // fetched again after a resume: queued already
@@ -168,7 +177,10 @@ export class RetryTierReader {
         if (this.#hard) break; // abandoned by a hard stop; the group may already be closed
         this.#group.storeOffsets(message);
         if (this.#options.debug) {
-          delivery.logger.info({ costMs: Math.round(performance.now() - started), attempts: delivery.attempts, tier: state.tier }, "retry record handled");
+          delivery.logger.info(
+            { costMs: Math.round(performance.now() - started), attempts: delivery.attempts, tier: state.tier },
+            "retry record handled",
+          );
         }
       }
     } catch (error) {
@@ -190,7 +202,8 @@ export class RetryTierReader {
     this.#updatePause(lane);
     // A timer may fire a little early on a coarse clock: wait until the time has really come.
     let due = true;
-    for (let waitMs = dueMs - Date.now(); due && waitMs > 0; waitMs = dueMs - Date.now()) due = await delay(Math.min(waitMs, MAX_TIMER_MS), wait.signal);
+    for (let waitMs = dueMs - Date.now(); due && waitMs > 0; waitMs = dueMs - Date.now())
+      due = await delay(Math.min(waitMs, MAX_TIMER_MS), wait.signal);
     lane.wait = undefined;
     return due && !lane.gone && !this.#fetching.signal.aborted;
   }
@@ -212,7 +225,10 @@ export class RetryTierReader {
       // Not fatal: a partition left running only fetches records that queue behind the head; one left
       // paused is tried again on the lane's next change, and resumed at the latest by a revocation.
       this.#options.report(error as Error, { phase: "commit", retrying: true });
-      this.#log.warn({ err: error, topic: lane.topic, partition: lane.partition }, `${pause ? "pause" : "resume"} of a retry partition failed`);
+      this.#log.warn(
+        { err: error, topic: lane.topic, partition: lane.partition },
+        `${pause ? "pause" : "resume"} of a retry partition failed`,
+      );
     }
   }
 

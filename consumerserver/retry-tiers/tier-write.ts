@@ -43,7 +43,9 @@ export class RetryTierError extends Error {
     cause: unknown,
   ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`writing ${describeMessage(message)} to ${destination} failed (${reason}); it had failed with: ${handlerError.message}`, { cause });
+    super(`writing ${describeMessage(message)} to ${destination} failed (${reason}); it had failed with: ${handlerError.message}`, {
+      cause,
+    });
   }
 }
 
@@ -80,7 +82,8 @@ async function moveOn(destinations: TierDestinations, delivery: Delivery, handle
   const move = planMove(destinations, delivery, handlerError);
   await writeUntilAcknowledged(move, delivery, handlerError, report);
   const fields = { err: handlerError, attempts: delivery.attempts, destination: move.destination, messages: move.records.length };
-  if (move.step.kind === "tier") delivery.logger.warn({ ...fields, tier: move.step.tier, delayMs: move.step.delayMs }, "handler failed; moved to a retry tier");
+  if (move.step.kind === "tier")
+    delivery.logger.warn({ ...fields, tier: move.step.tier, delayMs: move.step.delayMs }, "handler failed; moved to a retry tier");
   else delivery.logger.warn({ ...fields, reason: move.step.reason }, "handler failed; sent to the dead-letter topic");
 }
 
@@ -123,7 +126,10 @@ async function writeUntilAcknowledged(move: Move, delivery: Delivery, handlerErr
       report(failure, { phase: move.step.kind === "tier" ? "retryTier" : "deadLetter", message: delivery.message, retrying: again });
       if (!again) throw failure;
       const waitMs = backoff.next();
-      delivery.logger.warn({ err: writeError, destination: move.destination, retryInMs: waitMs }, "writing to the retry tier failed; trying again");
+      delivery.logger.warn(
+        { err: writeError, destination: move.destination, retryInMs: waitMs },
+        "writing to the retry tier failed; trying again",
+      );
       if (!(await delay(waitMs, delivery.signal))) throw failure;
     }
   }

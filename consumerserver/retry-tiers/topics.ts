@@ -17,7 +17,12 @@ const READY_TIMEOUT_MS = 30_000;
  * topic's partition count and replication factor. Resolves to the partition count of each derived topic.
  * @throws Error naming the topic when one is missing and cannot be created (e.g. not authorized)
  */
-export async function ensureTierTopics(client: Client, sets: readonly TierTopics[], where: string, logger: Logger): Promise<Map<string, number>> {
+export async function ensureTierTopics(
+  client: Client,
+  sets: readonly TierTopics[],
+  where: string,
+  logger: Logger,
+): Promise<Map<string, number>> {
   const existing = new Set(await client.listTopics());
   const missing: Array<{ topic: string; of: string }> = [];
   for (const set of sets) for (const topic of set.derived) if (!existing.has(topic)) missing.push({ topic, of: set.topic });
@@ -52,7 +57,8 @@ async function waitForLeaders(client: Client, topics: readonly string[], timeout
     const described = await client.metadata(...topics).catch(() => []);
     const counts = new Map<string, number>();
     for (const info of described) {
-      if (info.partitions.length > 0 && info.partitions.every((p) => p.leader !== null && p.leader >= 0)) counts.set(info.name, info.partitions.length);
+      if (info.partitions.length > 0 && info.partitions.every((p) => p.leader !== null && p.leader >= 0))
+        counts.set(info.name, info.partitions.length);
     }
     if (counts.size === topics.length) return counts;
     if (Date.now() >= deadline) {

@@ -27,7 +27,9 @@ async function pollLoop(name: string, group: ConsumerGroup): Promise<void> {
     if (event instanceof Message) {
       const ours = event.keyString().startsWith(`${run}-`);
       if (ours) seen.mine++;
-      console.log(`${name}: message partition=${event.partition} offset=${event.offset} ${ours ? `value="${event.valueString()}"` : "(an earlier run's)"}`);
+      console.log(
+        `${name}: message partition=${event.partition} offset=${event.offset} ${ours ? `value="${event.valueString()}"` : "(an earlier run's)"}`,
+      );
       await group.commitMessages(event);
     } else if (event instanceof AssignedPartitions) {
       seen.assignments.set(name, (seen.assignments.get(name) ?? 0) + 1);

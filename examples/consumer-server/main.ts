@@ -36,7 +36,9 @@ server.onEachMessage(
 
 try {
   await kafka.client().createTopics([{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }], { ignoreExisting: true });
-  await kafka.producer("p1").writeMessages(...Array.from({ length: COUNT }, (_, i) => ({ key: `${run}/item-${i + 1}`, value: `${i + 1} box(es)` })));
+  await kafka
+    .producer("p1")
+    .writeMessages(...Array.from({ length: COUNT }, (_, i) => ({ key: `${run}/item-${i + 1}`, value: `${i + 1} box(es)` })));
   console.log(`wrote ${COUNT} messages; serving until all are handled`);
   await app.serve(server).run(); // resolves once app.stop() (or SIGINT/SIGTERM) has stopped the server
 } finally {

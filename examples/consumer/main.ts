@@ -14,7 +14,9 @@ const run = Date.now().toString(36);
 
 try {
   await kafka.client().createTopics([{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }], { ignoreExisting: true });
-  await kafka.producer("p1").writeMessages(...Array.from({ length: COUNT }, (_, i) => ({ key: `${run}-${i}`, value: `message ${i + 1} of run ${run}` })));
+  await kafka
+    .producer("p1")
+    .writeMessages(...Array.from({ length: COUNT }, (_, i) => ({ key: `${run}-${i}`, value: `message ${i + 1} of run ${run}` })));
   console.log(`wrote ${COUNT} messages (run ${run})`);
 
   const consumer = kafka.consumer("c1");
@@ -23,7 +25,9 @@ try {
     const message = await consumer.fetchMessage({ timeoutMs: 30_000 });
     if (message.keyString().startsWith(`${run}-`)) {
       mine++;
-      console.log(`read partition=${message.partition} offset=${message.offset} key=${message.keyString()} value="${message.valueString()}"`);
+      console.log(
+        `read partition=${message.partition} offset=${message.offset} key=${message.keyString()} value="${message.valueString()}"`,
+      );
     } else {
       console.log(`skipped a message of an earlier run (partition=${message.partition} offset=${message.offset})`);
     }

@@ -41,7 +41,7 @@ function settle(): void {
 /** Reads this run's dead letters back and prints why each is there. */
 async function printDeadLetters(expected: number): Promise<void> {
   const group = kafka.consumerGroup("deadLetters");
-  for (let found = 0; found < expected; ) {
+  for (let found = 0; found < expected;) {
     const event = await group.poll({ timeoutMs: 30_000 });
     if (!(event instanceof Message)) continue;
     group.storeOffsets(event);

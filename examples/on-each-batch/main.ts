@@ -16,7 +16,9 @@ const app = new App();
 const saved: number[] = [];
 let failedOnce = false;
 
-const server = consumerserver.load("kafkaConsumerServers.rows").build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 2, backoffMs: 50 }));
+const server = consumerserver
+  .load("kafkaConsumerServers.rows")
+  .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 2, backoffMs: 50 }));
 server.onEachBatch(
   async (ctx, batch) => {
     const mine = batch.messages.filter((message) => message.keyString() === run); // earlier runs' rows are skipped

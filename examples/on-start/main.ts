@@ -28,7 +28,9 @@ server.onStart(async (ctx, consumer) => {
 
 try {
   await kafka.client().createTopics([{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }], { ignoreExisting: true });
-  await kafka.producer("p1").writeMessages(...Array.from({ length: COUNT }, (_, i) => ({ key: `${run}-${i}`, value: `user ${i + 1} logged in` })));
+  await kafka
+    .producer("p1")
+    .writeMessages(...Array.from({ length: COUNT }, (_, i) => ({ key: `${run}-${i}`, value: `user ${i + 1} logged in` })));
   console.log(`wrote ${COUNT} messages`);
   await new App().serve(server).run(); // resolves when the handler has returned
 } finally {

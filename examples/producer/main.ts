@@ -40,7 +40,10 @@ try {
   );
 
   // A larger write shows what compression is for: 1,000 similar JSON values travel as a few KB.
-  const bulk = Array.from({ length: 1000 }, (_, i) => ({ key: `bulk-${i % 10}`, value: JSON.stringify({ order: i, note: "the same text again and again" }) }));
+  const bulk = Array.from({ length: 1000 }, (_, i) => ({
+    key: `bulk-${i % 10}`,
+    value: JSON.stringify({ order: i, note: "the same text again and again" }),
+  }));
   const started = performance.now();
   await orders.writeMessages(...bulk);
   console.log(`wrote ${bulk.length} zstd-compressed messages in ${Math.round(performance.now() - started)} ms`);

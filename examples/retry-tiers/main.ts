@@ -16,10 +16,16 @@ const run = Date.now().toString(36); // this run's key: earlier runs' messages a
 const mine = (message: Message) => message.keyString() === run;
 
 /** Runs a server on `kafka` until `done` says so; `handle` sees this run's messages only. */
-async function serve(kafka: Component, handle: (ctx: consumerserver.MessageContext, message: Message) => void, done: () => boolean): Promise<void> {
+async function serve(
+  kafka: Component,
+  handle: (ctx: consumerserver.MessageContext, message: Message) => void,
+  done: () => boolean,
+): Promise<void> {
   const app = new App();
   // No in-place retries: every failure goes to the next tier at once.
-  const server = consumerserver.load("kafkaConsumerServers.orders").build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
+  const server = consumerserver
+    .load("kafkaConsumerServers.orders")
+    .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
   server.onEachMessage((ctx, message) => {
     if (!mine(message)) return;
     handle(ctx, message);
@@ -44,7 +50,8 @@ async function printDeadLetter(kafka: Component): Promise<void> {
     if (!mine(event)) continue;
     const h = consumerserver.RETRY_TIER_HEADERS;
     console.log(`dead letter: "${event.valueString()}" after ${event.header(h.attempts)} attempts, last tier ${event.header(h.tier)}`);
-    for (const header of event.headers.filter((x) => x.key.startsWith(h.attemptPrefix))) console.log(`  ${header.key}: ${header.value.toString()}`);
+    for (const header of event.headers.filter((x) => x.key.startsWith(h.attemptPrefix)))
+      console.log(`  ${header.key}: ${header.value.toString()}`);
     return;
   }
 }
@@ -52,7 +59,10 @@ async function printDeadLetter(kafka: Component): Promise<void> {
 const kafka = load("kafka").build();
 try {
   // The server creates its retry topics; the dead-letter topic is made here so the inspector can subscribe first.
-  await kafka.client().createTopics([TOPIC, DEAD_LETTER_TOPIC].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 3 })), { ignoreExisting: true });
+  await kafka.client().createTopics(
+    [TOPIC, DEAD_LETTER_TOPIC].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 3 })),
+    { ignoreExisting: true },
+  );
   await kafka.producer("orders").writeMessages(...ORDERS.map((value) => ({ key: run, value })));
   console.log(`wrote ${ORDERS.length} orders`);
 

@@ -163,11 +163,18 @@ export class App {
   async #stopAll(reason: string): Promise<void> {
     this.#log.info({ reason, timeoutMs: this.#stopTimeoutMs }, "stopping gracefully");
     const graceful = this.#stopEach(this.#runningServers(), "gracefulStop");
-    const gracefulInTime = await settlesWithin(Promise.all([graceful, this.#allStopped]), this.#stopTimeoutMs, this.#hardStopRequested.promise);
+    const gracefulInTime = await settlesWithin(
+      Promise.all([graceful, this.#allStopped]),
+      this.#stopTimeoutMs,
+      this.#hardStopRequested.promise,
+    );
     if (gracefulInTime || this.#runningServers().length === 0) return;
 
     const stuck = this.#runningServers();
-    this.#log.warn({ servers: names(stuck), timeoutMs: this.#stopTimeoutMs }, "graceful stop did not finish (timed out or a second signal); stopping hard");
+    this.#log.warn(
+      { servers: names(stuck), timeoutMs: this.#stopTimeoutMs },
+      "graceful stop did not finish (timed out or a second signal); stopping hard",
+    );
     const hard = this.#stopEach(stuck, "stop");
     if (await settlesWithin(Promise.all([hard, this.#allStopped]), this.#stopTimeoutMs)) return;
 

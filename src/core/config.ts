@@ -141,10 +141,13 @@ function foldKeyCase(table: Table, keyPath: string, source: string): Table {
     setOwn(entry, key, isTable(value) ? foldKeyCase(value, joinKeyPath(keyPath, key), source) : value);
     mergeInto(folded, entry, keyPath, (existingKey, conflictingKey, conflictPath) => {
       const where = conflictPath === "" ? "" : `${conflictPath}: `;
-      throw new ConfigError(`${source}: ${where}${existingKey} and ${conflictingKey} are the same key (keys ignore case); keep one of them`, {
-        file: source,
-        key: joinKeyPath(conflictPath, conflictingKey),
-      });
+      throw new ConfigError(
+        `${source}: ${where}${existingKey} and ${conflictingKey} are the same key (keys ignore case); keep one of them`,
+        {
+          file: source,
+          key: joinKeyPath(conflictPath, conflictingKey),
+        },
+      );
     });
   }
   return folded;

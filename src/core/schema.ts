@@ -1,11 +1,4 @@
-import {
-  describeFound,
-  quote,
-  toBooleanValue,
-  toNumberValue,
-  toStringListValue,
-  toStringValue,
-} from "./coerce.js";
+import { describeFound, quote, toBooleanValue, toNumberValue, toStringListValue, toStringValue } from "./coerce.js";
 import { parseDuration } from "./duration.js";
 import { expandEnv } from "./env.js";
 import { ConfigError } from "./errors.js";
@@ -199,8 +192,10 @@ function checkNumber(raw: number, spec: NumberSpec, keyPath: string, warn: Warn)
   if (Number.isNaN(raw)) throw ConfigError.atKey(keyPath, "expected a number, found nan");
   if (!Number.isFinite(raw)) throw ConfigError.atKey(keyPath, `expected a number, found ${raw}`);
   const value = spec.integer === true ? wholeNumber(raw, keyPath, warn) : raw;
-  if (spec.min !== undefined && value < spec.min) throw ConfigError.atKey(keyPath, `expected a number of at least ${spec.min}, found ${value}`);
-  if (spec.max !== undefined && value > spec.max) throw ConfigError.atKey(keyPath, `expected a number of at most ${spec.max}, found ${value}`);
+  if (spec.min !== undefined && value < spec.min)
+    throw ConfigError.atKey(keyPath, `expected a number of at least ${spec.min}, found ${value}`);
+  if (spec.max !== undefined && value > spec.max)
+    throw ConfigError.atKey(keyPath, `expected a number of at most ${spec.max}, found ${value}`);
   if (spec.oneOf !== undefined && !spec.oneOf.includes(value)) {
     throw ConfigError.atKey(keyPath, `expected one of ${spec.oneOf.join(", ")}, found ${value}`);
   }

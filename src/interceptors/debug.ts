@@ -48,29 +48,23 @@ type Outcome = { failed: false } | { failed: true; err: unknown };
 type Paint = (color: keyof typeof ANSI, text: string) => string;
 
 /** The line for one call, newline included. */
-export function debugLine(
-  ctx: CallContext,
-  messages: readonly Message[],
-  cmd: Cmd,
-  outcome: Outcome,
-  paint: Paint = (_c, t) => t,
-): string {
+export function debugLine(ctx: CallContext, messages: readonly Message[], cmd: Cmd, outcome: Outcome, paint: Paint = (_c, t) => t): string {
   const read = isReadOperation(cmd.operation);
-  const result = outcome.failed
-    ? paint("red", `ERROR ${errorText(outcome.err)}`)
-    : paint("blue", responseText(read ? messages : [], cmd));
-  return [
-    new Date().toISOString(),
-    paint("green", `[${ctx.component}]`),
-    ctx.key,
-    ctx.brokers.join(","),
-    paint("yellow", `[${costOf(ctx).toFixed(3)}ms]`),
-    cmd.operation,
-    "|",
-    requestText(read ? [] : messages, cmd),
-    "=>",
-    result,
-  ].join(" ") + "\n";
+  const result = outcome.failed ? paint("red", `ERROR ${errorText(outcome.err)}`) : paint("blue", responseText(read ? messages : [], cmd));
+  return (
+    [
+      new Date().toISOString(),
+      paint("green", `[${ctx.component}]`),
+      ctx.key,
+      ctx.brokers.join(","),
+      paint("yellow", `[${costOf(ctx).toFixed(3)}ms]`),
+      cmd.operation,
+      "|",
+      requestText(read ? [] : messages, cmd),
+      "=>",
+      result,
+    ].join(" ") + "\n"
+  );
 }
 
 /** The messages handed in (writes, commits) and any other request arguments. */

@@ -106,7 +106,7 @@ export function toPlain(value: unknown, maxBytes: number, depth = 0, seen = new 
     case "symbol":
       return String(value);
   }
-  const obj = value as object;
+  const obj = value;
   if (Buffer.isBuffer(obj)) return bufferText(obj, maxBytes);
   if (obj instanceof Date) return obj.toISOString();
   if (obj instanceof Error) return errorText(obj);

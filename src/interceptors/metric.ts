@@ -39,22 +39,28 @@ export function metricsRegistry(): Registry {
  */
 export function clientMetrics(registry: Registry = register): ClientMetrics {
   return {
-    handleSeconds: reuseOr(registry, HANDLE_SECONDS, () =>
-      new Histogram({
-        name: HANDLE_SECONDS,
-        help: "Time taken by ekafka client calls, in seconds.",
-        labelNames: LABELS,
-        buckets: BUCKETS,
-        registers: [registry],
-      }),
+    handleSeconds: reuseOr(
+      registry,
+      HANDLE_SECONDS,
+      () =>
+        new Histogram({
+          name: HANDLE_SECONDS,
+          help: "Time taken by ekafka client calls, in seconds.",
+          labelNames: LABELS,
+          buckets: BUCKETS,
+          registers: [registry],
+        }),
     ),
-    handleTotal: reuseOr(registry, HANDLE_TOTAL, () =>
-      new Counter({
-        name: HANDLE_TOTAL,
-        help: "ekafka client calls, by result (ok or error) and error code.",
-        labelNames: COUNTER_LABELS,
-        registers: [registry],
-      }),
+    handleTotal: reuseOr(
+      registry,
+      HANDLE_TOTAL,
+      () =>
+        new Counter({
+          name: HANDLE_TOTAL,
+          help: "ekafka client calls, by result (ok or error) and error code.",
+          labelNames: COUNTER_LABELS,
+          registers: [registry],
+        }),
     ),
   };
 }

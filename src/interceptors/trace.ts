@@ -1,12 +1,4 @@
-import {
-  type Context,
-  type TextMapGetter,
-  type TextMapSetter,
-  context,
-  isSpanContextValid,
-  propagation,
-  trace,
-} from "@opentelemetry/api";
+import { type Context, type TextMapGetter, type TextMapSetter, context, isSpanContextValid, propagation, trace } from "@opentelemetry/api";
 import type { Message } from "../message.js";
 import { observe } from "./observe.js";
 import { type CallContext, type Interceptor, isReadOperation } from "./types.js";

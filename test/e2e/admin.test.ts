@@ -73,7 +73,9 @@ describe("client()", () => {
     const again = await client.createTopics([{ topic, numPartitions: 3, replicationFactor: 3 }]).catch((err: unknown) => err);
     expect(again).toBeInstanceOf(KafkaError);
     expect((again as KafkaError).message).toContain(topic);
-    await expect(client.createTopics([{ topic, numPartitions: 3, replicationFactor: 3 }], { ignoreExisting: true })).resolves.toBeUndefined();
+    await expect(
+      client.createTopics([{ topic, numPartitions: 3, replicationFactor: 3 }], { ignoreExisting: true }),
+    ).resolves.toBeUndefined();
   });
 
   it("refuses a topic with more replicas than brokers, naming the topic", async () => {

@@ -31,11 +31,16 @@ writeTimeout = "2s"
 "allow.auto.create.topics" = false
 `);
     const started = Date.now();
-    const error = await kafka.producer("p1").writeMessages({ value: "x" }).catch((e: unknown) => e);
+    const error = await kafka
+      .producer("p1")
+      .writeMessages({ value: "x" })
+      .catch((e: unknown) => e);
     // The write waited writeTimeout for the topic to appear before giving up.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000 - 50);
     expect(error).toBeInstanceOf(KafkaError);
-    expect((error as KafkaError).message).toBe(`kafka.producers.p1: WriteMessages failed: topic ${topic} does not exist or has no partitions (none of the 1 messages was delivered)`);
+    expect((error as KafkaError).message).toBe(
+      `kafka.producers.p1: WriteMessages failed: topic ${topic} does not exist or has no partitions (none of the 1 messages was delivered)`,
+    );
     expect(await kafka.client().topicExists(topic)).toBe(false);
   });
 
@@ -67,13 +72,17 @@ ${FAST_GROUP}
 topic = "${topic}"
 batchTimeout = "5ms"
 `);
-    await kafka.client().createTopics([{ topic: `${topic}-tiny`, numPartitions: 1, replicationFactor: 3, config: { "max.message.bytes": "1000" } }]);
+    await kafka
+      .client()
+      .createTopics([{ topic: `${topic}-tiny`, numPartitions: 1, replicationFactor: 3, config: { "max.message.bytes": "1000" } }]);
     const error = await kafka
       .producer("p1")
       .writeMessages({ topic: `${topic}-tiny`, value: Buffer.alloc(5000, 1) })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaError);
-    expect((error as KafkaError).message).toMatch(new RegExp(`kafka\\.producers\\.p1: WriteMessages \\(topic ${topic}-tiny partition 0\\) failed: Broker: Message size too large`));
+    expect((error as KafkaError).message).toMatch(
+      new RegExp(`kafka\\.producers\\.p1: WriteMessages \\(topic ${topic}-tiny partition 0\\) failed: Broker: Message size too large`),
+    );
     expect((error as KafkaError).message).toContain("larger than the broker or topic allows");
     expect((error as KafkaError & { failed: unknown[] }).failed).toHaveLength(1);
   });
@@ -86,7 +95,10 @@ batchTimeout = "5ms"
 topic = "${topic}"
 batchTimeout = "5ms"
 `);
-    const error = await kafka.producer("p1").writeMessages({ value: "ok" }, { value: Buffer.alloc(2 * 1024 * 1024, 1) }).catch((e: unknown) => e);
+    const error = await kafka
+      .producer("p1")
+      .writeMessages({ value: "ok" }, { value: Buffer.alloc(2 * 1024 * 1024, 1) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaError);
     expect((error as KafkaError).message).toMatch(/Message size too large/i);
     // The first message was accepted before the second was refused: it is delivered, not lost.

@@ -1,7 +1,15 @@
 // The Go original's e2e scenarios, in TypeScript, on the 3-broker cluster.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AssignedPartitions, ClosedError, KafkaError, Message, RevokedPartitions, type ConsumerGroup, type ConsumerGroupEvent } from "ekafka";
+import {
+  AssignedPartitions,
+  ClosedError,
+  KafkaError,
+  Message,
+  RevokedPartitions,
+  type ConsumerGroup,
+  type ConsumerGroupEvent,
+} from "ekafka";
 import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
@@ -83,11 +91,13 @@ batchTimeout = "5ms"
         await group.commitMessages(event);
       }
     };
-    const count = (type: Function, member?: string) =>
+    const count = (type: abstract new (...args: never[]) => unknown, member?: string) =>
       events.filter((e) => e.event instanceof type && (member === undefined || e.member === member)).length;
     const owned = (member: string) => {
       // The partitions a member holds now: its last assignment, unless a revocation came after it.
-      const mine = events.filter((e) => e.member === member && (e.event instanceof AssignedPartitions || e.event instanceof RevokedPartitions));
+      const mine = events.filter(
+        (e) => e.member === member && (e.event instanceof AssignedPartitions || e.event instanceof RevokedPartitions),
+      );
       const last = mine.at(-1)?.event;
       return last instanceof AssignedPartitions ? last.partitions.length : 0;
     };

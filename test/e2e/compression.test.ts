@@ -80,7 +80,10 @@ maxWait = "100ms"
 
     const lines = await batchLines(topic);
     const codecs = lines.map((l) => /compresscodec: (\S+)/.exec(l)?.[1]);
-    expect(codecs.every((c) => c !== undefined), lines.join("\n")).toBe(true);
+    expect(
+      codecs.every((c) => c !== undefined),
+      lines.join("\n"),
+    ).toBe(true);
     // Every batch written carries the configured codec, and together they hold all messages.
     expect(new Set(codecs)).toEqual(new Set([name]));
     const counted = lines.reduce((sum, l) => sum + Number(/ count: (\d+)/.exec(l)?.[1] ?? NaN), 0);

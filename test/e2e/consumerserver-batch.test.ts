@@ -37,7 +37,9 @@ ${options.serverKeys ?? ""}
     build: (serverOptions: consumerserver.Option[] = [], kafkaOptions: Option[] = []) => {
       const cfg: Config = e2eConfig(toml);
       const kafka = components.track(load("kafka", cfg).build(...kafkaOptions));
-      const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
+      const server = consumerserver
+        .load("kafkaConsumerServers.s1", cfg)
+        .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
       return { kafka, server };
     },
   };
@@ -99,7 +101,7 @@ describe("onEachBatch", () => {
   });
 
   it("retries only what the handler did not resolve, and commits the whole batch once handled", async () => {
-    const s = scenario({ partitions: 1, serverKeys: "batchSize = 10\nbatchWait = \"2s\"" });
+    const s = scenario({ partitions: 1, serverKeys: 'batchSize = 10\nbatchWait = "2s"' });
     await s.create();
     const { kafka, server } = s.build();
     await kafka.producer("p1").writeMessages(...Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })));
@@ -122,7 +124,8 @@ describe("onEachBatch", () => {
     const s = scenario({
       partitions: 1,
       serverKeys: 'batchSize = 6\nbatchWait = "2s"\ndeadLetterProducer = "dlq"',
-      extra: (topic, groupID) => `[kafka.producers.dlq]\nbatchTimeout = "5ms"\n[kafka.consumers.dead]\ntopic = "${topic}.DLT"\ngroupID = "${groupID}-dead"\nstartOffset = -2\n${FAST_GROUP}`,
+      extra: (topic, groupID) =>
+        `[kafka.producers.dlq]\nbatchTimeout = "5ms"\n[kafka.consumers.dead]\ntopic = "${topic}.DLT"\ngroupID = "${groupID}-dead"\nstartOffset = -2\n${FAST_GROUP}`,
     });
     await s.create();
     await createTopic(`${s.topic}.DLT`, 1, 3);
@@ -189,7 +192,10 @@ describe("onEachBatch", () => {
     const total = 3000;
     const a = s.build();
     await writeSpread(a.kafka, total);
-    const handled = new Map<string, Array<{ partition: number; offset: number }>>([["a", []], ["b", []]]);
+    const handled = new Map<string, Array<{ partition: number; offset: number }>>([
+      ["a", []],
+      ["b", []],
+    ]);
     const distinct = new Set<string>();
     const handler = (member: string) => async (_ctx: BatchContext, batch: Batch) => {
       for (const message of batch.messages) {
@@ -210,7 +216,9 @@ describe("onEachBatch", () => {
     await Promise.all([startedA, startedB]);
 
     const all = handled.get("a")!.length + handled.get("b")!.length;
-    console.log(`onEachBatch rebalance: member a handled ${handled.get("a")!.length}, member b ${handled.get("b")!.length}, ${all - total} duplicates`);
+    console.log(
+      `onEachBatch rebalance: member a handled ${handled.get("a")!.length}, member b ${handled.get("b")!.length}, ${all - total} duplicates`,
+    );
     expect(handled.get("b")!.length).toBeGreaterThan(0);
     for (const [member, list] of handled) {
       for (const partition of [0, 1, 2]) {

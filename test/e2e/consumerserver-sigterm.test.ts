@@ -98,11 +98,15 @@ describe("a Consumer Server process stopped with SIGTERM and started again", () 
       // Stop the second run once every message was handled by one run or the other.
       const union = new Set(first.handled);
       let counted = 0;
-      const second = await runChild(toml, (handled) => {
-        for (const value of handled.slice(counted)) union.add(value);
-        counted = handled.length;
-        return union.size === total;
-      }, childMode);
+      const second = await runChild(
+        toml,
+        (handled) => {
+          for (const value of handled.slice(counted)) union.add(value);
+          counted = handled.length;
+          return union.size === total;
+        },
+        childMode,
+      );
       expect(second.code, second.stderr.slice(-2000)).toBe(0);
 
       const all = [...first.handled, ...second.handled];

@@ -2,7 +2,15 @@
 // partition concurrency, stopping, and decorated handlers.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AssignedPartitions, Message, RevokedPartitions, withServerInterceptor, type Component, type Interceptor, type Option as KafkaOption } from "ekafka";
+import {
+  AssignedPartitions,
+  Message,
+  RevokedPartitions,
+  withServerInterceptor,
+  type Component,
+  type Interceptor,
+  type Option as KafkaOption,
+} from "ekafka";
 import { App, Config, inject, injectable } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { eachMessage, RecoverableError, registerHandlers, type ErrorDetails, type MessageContext } from "ekafka/consumerserver";
@@ -49,13 +57,17 @@ ${options.server ?? ""}
     /** A new component and a server on it (a new member of the same group each time). */
     build: (...serverOptions: consumerserver.Option[]) => {
       const { cfg, kafka } = setup(toml);
-      const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
+      const server = consumerserver
+        .load("kafkaConsumerServers.s1", cfg)
+        .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
       return { kafka, server };
     },
     /** Like build, with options for the component. */
     buildWith: (kafkaOptions: KafkaOption[], ...serverOptions: consumerserver.Option[]) => {
       const { cfg, kafka } = setup(toml, ...kafkaOptions);
-      const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
+      const server = consumerserver
+        .load("kafkaConsumerServers.s1", cfg)
+        .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
       return { kafka, server };
     },
   };
@@ -203,7 +215,11 @@ describe("retries", () => {
     await until(() => again !== undefined, 30_000, "the message again");
     await second.server.gracefulStop();
     await restarted;
-    expect({ partition: again!.partition, offset: again!.offset, value: again!.valueString() }).toEqual({ partition, offset, value: "poison" });
+    expect({ partition: again!.partition, offset: again!.offset, value: again!.valueString() }).toEqual({
+      partition,
+      offset,
+      value: "poison",
+    });
     expect(await committed(second.kafka, s.groupID, s.topic, partition)).toBe(offset + 1);
   });
 
@@ -216,7 +232,9 @@ describe("retries", () => {
     });
     const started = server.start();
     await kafka.producer("p1").writeMessages({ value: "x" });
-    await expect(started).rejects.toThrow(`the handler threw a non-Error value (string "not an error") while handling topic "${s.topic}" partition 0 offset 0`);
+    await expect(started).rejects.toThrow(
+      `the handler threw a non-Error value (string "not an error") while handling topic "${s.topic}" partition 0 offset 0`,
+    );
   });
 });
 
@@ -249,10 +267,7 @@ ${FAST_GROUP}
       (error, details) => errors.push(`${details.phase}: ${error.message}`),
     );
     const started = server.start();
-    await kafka.producer("p1").writeMessages(
-      { key: "k1", value: "poison", headers: { "x-app": "orders" } },
-      { key: "k2", value: "fine" },
-    );
+    await kafka.producer("p1").writeMessages({ key: "k1", value: "poison", headers: { "x-app": "orders" } }, { key: "k2", value: "fine" });
     await until(() => good.length === 1, 30_000, "the message after the poisoned one");
     await server.gracefulStop();
     await started;
@@ -319,7 +334,10 @@ describe("rebalancing", () => {
     const a = s.build(consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 20, maxQueued: 200 }));
     await a.kafka.producer("p1").writeMessages(...Array.from({ length: total }, (_, i) => ({ partition: i % 3, value: `m${i}` })));
 
-    const handled = new Map<string, Array<{ partition: number; offset: number }>>([["a", []], ["b", []]]);
+    const handled = new Map<string, Array<{ partition: number; offset: number }>>([
+      ["a", []],
+      ["b", []],
+    ]);
     const distinct = new Set<string>();
     const handler = (member: string) => async (_ctx: MessageContext, message: Message) => {
       await new Promise((r) => setTimeout(r, 2));
@@ -362,7 +380,10 @@ describe("server interceptors and middlewares", () => {
       try {
         await next(ctx, messages, cmd);
       } finally {
-        if (cmd.operation === "HandleMessage") seen.push(`${ctx.key} ${messages.map((m) => m.valueString()).join(",")}: ${cmd.error === undefined ? "ok" : (cmd.error as Error).message}`);
+        if (cmd.operation === "HandleMessage")
+          seen.push(
+            `${ctx.key} ${messages.map((m) => m.valueString()).join(",")}: ${cmd.error === undefined ? "ok" : (cmd.error as Error).message}`,
+          );
       }
     };
     const middlewareSaw: string[] = [];

@@ -9,7 +9,20 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { localCluster, repoRoot } from "./support/env.js";
 
 const run = promisify(execFile);
-const EXAMPLES = ["producer", "consumer", "consumer-group", "consumer-server", "on-start", "on-consumer-group-start", "app", "sasl-scram", "dead-letter", "retry-tiers", "on-each-batch", "demo"];
+const EXAMPLES = [
+  "producer",
+  "consumer",
+  "consumer-group",
+  "consumer-server",
+  "on-start",
+  "on-consumer-group-start",
+  "app",
+  "sasl-scram",
+  "dead-letter",
+  "retry-tiers",
+  "on-each-batch",
+  "demo",
+];
 const SOURCE_DIRS = ["src", "consumerserver", "examples"];
 const mainOf = (name: string) => join(repoRoot, "dist", "examples", name, "main.js");
 
@@ -58,12 +71,14 @@ const count = (lines: string[], pattern: RegExp) => lines.filter((line) => patte
 
 describe.skipIf(!localCluster)("examples", () => {
   beforeAll(() => {
-    if (distIsStale()) execFileSync(join(repoRoot, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
+    if (distIsStale())
+      execFileSync(join(repoRoot, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
   });
 
   it("producer: keys, headers, compression; one key stays on one partition", async () => {
     const { lines, text } = await runExample("producer");
-    const partitionsOf = (key: string) => new Set(lines.flatMap((line) => new RegExp(`^delivered key=${key} partition=(\\d+) offset=\\d+$`).exec(line)?.[1] ?? []));
+    const partitionsOf = (key: string) =>
+      new Set(lines.flatMap((line) => new RegExp(`^delivered key=${key} partition=(\\d+) offset=\\d+$`).exec(line)?.[1] ?? []));
     expect(partitionsOf("alice").size, text).toBe(1);
     expect(partitionsOf("dave").size, text).toBe(1);
     expect(count(lines, /^delivered key=\w+ partition=\d+ offset=\d+$/), text).toBe(6);
@@ -124,7 +139,9 @@ describe.skipIf(!localCluster)("examples", () => {
 
   it("sasl-scram: writes and reads over SCRAM-SHA-512 without printing the password", async () => {
     const { text } = await runExample("sasl-scram");
-    expect(text).toMatch(/^connecting to 127\.0\.0\.1:9191,127\.0\.0\.1:9192,127\.0\.0\.1:9193 as ekafka-scram512 with SCRAM-SHA-512 \(password \*+\)$/m);
+    expect(text).toMatch(
+      /^connecting to 127\.0\.0\.1:9191,127\.0\.0\.1:9192,127\.0\.0\.1:9193 as ekafka-scram512 with SCRAM-SHA-512 \(password \*+\)$/m,
+    );
     expect(text).toMatch(/^read it back: "hello over SCRAM-SHA-512 \(run \w+\)"$/m);
     expect(text).not.toContain("scram512-secret");
     expect(text).toMatch(/^sasl-scram example done$/m);
@@ -133,8 +150,12 @@ describe.skipIf(!localCluster)("examples", () => {
   it("dead-letter: failed messages go to the .DLT topic with their reasons, the rest are handled", async () => {
     const { text } = await runExample("dead-letter");
     for (const amount of [10, 20, 30]) expect(text).toMatch(new RegExp(`^paid: pay ${amount}$`, "m"));
-    expect(text).toMatch(/^dead letter: "not a payment" from ekafka-example-dead-letter\/\d@\d+ after 1 attempt\(s\): Error: cannot parse "not a payment"$/m);
-    expect(text).toMatch(/^dead letter: "bank offline" from ekafka-example-dead-letter\/\d@\d+ after 3 attempt\(s\): RecoverableError: the bank is offline \(attempt 3\)$/m);
+    expect(text).toMatch(
+      /^dead letter: "not a payment" from ekafka-example-dead-letter\/\d@\d+ after 1 attempt\(s\): Error: cannot parse "not a payment"$/m,
+    );
+    expect(text).toMatch(
+      /^dead letter: "bank offline" from ekafka-example-dead-letter\/\d@\d+ after 3 attempt\(s\): RecoverableError: the bank is offline \(attempt 3\)$/m,
+    );
     expect(text).toMatch(/^dead-letter example done$/m);
   });
 
@@ -148,8 +169,12 @@ describe.skipIf(!localCluster)("examples", () => {
       "handled: order 2 (attempt 3, read from ekafka-example-retry-tiers.retry.2)",
     ]);
     expect(text).toMatch(/^dead letter: "order 4" after 3 attempts, last tier 2$/m);
-    expect(text).toMatch(/^ {2}x-ekafka-attempt-1: \S+ ekafka-example-retry-tiers\[\d\]@\d+ RecoverableError: payment service down \(attempt 1\)$/m);
-    expect(text).toMatch(/^ {2}x-ekafka-attempt-3: \S+ ekafka-example-retry-tiers\.retry\.2\[\d\]@\d+ RecoverableError: payment service down \(attempt 3\)$/m);
+    expect(text).toMatch(
+      /^ {2}x-ekafka-attempt-1: \S+ ekafka-example-retry-tiers\[\d\]@\d+ RecoverableError: payment service down \(attempt 1\)$/m,
+    );
+    expect(text).toMatch(
+      /^ {2}x-ekafka-attempt-3: \S+ ekafka-example-retry-tiers\.retry\.2\[\d\]@\d+ RecoverableError: payment service down \(attempt 3\)$/m,
+    );
     expect(text).toMatch(/^replayed 1 dead letter\(s\) to ekafka-example-retry-tiers/m);
     expect(text).toMatch(/^handled: order 4 \(replayed from ekafka-example-retry-tiers\.DLT\[\d\]@\d+\)$/m);
     expect(text).toMatch(/^retry-tiers example done$/m);
@@ -169,9 +194,13 @@ describe.skipIf(!localCluster)("examples", () => {
     for (const run of [1, 2]) {
       const { lines, text } = await runExample("demo", { DEMO_SECONDS: "3", DEMO_RATE: "1000" });
       expect(text).toMatch(/^demo: governor on http:\/\/127\.0\.0\.1:9003: \/metrics \/readyz \/livez \/debug\/servers \/debug\/config$/m);
-      const liveLine = /^\[\s*\d+s\] produced [\d,]+\/s {2}consumed [\d,]+\/s {2}lag [\d,?]+ {2}latency p50 (-|[\d,]+ ms) p99 (-|[\d,]+ ms) {2}errors 0$/;
+      const liveLine =
+        /^\[\s*\d+s\] produced [\d,]+\/s {2}consumed [\d,]+\/s {2}lag [\d,?]+ {2}latency p50 (-|[\d,]+ ms) p99 (-|[\d,]+ ms) {2}errors 0$/;
       expect(count(lines, liveLine), `run ${run}:\n${text}`).toBeGreaterThanOrEqual(2);
-      expect(lines.some((line) => /latency p50 [\d,]+ ms p99 [\d,]+ ms/.test(line)), `run ${run}:\n${text}`).toBe(true);
+      expect(
+        lines.some((line) => /latency p50 [\d,]+ ms p99 [\d,]+ ms/.test(line)),
+        `run ${run}:\n${text}`,
+      ).toBe(true);
       const summary = /^demo done: ([\d,]+) produced, ([\d,]+) consumed, 0 lost, 0 errors$/m.exec(text);
       expect(summary, `run ${run}:\n${text}`).not.toBeNull();
       expect(summary![1], text).toBe(summary![2]);

@@ -26,8 +26,18 @@ describe("Go producer timings librdkafka cannot take as written", () => {
     // A batch waits batchTimeout unless it fills first, in kafka-go as in librdkafka: a full batch
     // (batchSize messages to the topic's one partition in one call) is sent at once, so the test need
     // not wait 90 s.
-    { toml: 'batchTimeout = "1m30s"\nbatchSize = 20', partitions: 1, messages: 20, warning: /writeTimeout: 10s is not longer than batchTimeout \(1m30s\).*1m40s/ },
-    { toml: 'batchTimeout = "1s"\nwriteTimeout = "1s"', partitions: 3, messages: 1, warning: /writeTimeout: 1s is not longer than batchTimeout \(1s\).*2s/ },
+    {
+      toml: 'batchTimeout = "1m30s"\nbatchSize = 20',
+      partitions: 1,
+      messages: 20,
+      warning: /writeTimeout: 10s is not longer than batchTimeout \(1m30s\).*1m40s/,
+    },
+    {
+      toml: 'batchTimeout = "1s"\nwriteTimeout = "1s"',
+      partitions: 3,
+      messages: 1,
+      warning: /writeTimeout: 1s is not longer than batchTimeout \(1s\).*2s/,
+    },
   ])("$toml builds (with one warning) and writes", async ({ toml, partitions, messages, warning }) => {
     const topic = uniqueName("e2e-go-values");
     await createTopic(topic, partitions, 3);

@@ -89,7 +89,10 @@ describe("governor /metrics", () => {
     const groupID = uniqueName("gov-backlog-g");
     await createTopic(topic, 3);
     const total = 50_000;
-    await fillTopic(topic, Array.from({ length: total }, (_, i) => `m${i}`));
+    await fillTopic(
+      topic,
+      Array.from({ length: total }, (_, i) => `m${i}`),
+    );
 
     const cfg = configOf(`${groupToml(topic, groupID)}\n[kafkaConsumerServers.backlog]\nconsumerGroupName = "cg"`);
     const kafka = track(load("kafka", cfg).build());
@@ -109,7 +112,9 @@ describe("governor /metrics", () => {
           expect(scrape.status).toBe(200);
           expect(scrape.type).toContain("text/plain");
           const lag = samples(scrape.text, "ekafka_consumer_lag", lagSeries);
-          const ok = sum(samples(scrape.text, "ekafka_consumerserver_handled_total", { server: "kafkaConsumerServers.backlog", topic, result: "ok" }));
+          const ok = sum(
+            samples(scrape.text, "ekafka_consumerserver_handled_total", { server: "kafkaConsumerServers.backlog", topic, result: "ok" }),
+          );
           if (lag.length > 0) lags.push(sum(lag));
           last = { lag: sum(lag), ok, partitions: lag.length };
           return last.partitions === 3 && last.lag === 0 && last.ok === total ? last : undefined;
@@ -118,7 +123,9 @@ describe("governor /metrics", () => {
         "lag 0 on 3 partitions and 50,000 handled",
         500,
       );
-      console.log(`backlog: ${lags.length} scrapes with a lag series; lags seen: first ${lags[0]}, max ${Math.max(...lags)}, last ${lags.at(-1)}; handled ${handled}`);
+      console.log(
+        `backlog: ${lags.length} scrapes with a lag series; lags seen: first ${lags[0]}, max ${Math.max(...lags)}, last ${lags.at(-1)}; handled ${handled}`,
+      );
       expect(Math.max(...lags)).toBeGreaterThan(0); // the backlog was visible as lag before it was worked off
       expect(lags.at(-1)).toBe(0);
       expect(last).toEqual({ lag: 0, ok: total, partitions: 3 });
@@ -126,16 +133,35 @@ describe("governor /metrics", () => {
 
       const scrape = await get(`${running.url}/metrics`);
       // The component's other metrics and prom-client's process metrics are in the same exposition.
-      for (const name of ["ekafka_consumerserver_handler_seconds_bucket", "ekafka_consumerserver_in_flight_messages", "ekafka_consumer_committed_offset", "ekafka_consumer_high_watermark_offset", "ekafka_consumer_assigned_partitions", "ekafka_consumer_rebalances_total", "ekafka_client_brokers_up", "process_cpu_user_seconds_total"]) {
+      for (const name of [
+        "ekafka_consumerserver_handler_seconds_bucket",
+        "ekafka_consumerserver_in_flight_messages",
+        "ekafka_consumer_committed_offset",
+        "ekafka_consumer_high_watermark_offset",
+        "ekafka_consumer_assigned_partitions",
+        "ekafka_consumer_rebalances_total",
+        "ekafka_client_brokers_up",
+        "process_cpu_user_seconds_total",
+      ]) {
         expect(scrape.text, name).toContain(`${name}`);
       }
       expect(sum(samples(scrape.text, "ekafka_consumer_committed_offset", lagSeries))).toBe(total);
       expect(sum(samples(scrape.text, "ekafka_consumer_assigned_partitions", { group: groupID }))).toBe(3);
 
-      const servers = JSON.parse((await get(`${running.url}/debug/servers`)).text) as { servers: Array<{ name: string; ready: boolean; details: Record<string, unknown> }> };
+      const servers = JSON.parse((await get(`${running.url}/debug/servers`)).text) as {
+        servers: Array<{ name: string; ready: boolean; details: Record<string, unknown> }>;
+      };
       const mine = servers.servers.find((s) => s.name === "kafkaConsumerServers.backlog")!;
       expect(mine.ready).toBe(true);
-      expect(mine.details).toMatchObject({ kind: "consumerserver", mode: "onEachMessage", phase: "running", group: groupID, lag: 0, inFlight: 0, lastError: null });
+      expect(mine.details).toMatchObject({
+        kind: "consumerserver",
+        mode: "onEachMessage",
+        phase: "running",
+        group: groupID,
+        lag: 0,
+        inFlight: 0,
+        lastError: null,
+      });
       expect(mine.details.assignment).toHaveLength(3);
     } finally {
       await running.app.stop();
@@ -161,10 +187,15 @@ describe.runIf(localCluster)("governor /readyz", () => {
       return { status: answer.status, body: JSON.parse(answer.text) as { ok: boolean; reason?: string } };
     };
     const waitFor = (status: number, timeoutMs: number, what: string) =>
-      eventually(async () => {
-        const answer = await readyz();
-        return answer.status === status ? answer : undefined;
-      }, timeoutMs, what, 500);
+      eventually(
+        async () => {
+          const answer = await readyz();
+          return answer.status === status ? answer : undefined;
+        },
+        timeoutMs,
+        what,
+        500,
+      );
     const stopped: number[] = [];
     try {
       const before = await readyz();
@@ -224,7 +255,9 @@ ${groupToml(topic, groupID)}
 consumerGroupName = "cg"
 deadLetterProducer = "dlt"`);
     const kafka: Component = track(load("kafka", cfg).build());
-    const server = consumerserver.load("kafkaConsumerServers.spans", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 10 }));
+    const server = consumerserver
+      .load("kafkaConsumerServers.spans", cfg)
+      .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 10 }));
     const handlerSpans = new Map<string, string>();
     const calls = new Map<string, number>();
     server.onEachMessage((ctx, message) => {
@@ -240,19 +273,28 @@ deadLetterProducer = "dlt"`);
     const running = await runApp(governor.load("server.governor", cfg).build(), server);
     try {
       await kafka.producer("p").writeMessages({ key: "plain", value: "1" }, { key: "retry", value: "2" }, { key: "dead", value: "3" });
-      const spans = await eventually(async () => {
-        const finished = exporter.getFinishedSpans().filter((s) => s.attributes["messaging.destination.name"] === topic);
-        return finished.filter((s) => s.kind === SpanKind.CONSUMER).length === 3 ? finished : undefined;
-      }, 60_000, "three process spans");
+      const spans = await eventually(
+        async () => {
+          const finished = exporter.getFinishedSpans().filter((s) => s.attributes["messaging.destination.name"] === topic);
+          return finished.filter((s) => s.kind === SpanKind.CONSUMER).length === 3 ? finished : undefined;
+        },
+        60_000,
+        "three process spans",
+      );
 
-      const byKey = (kind: SpanKind) => new Map(spans.filter((s) => s.kind === kind).map((s) => [String(s.attributes["messaging.kafka.message.key"]), s] as const));
+      const byKey = (kind: SpanKind) =>
+        new Map(spans.filter((s) => s.kind === kind).map((s) => [String(s.attributes["messaging.kafka.message.key"]), s] as const));
       const sends = byKey(SpanKind.PRODUCER);
       const processes = byKey(SpanKind.CONSUMER);
       for (const key of ["plain", "retry", "dead"]) {
         const send = sends.get(key)!;
         const process = processes.get(key)!;
         expect(send.name).toBe(`send ${topic}`);
-        expect(send.attributes).toMatchObject({ "messaging.system": "kafka", "messaging.operation.type": "send", "messaging.destination.name": topic });
+        expect(send.attributes).toMatchObject({
+          "messaging.system": "kafka",
+          "messaging.operation.type": "send",
+          "messaging.destination.name": topic,
+        });
         expect(send.attributes["messaging.destination.partition.id"]).toMatch(/^[0-2]$/);
         expect(typeof send.attributes["messaging.kafka.offset"]).toBe("number");
         // The handler's span for the message has the process span as parent, whose parent is the write's span.
@@ -277,8 +319,14 @@ deadLetterProducer = "dlt"`);
 
       // The same outcomes in the handler counter.
       const text = (await get(`${running.url}/metrics`)).text;
-      const count = (result: string) => sum(samples(text, "ekafka_consumerserver_handled_total", { server: "kafkaConsumerServers.spans", topic, result }));
-      expect({ ok: count("ok"), retried: count("retried"), dead_lettered: count("dead_lettered"), failed: count("failed") }).toEqual({ ok: 2, retried: 1, dead_lettered: 1, failed: 0 });
+      const count = (result: string) =>
+        sum(samples(text, "ekafka_consumerserver_handled_total", { server: "kafkaConsumerServers.spans", topic, result }));
+      expect({ ok: count("ok"), retried: count("retried"), dead_lettered: count("dead_lettered"), failed: count("failed") }).toEqual({
+        ok: 2,
+        retried: 1,
+        dead_lettered: 1,
+        failed: 0,
+      });
     } finally {
       await running.app.stop();
     }
@@ -325,10 +373,19 @@ consumerGroupName = "cg"`,
       const servers = await get(`${running.url}/debug/servers`);
       for (const answer of [debugConfig, metrics, servers]) {
         expect(answer.status).toBe(200);
-        for (const form of [password, Buffer.from(password).toString("base64"), Buffer.from(password).toString("hex")]) expect(answer.text).not.toContain(form);
+        for (const form of [password, Buffer.from(password).toString("base64"), Buffer.from(password).toString("hex")])
+          expect(answer.text).not.toContain(form);
       }
       // The redacted values are there, so the check above looked where secrets would be.
-      const shown = JSON.parse(debugConfig.text) as { components: Record<string, { config: { saslPassword: string }; librdkafka: { producers: Record<string, Record<string, unknown>>; consumerGroups: Record<string, Record<string, unknown>> } }> };
+      const shown = JSON.parse(debugConfig.text) as {
+        components: Record<
+          string,
+          {
+            config: { saslPassword: string };
+            librdkafka: { producers: Record<string, Record<string, unknown>>; consumerGroups: Record<string, Record<string, unknown>> };
+          }
+        >;
+      };
       const component = Object.values(shown.components).find((c) => c.librdkafka.producers.p?.["sasl.username"] === sasl!.plainUser)!;
       expect(component.config.saslPassword).toBe("******");
       expect(component.librdkafka.producers.p!["sasl.password"]).toBe("******");

@@ -1,13 +1,7 @@
 // The interceptor chains against the real cluster: the debug line on stderr, the pino access log,
 // Prometheus metrics, W3C trace context carried in headers, and user interceptors.
 import { Writable } from "node:stream";
-import {
-  ROOT_CONTEXT,
-  context,
-  trace,
-  TraceFlags,
-  type SpanContext,
-} from "@opentelemetry/api";
+import { ROOT_CONTEXT, context, trace, TraceFlags, type SpanContext } from "@opentelemetry/api";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -69,7 +63,8 @@ async function readAll(kafka: Component, count: number): Promise<Message[]> {
 function capturingLogger(lines: Array<Record<string, unknown>>) {
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line.trim() !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line.trim() !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -91,7 +86,10 @@ describe("debug = true", () => {
     } finally {
       spy.mockRestore();
     }
-    const lines = stderr.join("").split("\n").filter((l) => l !== "");
+    const lines = stderr
+      .join("")
+      .split("\n")
+      .filter((l) => l !== "");
     const writes = lines.filter((l) => l.includes(" WriteMessages "));
     expect(writes).toHaveLength(2);
     const [first, second] = writes as [string, string];
@@ -123,7 +121,10 @@ describe("debug = true", () => {
     } finally {
       spy.mockRestore();
     }
-    const line = stderr.join("").split("\n").find((l) => l.includes(" WriteMessages "));
+    const line = stderr
+      .join("")
+      .split("\n")
+      .find((l) => l.includes(" WriteMessages "));
     expect(line).toBeDefined();
     expect(line).toContain(`${topic}/7`);
     expect(line).toMatch(/=> ERROR KafkaError: kafka\.producers\.p1: /);
@@ -273,7 +274,12 @@ describe("trace context (enableTraceInterceptor)", () => {
       for (const message of read.slice(0, 2)) {
         expect(message.header("traceparent")).toBe(`00-${spanContext.traceId}-${spanContext.spanId}-01`);
         const restored = trace.getSpanContext(traceContextOf(message, ROOT_CONTEXT));
-        expect(restored).toMatchObject({ traceId: spanContext.traceId, spanId: spanContext.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+        expect(restored).toMatchObject({
+          traceId: spanContext.traceId,
+          spanId: spanContext.spanId,
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: true,
+        });
       }
       expect(read[2]!.header("traceparent")).toBeUndefined();
       // each read call's context ends up carrying the trace of the message it read (set by the trace

@@ -43,11 +43,13 @@ batchTimeout = "5ms"
 `,
       withRegisterBalancer("alwaysTwo", alwaysTwo),
     );
-    await kafka.producer("p1").writeMessages(
-      { value: "balanced", headers: { "x-id": "1" } },
-      { value: "explicit", partition: 0, headers: [{ key: "x-id", value: Buffer.from("2") }] },
-      { value: "elsewhere", topic: other, partition: 1 },
-    );
+    await kafka
+      .producer("p1")
+      .writeMessages(
+        { value: "balanced", headers: { "x-id": "1" } },
+        { value: "explicit", partition: 0, headers: [{ key: "x-id", value: Buffer.from("2") }] },
+        { value: "elsewhere", topic: other, partition: 1 },
+      );
     const onTopic = await consumeCount(topic, 2);
     const byValue = new Map(onTopic.map((m) => [m.value!.toString(), m]));
     expect(byValue.get("balanced")?.partition).toBe(2);
@@ -73,7 +75,9 @@ writeTimeout = "5s"
     expect((error as KafkaError).message).toMatch(/kafka\.producers\.p1: WriteMessages \(topic .* partition 7\) failed: .*partition/i);
     await producer.close();
     await expect(producer.writeMessages({ value: "late" })).rejects.toBeInstanceOf(ClosedError);
-    await expect(producer.writeMessages({ value: "late" })).rejects.toThrow("kafka.producers.p1 is closed: writeMessages() was called after close()");
+    await expect(producer.writeMessages({ value: "late" })).rejects.toThrow(
+      "kafka.producers.p1 is closed: writeMessages() was called after close()",
+    );
   });
 
   it("async = true resolves once queued and reports failed deliveries to the handler", async () => {

@@ -18,7 +18,13 @@ async function clusterUp(): Promise<void> {
       return;
     } catch (error) {
       if (attempt >= 3) throw error;
-      console.warn(`kafka/cluster.sh up failed (attempt ${attempt}), trying again: ${String(error).split("\n").filter((l) => !l.startsWith("[")).join(" ").slice(0, 300)}`);
+      console.warn(
+        `kafka/cluster.sh up failed (attempt ${attempt}), trying again: ${String(error)
+          .split("\n")
+          .filter((l) => !l.startsWith("["))
+          .join(" ")
+          .slice(0, 300)}`,
+      );
     }
   }
 }
@@ -63,7 +69,7 @@ batchTimeout = "5ms"
         topic: string;
         phase: Phase;
         madeAt: number;
-        outcome?: "acknowledged" | string;
+        outcome?: string; // "acknowledged" or the error text
       }
       const writes: Write[] = [];
       const settled: Promise<void>[] = [];
@@ -109,7 +115,12 @@ writeTimeout = "5s"
 batchTimeout = "5ms"
 `).producer("probe");
       for (let partition = 0; partition < 3; partition++) {
-        while (!(await probe.writeMessages({ value: `probe${partition}`, partition }).then(() => true, () => false)));
+        while (
+          !(await probe.writeMessages({ value: `probe${partition}`, partition }).then(
+            () => true,
+            () => false,
+          ))
+        );
       }
       const upAt = at();
       phase = "after";
@@ -145,12 +156,28 @@ batchTimeout = "5ms"
           `failed ${failed.length} (of them owed delivery ${failed.filter(owed).length}), read back ${writes.filter((w) => readBack.has(w.value)).length}` +
           (failed.length > 0 ? `; first failure: ${failed[0]!.outcome}` : ""),
       );
-      expect(failed.filter(owed).map((w) => `${w.value} (${w.phase}): ${w.outcome}`).slice(0, 5)).toEqual([]);
-      expect(acknowledged.filter((w) => !readBack.has(w.value)).map((w) => w.value).slice(0, 5)).toEqual([]);
+      expect(
+        failed
+          .filter(owed)
+          .map((w) => `${w.value} (${w.phase}): ${w.outcome}`)
+          .slice(0, 5),
+      ).toEqual([]);
+      expect(
+        acknowledged
+          .filter((w) => !readBack.has(w.value))
+          .map((w) => w.value)
+          .slice(0, 5),
+      ).toEqual([]);
       // Writes made while no broker was up, the new topic's included, were owed delivery and got it. (When
       // the brokers take so long to start that no such write had writeTimeout left, this says so.)
-      expect(writes.filter((w) => w.phase === "down" && owed(w)).length, `the topic took writes again only ${(upAt / 1000).toFixed(0)} s in`).toBeGreaterThan(0);
-      expect(writes.filter((w) => w.topic === lateTopic && owed(w)), "the writes to a topic first written while down, owed delivery").toHaveLength(10);
+      expect(
+        writes.filter((w) => w.phase === "down" && owed(w)).length,
+        `the topic took writes again only ${(upAt / 1000).toFixed(0)} s in`,
+      ).toBeGreaterThan(0);
+      expect(
+        writes.filter((w) => w.topic === lateTopic && owed(w)),
+        "the writes to a topic first written while down, owed delivery",
+      ).toHaveLength(10);
     },
     600_000,
   );
@@ -166,11 +193,17 @@ topic = "${topic}"
 batchTimeout = "5ms"
 `);
     const producer = kafka.producer("p1");
-    const error = await producer.writeMessages({ value: "first" }, { value: "second", key: "k" }, { value: 42 as never }).catch((e: unknown) => e);
+    const error = await producer
+      .writeMessages({ value: "first" }, { value: "second", key: "k" }, { value: 42 as never })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
-    expect((error as Error).message).toBe("kafka.producers.p1: writeMessages: message 2: value must be a string, a Buffer or null, got number 42");
+    expect((error as Error).message).toBe(
+      "kafka.producers.p1: writeMessages: message 2: value must be a string, a Buffer or null, got number 42",
+    );
     const headerError = await producer.writeMessages({ value: "third", headers: { trace: 7 as never } }).catch((e: unknown) => e);
-    expect((headerError as Error).message).toBe("kafka.producers.p1: writeMessages: message 0: headers.trace must be a string or a Buffer, got number 7");
+    expect((headerError as Error).message).toBe(
+      "kafka.producers.p1: writeMessages: message 0: headers.trace must be a string or a Buffer, got number 7",
+    );
     const partitionError = await producer.writeMessages({ value: "fourth", partition: -2 }).catch((e: unknown) => e);
     expect((partitionError as Error).message).toContain("message 0: partition must be a non-negative integer");
     expect(error).not.toBeInstanceOf(KafkaError);

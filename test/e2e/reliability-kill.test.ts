@@ -41,7 +41,10 @@ describe("a Consumer Server process killed with SIGKILL and started again", () =
       const topic = uniqueName("e2e-rel-kill");
       const groupID = uniqueName("g-rel-kill");
       await createTopic(topic, 3, 3);
-      await fillTopic(topic, Array.from({ length: total }, (_, i) => `m${i}`));
+      await fillTopic(
+        topic,
+        Array.from({ length: total }, (_, i) => `m${i}`),
+      );
       const ends = await admin!.client().listOffsets(topic, "latest");
       expect(ends.reduce((sum, p) => sum + p.offset, 0)).toBe(total);
 
@@ -54,7 +57,12 @@ describe("a Consumer Server process killed with SIGKILL and started again", () =
       const children: Child[] = [];
       try {
         // First run: killed with SIGKILL once 40% of the messages were handled.
-        const killed = startChild(outDir!, CHILD, { CHILD_TOML: toml, RECORD_FILE: firstFile.path, MEMBER: "first", HANDLER_DELAY_MS: "1" });
+        const killed = startChild(outDir!, CHILD, {
+          CHILD_TOML: toml,
+          RECORD_FILE: firstFile.path,
+          MEMBER: "first",
+          HANDLER_DELAY_MS: "1",
+        });
         children.push(killed);
         await waitFor(
           () => {

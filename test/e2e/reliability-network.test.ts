@@ -35,7 +35,12 @@ function collectingLogger(lines: string[]): Logger {
     { level: "info" },
     new Writable({
       write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+        lines.push(
+          ...chunk
+            .toString("utf8")
+            .split("\n")
+            .filter((l) => l !== ""),
+        );
         done();
       },
     }),
@@ -44,7 +49,10 @@ function collectingLogger(lines: string[]): Logger {
 
 /** Reads every message of `topic` (all partitions, from the start to the high-water marks) directly, not through the proxies. */
 async function readAll(topic: string, partitions: number): Promise<RawMessage[]> {
-  const consumer = new kafkaNative.KafkaConsumer({ "bootstrap.servers": bootstrap, "group.id": uniqueName("readall"), "enable.auto.commit": false }, {});
+  const consumer = new kafkaNative.KafkaConsumer(
+    { "bootstrap.servers": bootstrap, "group.id": uniqueName("readall"), "enable.auto.commit": false },
+    {},
+  );
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   try {
     const highs = await Promise.all(
@@ -52,7 +60,9 @@ async function readAll(topic: string, partitions: number): Promise<RawMessage[]>
         { length: partitions },
         (_, partition) =>
           new Promise<number>((resolve, reject) =>
-            consumer.queryWatermarkOffsets(topic, partition, 10_000, (err: LibrdKafkaError, offsets) => (err ? reject(err) : resolve(offsets.highOffset))),
+            consumer.queryWatermarkOffsets(topic, partition, 10_000, (err: LibrdKafkaError, offsets) =>
+              err ? reject(err) : resolve(offsets.highOffset),
+            ),
           ),
       ),
     );
@@ -61,8 +71,11 @@ async function readAll(topic: string, partitions: number): Promise<RawMessage[]>
     const messages: RawMessage[] = [];
     const deadline = Date.now() + 60_000;
     while (next.some((offset, p) => offset < highs[p]!)) {
-      if (Date.now() > deadline) throw new Error(`read ${messages.length} messages of ${topic}; positions ${next.join(",")}, ends ${highs.join(",")}`);
-      const batch = await new Promise<RawMessage[]>((resolve, reject) => consumer.consume(1_000, (err, got) => (err ? reject(err) : resolve(got))));
+      if (Date.now() > deadline)
+        throw new Error(`read ${messages.length} messages of ${topic}; positions ${next.join(",")}, ends ${highs.join(",")}`);
+      const batch = await new Promise<RawMessage[]>((resolve, reject) =>
+        consumer.consume(1_000, (err, got) => (err ? reject(err) : resolve(got))),
+      );
       for (const m of batch) {
         messages.push(m);
         next[m.partition] = m.offset + 1;
@@ -85,11 +98,20 @@ async function coordinatorOf(kafka: Component, groupID: string): Promise<number>
 
 /** A component on the cluster of e2e.toml, directly (not through the proxies). */
 function direct(toml = ""): Component {
-  return load("kafka", new Config().loadString(`[kafka]\nbrokers = ${JSON.stringify(brokers)}\n[kafka.client]\ntimeout = "10s"\n${toml}`)).build();
+  return load(
+    "kafka",
+    new Config().loadString(`[kafka]\nbrokers = ${JSON.stringify(brokers)}\n[kafka.client]\ntimeout = "10s"\n${toml}`),
+  ).build();
 }
 
 /** Writes `count` messages "<prefix><i>" to `topic` at `perSecond`, directly; resolves when all were acknowledged. */
-async function produceAtRate(topic: string, prefix: string, count: number, perSecond: number, stop: () => boolean = () => false): Promise<number> {
+async function produceAtRate(
+  topic: string,
+  prefix: string,
+  count: number,
+  perSecond: number,
+  stop: () => boolean = () => false,
+): Promise<number> {
   const kafka = direct(`[kafka.producers.p1]\ntopic = "${topic}"\nbalancer = "hash"\nbatchTimeout = "5ms"\nrequiredAcks = -1`);
   const writes: Promise<void>[] = [];
   try {
@@ -124,10 +146,18 @@ consumerGroupName = "cg1"
 `);
   const logger = collectingLogger(logLines);
   const kafka = load("kafka", cfg).build();
-  const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
+  const server = consumerserver
+    .load("kafkaConsumerServers.s1", cfg)
+    .build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
   const handled: Array<{ value: string; partition: number; offset: number; at: number; written: number }> = [];
   server.onEachMessage(async (_ctx, message: Message) => {
-    handled.push({ value: message.valueString(), partition: message.partition, offset: message.offset, at: Date.now(), written: message.time.getTime() });
+    handled.push({
+      value: message.valueString(),
+      partition: message.partition,
+      offset: message.offset,
+      at: Date.now(),
+      written: message.time.getTime(),
+    });
   });
   let failure: unknown;
   const running = server.start().catch((error: unknown) => {
@@ -173,23 +203,21 @@ describe.runIf(localCluster)("network faults between clients and brokers (fault 
   });
   afterAll(() => proxies.close());
 
-  it(
-    "a partition leader blackholed for 15 s while producers write with requiredAcks = -1: acknowledged writes are all read back, the others fail with a timeout",
-    async () => {
-      const topic = uniqueName("e2e-net-blackhole");
-      await createTopic(topic, 3, 3);
-      const admin = direct();
-      const [info] = await admin.client().metadata(topic);
-      await admin.close();
-      const victim = info!.partitions.find((p) => p.partition === 0)!.leader!;
-      const led = info!.partitions.filter((p) => p.leader === victim).map((p) => p.partition);
+  it("a partition leader blackholed for 15 s while producers write with requiredAcks = -1: acknowledged writes are all read back, the others fail with a timeout", async () => {
+    const topic = uniqueName("e2e-net-blackhole");
+    await createTopic(topic, 3, 3);
+    const admin = direct();
+    const [info] = await admin.client().metadata(topic);
+    await admin.close();
+    const victim = info!.partitions.find((p) => p.partition === 0)!.leader!;
+    const led = info!.partitions.filter((p) => p.leader === victim).map((p) => p.partition);
 
-      const RATE = 100; // per producer, messages per second
-      const BEFORE_MS = 3_000;
-      const BLACKHOLE_MS = 15_000;
-      const AFTER_MS = 5_000;
-      const WRITE_TIMEOUT_MS = 10_000;
-      const producerToml = (idempotent: boolean) => `
+    const RATE = 100; // per producer, messages per second
+    const BEFORE_MS = 3_000;
+    const BLACKHOLE_MS = 15_000;
+    const AFTER_MS = 5_000;
+    const WRITE_TIMEOUT_MS = 10_000;
+    const producerToml = (idempotent: boolean) => `
 [kafka]
 brokers = ${JSON.stringify(proxies.brokers)}
 [kafka.client]
@@ -202,301 +230,317 @@ idempotent = ${idempotent}
 batchTimeout = "5ms"
 writeTimeout = "${WRITE_TIMEOUT_MS}ms"
 `;
-      const runs = [true, false].map((idempotent) => ({
-        idempotent,
-        prefix: idempotent ? "idem-" : "plain-",
-        kafka: undefined as unknown as Component,
-        outcomes: [] as Promise<{ value: string; error?: Error; ms: number; issued: number }>[],
-        log: [] as string[],
-      }));
-      for (const run of runs) run.kafka = load("kafka", new Config().loadString(producerToml(run.idempotent))).build(withLogger(collectingLogger(run.log)));
-      const timeline: string[] = [];
-      const began = Date.now();
-      const mark = (what: string) => timeline.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
-      try {
-        const total = ((BEFORE_MS + BLACKHOLE_MS + AFTER_MS) / 1000) * RATE;
-        let blackholed = false;
-        let restored = false;
-        let faultFrom = Infinity;
-        let faultUntil = Infinity;
-        for (let i = 0; i < total; i++) {
-          const elapsed = Date.now() - began;
-          if (!blackholed && elapsed >= BEFORE_MS) {
-            blackholed = true;
-            proxies.of(victim).blackhole();
-            faultFrom = Date.now();
-            mark(`broker ${victim} (leader of partitions ${led.join(", ")}) blackholed`);
-          }
-          if (blackholed && !restored && elapsed >= BEFORE_MS + BLACKHOLE_MS) {
-            restored = true;
-            proxies.of(victim).restore();
-            faultUntil = Date.now();
-            mark(`broker ${victim} restored`);
-          }
-          for (const run of runs) {
-            const value = `${run.prefix}${i}`;
-            const issued = Date.now();
-            run.outcomes.push(
-              run.kafka
-                .producer("p1")
-                .writeMessages({ key: value, value })
-                .then(
-                  () => ({ value, ms: Date.now() - issued, issued }),
-                  (error: unknown) => ({ value, error: error as Error, ms: Date.now() - issued, issued }),
-                ),
-            );
-          }
-          const due = began + ((i + 1) * 1000) / RATE;
-          if (due > Date.now()) await sleep(due - Date.now());
+    const runs = [true, false].map((idempotent) => ({
+      idempotent,
+      prefix: idempotent ? "idem-" : "plain-",
+      kafka: undefined as unknown as Component,
+      outcomes: [] as Promise<{ value: string; error?: Error; ms: number; issued: number }>[],
+      log: [] as string[],
+    }));
+    for (const run of runs)
+      run.kafka = load("kafka", new Config().loadString(producerToml(run.idempotent))).build(withLogger(collectingLogger(run.log)));
+    const timeline: string[] = [];
+    const began = Date.now();
+    const mark = (what: string) => timeline.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
+    try {
+      const total = ((BEFORE_MS + BLACKHOLE_MS + AFTER_MS) / 1000) * RATE;
+      let blackholed = false;
+      let restored = false;
+      let faultFrom = Infinity;
+      let faultUntil = Infinity;
+      for (let i = 0; i < total; i++) {
+        const elapsed = Date.now() - began;
+        if (!blackholed && elapsed >= BEFORE_MS) {
+          blackholed = true;
+          proxies.of(victim).blackhole();
+          faultFrom = Date.now();
+          mark(`broker ${victim} (leader of partitions ${led.join(", ")}) blackholed`);
         }
-        if (!restored) proxies.of(victim).restore();
-        mark("all written");
-        const settled = await Promise.all(runs.map((run) => Promise.all(run.outcomes)));
-        mark("all writes settled");
-
-        const read = await readAll(topic, 3);
-        const readValues = read.map((m) => m.value!.toString());
-        const readSet = new Set(readValues);
-        const summaries: string[] = [];
-        const checks: Array<() => void> = [];
-        runs.forEach((run, index) => {
-          const outcomes = settled[index]!;
-          const acknowledged = outcomes.filter((o) => o.error === undefined).map((o) => o.value);
-          const failed = outcomes.filter((o) => o.error !== undefined);
-          const mine = readValues.filter((v) => v.startsWith(run.prefix));
-          const lost = acknowledged.filter((v) => !readSet.has(v));
-          const failedButWritten = failed.filter((o) => readSet.has(o.value)).length;
-          const duplicates = duplicatesOf(mine);
-          const late = outcomes.filter((o) => o.error === undefined && o.ms > WRITE_TIMEOUT_MS);
-          const partitionOf = new Map(read.map((m) => [m.value!.toString(), m.partition]));
-          const lateAcks = `${late.length} (by partition ${[0, 1, 2].map((p) => `${p}: ${late.filter((o) => partitionOf.get(o.value) === p).length}`).join(", ")})`;
-          const slowest = Math.max(...outcomes.map((o) => o.ms));
-          const reasons = [...new Set(failed.map((o) => o.error!.message.replace(/\d+/g, "N")))];
-          summaries.push(
-            `idempotent ${run.idempotent}: written ${outcomes.length}, acknowledged ${acknowledged.length}, failed ${failed.length} ` +
-              `(of which read back anyway ${failedButWritten}), read back ${mine.length}, distinct ${new Set(mine).size}, duplicates ${duplicates}, ` +
-              `acknowledged but lost ${lost.length}; acknowledged after more than writeTimeout ${lateAcks}, slowest write settled after ${slowest} ms; failure reasons: ${reasons.join(" | ") || "none"}`,
+        if (blackholed && !restored && elapsed >= BEFORE_MS + BLACKHOLE_MS) {
+          restored = true;
+          proxies.of(victim).restore();
+          faultUntil = Date.now();
+          mark(`broker ${victim} restored`);
+        }
+        for (const run of runs) {
+          const value = `${run.prefix}${i}`;
+          const issued = Date.now();
+          run.outcomes.push(
+            run.kafka
+              .producer("p1")
+              .writeMessages({ key: value, value })
+              .then(
+                () => ({ value, ms: Date.now() - issued, issued }),
+                (error: unknown) => ({ value, error: error as Error, ms: Date.now() - issued, issued }),
+              ),
           );
-          const where = new Map<string, string[]>();
-          for (const m of read) if (m.value!.toString().startsWith(run.prefix)) where.set(m.value!.toString(), [...(where.get(m.value!.toString()) ?? []), `${m.partition}:${m.offset}`]);
-          const doubled = [...where].filter(([, at]) => at.length > 1).slice(0, 5).map(([v, at]) => `${v}@${at.join("/")}`);
-          const ackedSet = new Set(acknowledged);
-          const doubledValues = [...where].filter(([, at]) => at.length > 1).map(([v]) => v);
-          if (doubled.length > 0) {
-            summaries.push(
-              `  duplicated: ${doubledValues.filter((v) => ackedSet.has(v)).length} acknowledged, ${doubledValues.filter((v) => !ackedSet.has(v)).length} reported failed; e.g. ${doubled.join(", ")}`,
-            );
-          }
-          // A message may be written twice only if its write was under way while the link hung (issued at most
-          // a second before the blackhole, the batching and send time) and it went to a partition of that broker.
-          const issuedAt = new Map(outcomes.map((o) => [o.value, o.issued]));
-          const unexplained = doubledValues.filter((v) => {
-            const at = issuedAt.get(v) ?? 0;
-            const partitions = (where.get(v) ?? []).map((w) => Number(w.split(":")[0]));
-            return at < faultFrom - 1_000 || at > faultUntil || partitions.some((p) => !led.includes(p));
-          });
-          const notable = run.log.filter((l) => /idempot|epoch|PID|producer ?id|sequence|reset/i.test(l)).slice(0, 5);
-          if (notable.length > 0) summaries.push(`  log: ${notable.map((l) => l.slice(0, 400)).join("\n       ")}`);
-          checks.push(() => {
-            expect(lost.slice(0, 10), `idempotent ${run.idempotent}: acknowledged but not read back`).toEqual([]);
-            for (const { error } of failed) {
-              expect(error).toBeInstanceOf(KafkaError);
-              expect(error!.message).toContain("kafka.producers.p1");
-              expect(error!.message).toMatch(/timed out/i);
-            }
-            expect(unexplained, `idempotent ${run.idempotent}: written twice though not under way while the link hung`).toEqual([]);
-            // The blackhole held the writes to the partitions of its broker (they failed, or were acknowledged late).
-            expect(slowest, `idempotent ${run.idempotent}: no write was held up by the blackhole`).toBeGreaterThan(5_000);
-          });
-        });
-        console.log(
-          `leader blackholed ${BLACKHOLE_MS / 1000} s (broker ${victim}, partitions ${led.join(", ")} of 3; writeTimeout ${WRITE_TIMEOUT_MS / 1000} s, ` +
-            `${RATE} writes/s per producer):\n  ${summaries.join("\n  ")}\n  timeline: ${timeline.join(", ")}`,
-        );
-        for (const check of checks) check();
-      } finally {
-        proxies.of(victim).restore();
-        await Promise.all(runs.map((run) => run.kafka.close()));
-      }
-    },
-    150_000,
-  );
-
-  it(
-    "the group coordinator's connections reset every 3 s while a Consumer Server commits: nothing lost, duplicates within a commit interval per rebalance",
-    async () => {
-      const topic = uniqueName("e2e-net-reset");
-      const groupID = uniqueName("g-net-reset");
-      await createTopic(topic, 3, 3);
-      const admin = direct();
-      const coordinator = await coordinatorOf(admin, groupID);
-      await admin.close();
-      const RATE = 200;
-      const COUNT = 4_000; // 20 s
-      const COMMIT_INTERVAL_MS = 1_000; // commitInterval 0: the Consumer Server's offsets are committed every second
-      const server = startServer({ name: "s1", topic, groupID, brokerList: proxies.brokers, groupKeys: FAST_GROUP });
-      servers.push(server);
-      await waitFor(() => server.owned().size === 3, 60_000, () => `owned ${[...server.owned()].join(",")}`);
-
-      let producing = true;
-      const resetter = (async () => {
-        while (producing) {
-          await sleep(3_000);
-          if (producing) proxies.of(coordinator).reset();
         }
-      })();
-      const produced = await produceAtRate(topic, "m", COUNT, RATE).finally(() => {
-        producing = false;
-      });
-      await resetter;
-      const expected = Array.from({ length: produced }, (_, i) => `m${i}`);
-      await waitFor(
-        () => {
-          if (server.failure() !== undefined) throw server.failure();
-          const seen = new Set(server.handled.map((h) => h.value));
-          return expected.every((v) => seen.has(v));
-        },
-        60_000,
-        () => `${new Set(server.handled.map((h) => h.value)).size} of ${produced} handled`,
-      );
-      await server.stop();
-      servers.splice(servers.indexOf(server), 1);
-      // Everything handled was committed: a new member of the group would start at the end.
-      const committed = await readCommitted(groupID, topic, 3);
-      const ends = await readAll(topic, 3).then((all) => {
-        const top = [0, 0, 0];
-        for (const m of all) top[m.partition] = Math.max(top[m.partition]!, m.offset + 1);
-        return top;
-      });
-
-      const values = server.handled.map((h) => h.value);
-      const duplicates = duplicatesOf(values);
-      const rebalances = server.assignments() - 1;
-      const bound = rebalances * Math.ceil((RATE * COMMIT_INTERVAL_MS) / 1000);
-      const resets = proxies.of(coordinator).resets;
-      console.log(
-        `coordinator reset (broker ${coordinator}, ${resets} connections reset in ${Math.floor(produced / RATE / 3)} rounds): produced ${produced}, handled ${values.length}, ` +
-          `distinct ${new Set(values).size}, duplicates ${duplicates} (bound ${bound}: ${rebalances} rebalances × ${RATE} messages/s × ${COMMIT_INTERVAL_MS / 1000} s commit interval); ` +
-          `committed ${committed.join(",")} of ${ends.join(",")}`,
-      );
-      expect(resets).toBeGreaterThan(0);
-      expect(new Set(values).size).toBe(produced);
-      expect(duplicates).toBeLessThanOrEqual(bound);
-      expect(committed).toEqual(ends);
-    },
-    150_000,
-  );
-
-  it(
-    "300 ms added to each direction of every broker connection: a Consumer Server with the default timeouts keeps up with 50 messages/s, never rebalanced",
-    async () => {
-      const topic = uniqueName("e2e-net-latency");
-      const groupID = uniqueName("g-net-latency");
-      await createTopic(topic, 3, 3);
-      const LATENCY_MS = 300;
-      const RATE = 50;
-      const COUNT = 1_500; // 30 s
-      for (const proxy of proxies.all()) proxy.latencyMs = LATENCY_MS;
-      const joinStarted = Date.now();
-      // Default group timings (heartbeatInterval 3 s, sessionTimeout 30 s, rebalanceTimeout 30 s, maxWait 10 s).
-      const server = startServer({ name: "s1", topic, groupID, brokerList: proxies.brokers, groupKeys: "startOffset = -2" });
-      servers.push(server);
-      await waitFor(() => server.owned().size === 3, 90_000, () => `owned ${[...server.owned()].join(",")}`);
-      const joinMs = Date.now() - joinStarted;
-      const produced = await produceAtRate(topic, "m", COUNT, RATE);
-      const producedAt = Date.now();
-      const expected = Array.from({ length: produced }, (_, i) => `m${i}`);
-      await waitFor(
-        () => {
-          if (server.failure() !== undefined) throw server.failure();
-          const seen = new Set(server.handled.map((h) => h.value));
-          return expected.every((v) => seen.has(v));
-        },
-        60_000,
-        () => `${new Set(server.handled.map((h) => h.value)).size} of ${produced} handled`,
-      );
-      const drainMs = Date.now() - producedAt;
-      const lags = server.handled.map((h) => h.at - h.written).sort((a, b) => a - b);
-      const percentile = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]!;
-      console.log(
-        `latency ${LATENCY_MS} ms each way on every broker: joined in ${joinMs} ms; produced ${produced} at ${RATE}/s, handled ${server.handled.length} ` +
-          `(duplicates ${duplicatesOf(server.handled.map((h) => h.value))}); write-to-handle delay p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${lags.at(-1)} ms; ` +
-          `caught up ${drainMs} ms after the last write; assignments ${server.assignments()}, revocations ${server.revocations()}`,
-      );
-      expect(server.assignments()).toBe(1);
-      expect(server.revocations()).toBe(0);
-      expect(duplicatesOf(server.handled.map((h) => h.value))).toBe(0);
-    },
-    180_000,
-  );
-
-  it(
-    "a member whose connections hang longer than sessionTimeout: its partitions move to the other member, and it rejoins on its own when the network is back",
-    async () => {
-      const topic = uniqueName("e2e-net-hang");
-      const groupID = uniqueName("g-net-hang");
-      await createTopic(topic, 4, 3);
-      const HANG_MS = 15_000; // sessionTimeout is 6 s (FAST_GROUP)
-      // A reaches the brokers only through the proxies, B directly.
-      const a = startServer({ name: "A", topic, groupID, brokerList: proxies.brokers, groupKeys: FAST_GROUP });
-      servers.push(a);
-      await waitFor(() => a.owned().size === 4, 60_000, () => `A owns ${[...a.owned()].join(",")}`);
-      const b = startServer({ name: "B", topic, groupID, brokerList: brokers, groupKeys: FAST_GROUP });
-      servers.push(b);
-      await waitFor(() => a.owned().size > 0 && b.owned().size > 0 && a.owned().size + b.owned().size === 4, 60_000, () => `A ${[...a.owned()]}, B ${[...b.owned()]}`);
-
-      const timeline: string[] = [];
-      const began = Date.now();
-      const mark = (what: string) => timeline.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
-      mark(`A owns ${[...a.owned()].sort().join(",")}, B owns ${[...b.owned()].sort().join(",")}`);
-      let producing = true;
-      const production = produceAtRate(topic, "m", 1_000_000, 50, () => !producing);
-      try {
-        await sleep(2_000);
-        for (const proxy of proxies.all()) proxy.blackhole();
-        const cutAt = Date.now();
-        mark("A's connections blackholed");
-        await waitFor(() => b.owned().size === 4, HANG_MS, () => `B owns ${[...b.owned()]}`);
-        const movedMs = Date.now() - cutAt;
-        mark("B owns all 4 partitions");
-        await sleep(Math.max(0, cutAt + HANG_MS - Date.now()));
-        proxies.restoreAll();
-        const restoredAt = Date.now();
-        mark("network back");
-        await waitFor(() => a.owned().size > 0 && a.owned().size + b.owned().size === 4, 90_000, () => `A ${[...a.owned()]}, B ${[...b.owned()]}`);
-        const rejoinMs = Date.now() - restoredAt;
-        mark(`A owns ${[...a.owned()].sort().join(",")} again, B ${[...b.owned()].sort().join(",")}`);
-        const handledByABefore = a.handled.length;
-        await sleep(3_000);
-        producing = false;
-        const produced = await production;
-        mark(`${produced} produced`);
-        const expected = Array.from({ length: produced }, (_, i) => `m${i}`);
-        const all = () => [...a.handled, ...b.handled].map((h) => h.value);
-        await waitFor(
-          () => {
-            for (const s of [a, b]) if (s.failure() !== undefined) throw s.failure();
-            const seen = new Set(all());
-            return expected.every((v) => seen.has(v));
-          },
-          60_000,
-          () => `${new Set(all()).size} of ${produced} handled`,
-        );
-        console.log(
-          `member cut off ${HANG_MS / 1000} s (sessionTimeout 6 s): partitions moved to B ${movedMs} ms after the cut, A rejoined ${rejoinMs} ms after the network came back; ` +
-            `produced ${produced}, handled by A ${a.handled.length} (${a.handled.length - handledByABefore} after rejoining), by B ${b.handled.length}, ` +
-            `distinct ${new Set(all()).size}, duplicates ${duplicatesOf(all())}; assignments A ${a.assignments()} / B ${b.assignments()}, ` +
-            `revocations A ${a.revocations()} / B ${b.revocations()}; timeline: ${timeline.join(", ")}`,
-        );
-        expect(new Set(all()).size).toBe(produced);
-      } finally {
-        producing = false;
-        proxies.restoreAll();
-        await production.catch(() => undefined);
+        const due = began + ((i + 1) * 1000) / RATE;
+        if (due > Date.now()) await sleep(due - Date.now());
       }
-    },
-    180_000,
-  );
+      if (!restored) proxies.of(victim).restore();
+      mark("all written");
+      const settled = await Promise.all(runs.map((run) => Promise.all(run.outcomes)));
+      mark("all writes settled");
+
+      const read = await readAll(topic, 3);
+      const readValues = read.map((m) => m.value!.toString());
+      const readSet = new Set(readValues);
+      const summaries: string[] = [];
+      const checks: Array<() => void> = [];
+      runs.forEach((run, index) => {
+        const outcomes = settled[index]!;
+        const acknowledged = outcomes.filter((o) => o.error === undefined).map((o) => o.value);
+        const failed = outcomes.filter((o) => o.error !== undefined);
+        const mine = readValues.filter((v) => v.startsWith(run.prefix));
+        const lost = acknowledged.filter((v) => !readSet.has(v));
+        const failedButWritten = failed.filter((o) => readSet.has(o.value)).length;
+        const duplicates = duplicatesOf(mine);
+        const late = outcomes.filter((o) => o.error === undefined && o.ms > WRITE_TIMEOUT_MS);
+        const partitionOf = new Map(read.map((m) => [m.value!.toString(), m.partition]));
+        const lateAcks = `${late.length} (by partition ${[0, 1, 2].map((p) => `${p}: ${late.filter((o) => partitionOf.get(o.value) === p).length}`).join(", ")})`;
+        const slowest = Math.max(...outcomes.map((o) => o.ms));
+        const reasons = [...new Set(failed.map((o) => o.error!.message.replace(/\d+/g, "N")))];
+        summaries.push(
+          `idempotent ${run.idempotent}: written ${outcomes.length}, acknowledged ${acknowledged.length}, failed ${failed.length} ` +
+            `(of which read back anyway ${failedButWritten}), read back ${mine.length}, distinct ${new Set(mine).size}, duplicates ${duplicates}, ` +
+            `acknowledged but lost ${lost.length}; acknowledged after more than writeTimeout ${lateAcks}, slowest write settled after ${slowest} ms; failure reasons: ${reasons.join(" | ") || "none"}`,
+        );
+        const where = new Map<string, string[]>();
+        for (const m of read)
+          if (m.value!.toString().startsWith(run.prefix))
+            where.set(m.value!.toString(), [...(where.get(m.value!.toString()) ?? []), `${m.partition}:${m.offset}`]);
+        const doubled = [...where]
+          .filter(([, at]) => at.length > 1)
+          .slice(0, 5)
+          .map(([v, at]) => `${v}@${at.join("/")}`);
+        const ackedSet = new Set(acknowledged);
+        const doubledValues = [...where].filter(([, at]) => at.length > 1).map(([v]) => v);
+        if (doubled.length > 0) {
+          summaries.push(
+            `  duplicated: ${doubledValues.filter((v) => ackedSet.has(v)).length} acknowledged, ${doubledValues.filter((v) => !ackedSet.has(v)).length} reported failed; e.g. ${doubled.join(", ")}`,
+          );
+        }
+        // A message may be written twice only if its write was under way while the link hung (issued at most
+        // a second before the blackhole, the batching and send time) and it went to a partition of that broker.
+        const issuedAt = new Map(outcomes.map((o) => [o.value, o.issued]));
+        const unexplained = doubledValues.filter((v) => {
+          const at = issuedAt.get(v) ?? 0;
+          const partitions = (where.get(v) ?? []).map((w) => Number(w.split(":")[0]));
+          return at < faultFrom - 1_000 || at > faultUntil || partitions.some((p) => !led.includes(p));
+        });
+        const notable = run.log.filter((l) => /idempot|epoch|PID|producer ?id|sequence|reset/i.test(l)).slice(0, 5);
+        if (notable.length > 0) summaries.push(`  log: ${notable.map((l) => l.slice(0, 400)).join("\n       ")}`);
+        checks.push(() => {
+          expect(lost.slice(0, 10), `idempotent ${run.idempotent}: acknowledged but not read back`).toEqual([]);
+          for (const { error } of failed) {
+            expect(error).toBeInstanceOf(KafkaError);
+            expect(error!.message).toContain("kafka.producers.p1");
+            expect(error!.message).toMatch(/timed out/i);
+          }
+          expect(unexplained, `idempotent ${run.idempotent}: written twice though not under way while the link hung`).toEqual([]);
+          // The blackhole held the writes to the partitions of its broker (they failed, or were acknowledged late).
+          expect(slowest, `idempotent ${run.idempotent}: no write was held up by the blackhole`).toBeGreaterThan(5_000);
+        });
+      });
+      console.log(
+        `leader blackholed ${BLACKHOLE_MS / 1000} s (broker ${victim}, partitions ${led.join(", ")} of 3; writeTimeout ${WRITE_TIMEOUT_MS / 1000} s, ` +
+          `${RATE} writes/s per producer):\n  ${summaries.join("\n  ")}\n  timeline: ${timeline.join(", ")}`,
+      );
+      for (const check of checks) check();
+    } finally {
+      proxies.of(victim).restore();
+      await Promise.all(runs.map((run) => run.kafka.close()));
+    }
+  }, 150_000);
+
+  it("the group coordinator's connections reset every 3 s while a Consumer Server commits: nothing lost, duplicates within a commit interval per rebalance", async () => {
+    const topic = uniqueName("e2e-net-reset");
+    const groupID = uniqueName("g-net-reset");
+    await createTopic(topic, 3, 3);
+    const admin = direct();
+    const coordinator = await coordinatorOf(admin, groupID);
+    await admin.close();
+    const RATE = 200;
+    const COUNT = 4_000; // 20 s
+    const COMMIT_INTERVAL_MS = 1_000; // commitInterval 0: the Consumer Server's offsets are committed every second
+    const server = startServer({ name: "s1", topic, groupID, brokerList: proxies.brokers, groupKeys: FAST_GROUP });
+    servers.push(server);
+    await waitFor(
+      () => server.owned().size === 3,
+      60_000,
+      () => `owned ${[...server.owned()].join(",")}`,
+    );
+
+    let producing = true;
+    const resetter = (async () => {
+      while (producing) {
+        await sleep(3_000);
+        if (producing) proxies.of(coordinator).reset();
+      }
+    })();
+    const produced = await produceAtRate(topic, "m", COUNT, RATE).finally(() => {
+      producing = false;
+    });
+    await resetter;
+    const expected = Array.from({ length: produced }, (_, i) => `m${i}`);
+    await waitFor(
+      () => {
+        if (server.failure() !== undefined) throw server.failure();
+        const seen = new Set(server.handled.map((h) => h.value));
+        return expected.every((v) => seen.has(v));
+      },
+      60_000,
+      () => `${new Set(server.handled.map((h) => h.value)).size} of ${produced} handled`,
+    );
+    await server.stop();
+    servers.splice(servers.indexOf(server), 1);
+    // Everything handled was committed: a new member of the group would start at the end.
+    const committed = await readCommitted(groupID, topic, 3);
+    const ends = await readAll(topic, 3).then((all) => {
+      const top = [0, 0, 0];
+      for (const m of all) top[m.partition] = Math.max(top[m.partition]!, m.offset + 1);
+      return top;
+    });
+
+    const values = server.handled.map((h) => h.value);
+    const duplicates = duplicatesOf(values);
+    const rebalances = server.assignments() - 1;
+    const bound = rebalances * Math.ceil((RATE * COMMIT_INTERVAL_MS) / 1000);
+    const resets = proxies.of(coordinator).resets;
+    console.log(
+      `coordinator reset (broker ${coordinator}, ${resets} connections reset in ${Math.floor(produced / RATE / 3)} rounds): produced ${produced}, handled ${values.length}, ` +
+        `distinct ${new Set(values).size}, duplicates ${duplicates} (bound ${bound}: ${rebalances} rebalances × ${RATE} messages/s × ${COMMIT_INTERVAL_MS / 1000} s commit interval); ` +
+        `committed ${committed.join(",")} of ${ends.join(",")}`,
+    );
+    expect(resets).toBeGreaterThan(0);
+    expect(new Set(values).size).toBe(produced);
+    expect(duplicates).toBeLessThanOrEqual(bound);
+    expect(committed).toEqual(ends);
+  }, 150_000);
+
+  it("300 ms added to each direction of every broker connection: a Consumer Server with the default timeouts keeps up with 50 messages/s, never rebalanced", async () => {
+    const topic = uniqueName("e2e-net-latency");
+    const groupID = uniqueName("g-net-latency");
+    await createTopic(topic, 3, 3);
+    const LATENCY_MS = 300;
+    const RATE = 50;
+    const COUNT = 1_500; // 30 s
+    for (const proxy of proxies.all()) proxy.latencyMs = LATENCY_MS;
+    const joinStarted = Date.now();
+    // Default group timings (heartbeatInterval 3 s, sessionTimeout 30 s, rebalanceTimeout 30 s, maxWait 10 s).
+    const server = startServer({ name: "s1", topic, groupID, brokerList: proxies.brokers, groupKeys: "startOffset = -2" });
+    servers.push(server);
+    await waitFor(
+      () => server.owned().size === 3,
+      90_000,
+      () => `owned ${[...server.owned()].join(",")}`,
+    );
+    const joinMs = Date.now() - joinStarted;
+    const produced = await produceAtRate(topic, "m", COUNT, RATE);
+    const producedAt = Date.now();
+    const expected = Array.from({ length: produced }, (_, i) => `m${i}`);
+    await waitFor(
+      () => {
+        if (server.failure() !== undefined) throw server.failure();
+        const seen = new Set(server.handled.map((h) => h.value));
+        return expected.every((v) => seen.has(v));
+      },
+      60_000,
+      () => `${new Set(server.handled.map((h) => h.value)).size} of ${produced} handled`,
+    );
+    const drainMs = Date.now() - producedAt;
+    const lags = server.handled.map((h) => h.at - h.written).sort((a, b) => a - b);
+    const percentile = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]!;
+    console.log(
+      `latency ${LATENCY_MS} ms each way on every broker: joined in ${joinMs} ms; produced ${produced} at ${RATE}/s, handled ${server.handled.length} ` +
+        `(duplicates ${duplicatesOf(server.handled.map((h) => h.value))}); write-to-handle delay p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms, max ${lags.at(-1)} ms; ` +
+        `caught up ${drainMs} ms after the last write; assignments ${server.assignments()}, revocations ${server.revocations()}`,
+    );
+    expect(server.assignments()).toBe(1);
+    expect(server.revocations()).toBe(0);
+    expect(duplicatesOf(server.handled.map((h) => h.value))).toBe(0);
+  }, 180_000);
+
+  it("a member whose connections hang longer than sessionTimeout: its partitions move to the other member, and it rejoins on its own when the network is back", async () => {
+    const topic = uniqueName("e2e-net-hang");
+    const groupID = uniqueName("g-net-hang");
+    await createTopic(topic, 4, 3);
+    const HANG_MS = 15_000; // sessionTimeout is 6 s (FAST_GROUP)
+    // A reaches the brokers only through the proxies, B directly.
+    const a = startServer({ name: "A", topic, groupID, brokerList: proxies.brokers, groupKeys: FAST_GROUP });
+    servers.push(a);
+    await waitFor(
+      () => a.owned().size === 4,
+      60_000,
+      () => `A owns ${[...a.owned()].join(",")}`,
+    );
+    const b = startServer({ name: "B", topic, groupID, brokerList: brokers, groupKeys: FAST_GROUP });
+    servers.push(b);
+    await waitFor(
+      () => a.owned().size > 0 && b.owned().size > 0 && a.owned().size + b.owned().size === 4,
+      60_000,
+      () => `A ${[...a.owned()]}, B ${[...b.owned()]}`,
+    );
+
+    const timeline: string[] = [];
+    const began = Date.now();
+    const mark = (what: string) => timeline.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
+    mark(`A owns ${[...a.owned()].sort().join(",")}, B owns ${[...b.owned()].sort().join(",")}`);
+    let producing = true;
+    const production = produceAtRate(topic, "m", 1_000_000, 50, () => !producing);
+    try {
+      await sleep(2_000);
+      for (const proxy of proxies.all()) proxy.blackhole();
+      const cutAt = Date.now();
+      mark("A's connections blackholed");
+      await waitFor(
+        () => b.owned().size === 4,
+        HANG_MS,
+        () => `B owns ${[...b.owned()]}`,
+      );
+      const movedMs = Date.now() - cutAt;
+      mark("B owns all 4 partitions");
+      await sleep(Math.max(0, cutAt + HANG_MS - Date.now()));
+      proxies.restoreAll();
+      const restoredAt = Date.now();
+      mark("network back");
+      await waitFor(
+        () => a.owned().size > 0 && a.owned().size + b.owned().size === 4,
+        90_000,
+        () => `A ${[...a.owned()]}, B ${[...b.owned()]}`,
+      );
+      const rejoinMs = Date.now() - restoredAt;
+      mark(`A owns ${[...a.owned()].sort().join(",")} again, B ${[...b.owned()].sort().join(",")}`);
+      const handledByABefore = a.handled.length;
+      await sleep(3_000);
+      producing = false;
+      const produced = await production;
+      mark(`${produced} produced`);
+      const expected = Array.from({ length: produced }, (_, i) => `m${i}`);
+      const all = () => [...a.handled, ...b.handled].map((h) => h.value);
+      await waitFor(
+        () => {
+          for (const s of [a, b]) if (s.failure() !== undefined) throw s.failure();
+          const seen = new Set(all());
+          return expected.every((v) => seen.has(v));
+        },
+        60_000,
+        () => `${new Set(all()).size} of ${produced} handled`,
+      );
+      console.log(
+        `member cut off ${HANG_MS / 1000} s (sessionTimeout 6 s): partitions moved to B ${movedMs} ms after the cut, A rejoined ${rejoinMs} ms after the network came back; ` +
+          `produced ${produced}, handled by A ${a.handled.length} (${a.handled.length - handledByABefore} after rejoining), by B ${b.handled.length}, ` +
+          `distinct ${new Set(all()).size}, duplicates ${duplicatesOf(all())}; assignments A ${a.assignments()} / B ${b.assignments()}, ` +
+          `revocations A ${a.revocations()} / B ${b.revocations()}; timeline: ${timeline.join(", ")}`,
+      );
+      expect(new Set(all()).size).toBe(produced);
+    } finally {
+      producing = false;
+      proxies.restoreAll();
+      await production.catch(() => undefined);
+    }
+  }, 180_000);
 });
 
 /** The committed offsets of `groupID` for the partitions of `topic`, read directly by a consumer of the group that never joins. */

@@ -89,13 +89,11 @@ describe("three Consumer Server processes joining and leaving one group under lo
     expect(checkOwnership([r("A", 0, 0, 10), r("B", 1, 10, 12), r("A", 2, 13, 14)])).toEqual({ overlaps: [], handOvers: 2 });
   });
 
-  it(
-    `handle all ${TOTAL.toLocaleString("en")} messages, never one partition in two members at once`,
-    async () => {
-      const topic = uniqueName("e2e-rel-rebalance");
-      const groupID = uniqueName("g-rel-rebalance");
-      await createTopic(topic, PARTITIONS, 3);
-      const kafka = buildComponent(`
+  it(`handle all ${TOTAL.toLocaleString("en")} messages, never one partition in two members at once`, async () => {
+    const topic = uniqueName("e2e-rel-rebalance");
+    const groupID = uniqueName("g-rel-rebalance");
+    await createTopic(topic, PARTITIONS, 3);
+    const kafka = buildComponent(`
 [kafka.client]
 timeout = "10s"
 [kafka.producers.p1]
@@ -103,106 +101,101 @@ topic = "${topic}"
 batchTimeout = "5ms"
 batchSize = 500
 `);
-      components.push(kafka);
-      const toml = (serverKeys: string) => consumerServerToml(topic, groupID, serverKeys);
-      // A and C handle partitions in parallel (handlers in flight at each revocation), B one at a time.
-      const modes: Record<string, string> = { A: "partitionConcurrency = true", B: "", C: "partitionConcurrency = true" };
-      const files = new Map<string, RecordFile>();
-      const records: HandledRecord[] = [];
-      const seen = new Set<string>();
-      const collect = () => {
-        for (const file of files.values()) {
-          for (const line of file.poll()) {
-            const r = parseRecord(line);
-            records.push(r);
-            seen.add(`${r.partition}/${r.offset}`);
-          }
+    components.push(kafka);
+    const toml = (serverKeys: string) => consumerServerToml(topic, groupID, serverKeys);
+    // A and C handle partitions in parallel (handlers in flight at each revocation), B one at a time.
+    const modes: Record<string, string> = { A: "partitionConcurrency = true", B: "", C: "partitionConcurrency = true" };
+    const files = new Map<string, RecordFile>();
+    const records: HandledRecord[] = [];
+    const seen = new Set<string>();
+    const collect = () => {
+      for (const file of files.values()) {
+        for (const line of file.poll()) {
+          const r = parseRecord(line);
+          records.push(r);
+          seen.add(`${r.partition}/${r.offset}`);
         }
-      };
-      const children = new Map<string, Child>();
-      const start = (member: string) => {
-        const file = new RecordFile(join(outDir!, `${groupID}-${member}.records`));
-        files.set(member, file);
-        children.set(
-          member,
-          startChild(outDir!, CHILD, { CHILD_TOML: toml(modes[member]!), RECORD_FILE: file.path, MEMBER: member }),
-        );
-      };
-      const terminate = async (member: string) => {
-        const child = children.get(member)!;
-        child.kill("SIGTERM");
-        const code = await child.exited;
-        expect(code, `${member}: ${child.output().slice(-2000)}`).toBe(0);
-        expect(child.output()).toContain("stopped");
-      };
-      const timeline: string[] = [];
-      const began = Date.now();
-      const mark = (what: string) => timeline.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
-
-      try {
-        start("A");
-        mark("A started");
-        // The schedule, by messages acknowledged: members join and leave while the backlog is live.
-        const steps: Array<{ at: number; run: () => Promise<void> | void; name: string }> = [
-          { at: 15_000, name: "B started", run: () => start("B") },
-          { at: 35_000, name: "C started", run: () => start("C") },
-          { at: 55_000, name: "A stopped (SIGTERM)", run: () => terminate("A") },
-          { at: 80_000, name: "B stopped (SIGTERM)", run: () => terminate("B") },
-        ];
-        const stepsDone: Promise<void>[] = [];
-        let acknowledged = 0;
-        const produceStarted = Date.now();
-        for (let sent = 0; sent < TOTAL; sent += CHUNK) {
-          const chunk = Array.from({ length: CHUNK }, (_, i) => ({ value: `m${sent + i}` }));
-          await kafka.producer("p1").writeMessages(...chunk);
-          acknowledged += CHUNK;
-          while (steps.length > 0 && acknowledged >= steps[0]!.at) {
-            const step = steps.shift()!;
-            stepsDone.push(
-              Promise.resolve(step.run()).then(() => {
-                mark(step.name);
-              }),
-            );
-          }
-          const ahead = produceStarted + (acknowledged / RATE) * 1000 - Date.now();
-          if (ahead > 0) await sleep(ahead);
-        }
-        mark(`${acknowledged} produced`);
-        await Promise.all(stepsDone);
-        await waitFor(
-          () => {
-            collect();
-            return seen.size >= TOTAL;
-          },
-          60_000,
-          () => `${seen.size} of ${TOTAL} handled; C: ${children.get("C")?.output().slice(-2000)}`,
-          200,
-        );
-        mark("all handled");
-        await terminate("C");
-        mark("C stopped (SIGTERM)");
-        collect();
-      } finally {
-        for (const child of children.values()) child.kill("SIGKILL");
       }
+    };
+    const children = new Map<string, Child>();
+    const start = (member: string) => {
+      const file = new RecordFile(join(outDir!, `${groupID}-${member}.records`));
+      files.set(member, file);
+      children.set(member, startChild(outDir!, CHILD, { CHILD_TOML: toml(modes[member]!), RECORD_FILE: file.path, MEMBER: member }));
+    };
+    const terminate = async (member: string) => {
+      const child = children.get(member)!;
+      child.kill("SIGTERM");
+      const code = await child.exited;
+      expect(code, `${member}: ${child.output().slice(-2000)}`).toBe(0);
+      expect(child.output()).toContain("stopped");
+    };
+    const timeline: string[] = [];
+    const began = Date.now();
+    const mark = (what: string) => timeline.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
 
-      const ends = await kafka.client().listOffsets(topic, "latest");
-      expect(ends.reduce((sum, p) => sum + p.offset, 0)).toBe(TOTAL);
-      const perMember = new Map<string, number>();
-      for (const r of records) perMember.set(r.member, (perMember.get(r.member) ?? 0) + 1);
-      const duplicates = records.length - seen.size;
-      const { overlaps, handOvers } = checkOwnership(records);
-      console.log(
-        `rebalance under load: ${seen.size} of ${TOTAL} distinct handled; per member ` +
-          [...perMember].map(([m, n]) => `${m} ${n}`).join(", ") +
-          `; ${duplicates} duplicates; ${handOvers} ownership hand-overs; ${overlaps.length} overlaps; timeline: ${timeline.join(", ")}`,
+    try {
+      start("A");
+      mark("A started");
+      // The schedule, by messages acknowledged: members join and leave while the backlog is live.
+      const steps: Array<{ at: number; run: () => Promise<void> | void; name: string }> = [
+        { at: 15_000, name: "B started", run: () => start("B") },
+        { at: 35_000, name: "C started", run: () => start("C") },
+        { at: 55_000, name: "A stopped (SIGTERM)", run: () => terminate("A") },
+        { at: 80_000, name: "B stopped (SIGTERM)", run: () => terminate("B") },
+      ];
+      const stepsDone: Promise<void>[] = [];
+      let acknowledged = 0;
+      const produceStarted = Date.now();
+      for (let sent = 0; sent < TOTAL; sent += CHUNK) {
+        const chunk = Array.from({ length: CHUNK }, (_, i) => ({ value: `m${sent + i}` }));
+        await kafka.producer("p1").writeMessages(...chunk);
+        acknowledged += CHUNK;
+        while (steps.length > 0 && acknowledged >= steps[0]!.at) {
+          const step = steps.shift()!;
+          stepsDone.push(
+            Promise.resolve(step.run()).then(() => {
+              mark(step.name);
+            }),
+          );
+        }
+        const ahead = produceStarted + (acknowledged / RATE) * 1000 - Date.now();
+        if (ahead > 0) await sleep(ahead);
+      }
+      mark(`${acknowledged} produced`);
+      await Promise.all(stepsDone);
+      await waitFor(
+        () => {
+          collect();
+          return seen.size >= TOTAL;
+        },
+        60_000,
+        () => `${seen.size} of ${TOTAL} handled; C: ${children.get("C")?.output().slice(-2000)}`,
+        200,
       );
-      expect(overlaps.slice(0, 5)).toEqual([]);
-      expect(seen.size).toBe(TOTAL);
-      for (const r of records) expect(r.offset).toBeLessThan(ends.find((p) => p.partition === r.partition)!.offset);
-      for (const member of ["A", "B", "C"]) expect(perMember.get(member) ?? 0, member).toBeGreaterThan(0);
-      expect(handOvers).toBeGreaterThan(0);
-    },
-    180_000,
-  );
+      mark("all handled");
+      await terminate("C");
+      mark("C stopped (SIGTERM)");
+      collect();
+    } finally {
+      for (const child of children.values()) child.kill("SIGKILL");
+    }
+
+    const ends = await kafka.client().listOffsets(topic, "latest");
+    expect(ends.reduce((sum, p) => sum + p.offset, 0)).toBe(TOTAL);
+    const perMember = new Map<string, number>();
+    for (const r of records) perMember.set(r.member, (perMember.get(r.member) ?? 0) + 1);
+    const duplicates = records.length - seen.size;
+    const { overlaps, handOvers } = checkOwnership(records);
+    console.log(
+      `rebalance under load: ${seen.size} of ${TOTAL} distinct handled; per member ` +
+        [...perMember].map(([m, n]) => `${m} ${n}`).join(", ") +
+        `; ${duplicates} duplicates; ${handOvers} ownership hand-overs; ${overlaps.length} overlaps; timeline: ${timeline.join(", ")}`,
+    );
+    expect(overlaps.slice(0, 5)).toEqual([]);
+    expect(seen.size).toBe(TOTAL);
+    for (const r of records) expect(r.offset).toBeLessThan(ends.find((p) => p.partition === r.partition)!.offset);
+    for (const member of ["A", "B", "C"]) expect(perMember.get(member) ?? 0, member).toBeGreaterThan(0);
+    expect(handOvers).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -7,7 +7,16 @@ import { Config } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
 import { createTopic, fillTopic, waitForTopic } from "./support/raw.js";
-import { compileFixtures, ensureBrokerUp, RecordFile, removeCompiled, sleep, startChild, waitFor, type Child } from "./fixtures/reliability/support.js";
+import {
+  compileFixtures,
+  ensureBrokerUp,
+  RecordFile,
+  removeCompiled,
+  sleep,
+  startChild,
+  waitFor,
+  type Child,
+} from "./fixtures/reliability/support.js";
 
 const CHILD = "test/e2e/fixtures/retry-tiers/tier-child.ts";
 let outDir: string | undefined;
@@ -98,7 +107,11 @@ describe("retry tiers and a SIGKILL", () => {
           return okValues.size === total;
         },
         120_000,
-        () => `${okValues.size} of ${total} handled; missing ${values.filter((v) => !okValues.has(v)).slice(0, 10).join(",")}; second run: ${restarted.output().slice(-2000)}`,
+        () =>
+          `${okValues.size} of ${total} handled; missing ${values
+            .filter((v) => !okValues.has(v))
+            .slice(0, 10)
+            .join(",")}; second run: ${restarted.output().slice(-2000)}`,
       );
       restarted.kill("SIGTERM");
       expect(await restarted.exited, restarted.output().slice(-2000)).toBe(0);
@@ -145,7 +158,9 @@ describe.runIf(localCluster)("retry tiers and a broker stopped and started again
     const values = Array.from({ length: total }, (_, i) => (i % 10 === 0 ? `f${i}` : `m${i}`));
     await fillTopic(topic, values.slice(0, before));
 
-    const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
+    const server = consumerserver
+      .load("kafkaConsumerServers.s1", cfg)
+      .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
     const ok = new Map<string, { attempt: number; topic: string }>();
     let calls = 0;
     const callsFrom = new Map<string, number>();
@@ -163,7 +178,11 @@ describe.runIf(localCluster)("retry tiers and a broker stopped and started again
       outcome = error;
     });
 
-    await waitFor(() => ok.size >= total * 0.2 || outcome !== undefined, 90_000, () => `${ok.size} handled before the outage`);
+    await waitFor(
+      () => ok.size >= total * 0.2 || outcome !== undefined,
+      90_000,
+      () => `${ok.size} handled before the outage`,
+    );
     const [info] = await kafka.client().metadata(`${topic}.retry.1`);
     const victim = info!.partitions.find((p) => p.partition === 0)!.leader!;
     stoppedBroker = victim;
@@ -174,7 +193,11 @@ describe.runIf(localCluster)("retry tiers and a broker stopped and started again
     stoppedBroker = undefined;
     const handledAtRestart = ok.size;
     await fillTopic(topic, values.slice(before));
-    await waitFor(() => ok.size === total || outcome !== undefined, 180_000, () => `${ok.size} of ${total} handled after the restart`);
+    await waitFor(
+      () => ok.size === total || outcome !== undefined,
+      180_000,
+      () => `${ok.size} of ${total} handled after the restart`,
+    );
     await server.gracefulStop();
     await started;
 

@@ -44,7 +44,9 @@ ${serverKeys}
   const cfg: Config = e2eConfig(toml);
   const kafka: Component = components.track(load("kafka", cfg).build());
   // No in-place retries: each failure goes to the next tier at once.
-  const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
+  const server = consumerserver
+    .load("kafkaConsumerServers.s1", cfg)
+    .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
   servers.push(server);
   return { topic, groupID, kafka, server };
 }
@@ -85,7 +87,11 @@ describe("retry tiers", () => {
     const started = s.server.start();
     const others = Array.from({ length: 1000 }, (_, i) => ({ partition: 0, key: `k${i % 7}`, value: `m${i}` }));
     await s.kafka.producer("p1").writeMessages({ partition: 0, key: "kt", value: "target" }, ...others);
-    await until(() => succeeded.has("target") && succeeded.size === 1001, 90_000, () => `target ${calls.length} calls, ${succeeded.size} of 1001 handled`);
+    await until(
+      () => succeeded.has("target") && succeeded.size === 1001,
+      90_000,
+      () => `target ${calls.length} calls, ${succeeded.size} of 1001 handled`,
+    );
     await new Promise((r) => setTimeout(r, 1000)); // a second success would show up here
     await s.server.gracefulStop();
     await started;
@@ -118,20 +124,30 @@ describe("retry tiers", () => {
       handled.push(value);
     });
     const started = s.server.start();
-    await s.kafka.producer("p1").writeMessages(
-      { partition: 1, key: "kp", value: "poison", headers: { "x-app": "orders" } },
-      { partition: 1, key: "km", value: "malformed" },
-      ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `after${i}` })),
-    );
+    await s.kafka
+      .producer("p1")
+      .writeMessages(
+        { partition: 1, key: "kp", value: "poison", headers: { "x-app": "orders" } },
+        { partition: 1, key: "km", value: "malformed" },
+        ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `after${i}` })),
+      );
     // The server creates the dead-letter topic at start; read it once every broker knows it.
     const deadLetterTopic = `${s.topic}.DLT`;
-    await waitFor(() => s.kafka.client().topicExists(deadLetterTopic), 30_000, () => `${deadLetterTopic} to be created`);
+    await waitFor(
+      () => s.kafka.client().topicExists(deadLetterTopic),
+      30_000,
+      () => `${deadLetterTopic} to be created`,
+    );
     await waitForTopic(deadLetterTopic, 3);
     const dead: Message[] = [];
     const reader = s.kafka.consumer("dlt");
     while (dead.length < 2) dead.push(await reader.readMessage({ timeoutMs: 60_000 }));
     await s.kafka.producer("p1").writeMessages({ partition: 1, value: "later" });
-    await until(() => handled.includes("later"), 30_000, () => `"later" (handled: ${handled.join(",")})`);
+    await until(
+      () => handled.includes("later"),
+      30_000,
+      () => `"later" (handled: ${handled.join(",")})`,
+    );
     await s.server.gracefulStop();
     await started;
 
@@ -139,11 +155,18 @@ describe("retry tiers", () => {
     const poison = dead.find((m) => m.valueString() === "poison")!;
     const malformed = dead.find((m) => m.valueString() === "malformed")!;
     expect(poison.keyString()).toBe("kp");
-    const history = (message: Message) => message.headers.filter((h) => h.key.startsWith("x-ekafka-attempt-")).map((h) => `${h.key} ${h.value.toString()}`);
+    const history = (message: Message) =>
+      message.headers.filter((h) => h.key.startsWith("x-ekafka-attempt-")).map((h) => `${h.key} ${h.value.toString()}`);
     expect(history(poison)).toHaveLength(3);
-    expect(history(poison)[0]).toMatch(new RegExp(`^x-ekafka-attempt-1 \\S+ ${s.topic}\\[1\\]@0 RecoverableError: poison failed on attempt 1$`));
-    expect(history(poison)[1]).toMatch(new RegExp(`^x-ekafka-attempt-2 \\S+ ${s.topic}\\.retry\\.1\\[1\\]@\\d+ RecoverableError: poison failed on attempt 2$`));
-    expect(history(poison)[2]).toMatch(new RegExp(`^x-ekafka-attempt-3 \\S+ ${s.topic}\\.retry\\.2\\[1\\]@\\d+ RecoverableError: poison failed on attempt 3$`));
+    expect(history(poison)[0]).toMatch(
+      new RegExp(`^x-ekafka-attempt-1 \\S+ ${s.topic}\\[1\\]@0 RecoverableError: poison failed on attempt 1$`),
+    );
+    expect(history(poison)[1]).toMatch(
+      new RegExp(`^x-ekafka-attempt-2 \\S+ ${s.topic}\\.retry\\.1\\[1\\]@\\d+ RecoverableError: poison failed on attempt 2$`),
+    );
+    expect(history(poison)[2]).toMatch(
+      new RegExp(`^x-ekafka-attempt-3 \\S+ ${s.topic}\\.retry\\.2\\[1\\]@\\d+ RecoverableError: poison failed on attempt 3$`),
+    );
     expect({
       app: poison.header("x-app"),
       error: poison.header("x-ekafka-error"),
@@ -153,7 +176,16 @@ describe("retry tiers", () => {
       partition: poison.header("x-ekafka-original-partition"),
       offset: poison.header("x-ekafka-original-offset"),
       key: poison.header("x-ekafka-original-key"),
-    }).toEqual({ app: "orders", error: "RecoverableError: poison failed on attempt 3", attempts: "3", tier: "2", topic: s.topic, partition: "1", offset: "0", key: "kp" });
+    }).toEqual({
+      app: "orders",
+      error: "RecoverableError: poison failed on attempt 3",
+      attempts: "3",
+      tier: "2",
+      topic: s.topic,
+      partition: "1",
+      offset: "0",
+      key: "kp",
+    });
     // Not recoverable: straight to the dead-letter topic, no tier.
     expect(attempts.get("malformed")).toBe(1);
     expect(history(malformed)).toEqual([expect.stringMatching(/^x-ekafka-attempt-1 .* TypeError: cannot parse$/)]);
@@ -164,6 +196,8 @@ describe("retry tiers", () => {
     const s = scenario(`retryDelays = ["1s"]\nretryTopicFormat = "{topic}/retry/{n}"`);
     await createTopic(s.topic, 3, 3);
     s.server.onEachMessage(() => undefined);
-    await expect(s.server.start()).rejects.toThrow(`kafkaConsumerServers.s1: retry tiers need the topic "${s.topic}/retry/1", which does not exist and could not be created`);
+    await expect(s.server.start()).rejects.toThrow(
+      `kafkaConsumerServers.s1: retry tiers need the topic "${s.topic}/retry/1", which does not exist and could not be created`,
+    );
   });
 });

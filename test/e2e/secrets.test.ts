@@ -76,8 +76,18 @@ function forms(secret: string): string[] {
   return [secret, Buffer.from(secret).toString("base64"), Buffer.from(secret).toString("hex"), JSON.stringify(secret).slice(1, -1)];
 }
 
-async function runChild(mode: "good" | "wrong", topic: string, password: string, kind: "sasl" | "tls" = "sasl"): Promise<{ code: number | string; output: string }> {
-  const child = startChild(outDir!, CHILD, { CHILD_TOML: childToml(topic, kind), CHILD_MODE: mode, TOPIC: topic, KAFKA_PASSWORD: password, NO_COLOR: "1" }, 90_000);
+async function runChild(
+  mode: "good" | "wrong",
+  topic: string,
+  password: string,
+  kind: "sasl" | "tls" = "sasl",
+): Promise<{ code: number | string; output: string }> {
+  const child = startChild(
+    outDir!,
+    CHILD,
+    { CHILD_TOML: childToml(topic, kind), CHILD_MODE: mode, TOPIC: topic, KAFKA_PASSWORD: password, NO_COLOR: "1" },
+    90_000,
+  );
   const code = await child.exited;
   return { code, output: child.output() };
 }
@@ -103,7 +113,8 @@ describe.runIf(sasl)("secrets", () => {
     expect(good.output).toContain(`group read 10`);
     expect(good.output).toContain(`server handled 10`);
     const goodDebug = debugLines(good.output).join("\n");
-    for (const operation of ["CreateTopics", "WriteMessages", "Poll", "CommitMessages"]) expect(goodDebug, operation).toContain(` ${operation} |`);
+    for (const operation of ["CreateTopics", "WriteMessages", "Poll", "CommitMessages"])
+      expect(goodDebug, operation).toContain(` ${operation} |`);
     expect(goodDebug).toContain("secret-test 0"); // the debug lines show message values
     expect(good.output).toMatch(/"operation":"WriteMessages"/); // access log lines
     expect(good.output).toContain('"msg":"message handled"'); // the Consumer Server's debug lines
@@ -156,7 +167,13 @@ groupID = "g"
       expect(redacted.consumerGroups.cg1!.properties["fetch.wait.max.ms"]).toBe("100");
       expect(redacted.brokers).toEqual(kafka.config.brokers);
       expect(kafka.config.saslPassword).toBe(WRONG_PASSWORD);
-      expect({ ...redacted, saslPassword: WRONG_PASSWORD, properties: kafka.config.properties, consumerGroups: kafka.config.consumerGroups, producers: kafka.config.producers }).toEqual(kafka.config);
+      expect({
+        ...redacted,
+        saslPassword: WRONG_PASSWORD,
+        properties: kafka.config.properties,
+        consumerGroups: kafka.config.consumerGroups,
+        producers: kafka.config.producers,
+      }).toEqual(kafka.config);
     } finally {
       await kafka.close();
     }

@@ -154,7 +154,10 @@ batchTimeout = "5ms"
       spy.mockRestore();
     }
     // each failed write was printed as a debug line, none with a password
-    const debugLines = stderr.join("").split("\n").filter((l) => /kafka\.producers\.p1 .*WriteMessages .*ERROR/.test(l));
+    const debugLines = stderr
+      .join("")
+      .split("\n")
+      .filter((l) => /kafka\.producers\.p1 .*WriteMessages .*ERROR/.test(l));
     expect(debugLines).toHaveLength(3);
     for (const secret of secrets) expect(stderr.join("")).not.toContain(secret);
   });

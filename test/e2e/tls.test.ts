@@ -88,7 +88,10 @@ describe.runIf(localCluster && sasl)("TLS", () => {
   it("the mutual-TLS listener refuses a client without a certificate, fast, naming tls.certFile", async () => {
     // client.timeout is 6 s; the refusal comes well before. (The native call goes on until its timeout
     // and holds up close(): a short timeout keeps the test short.)
-    const kafka = build(`[kafka.tls]\nenable = true\ncaFile = "${tlsFiles.ca}"\n[kafka.client]\ntimeout = "6s"`, withBrokers(...localListeners.ssl));
+    const kafka = build(
+      `[kafka.tls]\nenable = true\ncaFile = "${tlsFiles.ca}"\n[kafka.client]\ntimeout = "6s"`,
+      withBrokers(...localListeners.ssl),
+    );
     const { error, ms } = await rejection(() => kafka.client().ping());
     console.log(`mutual TLS without a client certificate: rejected after ${ms} ms: ${error.message}`);
     expect(ms).toBeLessThan(3_000);
@@ -106,7 +109,9 @@ describe.runIf(localCluster && sasl)("TLS", () => {
       rejection(() => kafka.client().ping()),
       rejection(() => kafka.producer("p1").writeMessages({ value: "never delivered" })),
     ]);
-    console.log(`wrong CA: ping rejected after ${ping.ms} ms: ${ping.error.message}\nwrite rejected after ${write.ms} ms: ${write.error.message}`);
+    console.log(
+      `wrong CA: ping rejected after ${ping.ms} ms: ${ping.error.message}\nwrite rejected after ${write.ms} ms: ${write.error.message}`,
+    );
     for (const { error, ms } of [ping, write]) {
       // fails well before the 6 s the timeouts would allow: a certificate does not get valid by waiting
       expect(ms).toBeLessThan(3_000);
@@ -117,7 +122,10 @@ describe.runIf(localCluster && sasl)("TLS", () => {
 
   it("insecureSkipVerify connects without the CA", async () => {
     const topic = uniqueName("e2e-tls-insecure");
-    const kafka = build(`${scramKeys()}[kafka.tls]\nenable = true\ninsecureSkipVerify = true\n${roundTripTables(topic)}`, withBrokers(...localListeners.saslSsl));
+    const kafka = build(
+      `${scramKeys()}[kafka.tls]\nenable = true\ninsecureSkipVerify = true\n${roundTripTables(topic)}`,
+      withBrokers(...localListeners.saslSsl),
+    );
     const read = await roundTrip(kafka, topic, "unverified");
     expect(read.valueString()).toBe("unverified");
     expect(kafka.config.tls.caFile).toBeUndefined();

@@ -68,7 +68,11 @@ batchTimeout = "5ms"
       // The first TypeScript instance joins: it ends up with every partition.
       const first = startServer(serverToml(topic, groupID));
       running.push(first);
-      await until(() => new Set(first.handled.map((m) => m.partition)).size === partitions, 90_000, "the first Consumer Server member reading every partition");
+      await until(
+        () => new Set(first.handled.map((m) => m.partition)).size === partitions,
+        90_000,
+        "the first Consumer Server member reading every partition",
+      );
       expect(goMembers.some((m) => m.stderr().includes("unable to read metadata for member"))).toBe(true);
 
       // Once the rebalance has settled (a Go member may still hand over a message it had fetched), the
@@ -98,7 +102,9 @@ batchTimeout = "5ms"
       const tsValues = [...first.handled, ...second.handled].map((m) => m.valueString());
       const goAndTs = goValues.filter((v) => readByTs().has(v)).length;
       const tsTwice = tsValues.length - readByTs().size;
-      console.log(`rolling deploy: ${sent} messages, ${goValues.length} read by Go, ${readByTs().size} by TypeScript; read again: ${goAndTs} by TypeScript after Go, ${tsTwice} twice by TypeScript`);
+      console.log(
+        `rolling deploy: ${sent} messages, ${goValues.length} read by Go, ${readByTs().size} by TypeScript; read again: ${goAndTs} by TypeScript after Go, ${tsTwice} twice by TypeScript`,
+      );
     } finally {
       await production.stop();
     }
@@ -121,7 +127,11 @@ batchTimeout = "5ms"
       await until(() => valuesOf(go.reports()).length > 0, 60_000, "the Go member reading");
       const server = startServer(serverToml(topic, groupID));
       running.push(server);
-      await until(() => new Set(server.handled.map((m) => m.partition)).size === partitions, 90_000, "the Consumer Server reading every partition");
+      await until(
+        () => new Set(server.handled.map((m) => m.partition)).size === partitions,
+        90_000,
+        "the Consumer Server reading every partition",
+      );
 
       // The TypeScript member stops (a graceful stop commits): the Go member reads again.
       await server.stop();
@@ -134,7 +144,9 @@ batchTimeout = "5ms"
       const seen = () => new Set([...valuesOf(go.reports()), ...tsValues]);
       await until(() => all.every((v) => seen().has(v)), 60_000, `every one of the ${all.length} messages read`);
       const goValues = valuesOf(go.reports());
-      console.log(`roll-back: ${all.length} messages, ${goValues.length} read by Go, ${tsValues.size} by TypeScript; read again by Go after TypeScript: ${goValues.filter((v) => tsValues.has(v)).length}`);
+      console.log(
+        `roll-back: ${all.length} messages, ${goValues.length} read by Go, ${tsValues.size} by TypeScript; read again by Go after TypeScript: ${goValues.filter((v) => tsValues.has(v)).length}`,
+      );
     } finally {
       await production.stop();
     }

@@ -49,7 +49,9 @@ topic = "${topic}"
 `);
     const span = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED };
     await context.with(trace.setSpanContext(ROOT_CONTEXT, span), () => kafka.producer("p1").writeMessages({ value: "from-ts" }));
-    const [read] = (await runKgo(kgo, ["consume", "-topic", topic, "-group", uniqueName("g-trace-go"), "-count", "1"])).filter((r) => r.event === "message");
+    const [read] = (await runKgo(kgo, ["consume", "-topic", topic, "-group", uniqueName("g-trace-go"), "-count", "1"])).filter(
+      (r) => r.event === "message",
+    );
     expect(read!.value).toBe("from-ts");
     expect(read!.traceparent).toBe(`00-${span.traceId}-${span.spanId}-01`);
   });

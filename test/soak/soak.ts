@@ -229,15 +229,21 @@ consumerGroupName = "cg1"
   clearInterval(sampler);
   const last = await sampleNow();
   warmup ??= samples[Math.floor(samples.length / 2)];
-  console.log(`production over after ${fmt(elapsed())} s: produced ${produced}, acknowledged ${acknowledged}, ${writeErrors} failed writes`);
+  console.log(
+    `production over after ${fmt(elapsed())} s: produced ${produced}, acknowledged ${acknowledged}, ${writeErrors} failed writes`,
+  );
 
   // Drain: the consumer catches up with what was acknowledged.
   const drainEnd = Date.now() + DRAIN_SECONDS * 1000;
-  while (distinct < acknowledged && Date.now() < drainEnd && serverError === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (distinct < acknowledged && Date.now() < drainEnd && serverError === undefined)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   report();
   await server.gracefulStop();
   await running;
-  await kafka.client().deleteTopics(topic).catch(() => undefined);
+  await kafka
+    .client()
+    .deleteTopics(topic)
+    .catch(() => undefined);
   await kafka.close();
 
   // Memory: the slopes after the warm-up, first half against second half.
@@ -273,7 +279,8 @@ consumerGroupName = "cg1"
   );
 
   const failures: string[] = [];
-  if (serverError !== undefined) failures.push(`the Consumer Server failed: ${String(serverError)}`);
+  if (serverError !== undefined)
+    failures.push(`the Consumer Server failed: ${serverError instanceof Error ? serverError.message : JSON.stringify(serverError)}`);
   if (behind) failures.push(`the consumer fell behind by more than ${MAX_LAG_SECONDS} s of traffic (${maxLag} messages)`);
   if (lost > 0) failures.push(`${lost} acknowledged messages were not handled within ${DRAIN_SECONDS} s after production ended`);
   if (writeErrors > 0) failures.push(`${writeErrors} writes failed, the last with: ${lastWriteError}`);

@@ -219,7 +219,10 @@ describe("RoundRobin per batch window", () => {
     const window = { messages: 2, ms: 0 };
     for (const name of ["roundRobin", "hash", "murmur2"]) {
       const balancer = resolveBalancer(name, new Map(), "k", window);
-      expect([0, 1, 2, 3, 4].map(() => balancer.balance(keyed(null), ids(3))), name).toEqual([0, 0, 1, 1, 2]);
+      expect(
+        [0, 1, 2, 3, 4].map(() => balancer.balance(keyed(null), ids(3))),
+        name,
+      ).toEqual([0, 0, 1, 1, 2]);
     }
   });
 

@@ -12,12 +12,20 @@ describe("toKafkaError's TLS explanations", () => {
   });
 
   it("names tls.certFile and tls.keyFile when the broker refused the client certificate", () => {
-    const error = toKafkaError({ message: "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate", code: -181 }, "connect", "kafka.producers.p1");
+    const error = toKafkaError(
+      { message: "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate", code: -181 },
+      "connect",
+      "kafka.producers.p1",
+    );
     expect(error.message).toContain("check tls.certFile and tls.keyFile");
   });
 
   it("names tls.keyPassword when a TLS file could not be loaded", () => {
-    const error = toKafkaError({ message: "ssl.key.location failed: error:0A080009:SSL routines::PEM lib" }, "connect", "kafka.producers.p1");
+    const error = toKafkaError(
+      { message: "ssl.key.location failed: error:0A080009:SSL routines::PEM lib" },
+      "connect",
+      "kafka.producers.p1",
+    );
     expect(error.message).toContain("tls.keyPassword decrypts tls.keyFile");
   });
 
@@ -27,7 +35,12 @@ describe("toKafkaError's TLS explanations", () => {
   });
 
   it("adds no TLS explanation to other failures", () => {
-    const error = toKafkaError({ message: "Local: Broker transport failure", code: -195 }, "Ping", "kafka", "Connect to ipv4#127.0.0.1:9092 failed: Connection refused");
+    const error = toKafkaError(
+      { message: "Local: Broker transport failure", code: -195 },
+      "Ping",
+      "kafka",
+      "Connect to ipv4#127.0.0.1:9092 failed: Connection refused",
+    );
     expect(error.message).not.toContain("tls.");
   });
 });

@@ -31,22 +31,87 @@ const producerRows: Row[] = [
     loads: { maxAttempts: 10, batchSize: 100, batchBytes: 1_048_576, batchTimeout: 1000, readTimeout: 10_000, writeTimeout: 10_000 },
     warning: null,
   },
-  { go: "WriteTimeout bounds each write; any BatchTimeout", toml: 'batchTimeout = "1m30s"', loads: { batchTimeout: 90_000, writeTimeout: 100_000 }, warning: /writeTimeout: 10s is not longer than batchTimeout \(1m30s\).*up to 1m40s/ },
-  { go: "same", toml: 'batchTimeout = "1s"\nwriteTimeout = "1s"', loads: { batchTimeout: 1000, writeTimeout: 2000 }, warning: /writeTimeout: 1s is not longer than batchTimeout \(1s\).*up to 2s/ },
-  { go: "kafka-go's default BatchTimeout", toml: 'batchTimeout = "1s"', loads: { batchTimeout: 1000, writeTimeout: 10_000 }, warning: null },
-  { go: "BatchTimeout <= 0 means the default", toml: 'batchTimeout = "-1s"', loads: { batchTimeout: 5 }, warning: /batchTimeout: -1s is negative; kafka-go read it as not set, so the default 5ms applies/ },
-  { go: "WriteTimeout <= 0 means the default", toml: 'writeTimeout = "-1s"', loads: { writeTimeout: 10_000 }, warning: /writeTimeout: -1s is negative/ },
-  { go: "ReadTimeout taken as written", toml: 'readTimeout = "5ms"', loads: { readTimeout: 10 }, warning: /readTimeout: 5ms is below the least socket.timeout.ms librdkafka accepts; 10ms is used/ },
-  { go: "same", toml: 'readTimeout = "10m"', loads: { readTimeout: 300_000 }, warning: /readTimeout: 10m0s is more than librdkafka's socket.timeout.ms accepts; 5m0s is used/ },
-  { go: "MaxAttempts <= 0 means 10", toml: "maxAttempts = -1", loads: { maxAttempts: 10 }, warning: /maxAttempts: -1 is negative.*default 10/ },
-  { go: "mapstructure truncates a fraction", toml: "maxAttempts = 3.7", loads: { maxAttempts: 3 }, warning: /maxAttempts: 3.7 is not a whole number; read as 3/ },
-  { go: "BatchSize taken as written", toml: "batchSize = 2000000", loads: { batchSize: 1_000_000 }, warning: /batchSize: 2000000 is more than librdkafka's batch.num.messages accepts; 1000000 is used/ },
+  {
+    go: "WriteTimeout bounds each write; any BatchTimeout",
+    toml: 'batchTimeout = "1m30s"',
+    loads: { batchTimeout: 90_000, writeTimeout: 100_000 },
+    warning: /writeTimeout: 10s is not longer than batchTimeout \(1m30s\).*up to 1m40s/,
+  },
+  {
+    go: "same",
+    toml: 'batchTimeout = "1s"\nwriteTimeout = "1s"',
+    loads: { batchTimeout: 1000, writeTimeout: 2000 },
+    warning: /writeTimeout: 1s is not longer than batchTimeout \(1s\).*up to 2s/,
+  },
+  {
+    go: "kafka-go's default BatchTimeout",
+    toml: 'batchTimeout = "1s"',
+    loads: { batchTimeout: 1000, writeTimeout: 10_000 },
+    warning: null,
+  },
+  {
+    go: "BatchTimeout <= 0 means the default",
+    toml: 'batchTimeout = "-1s"',
+    loads: { batchTimeout: 5 },
+    warning: /batchTimeout: -1s is negative; kafka-go read it as not set, so the default 5ms applies/,
+  },
+  {
+    go: "WriteTimeout <= 0 means the default",
+    toml: 'writeTimeout = "-1s"',
+    loads: { writeTimeout: 10_000 },
+    warning: /writeTimeout: -1s is negative/,
+  },
+  {
+    go: "ReadTimeout taken as written",
+    toml: 'readTimeout = "5ms"',
+    loads: { readTimeout: 10 },
+    warning: /readTimeout: 5ms is below the least socket.timeout.ms librdkafka accepts; 10ms is used/,
+  },
+  {
+    go: "same",
+    toml: 'readTimeout = "10m"',
+    loads: { readTimeout: 300_000 },
+    warning: /readTimeout: 10m0s is more than librdkafka's socket.timeout.ms accepts; 5m0s is used/,
+  },
+  {
+    go: "MaxAttempts <= 0 means 10",
+    toml: "maxAttempts = -1",
+    loads: { maxAttempts: 10 },
+    warning: /maxAttempts: -1 is negative.*default 10/,
+  },
+  {
+    go: "mapstructure truncates a fraction",
+    toml: "maxAttempts = 3.7",
+    loads: { maxAttempts: 3 },
+    warning: /maxAttempts: 3.7 is not a whole number; read as 3/,
+  },
+  {
+    go: "BatchSize taken as written",
+    toml: "batchSize = 2000000",
+    loads: { batchSize: 1_000_000 },
+    warning: /batchSize: 2000000 is more than librdkafka's batch.num.messages accepts; 1000000 is used/,
+  },
   { go: "BatchSize <= 0 means 100", toml: "batchSize = -5", loads: { batchSize: 100 }, warning: /batchSize: -5 is negative/ },
-  { go: "BatchBytes is an int64", toml: "batchBytes = 3000000000", loads: { batchBytes: MAX_INT32 }, warning: /batchBytes: 3000000000 is more than librdkafka's batch.size accepts/ },
-  { go: "Ego set a codec only when compression > 0", toml: "compression = -1", loads: { compression: 0 }, warning: /compression: -1 means no compression/ },
+  {
+    go: "BatchBytes is an int64",
+    toml: "batchBytes = 3000000000",
+    loads: { batchBytes: MAX_INT32 },
+    warning: /batchBytes: 3000000000 is more than librdkafka's batch.size accepts/,
+  },
+  {
+    go: "Ego set a codec only when compression > 0",
+    toml: "compression = -1",
+    loads: { compression: 0 },
+    warning: /compression: -1 means no compression/,
+  },
   { go: "RequireNone", toml: "requiredAcks = 0", loads: { requiredAcks: 0 }, warning: null },
   { go: "RequireOne", toml: "requiredAcks = 1", loads: { requiredAcks: 1 }, warning: null },
-  { go: "the seed's producer", toml: 'compression = 1\nasync = true\nbalancer = "hash"', loads: { compression: 1, async: true, balancer: "hash" }, warning: null },
+  {
+    go: "the seed's producer",
+    toml: 'compression = 1\nasync = true\nbalancer = "hash"',
+    loads: { compression: 1, async: true, balancer: "hash" },
+    warning: null,
+  },
 ];
 
 const groupRows: Row[] = [
@@ -56,27 +121,99 @@ const groupRows: Row[] = [
       'minBytes = 1\nmaxBytes = 1000000\nmaxWait = "10s"\nreadLagInterval = "1m"\nheartbeatInterval = "3s"\ncommitInterval = "0s"\n' +
       'partitionWatchInterval = "5s"\nsessionTimeout = "30s"\nrebalanceTimeout = "30s"\njoinGroupBackoff = "5s"\nretentionTime = "24h"\n' +
       'startOffset = -2\nreadBackoffMin = "100ms"\nreadBackoffMax = "1s"\ntimeout = "5s"',
-    loads: { maxBytes: 1_000_000, maxWait: 10_000, heartbeatInterval: 3000, sessionTimeout: 30_000, rebalanceTimeout: 30_000, retentionTime: 86_400_000 },
+    loads: {
+      maxBytes: 1_000_000,
+      maxWait: 10_000,
+      heartbeatInterval: 3000,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 30_000,
+      retentionTime: 86_400_000,
+    },
     warning: null,
   },
-  { go: "kafka-go sends HeartbeatInterval as given", toml: 'heartbeatInterval = "30s"', loads: { heartbeatInterval: 30_000, sessionTimeout: 30_000 }, warning: /heartbeatInterval: 30s is not shorter than sessionTimeout \(30s\); kept as in Go/ },
-  { go: "RebalanceTimeout below SessionTimeout", toml: 'rebalanceTimeout = "10s"', loads: { rebalanceTimeout: 30_000 }, warning: /rebalanceTimeout: 10s is shorter than sessionTimeout \(30s\).*30s is used/ },
-  { go: "SessionTimeout below MaxInt32 ms", toml: 'sessionTimeout = "2h"\nrebalanceTimeout = "2h"', loads: { sessionTimeout: 3_600_000, rebalanceTimeout: 7_200_000 }, warning: /sessionTimeout: 2h0m0s is more than librdkafka's session.timeout.ms accepts; 1h0m0s is used/ },
-  { go: "MaxWait taken as written", toml: 'maxWait = "10m"', loads: { maxWait: 300_000 }, warning: /maxWait: 10m0s is more than librdkafka's fetch.wait.max.ms accepts/ },
+  {
+    go: "kafka-go sends HeartbeatInterval as given",
+    toml: 'heartbeatInterval = "30s"',
+    loads: { heartbeatInterval: 30_000, sessionTimeout: 30_000 },
+    warning: /heartbeatInterval: 30s is not shorter than sessionTimeout \(30s\); kept as in Go/,
+  },
+  {
+    go: "RebalanceTimeout below SessionTimeout",
+    toml: 'rebalanceTimeout = "10s"',
+    loads: { rebalanceTimeout: 30_000 },
+    warning: /rebalanceTimeout: 10s is shorter than sessionTimeout \(30s\).*30s is used/,
+  },
+  {
+    go: "SessionTimeout below MaxInt32 ms",
+    toml: 'sessionTimeout = "2h"\nrebalanceTimeout = "2h"',
+    loads: { sessionTimeout: 3_600_000, rebalanceTimeout: 7_200_000 },
+    warning: /sessionTimeout: 2h0m0s is more than librdkafka's session.timeout.ms accepts; 1h0m0s is used/,
+  },
+  {
+    go: "MaxWait taken as written",
+    toml: 'maxWait = "10m"',
+    loads: { maxWait: 300_000 },
+    warning: /maxWait: 10m0s is more than librdkafka's fetch.wait.max.ms accepts/,
+  },
   { go: "a negative MaxWait was not refused", toml: 'maxWait = "-5s"', loads: { maxWait: 10_000 }, warning: /maxWait: -5s is negative/ },
-  { go: "CommitInterval taken as written", toml: 'commitInterval = "48h"', loads: { commitInterval: 86_400_000 }, warning: /commitInterval: 48h0m0s is more than librdkafka's auto.commit.interval.ms accepts/ },
-  { go: "MaxBytes taken as written", toml: "maxBytes = 2000000000", loads: { maxBytes: 1_000_000_000 }, warning: /maxBytes: 2000000000 is more than librdkafka's max.partition.fetch.bytes accepts/ },
-  { go: "ReadBackoffMax taken as written", toml: 'readBackoffMin = "1s"\nreadBackoffMax = "10m"', loads: { readBackoffMax: 300_000 }, warning: /readBackoffMax: 10m0s is more than librdkafka's retry.backoff.max.ms accepts/ },
-  { go: "PartitionWatchInterval below MaxInt32 ms", toml: 'watchPartitionChanges = true\npartitionWatchInterval = "2h"', loads: { partitionWatchInterval: 3_600_000 }, warning: /partitionWatchInterval: 2h0m0s is more than/ },
+  {
+    go: "CommitInterval taken as written",
+    toml: 'commitInterval = "48h"',
+    loads: { commitInterval: 86_400_000 },
+    warning: /commitInterval: 48h0m0s is more than librdkafka's auto.commit.interval.ms accepts/,
+  },
+  {
+    go: "MaxBytes taken as written",
+    toml: "maxBytes = 2000000000",
+    loads: { maxBytes: 1_000_000_000 },
+    warning: /maxBytes: 2000000000 is more than librdkafka's max.partition.fetch.bytes accepts/,
+  },
+  {
+    go: "ReadBackoffMax taken as written",
+    toml: 'readBackoffMin = "1s"\nreadBackoffMax = "10m"',
+    loads: { readBackoffMax: 300_000 },
+    warning: /readBackoffMax: 10m0s is more than librdkafka's retry.backoff.max.ms accepts/,
+  },
+  {
+    go: "PartitionWatchInterval below MaxInt32 ms",
+    toml: 'watchPartitionChanges = true\npartitionWatchInterval = "2h"',
+    loads: { partitionWatchInterval: 3_600_000 },
+    warning: /partitionWatchInterval: 2h0m0s is more than/,
+  },
   { go: "a negative Timeout was not refused", toml: 'timeout = "-1s"', loads: { timeout: 5000 }, warning: /timeout: -1s is negative/ },
-  { go: "the seed's consumer group", toml: 'JoinGroupBackoff = "1s"\nstartOffset = "-2"\nretentionTime = "-1"\ncommitInterval = "0"\nreadBackoffMin = "100ms"', loads: { joinGroupBackoff: 1000, startOffset: -2, retentionTime: -1, commitInterval: 0 }, warning: null },
+  {
+    go: "the seed's consumer group",
+    toml: 'JoinGroupBackoff = "1s"\nstartOffset = "-2"\nretentionTime = "-1"\ncommitInterval = "0"\nreadBackoffMin = "100ms"',
+    loads: { joinGroupBackoff: 1000, startOffset: -2, retentionTime: -1, commitInterval: 0 },
+    warning: null,
+  },
 ];
 
 const consumerRows: Row[] = [
-  { go: "StartOffset is ignored without a group (reads from the oldest)", toml: "startOffset = 5", loads: { startOffset: -2 }, warning: /startOffset: 5 is not -2 \(oldest\) or -1 \(newest\); without a groupID kafka-go ignored it/ },
-  { go: "group-only keys are ignored without a group", toml: 'heartbeatInterval = "-1s"\nsessionTimeout = "-1s"', loads: { heartbeatInterval: 3000, sessionTimeout: 30_000 }, warning: null },
-  { go: "Partition 0 is the zero value, allowed with GroupID", toml: 'groupID = "g"\npartition = 0', loads: { partition: undefined, groupID: "g" }, warning: null },
-  { go: "the seed's consumer", toml: 'groupID = "group-1"\nstartOffset = -1\ncommitInterval = "1s"', loads: { startOffset: -1, commitInterval: 1000 }, warning: null },
+  {
+    go: "StartOffset is ignored without a group (reads from the oldest)",
+    toml: "startOffset = 5",
+    loads: { startOffset: -2 },
+    warning: /startOffset: 5 is not -2 \(oldest\) or -1 \(newest\); without a groupID kafka-go ignored it/,
+  },
+  {
+    go: "group-only keys are ignored without a group",
+    toml: 'heartbeatInterval = "-1s"\nsessionTimeout = "-1s"',
+    loads: { heartbeatInterval: 3000, sessionTimeout: 30_000 },
+    warning: null,
+  },
+  {
+    go: "Partition 0 is the zero value, allowed with GroupID",
+    toml: 'groupID = "g"\npartition = 0',
+    loads: { partition: undefined, groupID: "g" },
+    warning: null,
+  },
+  {
+    go: "the seed's consumer",
+    toml: 'groupID = "group-1"\nstartOffset = -1\ncommitInterval = "1s"',
+    loads: { startOffset: -1, commitInterval: 1000 },
+    warning: null,
+  },
 ];
 
 const ENTRY = { producers: "p1", consumerGroups: "cg1", consumers: "c1" } as const;
@@ -98,7 +235,9 @@ function buildCollectingWarnings(toml: string): string[] {
   });
   const cfg = new Config();
   cfg.loadString(toml);
-  void load("kafka", cfg).build(withLogger(pino({ level: "warn" }, sink))).close();
+  void load("kafka", cfg)
+    .build(withLogger(pino({ level: "warn" }, sink)))
+    .close();
   return lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
 }
 
@@ -130,7 +269,7 @@ describe.each([
 
 describe("what Go refused is still refused", () => {
   it.each([
-    ["consumerGroups", 'startOffset = 5', "startOffset"],
+    ["consumerGroups", "startOffset = 5", "startOffset"],
     ["consumerGroups", 'commitInterval = "-1s"', "commitInterval"],
     ["consumerGroups", 'sessionTimeout = "-1s"', "sessionTimeout"],
     ["consumerGroups", 'readBackoffMin = "-1s"', "readBackoffMin"],

@@ -146,9 +146,15 @@ describe("chainInterceptors", () => {
       }
     };
     const cmd: Cmd = { operation: "WriteMessages" };
-    await run([retry], async () => {
-      if (attempts++ === 0) throw new Error("transient");
-    }, callContext(), [], cmd);
+    await run(
+      [retry],
+      async () => {
+        if (attempts++ === 0) throw new Error("transient");
+      },
+      callContext(),
+      [],
+      cmd,
+    );
     expect(attempts).toBe(2);
     expect(cmd.error).toBeUndefined();
   });
@@ -207,11 +213,9 @@ describe("debugInterceptor", () => {
 
   it("shows a read's messages as the response and truncates long values and long batches", async () => {
     const long = "x".repeat(500);
-    const { lines, done } = debugRun(
-      async (_c, m) => void m.push(message(long), message("b"), message("c"), message("d")),
-      [],
-      { operation: "FetchMessage" },
-    );
+    const { lines, done } = debugRun(async (_c, m) => void m.push(message(long), message("b"), message("c"), message("d")), [], {
+      operation: "FetchMessage",
+    });
     await done;
     const line = lines[0]!;
     expect(line).toContain("FetchMessage | - => 4 msgs");
@@ -261,7 +265,14 @@ describe("debugInterceptor", () => {
   });
 
   it("keeps the call's outcome when writing the line fails", async () => {
-    const chain = [debugInterceptor({ write: () => { throw new Error("EPIPE"); }, color: false })];
+    const chain = [
+      debugInterceptor({
+        write: () => {
+          throw new Error("EPIPE");
+        },
+        color: false,
+      }),
+    ];
     await expect(run(chain, ok, callContext(), [], { operation: "Ping" })).resolves.toBeUndefined();
     const err = new Error("real");
     await expect(run(chain, () => Promise.reject(err), callContext(), [], { operation: "Ping" })).rejects.toBe(err);
@@ -358,8 +369,12 @@ describe("metricInterceptor", () => {
     expect(total.values).toEqual([{ labels: { ...labels, result: "ok", code: "" }, value: 1 }]);
 
     const hist = await registry.getSingleMetric("ekafka_client_handle_seconds")!.get();
-    const count = (hist.values as { metricName?: string; value: number; labels: object }[]).find((v) => v.metricName === "ekafka_client_handle_seconds_count");
-    const sum = (hist.values as { metricName?: string; value: number; labels: object }[]).find((v) => v.metricName === "ekafka_client_handle_seconds_sum");
+    const count = (hist.values as { metricName?: string; value: number; labels: object }[]).find(
+      (v) => v.metricName === "ekafka_client_handle_seconds_count",
+    );
+    const sum = (hist.values as { metricName?: string; value: number; labels: object }[]).find(
+      (v) => v.metricName === "ekafka_client_handle_seconds_sum",
+    );
     expect(count).toMatchObject({ labels, value: 1 });
     expect(sum!.value).toBeGreaterThan(0.003);
     expect(sum!.value).toBeLessThan(5);
@@ -434,8 +449,12 @@ describe("traceInterceptor", () => {
     // Stands in for an app's registered context manager: only `active()` matters here.
     const manager = {
       active: () => active,
-      with: <A extends unknown[], F extends (...args: A) => ReturnType<F>>(_c: unknown, fn: F, thisArg?: ThisParameterType<F>, ...args: A) =>
-        fn.call(thisArg, ...args),
+      with: <A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+        _c: unknown,
+        fn: F,
+        thisArg?: ThisParameterType<F>,
+        ...args: A
+      ) => fn.call(thisArg, ...args),
       bind: <T>(_c: unknown, target: T) => target,
       enable() {
         return this;
@@ -503,7 +522,9 @@ describe("traceInterceptor", () => {
   it("rethrows the same error from a traced call", async () => {
     const err = new Error("write failed");
     const ctx = callContext({ otelContext: trace.setSpanContext(ROOT_CONTEXT, spanContext) });
-    await expect(run([traceInterceptor()], () => Promise.reject(err), ctx, [message("a")], { operation: "WriteMessages" })).rejects.toBe(err);
+    await expect(run([traceInterceptor()], () => Promise.reject(err), ctx, [message("a")], { operation: "WriteMessages" })).rejects.toBe(
+      err,
+    );
   });
 });
 

@@ -220,7 +220,8 @@ const allCases: Array<RowCase & { fullKey: string; propertiesFor: (fragment: str
     set: 'statisticsInterval = "1500ms"',
     expected: 1500,
     fullKey: "statisticsInterval",
-    propertiesFor: (f: string) => (kind === "producer" ? producerOf(kafkaToml({ client: f })) : readerOf(kafkaToml({ client: f }), "consumerGroups")),
+    propertiesFor: (f: string) =>
+      kind === "producer" ? producerOf(kafkaToml({ client: f })) : readerOf(kafkaToml({ client: f }), "consumerGroups"),
   })),
   ...producerCases.map((c) => ({
     ...c,
@@ -272,7 +273,7 @@ describe("mappingTable", () => {
         else keys.push(`${prefix}${name}`);
       }
     };
-    collect(kafkaSchema as never, "");
+    collect(kafkaSchema, "");
     const mapped = new Set(mappingTable.map((row) => row.key));
     expect(keys.filter((key) => !mapped.has(key))).toEqual([]);
   });
@@ -331,7 +332,10 @@ describe("producerProperties", () => {
 
   it("lets a raw property replace a changed librdkafka default", () => {
     const props = producerOf(
-      kafkaToml({ client: 'brokers = ["k:9092"]', producer: 'topic = "t"\n[kafka.producers.p1.properties]\n"max.in.flight.requests.per.connection" = 1' }),
+      kafkaToml({
+        client: 'brokers = ["k:9092"]',
+        producer: 'topic = "t"\n[kafka.producers.p1.properties]\n"max.in.flight.requests.per.connection" = 1',
+      }),
     );
     expect(props["max.in.flight.requests.per.connection"]).toBe("1");
   });
@@ -435,12 +439,7 @@ describe("consumerProperties", () => {
 
   it("leaves group settings out for a consumer that reads one partition without a group, and commits nothing", () => {
     const properties = readerOf(kafkaToml({ reader: "partition = 2", readerWithoutGroup: true }), "consumers");
-    for (const name of [
-      "auto.commit.interval.ms",
-      "session.timeout.ms",
-      "heartbeat.interval.ms",
-      "max.poll.interval.ms",
-    ]) {
+    for (const name of ["auto.commit.interval.ms", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms"]) {
       expect(properties).not.toHaveProperty([name]);
     }
     expect(properties).toMatchObject({
@@ -487,9 +486,9 @@ describe("consumerProperties", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).key).toBe("kafka.consumerGroups.r1.properties.enable.auto.offset.store");
-    expect(() =>
-      readerOf(kafkaToml({ client: 'properties."enable.auto.commit" = false' }), "consumerGroups"),
-    ).toThrow(/^kafka\.properties\.enable\.auto\.commit: is managed by ekafka/);
+    expect(() => readerOf(kafkaToml({ client: 'properties."enable.auto.commit" = false' }), "consumerGroups")).toThrow(
+      /^kafka\.properties\.enable\.auto\.commit: is managed by ekafka/,
+    );
   });
 
   it("accepts a raw property that repeats a managed value", () => {

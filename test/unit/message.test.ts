@@ -19,7 +19,13 @@ describe("checkMessageInput", () => {
       { value: null, key: null },
       { value: undefined as never, key: undefined },
       { value: "", key: Buffer.alloc(0), partition: 0, topic: "t", time: now },
-      { value: "v", headers: [{ key: "a", value: "1" }, { key: "a", value: Buffer.from("2") }] },
+      {
+        value: "v",
+        headers: [
+          { key: "a", value: "1" },
+          { key: "a", value: Buffer.from("2") },
+        ],
+      },
       { value: "v", headers: { a: "1", b: Buffer.from("2") } },
     ];
     for (const input of accepted) expect(rejection(input), JSON.stringify(input)).toBeUndefined();
@@ -42,7 +48,16 @@ describe("checkMessageInput", () => {
     [{ value: "v", headers: { a: 1 } }, "message 3: headers.a must be a string or a Buffer, got number 1"],
     [{ value: "v", headers: { a: null } }, "message 3: headers.a must be a string or a Buffer, got null"],
     [{ value: "v", headers: [{ key: "a", value: 1 }] }, "message 3: headers[0].value must be a string or a Buffer, got number 1"],
-    [{ value: "v", headers: [{ key: "a", value: "1" }, { key: 2, value: "x" }] }, "message 3: headers[1].key must be a string, got number 2"],
+    [
+      {
+        value: "v",
+        headers: [
+          { key: "a", value: "1" },
+          { key: 2, value: "x" },
+        ],
+      },
+      "message 3: headers[1].key must be a string, got number 2",
+    ],
     [{ value: "v", headers: ["a"] }, "message 3: headers[0] must be an object { key, value }, got a string"],
     [{ value: "v", headers: "a=1" }, "message 3: headers must be a list of { key, value } or an object of name to value, got a string"],
   ])("rejects %j naming the index and the field", (input, message) => {

@@ -7,7 +7,9 @@ const NO_OFFSET = -168;
 const msg = (topic: string, partition: number, offset: number) => new Message({ topic, partition, offset });
 
 /** A port that writes down the native calls; `committed` answers from what was committed. */
-function recordingPort(options: { storeThrows?: boolean; commitError?: { code: number; message: string }; coordinatorLags?: boolean } = {}) {
+function recordingPort(
+  options: { storeThrows?: boolean; commitError?: { code: number; message: string }; coordinatorLags?: boolean } = {},
+) {
   const stores: PartitionOffset[][] = [];
   const commits: Array<PartitionOffset[] | null> = [];
   const committed = new Map<string, number>();
@@ -24,7 +26,12 @@ function recordingPort(options: { storeThrows?: boolean; commitError?: { code: n
     committed: async (partitions) =>
       partitions.map((tp): CommittedOffset => ({ ...tp, offset: committed.get(`${tp.topic}/${tp.partition}`) ?? -1001 })),
     pause: async () => undefined,
-    error: (err, operation) => new KafkaError(`k: ${operation} failed: ${(err as Error).message}`, { operation, key: "k", code: (err as { code?: number }).code ?? 0 }),
+    error: (err, operation) =>
+      new KafkaError(`k: ${operation} failed: ${(err as Error).message}`, {
+        operation,
+        key: "k",
+        code: (err as { code?: number }).code ?? 0,
+      }),
     debug: () => undefined,
   };
   return { port, stores, commits, committed };
@@ -34,13 +41,21 @@ describe("OffsetLedger", () => {
   it("stores one past the highest handled message per partition, in one native call per flush", () => {
     const { port, stores } = recordingPort();
     const ledger = new OffsetLedger("k", port);
-    ledger.assign([{ topic: "t", partition: 0 }, { topic: "t", partition: 1 }]);
+    ledger.assign([
+      { topic: "t", partition: 0 },
+      { topic: "t", partition: 1 },
+    ]);
     ledger.store([msg("t", 0, 5), msg("t", 0, 3)]);
     ledger.store([msg("t", 1, 9)]);
     ledger.store([msg("t", 0, 4)]); // older than what is pending: does not go back
     expect(stores).toEqual([]); // nothing native until the flush
     ledger.flush();
-    expect(stores).toEqual([[{ topic: "t", partition: 0, offset: 6 }, { topic: "t", partition: 1, offset: 10 }]]);
+    expect(stores).toEqual([
+      [
+        { topic: "t", partition: 0, offset: 6 },
+        { topic: "t", partition: 1, offset: 10 },
+      ],
+    ]);
     ledger.flush();
     expect(stores).toHaveLength(1);
     expect(ledger.storedOffset("t", 0)).toBe(6);
@@ -117,7 +132,9 @@ describe("OffsetLedger", () => {
 
   it("refuses messages that were not read from Kafka", () => {
     const ledger = new OffsetLedger("kafka.consumerGroups.cg1", recordingPort().port);
-    expect(() => ledger.store([new Message({ topic: "t" })])).toThrow("kafka.consumerGroups.cg1: only messages read from Kafka can be committed");
+    expect(() => ledger.store([new Message({ topic: "t" })])).toThrow(
+      "kafka.consumerGroups.cg1: only messages read from Kafka can be committed",
+    );
     expect(() => ledger.store([{ topic: "t", partition: 0, offset: 1 } as Message])).toThrow(TypeError);
   });
 });

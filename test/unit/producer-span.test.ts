@@ -13,7 +13,15 @@ afterAll(async () => {
 });
 beforeEach(() => exporter.reset());
 
-const ctx = (): CallContext => ({ component: "ekafka", key: "kafka.producers.p", name: "p", kind: "producer", brokers: ["b:9092"], topic: "orders", values: new Map() });
+const ctx = (): CallContext => ({
+  component: "ekafka",
+  key: "kafka.producers.p",
+  name: "p",
+  kind: "producer",
+  brokers: ["b:9092"],
+  topic: "orders",
+  values: new Map(),
+});
 const message = (key: string) => new Message({ topic: "orders", key: Buffer.from(key), value: Buffer.from("value") });
 
 describe("producerSpanInterceptor", () => {
@@ -24,7 +32,10 @@ describe("producerSpanInterceptor", () => {
     });
     await write(ctx(), messages, { operation: "WriteMessages" });
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((s) => [s.name, s.kind])).toEqual([["send orders", SpanKind.PRODUCER], ["send orders", SpanKind.PRODUCER]]);
+    expect(spans.map((s) => [s.name, s.kind])).toEqual([
+      ["send orders", SpanKind.PRODUCER],
+      ["send orders", SpanKind.PRODUCER],
+    ]);
     expect(spans[0]!.attributes).toEqual({
       "messaging.system": "kafka",
       "messaging.operation.type": "send",

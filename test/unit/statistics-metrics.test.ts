@@ -46,8 +46,18 @@ describe("StatisticsMetrics", () => {
 
   it("reports a producer's queue and brokers up", async () => {
     const registry = new Registry();
-    new StatisticsMetrics("kafka.producers.p", "", registry).update({ ...consumer(0), type: "producer", queuedMessages: 7, queuedBytes: 700, partitions: [] });
-    expect(await registry.getSingleMetricAsString("ekafka_producer_queue_messages")).toContain('ekafka_producer_queue_messages{client="kafka.producers.p"} 7');
-    expect(await registry.getSingleMetricAsString("ekafka_client_brokers_up")).toContain('ekafka_client_brokers_up{client="kafka.producers.p"} 3');
+    new StatisticsMetrics("kafka.producers.p", "", registry).update({
+      ...consumer(0),
+      type: "producer",
+      queuedMessages: 7,
+      queuedBytes: 700,
+      partitions: [],
+    });
+    expect(await registry.getSingleMetricAsString("ekafka_producer_queue_messages")).toContain(
+      'ekafka_producer_queue_messages{client="kafka.producers.p"} 7',
+    );
+    expect(await registry.getSingleMetricAsString("ekafka_client_brokers_up")).toContain(
+      'ekafka_client_brokers_up{client="kafka.producers.p"} 3',
+    );
   });
 });

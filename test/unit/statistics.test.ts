@@ -17,14 +17,38 @@ const consumerDocument = {
     orders: {
       topic: "orders",
       partitions: {
-        "0": { partition: 0, desired: true, committed_offset: 90, stored_offset: 95, hi_offset: 100, consumer_lag: 10, consumer_lag_stored: 5 },
-        "1": { partition: 1, desired: true, committed_offset: -1001, stored_offset: -1001, hi_offset: 7, consumer_lag: -1, consumer_lag_stored: -1 },
+        "0": {
+          partition: 0,
+          desired: true,
+          committed_offset: 90,
+          stored_offset: 95,
+          hi_offset: 100,
+          consumer_lag: 10,
+          consumer_lag_stored: 5,
+        },
+        "1": {
+          partition: 1,
+          desired: true,
+          committed_offset: -1001,
+          stored_offset: -1001,
+          hi_offset: 7,
+          consumer_lag: -1,
+          consumer_lag_stored: -1,
+        },
         "2": { partition: 2, desired: false, committed_offset: -1001, hi_offset: 50, consumer_lag: -1 },
         "-1": { partition: -1, desired: false, committed_offset: -1001, hi_offset: -1001, consumer_lag: -1 },
       },
     },
   },
-  cgrp: { state: "up", stateage: 9000, join_state: "steady", rebalance_age: 8000, rebalance_cnt: 2, rebalance_reason: "", assignment_size: 2 },
+  cgrp: {
+    state: "up",
+    stateage: 9000,
+    join_state: "steady",
+    rebalance_age: 8000,
+    rebalance_cnt: 2,
+    rebalance_reason: "",
+    assignment_size: 2,
+  },
 };
 
 describe("parseStatistics", () => {
@@ -41,12 +65,27 @@ describe("parseStatistics", () => {
   });
 
   it("counts no broker up when only the logical coordinator connection is", () => {
-    const document = { ...consumerDocument, brokers: { GroupCoordinator: { name: "GroupCoordinator", nodeid: -1, state: "UP", source: "logical" }, b: { nodeid: 1, state: "DOWN", source: "learned" } } };
+    const document = {
+      ...consumerDocument,
+      brokers: {
+        GroupCoordinator: { name: "GroupCoordinator", nodeid: -1, state: "UP", source: "logical" },
+        b: { nodeid: 1, state: "DOWN", source: "learned" },
+      },
+    };
     expect(parseStatistics(JSON.stringify(document)).brokersUp).toBe(0);
   });
 
   it("reads a producer's queue and no partitions", () => {
-    const statistics = parseStatistics(JSON.stringify({ type: "producer", name: "rdkafka#producer-1", msg_cnt: 12, msg_size: 3400, brokers: {}, topics: consumerDocument.topics }));
+    const statistics = parseStatistics(
+      JSON.stringify({
+        type: "producer",
+        name: "rdkafka#producer-1",
+        msg_cnt: 12,
+        msg_size: 3400,
+        brokers: {},
+        topics: consumerDocument.topics,
+      }),
+    );
     expect(statistics).toMatchObject({ type: "producer", queuedMessages: 12, queuedBytes: 3400, partitions: [] });
     expect(statistics.group).toBeUndefined();
   });

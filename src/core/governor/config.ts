@@ -8,7 +8,14 @@ export const DEFAULT_GOVERNOR_PORT = 9003;
 /** The `[server.governor]` tree: Ego's keys and defaults. */
 export const governorSchema = defineSchema({
   host: { type: "string", default: DEFAULT_GOVERNOR_HOST, doc: 'Interface to listen on; "127.0.0.1" keeps it off the network.' },
-  port: { type: "number", integer: true, min: 0, max: 65_535, default: DEFAULT_GOVERNOR_PORT, doc: "TCP port; 0 picks a free one (see Governor.address())." },
+  port: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 65_535,
+    default: DEFAULT_GOVERNOR_PORT,
+    doc: "TCP port; 0 picks a free one (see Governor.address()).",
+  },
 });
 
 /** The decoded `[server.governor]` tree. */

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { collectDefaultMetrics, register, type Registry } from "prom-client";
 import { deferred } from "../deferred.js";
 import { createLogger, type Logger } from "../logger.js";
@@ -72,7 +71,8 @@ export class Governor implements Server {
       "/livez": (_, response) => this.#probe(response, liveness(this.#servers(), this.#watchdog.recentStall(STALL_MS, STALL_WINDOW_MS))),
       "/readyz": (_, response) => this.#probe(response, readiness(this.#servers())),
       "/debug/config": (_, response) => json(response, 200, { components: debugConfigs() }),
-      "/debug/servers": (_, response) => json(response, 200, { servers: this.#servers().map((server) => ({ name: server.name, ...statusOf(server) })) }),
+      "/debug/servers": (_, response) =>
+        json(response, 200, { servers: this.#servers().map((server) => ({ name: server.name, ...statusOf(server) })) }),
     };
   }
 
@@ -91,14 +91,15 @@ export class Governor implements Server {
   address(): { host: string; port: number } | undefined {
     const address = this.#http?.address();
     if (address === null || address === undefined || typeof address === "string") return undefined;
-    return { host: (address as AddressInfo).address, port: (address as AddressInfo).port };
+    return { host: address.address, port: address.port };
   }
 
   /** `http://host:port`, with a loopback host when it listens on every interface. */
   get url(): string | undefined {
     const address = this.address();
     if (address === undefined) return undefined;
-    const host = address.host === "0.0.0.0" || address.host === "::" ? "127.0.0.1" : address.host.includes(":") ? `[${address.host}]` : address.host;
+    const host =
+      address.host === "0.0.0.0" || address.host === "::" ? "127.0.0.1" : address.host.includes(":") ? `[${address.host}]` : address.host;
     return `http://${host}:${address.port}`;
   }
 
@@ -137,7 +138,8 @@ export class Governor implements Server {
     http.keepAliveTimeout = 5_000;
     this.#http = http;
     await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error) => reject(new Error(`${this.key}: cannot listen on ${this.config.host}:${this.config.port}: ${err.message}`, { cause: err }));
+      const failed = (err: Error) =>
+        reject(new Error(`${this.key}: cannot listen on ${this.config.host}:${this.config.port}: ${err.message}`, { cause: err }));
       http.once("error", failed);
       http.listen(this.config.port, this.config.host, () => {
         http.off("error", failed);

@@ -14,7 +14,10 @@ export type Report = Record<string, unknown> & { event: string };
 
 /** The `go` command: on the PATH, or where the official tarball installs it. */
 export function goCommand(): string {
-  const onPath = (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "go")).find((path) => existsSync(path));
+  const onPath = (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((dir) => join(dir, "go"))
+    .find((path) => existsSync(path));
   if (onPath !== undefined) return onPath;
   if (existsSync("/usr/local/go/bin/go")) return "/usr/local/go/bin/go";
   throw new Error("the interop tests need Go: install it (https://go.dev/dl/) or put `go` on the PATH, then run `make setup`");
@@ -48,7 +51,7 @@ function parseReports(stdout: string): Report[] {
 export async function runKgo(binary: string, args: string[], stdin = ""): Promise<Report[]> {
   const child = spawn(binary, [args[0]!, "-brokers", bootstrap, ...args.slice(1)], { stdio: ["pipe", "pipe", "pipe"] });
   const out = collect(child);
-  child.stdin!.end(stdin);
+  child.stdin.end(stdin);
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   if (code !== 0) throw new Error(`kgo ${args.join(" ")} exited with ${code}: ${out.stderr().slice(-4000)}`);
   return parseReports(out.stdout());
@@ -71,7 +74,7 @@ export function startKgo(binary: string, args: string[]): RunningKgo {
     reports: () => parseReports(completeLines(out.stdout())),
     stderr: out.stderr,
     stop: async () => {
-      child.stdin!.end();
+      child.stdin.end();
       const code = await closed;
       if (code !== 0) throw new Error(`kgo ${args.join(" ")} exited with ${code}: ${out.stderr().slice(-4000)}`);
       return parseReports(out.stdout());

@@ -40,8 +40,20 @@ describe("the kafkaConsumerServers tree", () => {
   });
 
   it("matches keys ignoring case, as the Go loader does", () => {
-    const { decoded } = decodeWithWarnings({ Debug: "true", ConsumerGroupName: "cg1", CONSUMERNAME: "c1", DeadLetterProducer: "dlq", PartitionConcurrency: 1 });
-    expect(decoded).toMatchObject({ debug: true, consumerGroupName: "cg1", consumerName: "c1", deadLetterProducer: "dlq", partitionConcurrency: true });
+    const { decoded } = decodeWithWarnings({
+      Debug: "true",
+      ConsumerGroupName: "cg1",
+      CONSUMERNAME: "c1",
+      DeadLetterProducer: "dlq",
+      PartitionConcurrency: 1,
+    });
+    expect(decoded).toMatchObject({
+      debug: true,
+      consumerGroupName: "cg1",
+      consumerName: "c1",
+      deadLetterProducer: "dlq",
+      partitionConcurrency: true,
+    });
   });
 
   it("warns about an unknown key with a suggestion, and still loads", () => {
@@ -58,12 +70,18 @@ describe("the kafkaConsumerServers tree", () => {
   });
 
   it("reads an empty name as not set", () => {
-    expect(decodeWithWarnings({ consumerGroupName: "", deadLetterProducer: " " }).decoded).toMatchObject({ consumerGroupName: undefined, deadLetterProducer: undefined });
+    expect(decodeWithWarnings({ consumerGroupName: "", deadLetterProducer: " " }).decoded).toMatchObject({
+      consumerGroupName: undefined,
+      deadLetterProducer: undefined,
+    });
   });
 
   it("load(key, cfg) reads the given Config; a missing tree gives the defaults", () => {
     const cfg = new Config().loadString(`[KafkaConsumerServers.S1]\nconsumerGroupName = "cg1"\npartitionConcurrency = true`);
-    expect(consumerserver.load("kafkaConsumerServers.s1", cfg).config).toMatchObject({ consumerGroupName: "cg1", partitionConcurrency: true });
+    expect(consumerserver.load("kafkaConsumerServers.s1", cfg).config).toMatchObject({
+      consumerGroupName: "cg1",
+      partitionConcurrency: true,
+    });
     expect(consumerserver.load("kafkaConsumerServers.none", cfg).config).toMatchObject({ debug: false, consumerGroupName: undefined });
   });
 
@@ -95,38 +113,76 @@ describe("building a server", () => {
 
   it("init fails clearly without a handler, or with a name that is missing or not configured", () => {
     const kafka = loadKafka("kafka", cfg()).build();
-    const build = (toml = "") => consumerserver.load("kafkaConsumerServers.x", new Config().loadString(`[kafkaConsumerServers.x]\n${toml}`)).build(consumerserver.withEkafka(kafka));
-    expect(() => build('consumerGroupName = "cg1"').init()).toThrow("kafkaConsumerServers.x: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting");
-    expect(() => build().onEachMessage(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onEachMessage: the name of a kafka.consumers entry \(or set consumerGroupName/);
-    expect(() => build().onEachBatch(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onEachBatch/);
-    expect(() => build().onConsumerGroupStart(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerGroupName: required for onConsumerGroupStart/);
-    expect(() => build().onStart(() => undefined).init()).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onStart/);
-    expect(() => build('consumerGroupName = "nope"').onEachMessage(() => undefined).init()).toThrow(/kafkaConsumerServers\.x\.consumerGroupName: .*"nope".*configured: cg1/);
+    const build = (toml = "") =>
+      consumerserver
+        .load("kafkaConsumerServers.x", new Config().loadString(`[kafkaConsumerServers.x]\n${toml}`))
+        .build(consumerserver.withEkafka(kafka));
+    expect(() => build('consumerGroupName = "cg1"').init()).toThrow(
+      "kafkaConsumerServers.x: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting",
+    );
+    expect(() =>
+      build()
+        .onEachMessage(() => undefined)
+        .init(),
+    ).toThrow(
+      /^kafkaConsumerServers\.x\.consumerName: required for onEachMessage: the name of a kafka.consumers entry \(or set consumerGroupName/,
+    );
+    expect(() =>
+      build()
+        .onEachBatch(() => undefined)
+        .init(),
+    ).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onEachBatch/);
+    expect(() =>
+      build()
+        .onConsumerGroupStart(() => undefined)
+        .init(),
+    ).toThrow(/^kafkaConsumerServers\.x\.consumerGroupName: required for onConsumerGroupStart/);
+    expect(() =>
+      build()
+        .onStart(() => undefined)
+        .init(),
+    ).toThrow(/^kafkaConsumerServers\.x\.consumerName: required for onStart/);
+    expect(() =>
+      build('consumerGroupName = "nope"')
+        .onEachMessage(() => undefined)
+        .init(),
+    ).toThrow(/kafkaConsumerServers\.x\.consumerGroupName: .*"nope".*configured: cg1/);
   });
 
   it("a start() that cannot init rejects with the init error", async () => {
     const kafka = loadKafka("kafka", cfg()).build();
-    const server = consumerserver.load("kafkaConsumerServers.none", cfg()).build(consumerserver.withEkafka(kafka)).onEachMessage(() => undefined);
+    const server = consumerserver
+      .load("kafkaConsumerServers.none", cfg())
+      .build(consumerserver.withEkafka(kafka))
+      .onEachMessage(() => undefined);
     await expect(server.start()).rejects.toThrow(/consumerName: required/);
   });
 
   it("allows exactly one handler", () => {
     const kafka = loadKafka("kafka", cfg()).build();
-    const server = consumerserver.load("kafkaConsumerServers.s1", cfg()).build(consumerserver.withEkafka(kafka)).onEachMessage(() => undefined);
+    const server = consumerserver
+      .load("kafkaConsumerServers.s1", cfg())
+      .build(consumerserver.withEkafka(kafka))
+      .onEachMessage(() => undefined);
     expect(() => server.onConsumerGroupStart(() => undefined)).toThrow(/an onEachMessage handler is already registered/);
   });
 
   it("a stop before start makes start() resolve without consuming", async () => {
     const kafka = loadKafka("kafka", cfg()).build();
-    const server = consumerserver.load("kafkaConsumerServers.s1", cfg()).build(consumerserver.withEkafka(kafka)).onEachMessage(() => {
-      throw new Error("must not be called");
-    });
+    const server = consumerserver
+      .load("kafkaConsumerServers.s1", cfg())
+      .build(consumerserver.withEkafka(kafka))
+      .onEachMessage(() => {
+        throw new Error("must not be called");
+      });
     await server.gracefulStop();
     await expect(server.start()).resolves.toBeUndefined();
   });
 
   it("checks concurrency limits", () => {
-    expect(() => consumerserver.withPartitionConcurrency(true, { maxQueued: 0 })).toThrow(/maxQueued must be an integer of at least 1, found 0/);
+    expect(() => consumerserver.withPartitionConcurrency(true, { maxQueued: 0 })).toThrow(
+      /maxQueued must be an integer of at least 1, found 0/,
+    );
   });
 });
 
@@ -144,7 +200,9 @@ partition = 2
     const kafka = loadKafka("kafka", cfg).build();
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
+    const server = consumerserver
+      .load("kafkaConsumerServers.s1", cfg)
+      .build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
     return { server, lines };
   }
 
@@ -165,16 +223,22 @@ partition = 2
     server.init();
     const said = lines.filter((l) => String(l.msg).includes("reads with"));
     expect(said).toHaveLength(1);
-    expect(said[0]!.msg).toBe("onEachMessage reads with consumerName c1 (kafka.consumers.c1) and its settings, as in Go; consumerGroupName cg1 is for onConsumerGroupStart");
+    expect(said[0]!.msg).toBe(
+      "onEachMessage reads with consumerName c1 (kafka.consumers.c1) and its settings, as in Go; consumerGroupName cg1 is for onConsumerGroupStart",
+    );
   });
 
   it("refuses a consumer that reads one partition directly, naming the key", () => {
     const { server } = build('consumerName = "direct"');
-    expect(() => server.onEachMessage(() => undefined).init()).toThrow(/^kafkaConsumerServers\.s1\.consumerName: kafka\.consumers\.direct: reading it as a consumer group needs a groupID/);
+    expect(() => server.onEachMessage(() => undefined).init()).toThrow(
+      /^kafkaConsumerServers\.s1\.consumerName: kafka\.consumers\.direct: reading it as a consumer group needs a groupID/,
+    );
   });
 
   it("names the key of a consumer that is not configured", () => {
     const { server } = build('consumerName = "nope"');
-    expect(() => server.onEachMessage(() => undefined).init()).toThrow(/kafkaConsumerServers\.s1\.consumerName: .*"nope".*configured: c1, direct/);
+    expect(() => server.onEachMessage(() => undefined).init()).toThrow(
+      /kafkaConsumerServers\.s1\.consumerName: .*"nope".*configured: c1, direct/,
+    );
   });
 });

@@ -48,27 +48,42 @@ describe("the dead-letter middleware", () => {
     const reports: string[] = [];
     const handle = chain(
       callHandler(handler),
-      deadLettering({ writeMessages: async (...m) => { written.push(...m); await write(m); } }, () => undefined, (e, d) => reports.push(`${d.phase}: ${e.message}`)),
+      deadLettering(
+        {
+          writeMessages: async (...m) => {
+            written.push(...m);
+            await write(m);
+          },
+        },
+        () => undefined,
+        (e, d) => reports.push(`${d.phase}: ${e.message}`),
+      ),
       retrying(retryPolicy({ attempts: 2, backoffMs: 0 }), (e, d) => reports.push(`${d.phase}: ${e.message}`)),
     );
     return { done: handle(new MessageDelivery(original(), signal, silent)), written, reports };
   }
 
   it("parks a message whose retries ran out, with the number of calls, and resolves", async () => {
-    const { done, written } = pipeline(() => {
-      throw new RecoverableError("still busy");
-    }, async () => undefined);
+    const { done, written } = pipeline(
+      () => {
+        throw new RecoverableError("still busy");
+      },
+      async () => undefined,
+    );
     await expect(done).resolves.toBeUndefined();
     expect(written).toHaveLength(1);
     expect(text(written[0]!)).toMatchObject({ "x-ekafka-error": "RecoverableError: still busy", "x-ekafka-attempts": "3" });
   });
 
   it("fails with a DeadLetterError when the write fails", async () => {
-    const { done, reports } = pipeline(() => {
-      throw new Error("poison");
-    }, async () => {
-      throw new Error("broker gone");
-    });
+    const { done, reports } = pipeline(
+      () => {
+        throw new Error("poison");
+      },
+      async () => {
+        throw new Error("broker gone");
+      },
+    );
     const error = await done.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeadLetterError);
     expect((error as DeadLetterError).handlerError.message).toBe("poison");
@@ -78,10 +93,14 @@ describe("the dead-letter middleware", () => {
 
   it("does not park anything on a hard stop", async () => {
     const controller = new AbortController();
-    const { done, written } = pipeline(() => {
-      controller.abort();
-      throw new Error("aborted");
-    }, async () => undefined, controller.signal);
+    const { done, written } = pipeline(
+      () => {
+        controller.abort();
+        throw new Error("aborted");
+      },
+      async () => undefined,
+      controller.signal,
+    );
     await expect(done).rejects.toThrow("aborted");
     expect(written).toEqual([]);
   });

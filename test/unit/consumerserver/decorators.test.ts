@@ -71,6 +71,8 @@ describe("decorated handlers", () => {
   it("registerHandlers rejects a class without handlers", () => {
     const cfg = new Config().loadString(TOML);
     const app = new App();
-    expect(() => registerHandlers(app, { nothing: true }, { ekafka: loadKafka("kafka", cfg).build(), config: cfg })).toThrow(/declares no handler/);
+    expect(() => registerHandlers(app, { nothing: true }, { ekafka: loadKafka("kafka", cfg).build(), config: cfg })).toThrow(
+      /declares no handler/,
+    );
   });
 });

@@ -10,7 +10,12 @@ import { callHandler, retrying } from "../../../consumerserver/middleware.js";
 import { Message } from "../../../src/message.js";
 
 const silent = pino({ level: "silent" });
-const delivery = (key: string) => new MessageDelivery(new Message({ topic: "orders", partition: 0, offset: 1, key: Buffer.from(key), value: Buffer.from("v") }), new AbortController().signal, silent);
+const delivery = (key: string) =>
+  new MessageDelivery(
+    new Message({ topic: "orders", partition: 0, offset: 1, key: Buffer.from(key), value: Buffer.from("v") }),
+    new AbortController().signal,
+    silent,
+  );
 
 async function counts(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric("ekafka_consumerserver_handled_total")!.get();
@@ -32,7 +37,13 @@ describe("HandlerMetrics", () => {
     });
     const report = () => undefined;
     const writer = { writeMessages: async () => undefined };
-    const parking = chain(handler, metrics.outer, deadLettering(writer, () => undefined, report), retrying(retryPolicy({ backoffMs: 0 }), report), metrics.inner);
+    const parking = chain(
+      handler,
+      metrics.outer,
+      deadLettering(writer, () => undefined, report),
+      retrying(retryPolicy({ backoffMs: 0 }), report),
+      metrics.inner,
+    );
     const stopping = chain(handler, metrics.outer, retrying(retryPolicy({ backoffMs: 0 }), report), metrics.inner);
 
     await parking(delivery("ok"));
@@ -44,6 +55,8 @@ describe("HandlerMetrics", () => {
     expect(inFlightSeen).toBe(1);
     expect(metrics.inFlight).toBe(0);
     // One observation per call: ok 1, retry 2, dead 1, fail 1.
-    expect(await registry.getSingleMetricAsString("ekafka_consumerserver_handler_seconds")).toContain('ekafka_consumerserver_handler_seconds_count{server="s1",topic="orders"} 5');
+    expect(await registry.getSingleMetricAsString("ekafka_consumerserver_handler_seconds")).toContain(
+      'ekafka_consumerserver_handler_seconds_count{server="s1",topic="orders"} 5',
+    );
   });
 });

@@ -26,7 +26,9 @@ function sources(folder = ""): string[] {
 /** Every module specifier of a TypeScript source: static imports, re-exports and dynamic imports. */
 function specifiers(source: string): string[] {
   const found: string[] = [];
-  for (const match of source.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gms)) {
+  for (const match of source.matchAll(
+    /(?:^|\s)(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gms,
+  )) {
     found.push((match[1] ?? match[2] ?? match[3])!);
   }
   return found;

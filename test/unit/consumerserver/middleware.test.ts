@@ -12,12 +12,16 @@ const message = (offset: number) => new Message({ topic: "orders", partition: 3,
 /** A middleware that writes down what it sees before and after the rest of the pipeline. */
 function recorder(seen: string[], name: string): Middleware {
   return (next) => async (delivery) => {
-    seen.push(`${name} before: attempts ${delivery.attempts}, offsets ${delivery.messages.map((m) => m.offset).join(",")}, batch ${delivery.batch !== undefined}`);
+    seen.push(
+      `${name} before: attempts ${delivery.attempts}, offsets ${delivery.messages.map((m) => m.offset).join(",")}, batch ${delivery.batch !== undefined}`,
+    );
     try {
       await next(delivery);
       seen.push(`${name} after: ok, attempts ${delivery.attempts}`);
     } catch (error) {
-      seen.push(`${name} after: ${(error as Error).message}, delivery.error ${delivery.error?.message}, aborted ${delivery.signal.aborted}`);
+      seen.push(
+        `${name} after: ${(error as Error).message}, delivery.error ${delivery.error?.message}, aborted ${delivery.signal.aborted}`,
+      );
       throw error;
     }
   };
@@ -65,7 +69,10 @@ describe("middlewares", () => {
     );
     const delivery = new BatchDelivery([10, 11, 12, 13].map(message), new AbortController().signal, silent, (m) => stored.push(m.offset));
     await pipeline(delivery);
-    expect(calls).toEqual([[10, 11, 12, 13], [12, 13]]);
+    expect(calls).toEqual([
+      [10, 11, 12, 13],
+      [12, 13],
+    ]);
     expect(stored).toEqual([11]);
     expect(seen).toEqual([
       "inner before: attempts 0, offsets 10,11,12,13, batch true",
@@ -82,7 +89,10 @@ describe("middlewares", () => {
       if (delivery.message.offset % 2 === 0) return;
       await next(delivery);
     };
-    const pipeline = chain(callHandler((_ctx, m) => void handled.push(m.offset)), skipEven);
+    const pipeline = chain(
+      callHandler((_ctx, m) => void handled.push(m.offset)),
+      skipEven,
+    );
     for (const offset of [1, 2, 3, 4]) await pipeline(new MessageDelivery(message(offset), new AbortController().signal, silent));
     expect(handled).toEqual([1, 3]);
   });
@@ -101,7 +111,9 @@ describe("middlewares", () => {
     const controller = new AbortController();
     const stored: number[] = [];
     const delivery = new BatchDelivery([1, 2].map(message), controller.signal, silent, (m) => stored.push(m.offset));
-    expect(() => delivery.batch.resolve(message(9))).toThrow(/batch.resolve: the message at offset 9 is not one of this batch of orders \[3\]/);
+    expect(() => delivery.batch.resolve(message(9))).toThrow(
+      /batch.resolve: the message at offset 9 is not one of this batch of orders \[3\]/,
+    );
     controller.abort();
     delivery.batch.resolve(delivery.batch.messages[0]!);
     expect(stored).toEqual([]);

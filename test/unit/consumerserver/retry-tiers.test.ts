@@ -27,12 +27,18 @@ describe("retry tier settings", () => {
   it("reject a delay that is not a positive duration, naming the entry", () => {
     expect(() => settingsOf({ retryDelays: ["1s", "soon"] })).toThrow(ConfigError);
     expect(() => settingsOf({ retryDelays: ["1s", "soon"] })).toThrow(`${KEY}.retryDelays[1]`);
-    expect(() => settingsOf({ retryDelays: ["0s"] })).toThrow(`${KEY}.retryDelays[0]: expected a positive duration such as "10s", found "0s"`);
+    expect(() => settingsOf({ retryDelays: ["0s"] })).toThrow(
+      `${KEY}.retryDelays[0]: expected a positive duration such as "10s", found "0s"`,
+    );
   });
 
   it("reject a topic format without {topic} or {n}", () => {
-    expect(() => settingsOf({ retryDelays: ["1s"], retryTopicFormat: "{topic}-retry" })).toThrow(`${KEY}.retryTopicFormat: expected a pattern containing {n}`);
-    expect(() => settingsOf({ retryDelays: ["1s"], retryTopicFormat: "retry.{n}" })).toThrow(`${KEY}.retryTopicFormat: expected a pattern containing {topic}`);
+    expect(() => settingsOf({ retryDelays: ["1s"], retryTopicFormat: "{topic}-retry" })).toThrow(
+      `${KEY}.retryTopicFormat: expected a pattern containing {n}`,
+    );
+    expect(() => settingsOf({ retryDelays: ["1s"], retryTopicFormat: "retry.{n}" })).toThrow(
+      `${KEY}.retryTopicFormat: expected a pattern containing {topic}`,
+    );
   });
 
   it("name tier n's topic from the format", () => {
@@ -53,7 +59,11 @@ describe("the step after a failure", () => {
 
   it("skips the remaining tiers for an error that is not recoverable, unless retryNonRecoverable", () => {
     expect(nextStep(settings, 0, new TypeError("bad"))).toEqual({ kind: "deadLetter", reason: "notRecoverable" });
-    expect(nextStep(settings, 1, new Error("wrapped", { cause: new RecoverableError("busy") }))).toEqual({ kind: "tier", tier: 2, delayMs: 5000 });
+    expect(nextStep(settings, 1, new Error("wrapped", { cause: new RecoverableError("busy") }))).toEqual({
+      kind: "tier",
+      tier: 2,
+      delayMs: 5000,
+    });
     expect(nextStep({ ...settings, retryNonRecoverable: true }, 0, new TypeError("bad"))).toEqual({ kind: "tier", tier: 1, delayMs: 1000 });
   });
 });
@@ -64,7 +74,14 @@ function asRead(input: MessageInput, partition: number, offset: number): Message
   return new Message({ topic: input.topic!, partition, offset, key: input.key as Buffer | null, value: input.value as Buffer, headers });
 }
 
-const failure = (attempt: number, topic: string, offset: number, error: Error): Failure => ({ attempt, at: new Date(Date.UTC(2026, 0, 1, 0, 0, attempt)), error, topic, partition: 2, offset });
+const failure = (attempt: number, topic: string, offset: number, error: Error): Failure => ({
+  attempt,
+  at: new Date(Date.UTC(2026, 0, 1, 0, 0, attempt)),
+  error,
+  topic,
+  partition: 2,
+  offset,
+});
 
 describe("retry tier headers", () => {
   const original = new Message({
@@ -94,9 +111,29 @@ describe("retry tier headers", () => {
   });
 
   it("keep the whole history, once each, on the next tier and on the dead letter", () => {
-    const first = asRead(tierRecord(original, freshState(original), [failure(1, "orders", 41, new RecoverableError("one"))], { tier: 1, topic: "orders.retry.1", dueMs: 0 }), 0, 3);
-    const second = asRead(tierRecord(first, stateOf(first, 1), [failure(2, "orders.retry.1", 3, new RecoverableError("two"))], { tier: 2, topic: "orders.retry.2", dueMs: 0 }), 0, 5);
-    const dead = asRead({ ...deadLetterRecord(second, stateOf(second, 2), [failure(3, "orders.retry.2", 5, new RecoverableError("three"))], "orders.DLT") }, 0, 0);
+    const first = asRead(
+      tierRecord(original, freshState(original), [failure(1, "orders", 41, new RecoverableError("one"))], {
+        tier: 1,
+        topic: "orders.retry.1",
+        dueMs: 0,
+      }),
+      0,
+      3,
+    );
+    const second = asRead(
+      tierRecord(first, stateOf(first, 1), [failure(2, "orders.retry.1", 3, new RecoverableError("two"))], {
+        tier: 2,
+        topic: "orders.retry.2",
+        dueMs: 0,
+      }),
+      0,
+      5,
+    );
+    const dead = asRead(
+      { ...deadLetterRecord(second, stateOf(second, 2), [failure(3, "orders.retry.2", 5, new RecoverableError("three"))], "orders.DLT") },
+      0,
+      0,
+    );
     expect(dead.topic).toBe("orders.DLT");
     expect(dead.headers.filter((h) => h.key.startsWith("x-ekafka-")).map((h) => `${h.key}=${h.value.toString()}`)).toEqual([
       "x-ekafka-original-topic=orders",
@@ -115,12 +152,22 @@ describe("retry tier headers", () => {
 
   it("read a record without them as due now, from where it was read", () => {
     const foreign = new Message({ topic: "orders.retry.1", partition: 0, offset: 9, value: Buffer.from("x") });
-    expect(stateOf(foreign, 1)).toEqual({ tier: 1, attempts: 0, dueMs: undefined, origin: { topic: "orders.retry.1", partition: 0, offset: 9 }, history: [] });
+    expect(stateOf(foreign, 1)).toEqual({
+      tier: 1,
+      attempts: 0,
+      dueMs: undefined,
+      origin: { topic: "orders.retry.1", partition: 0, offset: 9 },
+      history: [],
+    });
   });
 
   it("cut a very long error short", () => {
     const long = new RecoverableError("x".repeat(5000));
-    const read = asRead(tierRecord(original, freshState(original), [failure(1, "orders", 41, long)], { tier: 1, topic: "orders.retry.1", dueMs: 0 }), 0, 0);
+    const read = asRead(
+      tierRecord(original, freshState(original), [failure(1, "orders", 41, long)], { tier: 1, topic: "orders.retry.1", dueMs: 0 }),
+      0,
+      0,
+    );
     expect(read.header("x-ekafka-error")!.length).toBeLessThan(1100);
   });
 });

@@ -1,7 +1,15 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { MessageDelivery } from "../../../consumerserver/context.js";
-import { RecoverableError, retryBackoff, retryPolicy, shouldRetry, ThrownValueError, withRetry, type ErrorDetails } from "../../../consumerserver/index.js";
+import {
+  RecoverableError,
+  retryBackoff,
+  retryPolicy,
+  shouldRetry,
+  ThrownValueError,
+  withRetry,
+  type ErrorDetails,
+} from "../../../consumerserver/index.js";
 import { callHandler, chain, retrying } from "../../../consumerserver/middleware.js";
 import { Message } from "../../../src/message.js";
 
@@ -104,7 +112,9 @@ describe("the retrying middleware", () => {
     });
     const error = await outcome.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrownValueError);
-    expect((error as Error).message).toBe('the handler threw a non-Error value (string "nope") while handling topic "orders" partition 2 offset 41');
+    expect((error as Error).message).toBe(
+      'the handler threw a non-Error value (string "nope") while handling topic "orders" partition 2 offset 41',
+    );
   });
 
   it("wraps undefined too", async () => {

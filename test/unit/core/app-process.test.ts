@@ -72,17 +72,21 @@ function runChild(mode: "graceful" | "fail", signal?: NodeJS.Signals, signalWhen
 const bothStarted = (lines: string[]) => lines.includes("alpha started") && lines.includes("beta started");
 
 describe("an App in its own process", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("stops both servers gracefully on %s and exits with code 0", async (signal) => {
-    const result = await runChild("graceful", signal, bothStarted);
-    expect(result.stderr).toBe("");
-    expect(result).toMatchObject({ code: 0, signal: null });
-    expect(result.lines.slice(0, 2)).toEqual(["alpha init", "beta init"]);
-    expect(result.lines).toContain("alpha stopped gracefully");
-    expect(result.lines).toContain("beta stopped gracefully");
-    expect(result.lines).not.toContain("alpha stopped hard");
-    expect(result.lines.at(-1)).toBe("app finished");
-    expect(result.logs).toContainEqual(expect.objectContaining({ comp: "core.app", key: "app", signal, msg: "signal received" }));
-  }, 30_000);
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "stops both servers gracefully on %s and exits with code 0",
+    async (signal) => {
+      const result = await runChild("graceful", signal, bothStarted);
+      expect(result.stderr).toBe("");
+      expect(result).toMatchObject({ code: 0, signal: null });
+      expect(result.lines.slice(0, 2)).toEqual(["alpha init", "beta init"]);
+      expect(result.lines).toContain("alpha stopped gracefully");
+      expect(result.lines).toContain("beta stopped gracefully");
+      expect(result.lines).not.toContain("alpha stopped hard");
+      expect(result.lines.at(-1)).toBe("app finished");
+      expect(result.logs).toContainEqual(expect.objectContaining({ comp: "core.app", key: "app", signal, msg: "signal received" }));
+    },
+    30_000,
+  );
 
   it("exits non-zero when a server fails, after stopping the other one gracefully", async () => {
     const result = await runChild("fail");

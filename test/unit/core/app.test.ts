@@ -110,7 +110,17 @@ describe("stopping", () => {
     await app.stop();
     events.push("stop() resolved");
     await running;
-    expect(events).toEqual(["a init", "b init", "a start", "b start", "a gracefulStop", "b gracefulStop", "a stopped", "b stopped", "stop() resolved"]);
+    expect(events).toEqual([
+      "a init",
+      "b init",
+      "a start",
+      "b start",
+      "a gracefulStop",
+      "b gracefulStop",
+      "a stopped",
+      "b stopped",
+      "stop() resolved",
+    ]);
   });
 
   it.each(["SIGTERM", "SIGINT"] as const)("%s stops every server gracefully, then removes its listeners", async (signal) => {
@@ -121,7 +131,12 @@ describe("stopping", () => {
     expect(process.listenerCount(signal)).toBe(signalListenersBefore[signal] + 1);
     process.emit(signal, signal);
     await running;
-    expect(events.filter((event) => /gracefulStop|stopped/.test(event))).toEqual(["a gracefulStop", "b gracefulStop", "a stopped", "b stopped"]);
+    expect(events.filter((event) => /gracefulStop|stopped/.test(event))).toEqual([
+      "a gracefulStop",
+      "b gracefulStop",
+      "a stopped",
+      "b stopped",
+    ]);
     expect(events).not.toContain("a stop");
   });
 
@@ -138,7 +153,10 @@ describe("stopping", () => {
   it("calls stop() on servers still running when the graceful stop times out", async () => {
     const events: string[] = [];
     const { logger, lines } = quietLogger();
-    const app = new App({ logger, stopTimeoutMs: 50 }).serve(fakeServer("quick", events), fakeServer("stuck", events, { ignoreGracefulStop: true }));
+    const app = new App({ logger, stopTimeoutMs: 50 }).serve(
+      fakeServer("quick", events),
+      fakeServer("stuck", events, { ignoreGracefulStop: true }),
+    );
     const running = app.run();
     await tick();
     const started = Date.now();
@@ -153,7 +171,9 @@ describe("stopping", () => {
 
   it("stops hard at once on a second signal", async () => {
     const events: string[] = [];
-    const app = new App({ logger: quietLogger().logger, stopTimeoutMs: 60_000 }).serve(fakeServer("stuck", events, { ignoreGracefulStop: true }));
+    const app = new App({ logger: quietLogger().logger, stopTimeoutMs: 60_000 }).serve(
+      fakeServer("stuck", events, { ignoreGracefulStop: true }),
+    );
     const running = app.run();
     await tick();
     process.emit("SIGTERM", "SIGTERM");
@@ -224,7 +244,10 @@ describe("a failing server", () => {
   it("also when start() throws instead of rejecting", async () => {
     const events: string[] = [];
     const failure = new Error("thrown at once");
-    const app = new App({ logger: quietLogger().logger }).serve(fakeServer("bad", events, { throwOnStart: failure }), fakeServer("ok", events));
+    const app = new App({ logger: quietLogger().logger }).serve(
+      fakeServer("bad", events, { throwOnStart: failure }),
+      fakeServer("ok", events),
+    );
     await expect(app.run()).rejects.toBe(failure);
     expect(events).toEqual(["bad init", "ok init", "bad start", "ok start", "ok gracefulStop", "ok stopped"]);
   });
@@ -241,7 +264,11 @@ describe("a failing server", () => {
   it("in init() stops the servers initialized before it, starts none, and rejects", async () => {
     const events: string[] = [];
     const failure = new Error("bad config");
-    const app = new App({ logger: quietLogger().logger }).serve(fakeServer("a", events), fakeServer("b", events, { failInit: failure }), fakeServer("c", events));
+    const app = new App({ logger: quietLogger().logger }).serve(
+      fakeServer("a", events),
+      fakeServer("b", events, { failInit: failure }),
+      fakeServer("c", events),
+    );
     await expect(app.run()).rejects.toBe(failure);
     expect(events).toEqual(["a init", "b init", "a stop"]);
   });

@@ -156,7 +156,7 @@ describe("Config.loadString / loadFile errors", () => {
     const dir = mkdtempSync(join(tmpdir(), "ekafka-config-"));
     try {
       const path = join(dir, "broken.toml");
-      writeFileSync(path, "[kafka]\nbrokers = [\"a\",\n");
+      writeFileSync(path, '[kafka]\nbrokers = ["a",\n');
       expect(() => new Config().loadFile(path)).toThrow(new RegExp(`^${escapeRegExp(path)}:\\d+:\\d+: invalid TOML: `));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -265,14 +265,16 @@ topic = "t"
 describe("loading several files", () => {
   it("merges the second over the first: tables deeply, other values replaced, keys ignoring case", () => {
     const cfg = new Config()
-      .loadString(`
+      .loadString(
+        `
 [kafka]
 brokers = ["a:1", "b:2"]
 debug = true
 [kafka.consumerGroups.cg1]
 JoinGroupBackoff = "1s"
 groupID = "g"
-`)
+`,
+      )
       .loadString(
         `
 [Kafka]

@@ -39,7 +39,9 @@ describe("governor config", () => {
   });
 
   it("names the key of a port out of range", () => {
-    expect(() => governor.load("server.governor", new Config().loadString("[server.governor]\nport = 70000"))).toThrow(/server\.governor\.port/);
+    expect(() => governor.load("server.governor", new Config().loadString("[server.governor]\nport = 70000"))).toThrow(
+      /server\.governor\.port/,
+    );
   });
 });
 
@@ -56,18 +58,35 @@ describe("governor routes", () => {
 
   it("answers /readyz 503 with the reason while a server is not ready, 200 once it is", async () => {
     let ready = false;
-    const url = await started(build(new Registry(), fakeServer("s1", () => ({ ready, live: true, reason: ready ? "member" : "joining the group" })), fakeServer("plain")));
+    const url = await started(
+      build(
+        new Registry(),
+        fakeServer("s1", () => ({ ready, live: true, reason: ready ? "member" : "joining the group" })),
+        fakeServer("plain"),
+      ),
+    );
     const before = await fetch(`${url}/readyz`);
     expect(before.status).toBe(503);
     expect(await before.json()).toMatchObject({ ok: false, reason: "s1: joining the group" });
     ready = true;
     const after = await fetch(`${url}/readyz`);
     expect(after.status).toBe(200);
-    expect(await after.json()).toMatchObject({ ok: true, servers: [{ name: "s1", ready: true }, { name: "plain", ready: true }] });
+    expect(await after.json()).toMatchObject({
+      ok: true,
+      servers: [
+        { name: "s1", ready: true },
+        { name: "plain", ready: true },
+      ],
+    });
   });
 
   it("answers /livez 503 when a server stopped with an error", async () => {
-    const url = await started(build(new Registry(), fakeServer("s1", () => ({ ready: false, live: false, reason: "failed: boom" }))));
+    const url = await started(
+      build(
+        new Registry(),
+        fakeServer("s1", () => ({ ready: false, live: false, reason: "failed: boom" })),
+      ),
+    );
     const response = await fetch(`${url}/livez`);
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ ok: false, reason: "s1: failed: boom" });
@@ -76,8 +95,15 @@ describe("governor routes", () => {
   it("lists each server's status at /debug/servers and registered configs at /debug/config", async () => {
     const unregister = governor.registerDebugConfig("demo", () => ({ password: "******" }));
     try {
-      const url = await started(build(new Registry(), fakeServer("s1", () => ({ ready: true, live: true, reason: "ok", details: { lag: 0 } }))));
-      expect(await (await fetch(`${url}/debug/servers`)).json()).toEqual({ servers: [{ name: "s1", ready: true, live: true, reason: "ok", details: { lag: 0 } }] });
+      const url = await started(
+        build(
+          new Registry(),
+          fakeServer("s1", () => ({ ready: true, live: true, reason: "ok", details: { lag: 0 } })),
+        ),
+      );
+      expect(await (await fetch(`${url}/debug/servers`)).json()).toEqual({
+        servers: [{ name: "s1", ready: true, live: true, reason: "ok", details: { lag: 0 } }],
+      });
       const configs = (await (await fetch(`${url}/debug/config`)).json()) as { components: Record<string, unknown> };
       expect(configs.components.demo).toEqual({ password: "******" });
     } finally {

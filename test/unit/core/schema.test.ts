@@ -239,7 +239,11 @@ describe("decode: wrong types name the key, the expectation and what was found",
 
 describe("decode: properties tables", () => {
   it("keeps names exactly as written and writes values out as strings", () => {
-    const decoded = decode({ librdkafka: { "Fetch.Wait.Max.Ms": 100, "enable.idempotence": true, "client.id": "svc" } }, kafkaSchema, "kafka");
+    const decoded = decode(
+      { librdkafka: { "Fetch.Wait.Max.Ms": 100, "enable.idempotence": true, "client.id": "svc" } },
+      kafkaSchema,
+      "kafka",
+    );
     expect(decoded.librdkafka).toEqual({ "Fetch.Wait.Max.Ms": "100", "enable.idempotence": "true", "client.id": "svc" });
   });
 
@@ -258,7 +262,9 @@ describe("decode: properties tables", () => {
     expect(errorOf(() => decode({ librdkafka: { when: new Date(0) } }, kafkaSchema, "kafka")).message).toMatch(
       /^kafka\.librdkafka\.when: expected a string, number or boolean, found date /,
     );
-    expect(errorOf(() => decode({ librdkafka: "x=1" }, kafkaSchema, "kafka")).message).toBe('kafka.librdkafka: expected a table, found string "x=1"');
+    expect(errorOf(() => decode({ librdkafka: "x=1" }, kafkaSchema, "kafka")).message).toBe(
+      'kafka.librdkafka: expected a table, found string "x=1"',
+    );
   });
 });
 
@@ -297,7 +303,10 @@ describe("decode: ${ENV} references", () => {
 
   it("replaces ${NAME} in strings, before converting the value", () => {
     const decoded = decode(
-      { saslPassword: "${EKAFKA_TEST_PASSWORD}", producers: { p1: { batchSize: "${EKAFKA_TEST_BATCH}", topic: "t-${EKAFKA_TEST_BATCH}-x" } } },
+      {
+        saslPassword: "${EKAFKA_TEST_PASSWORD}",
+        producers: { p1: { batchSize: "${EKAFKA_TEST_BATCH}", topic: "t-${EKAFKA_TEST_BATCH}-x" } },
+      },
       kafkaSchema,
       "kafka",
     );
@@ -330,7 +339,10 @@ describe("decode: ${ENV} references", () => {
 
   it("uses an empty variable as is, and ${NAME:-fallback} when unset or empty", () => {
     const decoded = decode(
-      { saslPassword: "${EKAFKA_TEST_EMPTY}", producers: { a: { topic: "${EKAFKA_TEST_MISSING:-fallback}" }, b: { topic: "${EKAFKA_TEST_EMPTY:-x}" } } },
+      {
+        saslPassword: "${EKAFKA_TEST_EMPTY}",
+        producers: { a: { topic: "${EKAFKA_TEST_MISSING:-fallback}" }, b: { topic: "${EKAFKA_TEST_EMPTY:-x}" } },
+      },
       kafkaSchema,
       "kafka",
     );
@@ -340,7 +352,11 @@ describe("decode: ${ENV} references", () => {
   });
 
   it("reads $${ as a literal ${ and leaves text that is not a reference alone", () => {
-    const decoded = decode({ producers: { a: { topic: "$${EKAFKA_TEST_PASSWORD}" }, b: { topic: "${not a name} ${} $x" } } }, kafkaSchema, "kafka");
+    const decoded = decode(
+      { producers: { a: { topic: "$${EKAFKA_TEST_PASSWORD}" }, b: { topic: "${not a name} ${} $x" } } },
+      kafkaSchema,
+      "kafka",
+    );
     expect(decoded.producers.a?.topic).toBe("${EKAFKA_TEST_PASSWORD}");
     expect(decoded.producers.b?.topic).toBe("${not a name} ${} $x");
   });
