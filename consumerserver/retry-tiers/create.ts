@@ -26,6 +26,14 @@ export function createRetryTiers(context: RetryTiersContext): RetryTiers | undef
   const { key, config, component } = context;
   const settings = retryTierSettings(config, key);
   if (settings === undefined) return undefined;
+  if (config.consumerName !== undefined) {
+    // The tier reader joins a group derived from a kafka.consumerGroups entry; a server reading with a
+    // kafka.consumers entry (Go's consumerName) has none to derive it from yet.
+    throw ConfigError.atKey(
+      `${key}.retryDelays`,
+      "retry tiers need the server to read with consumerGroupName (a kafka.consumerGroups entry); remove consumerName or retryDelays",
+    );
+  }
   if (config.consumerGroupName === undefined) return undefined; // the missing group is the server's error to report
   const producerName = config.retryProducer ?? context.deadLetter?.name;
   if (producerName === undefined) {

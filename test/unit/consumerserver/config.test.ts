@@ -228,6 +228,20 @@ partition = 2
     );
   });
 
+  it("refuses retry tiers with onEachBatch, naming retryDelays", () => {
+    const { server } = build('consumerGroupName = "cg1"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
+    expect(() => server.onEachBatch(() => undefined).init()).toThrow(
+      /^kafkaConsumerServers\.s1\.retryDelays: retry tiers work with onEachMessage/,
+    );
+  });
+
+  it("refuses retry tiers on a server that reads with consumerName, naming retryDelays", () => {
+    const { server } = build('consumerName = "c1"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
+    expect(() => server.onEachMessage(() => undefined).init()).toThrow(
+      /^kafkaConsumerServers\.s1\.retryDelays: retry tiers need the server to read with consumerGroupName/,
+    );
+  });
+
   it("refuses a consumer that reads one partition directly, naming the key", () => {
     const { server } = build('consumerName = "direct"');
     expect(() => server.onEachMessage(() => undefined).init()).toThrow(
