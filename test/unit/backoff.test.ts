@@ -10,7 +10,9 @@ describe("Backoff", () => {
     const median = (step: number) => runs.map((run) => run[step]!).sort((a, b) => a - b)[150]!;
     expect(median(0)).toBeGreaterThan(50);
     expect(median(0)).toBeLessThan(150);
-    expect(median(2)).toBeGreaterThan(median(0) * 2);
+    // Decorrelated jitter grows in expectation, not step by step: four steps on, the median is several times
+    // the first (7.5× at the least over 500 trials of 300 runs; two steps on it was below 2× in 3 of them).
+    expect(median(4)).toBeGreaterThan(median(0) * 3);
     expect(Math.max(...runs.flat())).toBeLessThanOrEqual(1000);
     expect(Math.min(...runs.flat())).toBeGreaterThanOrEqual(0);
     expect(new Set(runs.map((run) => run[1])).size).toBeGreaterThan(20);
