@@ -496,6 +496,11 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
   const decoded = decode(raw, kafkaSchema, keyPath, warn);
   const at = (...path: string[]) => path.reduce(joinKeyPath, keyPath);
   const report = warn ?? (() => undefined);
+  // Consumers and consumer groups are decoded alike; only their schema and tree differ.
+  const fitReaders = (entries: typeof decoded.consumerGroups, schema: typeof readerSchema, tree: "consumers" | "consumerGroups") =>
+    mapEntries(entries, (r, name) =>
+      fitReader(withZeroDefaults(r, schema, ZERO_MEANS_DEFAULT.reader), schemaDefaults(schema), at(tree, name), report),
+    );
   const config: KafkaConfig = {
     ...decoded,
     saslMechanism: canonicalSaslMechanism(decoded.saslMechanism, at("saslMechanism")),
@@ -508,22 +513,8 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
         report,
       ),
     ),
-    consumers: mapEntries(decoded.consumers, (r, name) =>
-      fitReader(
-        withZeroDefaults(r, consumerSchema, ZERO_MEANS_DEFAULT.reader),
-        schemaDefaults(consumerSchema),
-        at("consumers", name),
-        report,
-      ),
-    ),
-    consumerGroups: mapEntries(decoded.consumerGroups, (r, name) =>
-      fitReader(
-        withZeroDefaults(r, readerSchema, ZERO_MEANS_DEFAULT.reader),
-        schemaDefaults(readerSchema),
-        at("consumerGroups", name),
-        report,
-      ),
-    ),
+    consumers: fitReaders(decoded.consumers, consumerSchema, "consumers"),
+    consumerGroups: fitReaders(decoded.consumerGroups, readerSchema, "consumerGroups"),
   };
   if (config.statisticsInterval < 0)
     throw ConfigError.atKey(
