@@ -15,6 +15,9 @@ import type { BuildOptions } from "./options.js";
 import { Producer } from "./producer.js";
 import { ConsumerSession, type SessionSource } from "./session.js";
 
+/** The trees a reader entry can be in: `kafka.consumers` or `kafka.consumerGroups`. */
+export type ReaderTree = "consumers" | "consumerGroups";
+
 /** A closable instance the component hands out. */
 interface Closable {
   close(): Promise<void> | void;
@@ -96,33 +99,26 @@ export class Component {
   }
 
   /**
-   * A new consumer group member that reads like `kafka.consumerGroups.<name>` (same brokers, security,
+   * A new consumer group member that reads like the entry `kafka.<from>.<name>` (same brokers, security,
    * timings and properties) but in another group, on other topics: e.g. a Consumer Server's reader of
-   * its retry topics. Each call creates a new member; `close()` closes them all.
+   * its retry topics. Built the same way as {@link consumerGroup} builds its members (one path for
+   * both); each call creates a new member, and `close()` closes them all.
    *
+   * @param overrides.from the tree the entry is in: `"consumerGroups"` (default) or `"consumers"`
    * @param overrides.groupID the group it joins
    * @param overrides.topics the topics it subscribes to
    * @param overrides.startOffset where it starts without a committed offset (-2 oldest, -1 newest); default: the entry's
    * @throws Error listing the configured names when `name` is unknown
    */
-  derivedConsumerGroup(name: string, overrides: { groupID: string; topics: readonly string[]; startOffset?: number }): ConsumerGroup {
-    if (this.closed) throw new ClosedError(`component ${this.key}`, "consumerGroups");
-    if (!Object.hasOwn(this.config.consumerGroups, name))
-      throw unknownName(this.key, "consumerGroups", name, Object.keys(this.config.consumerGroups));
-    if (overrides.topics.length === 0) throw new Error(`${this.key}.consumerGroups.${name}: derivedConsumerGroup needs at least one topic`);
-    const base = this.config.consumerGroups[name]!;
-    const readerConfig: ReaderConfig = {
-      ...base,
-      groupID: overrides.groupID,
-      topic: undefined,
-      topics: [...overrides.topics],
-      topicRegex: undefined,
-      startOffset: overrides.startOffset ?? base.startOffset,
-    };
-    const key = `${this.key}.consumerGroups.${name}(${overrides.groupID})`;
-    const properties = consumerProperties(this.config, readerConfig, { componentKey: this.key, instanceKey: key });
-    const session = this.session(key, readerConfig, readerSource(readerConfig), properties, true);
-    const group = new ConsumerGroup(session, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors);
+  derivedConsumerGroup(
+    name: string,
+    overrides: { from?: ReaderTree; groupID: string; topics: readonly string[]; startOffset?: number },
+  ): ConsumerGroup {
+    const tree = overrides.from ?? "consumerGroups";
+    if (this.closed) throw new ClosedError(`component ${this.key}`, tree);
+    if (!Object.hasOwn(this.config[tree], name)) throw unknownName(this.key, tree, name, Object.keys(this.config[tree]));
+    if (overrides.topics.length === 0) throw new Error(`${this.key}.${tree}.${name}: derivedConsumerGroup needs at least one topic`);
+    const group = this.groupMember(tree, name, overrides);
     this.derivedGroups.push(group);
     return group;
   }
@@ -137,24 +133,9 @@ export class Component {
    * `consumer(name)`.
    * @throws Error when the name is not configured, or (`from: "consumers"`) the consumer has no groupID
    */
-  consumerGroup(name: string, options: { from?: "consumerGroups" | "consumers" } = {}): ConsumerGroup {
-    if (options.from === "consumers") {
-      return this.instance(this.consumerGroupFaces, "consumers", name, (key, cfg) => {
-        const readerConfig = cfg.consumers[name]!;
-        if (readerConfig.groupID === undefined) {
-          throw new Error(
-            `${key}: reading it as a consumer group needs a groupID; this consumer reads partition ${readerConfig.partition ?? 0} directly`,
-          );
-        }
-        const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumers", name), true);
-        return new ConsumerGroup(session, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
-      });
-    }
-    return this.instance(this.groups, "consumerGroups", name, (key, cfg) => {
-      const readerConfig = cfg.consumerGroups[name]!;
-      const session = this.session(key, readerConfig, readerSource(readerConfig), this.consumerPropertiesOf("consumerGroups", name), true);
-      return new ConsumerGroup(session, this.site(key, name, "consumerGroup", readerConfig), this.clientInterceptors);
-    });
+  consumerGroup(name: string, options: { from?: ReaderTree } = {}): ConsumerGroup {
+    const tree = options.from ?? "consumerGroups";
+    return this.instance(tree === "consumers" ? this.consumerGroupFaces : this.groups, tree, name, () => this.groupMember(tree, name));
   }
 
   /**
@@ -170,7 +151,7 @@ export class Component {
    * @throws Error when `kafka.<tree>.<name>` is not configured
    */
   serverInterception(
-    tree: "consumers" | "consumerGroups",
+    tree: ReaderTree,
     name: string,
   ): ((operation: string, messages: Message[], fn: () => Promise<void>) => Promise<void>) | undefined {
     const key = `${this.key}.${tree}.${name}`;
@@ -224,7 +205,7 @@ export class Component {
   }
 
   /** The librdkafka properties of consumer or consumer group `name`. */
-  consumerPropertiesOf(tree: "consumers" | "consumerGroups", name: string): LibrdkafkaProperties {
+  consumerPropertiesOf(tree: ReaderTree, name: string): LibrdkafkaProperties {
     const key = `${this.key}.${tree}.${name}`;
     return consumerProperties(this.config, this.config[tree][name]!, { componentKey: this.key, instanceKey: key });
   }
@@ -260,6 +241,46 @@ export class Component {
       requestTimeoutMs: Math.max(this.config.client.timeout, config.timeout),
       deferRevocation,
     });
+  }
+
+  /**
+   * A consumer group member reading with the entry `kafka.<tree>.<name>`, as it is or (derived) in
+   * another group on other topics. An entry of `consumers` reads as that consumer does: its call site
+   * and the server interceptors; one of `consumerGroups` with the client interceptors.
+   */
+  private groupMember(
+    tree: ReaderTree,
+    name: string,
+    overrides?: { groupID: string; topics: readonly string[]; startOffset?: number },
+  ): ConsumerGroup {
+    const base = this.config[tree][name]!;
+    const readerConfig: ReaderConfig =
+      overrides === undefined
+        ? base
+        : {
+            ...base,
+            groupID: overrides.groupID,
+            topic: undefined,
+            topics: [...overrides.topics],
+            topicRegex: undefined,
+            partition: undefined,
+            startOffset: overrides.startOffset ?? base.startOffset,
+          };
+    const entryKey = `${this.key}.${tree}.${name}`;
+    const key = overrides === undefined ? entryKey : `${entryKey}(${overrides.groupID})`;
+    if (readerConfig.groupID === undefined) {
+      throw new Error(
+        `${key}: reading it as a consumer group needs a groupID; this consumer reads partition ${readerConfig.partition ?? 0} directly`,
+      );
+    }
+    const properties = consumerProperties(this.config, readerConfig, { componentKey: this.key, instanceKey: key });
+    const session = this.session(key, readerConfig, readerSource(readerConfig), properties, true);
+    const asConsumer = tree === "consumers";
+    return new ConsumerGroup(
+      session,
+      this.site(key, name, asConsumer ? "consumer" : "consumerGroup", readerConfig),
+      asConsumer ? this.serverInterceptors : this.clientInterceptors,
+    );
   }
 
   private site(key: string, name: string, kind: CallSite["kind"], config: ReaderConfig): CallSite {

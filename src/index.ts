@@ -5,7 +5,7 @@
 import "reflect-metadata";
 
 export { load, Container } from "./container.js";
-export { Component } from "./component.js";
+export { Component, type ReaderTree } from "./component.js";
 export {
   withBrokers,
   withClientInterceptor,

@@ -290,6 +290,31 @@ describe("instances", () => {
     }
   });
 
+  it("derive group members from either tree the same way: a consumer entry, or a consumer group entry", async () => {
+    const kafka = build(THREE_OF_EACH);
+    try {
+      const face = kafka.consumerGroup("c2", { from: "consumers" });
+      expect(face.key).toBe("kafka.consumers.c2");
+      expect(kafka.consumerGroup("c2", { from: "consumers" })).toBe(face);
+      const fromConsumer = kafka.derivedConsumerGroup("c2", { from: "consumers", groupID: "g-c2.retry", topics: ["audit.retry.1"] });
+      expect(fromConsumer.key).toBe("kafka.consumers.c2(g-c2.retry)");
+      expect(fromConsumer).not.toBe(face);
+      // A consumer that reads one partition directly has no group of its own, but can name one to derive.
+      expect(kafka.derivedConsumerGroup("c1", { from: "consumers", groupID: "g-other", topics: ["orders.retry.1"] }).key).toBe(
+        "kafka.consumers.c1(g-other)",
+      );
+      expect(() => kafka.consumerGroup("c1", { from: "consumers" })).toThrow(/kafka\.consumers\.c1: reading it as a consumer group needs a groupID/);
+      expect(kafka.derivedConsumerGroup("g1", { groupID: "g1.retry", topics: ["orders.retry.1"] }).key).toBe(
+        "kafka.consumerGroups.g1(g1.retry)",
+      );
+      expect(() => kafka.derivedConsumerGroup("nope", { from: "consumers", groupID: "x", topics: ["t"] })).toThrow(
+        /no consumer named "nope" in \[kafka\.consumers\]; configured: c1, c2/,
+      );
+    } finally {
+      await kafka.close();
+    }
+  });
+
   it("cannot be had after close()", async () => {
     const kafka = build(THREE_OF_EACH);
     const before = kafka.producer("orders");
