@@ -1,4 +1,4 @@
-import type { Component, Consumer, ConsumerGroup, Message } from "../src/index.js";
+import type { Component, Consumer, ConsumerGroup, Message, ReaderTree } from "../src/index.js";
 import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
 import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
@@ -135,7 +135,11 @@ export class ConsumerServer implements Server {
    * what is resolved is committed even if the handler fails later. When the handler throws, the messages
    * not resolved are retried as a batch (recoverable errors, as for `onEachMessage`), then dead-lettered
    * (each one, when a dead-letter producer is configured) or the server stops without committing them.
-   * Reads like {@link onEachMessage}.
+   * With retry tiers (`retryDelays`), a batch that fails with a recoverable error after those tries
+   * moves its messages not resolved (all of them when the handler resolved none; resolve each message
+   * once handled so that only the failed one and those after it move) to the first tier, one record
+   * each, and the partition goes on with its next batch; records due in a retry topic come back as
+   * batches of one. Reads like {@link onEachMessage}.
    *
    * @param onError receives every error: handler failures (each try), fetch, commit and dead-letter errors
    */
@@ -174,7 +178,7 @@ export class ConsumerServer implements Server {
       );
     }
     const resources: Resources = {};
-    let reader: { tree: "consumers" | "consumerGroups"; name: string } | undefined;
+    let reader: { tree: ReaderTree; name: string } | undefined;
     if (mode.kind === "onStart") {
       resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
     } else if (mode.kind === "onConsumerGroupStart") {
@@ -192,18 +196,12 @@ export class ConsumerServer implements Server {
       const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
       resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter), name: deadLetter };
     }
-    if (mode.kind === "onEachBatch" && this.config.retryDelays.length > 0) {
-      // The tier reader hands records back one at a time; a batch handler has no such path yet.
-      throw ConfigError.atKey(
-        `${this.key}.retryDelays`,
-        "retry tiers work with onEachMessage; onEachBatch retries in place and then uses deadLetterProducer",
-      );
-    }
-    if (mode.kind === "onEachMessage") {
+    if (reader !== undefined) {
       resources.tiers = createRetryTiers({
         key: this.key,
         config: this.config,
         component: this.#component,
+        reader,
         deadLetter: resources.deadLetter,
         logger: this.logger,
       });
@@ -213,7 +211,7 @@ export class ConsumerServer implements Server {
   }
 
   /** The reader whose statistics and group the governor shows: the one the mode reads with. */
-  #observedReaderOf(kind: Mode["kind"], reader: { tree: "consumers" | "consumerGroups"; name: string } | undefined) {
+  #observedReaderOf(kind: Mode["kind"], reader: { tree: ReaderTree; name: string } | undefined) {
     if (kind === "onStart") return observedReader(this.#component, "consumers", this.config.consumerName!);
     if (kind === "onConsumerGroupStart") return observedReader(this.#component, "consumerGroups", this.config.consumerGroupName!);
     return observedReader(this.#component, reader!.tree, reader!.name);
@@ -332,6 +330,7 @@ export class ConsumerServer implements Server {
           report,
           logger: this.logger,
           debug: this.config.debug,
+          batches: mode.kind === "onEachBatch",
           maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
         };
         return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
@@ -412,7 +411,7 @@ export class ConsumerServer implements Server {
    * are set, the server says once which one it reads with.
    * @throws ConfigError naming consumerName when neither is set
    */
-  #readerOf(mode: string): { tree: "consumers" | "consumerGroups"; name: string } {
+  #readerOf(mode: string): { tree: ReaderTree; name: string } {
     const { consumerName, consumerGroupName } = this.config;
     if (consumerName !== undefined) {
       if (consumerGroupName !== undefined) {

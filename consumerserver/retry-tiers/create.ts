@@ -1,4 +1,4 @@
-import type { Component } from "../../src/index.js";
+import type { Component, ReaderTree } from "../../src/index.js";
 import { ConfigError, type Logger } from "../../src/core/index.js";
 import type { ConsumerServerConfig } from "../config.js";
 import { RetryTiers } from "./retry-tiers.js";
@@ -11,6 +11,8 @@ export interface RetryTiersContext {
   key: string;
   config: ConsumerServerConfig;
   component: Component;
+  /** The entry the server reads its topics with (`consumerName`, else `consumerGroupName`); the retry reader derives its group from it. */
+  reader: { tree: ReaderTree; name: string };
   /** The dead-letter producer the server has (from the config or withDeadLetter), with its configured topic. */
   deadLetter: { producer: RecordWriter; topic: string | undefined; name: string } | undefined;
   logger: Logger;
@@ -26,15 +28,6 @@ export function createRetryTiers(context: RetryTiersContext): RetryTiers | undef
   const { key, config, component } = context;
   const settings = retryTierSettings(config, key);
   if (settings === undefined) return undefined;
-  if (config.consumerName !== undefined) {
-    // The tier reader joins a group derived from a kafka.consumerGroups entry; a server reading with a
-    // kafka.consumers entry (Go's consumerName) has none to derive it from yet.
-    throw ConfigError.atKey(
-      `${key}.retryDelays`,
-      "retry tiers need the server to read with consumerGroupName (a kafka.consumerGroups entry); remove consumerName or retryDelays",
-    );
-  }
-  if (config.consumerGroupName === undefined) return undefined; // the missing group is the server's error to report
   const producerName = config.retryProducer ?? context.deadLetter?.name;
   if (producerName === undefined) {
     throw ConfigError.atKey(
@@ -53,7 +46,7 @@ export function createRetryTiers(context: RetryTiersContext): RetryTiers | undef
     key,
     settings,
     component,
-    consumerGroupName: config.consumerGroupName,
+    reader: context.reader,
     retryWriter,
     deadLetter:
       context.deadLetter === undefined

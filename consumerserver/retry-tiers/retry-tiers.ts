@@ -1,4 +1,4 @@
-import type { Component, ConsumerGroup } from "../../src/index.js";
+import type { Component, ConsumerGroup, ReaderTree } from "../../src/index.js";
 import { ConfigError, type Logger } from "../../src/core/index.js";
 import { DEAD_LETTER_TOPIC_SUFFIX } from "../dead-letter.js";
 import type { Reporter } from "../error-report.js";
@@ -23,8 +23,11 @@ export interface RetryTiersSetup {
   key: string;
   settings: RetryTierSettings;
   component: Component;
-  /** The `kafka.consumerGroups.<name>` entry the server reads its topics with. */
-  consumerGroupName: string;
+  /**
+   * The entry the server reads its topics with — `kafka.consumers.<name>` (`consumerName`, as in Go) or
+   * `kafka.consumerGroups.<name>` (`consumerGroupName`): its groupID, topics and settings.
+   */
+  reader: { tree: ReaderTree; name: string };
   /** Writes the retry-topic records. */
   retryWriter: RecordWriter;
   /** Writes the dead-letter records; `topic` is its configured topic (else `<topic>.DLT` is used). */
@@ -39,6 +42,8 @@ export interface TierReaderSetup {
   report: Reporter;
   logger: Logger;
   debug: boolean;
+  /** `onEachBatch`: each due record is handed over as a batch of one. */
+  batches: boolean;
   maxQueuedPerPartition: number;
 }
 
@@ -65,10 +70,11 @@ export class RetryTiers implements TierDestinations {
     this.settings = setup.settings;
     this.retryWriter = setup.retryWriter;
     this.deadLetterWriter = setup.deadLetter.writer;
-    const group = setup.component.config.consumerGroups[setup.consumerGroupName];
-    const where = `${setup.component.key}.consumerGroups.${setup.consumerGroupName}`;
-    if (group === undefined)
-      throw ConfigError.atKey(`${setup.key}.consumerGroupName`, `no consumer group named ${JSON.stringify(setup.consumerGroupName)}`);
+    const { tree, name } = setup.reader;
+    const group = setup.component.config[tree][name];
+    const where = `${setup.component.key}.${tree}.${name}`;
+    const nameKey = `${setup.key}.${tree === "consumers" ? "consumerName" : "consumerGroupName"}`;
+    if (group === undefined) throw ConfigError.atKey(nameKey, `no entry named ${JSON.stringify(name)} in ${setup.component.key}.${tree}`);
     if (group.topicRegex !== undefined || group.groupID === undefined) {
       throw ConfigError.atKey(
         `${setup.key}.retryDelays`,
@@ -125,11 +131,12 @@ export class RetryTiers implements TierDestinations {
 
   /**
    * The reader of the retry topics, handing due records to `handler` (the same handler as the server's
-   * own topics) through the same outer steps and the retry-tier step, without in-place retries: each
-   * tier is one more try.
+   * own topics, `onEachMessage` or `onEachBatch`) through the same outer steps and the retry-tier step,
+   * without in-place retries: each tier is one more try.
    */
   reader(handler: DeliveryHandler, setup: TierReaderSetup): RetryTierReader {
-    const group: ConsumerGroup = this.#setup.component.derivedConsumerGroup(this.#setup.consumerGroupName, {
+    const group: ConsumerGroup = this.#setup.component.derivedConsumerGroup(this.#setup.reader.name, {
+      from: this.#setup.reader.tree,
       groupID: this.groupID,
       topics: this.topics.flatMap((set) => set.derived.filter((topic) => this.#tierOfTopic.has(topic))),
       startOffset: OLDEST,
@@ -148,6 +155,7 @@ export class RetryTiers implements TierDestinations {
       report: setup.report,
       logger: setup.logger.child({ retryGroup: this.groupID }),
       debug: setup.debug,
+      batches: setup.batches,
       maxQueuedPerPartition: setup.maxQueuedPerPartition,
     });
   }

@@ -1,6 +1,6 @@
 import { AssignedPartitions, ClosedError, Message, RevokedPartitions, type ConsumerGroup } from "../../src/index.js";
 import type { Logger } from "../../src/core/index.js";
-import { MessageDelivery } from "../context.js";
+import { BatchDelivery, MessageDelivery } from "../context.js";
 import { delay } from "../delay.js";
 import type { Reporter } from "../error-report.js";
 import { isPermanentFetchError } from "../fetch-error.js";
@@ -9,7 +9,7 @@ import { setTierState } from "./delivery-state.js";
 import { stateOf } from "./headers.js";
 
 /** The part of a ConsumerGroup the reader uses. */
-export type TierGroup = Pick<ConsumerGroup, "poll" | "storeOffsets" | "commitStored" | "pause" | "resume" | "close">;
+export type TierGroup = Pick<ConsumerGroup, "poll" | "storeOffsets" | "pause" | "resume" | "close">;
 
 /** What a {@link RetryTierReader} needs. */
 export interface RetryTierReaderOptions {
@@ -23,6 +23,11 @@ export interface RetryTierReaderOptions {
   logger: Logger;
   /** Log one line per handled record. */
   debug: boolean;
+  /**
+   * `onEachBatch`: each due record goes to the handler as a batch of one (records of a retry partition
+   * fall due one by one, each with its own history); else as a message.
+   */
+  batches: boolean;
   /** Records held for one partition before it is paused (besides the pause while its head is not due). */
   maxQueuedPerPartition: number;
 }
@@ -45,9 +50,6 @@ interface Lane {
 
 // Node fires a longer timer at once; a longer wait is taken in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-// librdkafka's RD_KAFKA_RESP_ERR__NO_OFFSET: a commit found nothing new to commit, which is no failure.
-const NO_OFFSET = -168;
 
 /**
  * The reading half of retry tiers: consumes the server's retry topics and hands each record to the
@@ -78,7 +80,7 @@ export class RetryTierReader {
   }
 
   /**
-   * Polls and handles due records until stopped or failed, then commits what was handled and closes.
+   * Polls and handles due records until stopped or failed, then closes the group (which commits what was handled).
    * @throws the error that stopped it (a fatal fetch error, a failed write to the next tier)
    */
   async run(): Promise<void> {
@@ -169,7 +171,7 @@ export class RetryTierReader {
         if (!(await this.#untilDue(lane, state.dueMs))) break;
         lane.queue.shift();
         this.#updatePause(lane);
-        const delivery = new MessageDelivery(message, this.#handling.signal, this.#log);
+        const delivery = this.#deliveryOf(message);
         delivery.attempts = state.attempts;
         setTierState(delivery, state);
         const started = performance.now();
@@ -189,6 +191,12 @@ export class RetryTierReader {
       lane.busy = false;
       this.#checkIdle();
     }
+  }
+
+  /** The delivery of a due record: a message, or (`onEachBatch`) a batch of one. */
+  #deliveryOf(message: Message): MessageDelivery | BatchDelivery {
+    if (!this.#options.batches) return new MessageDelivery(message, this.#handling.signal, this.#log);
+    return new BatchDelivery([message], this.#handling.signal, this.#log, (resolved) => this.#group.storeOffsets(resolved));
   }
 
   /**
@@ -302,15 +310,8 @@ export class RetryTierReader {
     this.#abandonWaits(this.#lanes.values());
   }
 
+  /** Closing the group commits the stored offsets (once, see the offset ledger) and leaves the group. */
   async #close(): Promise<void> {
-    try {
-      await this.#group.commitStored();
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== NO_OFFSET) {
-        this.#options.report(error as Error, { phase: "commit", retrying: false });
-        this.#log.error({ err: error }, "committing the retry topics' stored offsets failed");
-      }
-    }
     try {
       await this.#group.close();
     } catch (error) {

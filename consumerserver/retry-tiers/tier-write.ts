@@ -51,7 +51,8 @@ export class RetryTierError extends Error {
 
 /**
  * The writing half of retry tiers. When the steps inside (in-place retries, the handler) fail, the
- * delivery's messages are written to the next tier's retry topic — due after that tier's delay — or,
+ * delivery's messages — the message, or a batch's messages not resolved when its handler failed, one
+ * record each — are written to the next tier's retry topic, due after that tier's delay, or,
  * after the last tier or for an error that is not recoverable, to the dead-letter topic with every
  * attempt in their headers. The delivery then counts as handled once the write was acknowledged, so
  * the offsets are committed after the copies are safe: a crash in between gives a duplicate, never a
@@ -79,6 +80,7 @@ interface Move {
 }
 
 async function moveOn(destinations: TierDestinations, delivery: Delivery, handlerError: Error, report: Reporter): Promise<void> {
+  if (delivery.messages.length === 0) return; // a batch handler that resolved every message, then threw: all handled
   const move = planMove(destinations, delivery, handlerError);
   await writeUntilAcknowledged(move, delivery, handlerError, report);
   const fields = { err: handlerError, attempts: delivery.attempts, destination: move.destination, messages: move.records.length };
@@ -88,27 +90,36 @@ async function moveOn(destinations: TierDestinations, delivery: Delivery, handle
 }
 
 /**
- * Where the delivery's messages go: every message not handled yet (one, or a batch's unresolved ones),
- * each carrying the failures of this delivery.
+ * Where the delivery's messages go: every message not handled yet — one, or a batch's messages not
+ * resolved when its handler failed — each carrying the failures of this delivery. In a batch, every
+ * message left was part of each failed call, so each gets the whole list, naming its own offset.
  */
 function planMove(destinations: TierDestinations, delivery: Delivery, handlerError: Error): Move {
   const state = tierStateOf(delivery);
-  const failures = failuresOf(delivery);
   const step = nextStep(destinations.settings, state.tier, handlerError);
   const stateOf = (message: Message) => (message === delivery.message ? state : { ...freshState(message), tier: state.tier });
+  const failuresOfMessage = (message: Message) =>
+    delivery.batch === undefined
+      ? failuresOf(delivery)
+      : failuresOf(delivery).map((failure) => ({ ...failure, topic: message.topic, partition: message.partition, offset: message.offset }));
   if (step.kind === "tier") {
     const dueMs = Date.now() + step.delayMs;
     const records = delivery.messages.map((message) => {
       const own = stateOf(message);
       const topic = destinations.retryTopic(own.origin.topic, step.tier);
       const partition = destinations.retryPartition(topic, own.origin.partition);
-      return tierRecord(message, own, failures, { tier: step.tier, topic, dueMs, ...(partition === undefined ? {} : { partition }) });
+      return tierRecord(message, own, failuresOfMessage(message), {
+        tier: step.tier,
+        topic,
+        dueMs,
+        ...(partition === undefined ? {} : { partition }),
+      });
     });
     return { step, writer: destinations.retryWriter, records, destination: records[0]?.topic ?? "" };
   }
   const records = delivery.messages.map((message) => {
     const own = stateOf(message);
-    return deadLetterRecord(message, own, failures, destinations.deadLetterTopic(own.origin.topic));
+    return deadLetterRecord(message, own, failuresOfMessage(message), destinations.deadLetterTopic(own.origin.topic));
   });
   return { step, writer: destinations.deadLetterWriter, records, destination: records[0]?.topic ?? "the dead-letter producer's topic" };
 }

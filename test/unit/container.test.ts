@@ -303,7 +303,9 @@ describe("instances", () => {
       expect(kafka.derivedConsumerGroup("c1", { from: "consumers", groupID: "g-other", topics: ["orders.retry.1"] }).key).toBe(
         "kafka.consumers.c1(g-other)",
       );
-      expect(() => kafka.consumerGroup("c1", { from: "consumers" })).toThrow(/kafka\.consumers\.c1: reading it as a consumer group needs a groupID/);
+      expect(() => kafka.consumerGroup("c1", { from: "consumers" })).toThrow(
+        /kafka\.consumers\.c1: reading it as a consumer group needs a groupID/,
+      );
       expect(kafka.derivedConsumerGroup("g1", { groupID: "g1.retry", topics: ["orders.retry.1"] }).key).toBe(
         "kafka.consumerGroups.g1(g1.retry)",
       );

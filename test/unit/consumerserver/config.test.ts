@@ -194,6 +194,9 @@ topic = "t1"
 [kafka.consumers.direct]
 topic = "t1"
 partition = 2
+[kafka.consumers.byRegex]
+groupID = "g-regex"
+topicRegex = "^t.*"
 `;
   function build(serverToml: string) {
     const cfg = new Config().loadString(`${kafkaToml}\n[kafkaConsumerServers.s1]\n${serverToml}`);
@@ -228,17 +231,17 @@ partition = 2
     );
   });
 
-  it("refuses retry tiers with onEachBatch, naming retryDelays", () => {
-    const { server } = build('consumerGroupName = "cg1"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
-    expect(() => server.onEachBatch(() => undefined).init()).toThrow(
-      /^kafkaConsumerServers\.s1\.retryDelays: retry tiers work with onEachMessage/,
-    );
+  it("sets up retry tiers with onEachBatch and on a server that reads with consumerName", () => {
+    const batch = build('consumerGroupName = "cg1"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
+    expect(() => batch.server.onEachBatch(() => undefined).init()).not.toThrow();
+    const goStyle = build('consumerName = "c1"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
+    expect(() => goStyle.server.onEachMessage(() => undefined).init()).not.toThrow();
   });
 
-  it("refuses retry tiers on a server that reads with consumerName, naming retryDelays", () => {
-    const { server } = build('consumerName = "c1"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
-    expect(() => server.onEachMessage(() => undefined).init()).toThrow(
-      /^kafkaConsumerServers\.s1\.retryDelays: retry tiers need the server to read with consumerGroupName/,
+  it("refuses retry tiers on a consumer that reads a topic regex, naming retryDelays and the entry", () => {
+    const { server } = build('consumerName = "byRegex"\nretryDelays = ["1s"]\ndeadLetterProducer = "dlq"');
+    expect(() => server.onEachBatch(() => undefined).init()).toThrow(
+      /^kafkaConsumerServers\.s1\.retryDelays: retry tiers need the topics read by name, with a groupID; kafka\.consumers\.byRegex uses topicRegex/,
     );
   });
 
@@ -252,7 +255,7 @@ partition = 2
   it("names the key of a consumer that is not configured", () => {
     const { server } = build('consumerName = "nope"');
     expect(() => server.onEachMessage(() => undefined).init()).toThrow(
-      /kafkaConsumerServers\.s1\.consumerName: .*"nope".*configured: c1, direct/,
+      /kafkaConsumerServers\.s1\.consumerName: .*"nope".*configured: c1, direct, byRegex/,
     );
   });
 });

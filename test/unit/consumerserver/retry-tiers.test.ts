@@ -1,11 +1,19 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { decodeConsumerServerConfig, RecoverableError } from "../../../consumerserver/index.js";
 import { freshState, stateOf, tierRecord, deadLetterRecord, type Failure } from "../../../consumerserver/retry-tiers/headers.js";
 import { nextStep } from "../../../consumerserver/retry-tiers/next-step.js";
 import { RunTogether, type Runnable } from "../../../consumerserver/retry-tiers/run-together.js";
 import { retryTierSettings, retryTopicName } from "../../../consumerserver/retry-tiers/settings.js";
-import { ConfigError } from "../../../src/core/index.js";
-import { Message, type MessageInput } from "../../../src/index.js";
+import { BatchDelivery } from "../../../consumerserver/context.js";
+import { callBatchHandler, chain, retrying, type BatchHandler } from "../../../consumerserver/middleware.js";
+import { retryPolicy } from "../../../consumerserver/retry.js";
+import { setTierState } from "../../../consumerserver/retry-tiers/delivery-state.js";
+import { recordingFailures } from "../../../consumerserver/retry-tiers/failure-recording.js";
+import { retryTierWriting, type TierDestinations } from "../../../consumerserver/retry-tiers/tier-write.js";
+import { createRetryTiers } from "../../../consumerserver/retry-tiers/create.js";
+import { Config, ConfigError } from "../../../src/core/index.js";
+import { load as loadKafka, Message, type MessageInput } from "../../../src/index.js";
 
 const KEY = "kafkaConsumerServers.s1";
 const settingsOf = (raw: Record<string, unknown>) => retryTierSettings(decodeConsumerServerConfig(raw, KEY), KEY);
@@ -205,5 +213,155 @@ describe("parts of a server run together", () => {
     both.stop(false);
     await run;
     expect([c.stops, d.stops]).toEqual([[false], [false]]);
+  });
+});
+
+describe("the retry-tier step with a batch", () => {
+  const silent = pino({ level: "silent" });
+  const settings = { delaysMs: [1000, 2000], topicFormat: "{topic}.retry.{n}", retryNonRecoverable: false };
+  const batchMessage = (offset: number) =>
+    new Message({ topic: "orders", partition: 3, offset, key: Buffer.from(`k${offset}`), value: Buffer.from(`v${offset}`) });
+
+  /** The retry-tier steps as a server chains them (no in-place retries), writing into arrays. */
+  function pipeline(handler: BatchHandler) {
+    const retried: MessageInput[] = [];
+    const dead: MessageInput[] = [];
+    const writes: number[] = []; // records per write call
+    const destinations: TierDestinations = {
+      settings,
+      retryWriter: {
+        writeMessages: async (...records) => {
+          writes.push(records.length);
+          retried.push(...records);
+        },
+      },
+      deadLetterWriter: {
+        writeMessages: async (...records) => {
+          writes.push(records.length);
+          dead.push(...records);
+        },
+      },
+      retryTopic: (topic, n) => retryTopicName(settings.topicFormat, topic, n),
+      retryPartition: (_topic, partition) => partition,
+      deadLetterTopic: (topic) => `${topic}.DLT`,
+    };
+    const handle = chain(
+      callBatchHandler(handler),
+      retryTierWriting(destinations, () => undefined),
+      retrying(retryPolicy({ attempts: 0 }), () => undefined),
+      recordingFailures(),
+    );
+    return { handle, retried, dead, writes };
+  }
+
+  const texts = (record: MessageInput) =>
+    Object.fromEntries((record.headers as Array<{ key: string; value: Buffer }>).map((h) => [h.key, h.value.toString()]));
+
+  it("moves the messages not resolved when the handler failed to tier 1, one record each naming its own offset, and resolves", async () => {
+    const stored: number[] = [];
+    const { handle, retried, dead, writes } = pipeline((_ctx, batch) => {
+      for (const message of batch.messages) {
+        if (message.offset === 11) throw new RecoverableError("dependency down");
+        batch.resolve(message);
+      }
+    });
+    const delivery = new BatchDelivery([10, 11, 12].map(batchMessage), new AbortController().signal, silent, (m) => stored.push(m.offset));
+    await expect(handle(delivery)).resolves.toBeUndefined();
+    expect(stored).toEqual([10]);
+    expect(dead).toEqual([]);
+    expect(writes).toEqual([2]); // one acknowledged write for the batch's records
+    expect(retried.map((r) => [r.topic, r.partition, (r.value as Buffer).toString()])).toEqual([
+      ["orders.retry.1", 3, "v11"],
+      ["orders.retry.1", 3, "v12"],
+    ]);
+    expect(texts(retried[1]!)).toMatchObject({
+      "x-ekafka-original-topic": "orders",
+      "x-ekafka-original-offset": "12",
+      "x-ekafka-original-key": "k12",
+      "x-ekafka-attempts": "1",
+      "x-ekafka-retry-tier": "1",
+      "x-ekafka-error": "RecoverableError: dependency down",
+    });
+    expect(texts(retried[1]!)["x-ekafka-attempt-1"]).toMatch(/^\S+ orders\[3\]@12 RecoverableError: dependency down$/);
+    // Every message left goes: none was resolved, so the whole batch.
+    const whole = pipeline(() => {
+      throw new RecoverableError("bulk insert failed");
+    });
+    await whole.handle(new BatchDelivery([20, 21].map(batchMessage), new AbortController().signal, silent, () => undefined));
+    expect(whole.retried.map((r) => texts(r)["x-ekafka-original-offset"])).toEqual(["20", "21"]);
+  });
+
+  it("sends a record of the last tier to the dead-letter topic with its history, and writes nothing when all was resolved", async () => {
+    const { handle, retried, dead } = pipeline(() => {
+      throw new RecoverableError("still down");
+    });
+    const first = batchMessage(5);
+    const inTier2 = asRead(
+      tierRecord(first, freshState(first), [failure(1, "orders", 5, new RecoverableError("one"))], {
+        tier: 2,
+        topic: "orders.retry.2",
+        dueMs: 0,
+      }),
+      3,
+      8,
+    );
+    const delivery = new BatchDelivery([inTier2], new AbortController().signal, silent, () => undefined);
+    const state = stateOf(inTier2, 2);
+    delivery.attempts = state.attempts;
+    setTierState(delivery, state);
+    await handle(delivery);
+    expect(retried).toEqual([]);
+    expect(dead.map((r) => r.topic)).toEqual(["orders.DLT"]);
+    expect(texts(dead[0]!)).toMatchObject({ "x-ekafka-attempts": "2", "x-ekafka-retry-tier": "2", "x-ekafka-original-offset": "5" });
+    expect(texts(dead[0]!)["x-ekafka-attempt-2"]).toMatch(/^\S+ orders\.retry\.2\[3\]@8 RecoverableError: still down$/);
+
+    const resolvedAll = pipeline((_ctx, batch) => {
+      batch.resolve(batch.messages.at(-1)!);
+      throw new RecoverableError("failed after resolving everything");
+    });
+    await resolvedAll.handle(new BatchDelivery([30, 31].map(batchMessage), new AbortController().signal, silent, () => undefined));
+    expect(resolvedAll.writes).toEqual([]);
+  });
+});
+
+describe("a server's retry tiers", () => {
+  const kafkaOf = () =>
+    loadKafka(
+      "kafka",
+      new Config().loadString(`
+[kafka]
+brokers = ["127.0.0.1:9091"]
+[kafka.producers.retry]
+[kafka.consumers.c1]
+groupID = "g-go"
+topic = "orders"
+[kafka.consumerGroups.cg1]
+groupID = "g-cg"
+topics = ["orders", "refunds"]
+`),
+    ).build();
+
+  it("derive their group and topics from the entry the server reads with: kafka.consumers (consumerName) or kafka.consumerGroups", async () => {
+    const kafka = kafkaOf();
+    try {
+      const setUp = (reader: { tree: "consumers" | "consumerGroups"; name: string }) =>
+        createRetryTiers({
+          key: KEY,
+          config: decodeConsumerServerConfig({ retryDelays: ["1s", "2s"], retryProducer: "retry" }, KEY),
+          component: kafka,
+          reader,
+          deadLetter: undefined,
+          logger: pino({ level: "silent" }),
+        })!;
+      const goStyle = setUp({ tree: "consumers", name: "c1" });
+      expect(goStyle.groupID).toBe("g-go.retry");
+      expect(goStyle.topics).toEqual([{ topic: "orders", derived: ["orders.retry.1", "orders.retry.2", "orders.DLT"] }]);
+      const grouped = setUp({ tree: "consumerGroups", name: "cg1" });
+      expect(grouped.groupID).toBe("g-cg.retry");
+      expect(grouped.topics.map((t) => t.topic)).toEqual(["orders", "refunds"]);
+      expect(() => setUp({ tree: "consumers", name: "nope" })).toThrow(`${KEY}.consumerName: no entry named "nope" in kafka.consumers`);
+    } finally {
+      await kafka.close();
+    }
   });
 });
