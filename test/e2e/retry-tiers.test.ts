@@ -17,27 +17,32 @@ afterEach(async () => {
   await Promise.allSettled(servers.splice(0).map((server) => server.stop()));
 });
 
-/** A topic, producers `p1` (the topic) and `retry` (no topic), group `cg1`, and server `s1` with retry tiers. */
-function scenario(serverKeys: string, extra = "") {
+/**
+ * A topic, producers `p1` (the topic) and `retry` (no topic), and server `s1` with retry tiers, reading
+ * with the consumer group `cg1` (`consumerGroupName`) or, as a Go ekafka TOML does, with the consumer
+ * `c1` (`consumerName`, a `[kafka.consumers.c1]` entry).
+ */
+function scenario(serverKeys: string, extra = "", reader: "consumerGroupName" | "consumerName" = "consumerGroupName") {
   const topic = uniqueName("e2e-tiers");
   const groupID = uniqueName("g-tiers");
+  const readerToml =
+    reader === "consumerName"
+      ? `[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`
+      : `[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`;
   const toml = `
 [kafka.producers.p1]
 topic = "${topic}"
 batchTimeout = "5ms"
 [kafka.producers.retry]
 batchTimeout = "1ms"
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
+${readerToml}
 [kafka.consumers.dlt]
 topic = "${topic}.DLT"
 groupID = "${groupID}-dlt"
 ${FAST_GROUP}
 ${extra}
 [kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
+${reader === "consumerName" ? 'consumerName = "c1"' : 'consumerGroupName = "cg1"'}
 retryProducer = "retry"
 ${serverKeys}
 `;
@@ -191,6 +196,106 @@ describe("retry tiers", () => {
     expect(history(malformed)).toEqual([expect.stringMatching(/^x-ekafka-attempt-1 .* TypeError: cannot parse$/)]);
     expect(malformed.header("x-ekafka-retry-tier")).toBe("0");
   });
+
+  // The same two outcomes — a message that fails twice, one that always fails — for an onEachBatch
+  // server and for a server reading with consumerName (a Go ekafka TOML's [kafka.consumers.x] entry).
+  for (const variant of [
+    { mode: "onEachBatch", reader: "consumerGroupName" },
+    { mode: "onEachMessage", reader: "consumerName" },
+  ] as const) {
+    it(`${variant.mode} reading with ${variant.reader}: a message failing twice succeeds once, after the messages behind it and no earlier than the delays; one always failing ends on the dead-letter topic`, async () => {
+      const s = scenario(`retryDelays = ["1s", "2s"]\nbatchSize = 20`, "", variant.reader);
+      await createTopic(s.topic, 3, 3);
+      const targetCalls: Array<{ at: number; attempt: number; topic: string }> = [];
+      const poisonAttempts: number[] = [];
+      let sequence = 0;
+      const succeeded = new Map<string, number>(); // value -> sequence number of its (last) success
+      let successes = 0;
+      let fromRetryTopics = 0; // messages handled from a retry topic besides the two under test
+      let batchSizes = 0;
+      const handle = (value: string, attempt: number, topic: string) => {
+        if (value === "target") {
+          targetCalls.push({ at: Date.now(), attempt, topic });
+          if (targetCalls.length <= 2) throw new RecoverableError(`try ${targetCalls.length} failed`);
+        } else if (value === "poison") {
+          poisonAttempts.push(attempt);
+          throw new RecoverableError(`poison failed on attempt ${attempt}`);
+        } else if (topic !== s.topic) {
+          fromRetryTopics++;
+        }
+        successes++;
+        succeeded.set(value, ++sequence);
+      };
+      if (variant.mode === "onEachBatch") {
+        s.server.onEachBatch((ctx, batch) => {
+          batchSizes = Math.max(batchSizes, batch.messages.length);
+          for (const message of batch.messages) {
+            handle(message.valueString(), ctx.attempt, message.topic);
+            batch.resolve(message); // so that only the failed message and those after it move to a tier
+          }
+        });
+      } else {
+        s.server.onEachMessage((ctx, message) => handle(message.valueString(), ctx.attempt, message.topic));
+      }
+      const started = s.server.start();
+      const behind = Array.from({ length: 300 }, (_, i) => ({ partition: 0, key: `k${i % 7}`, value: `m${i}` }));
+      const p1 = s.kafka.producer("p1");
+      await p1.writeMessages(
+        { partition: 0, key: "kt", value: "target" },
+        ...behind,
+        { partition: 1, key: "kp", value: "poison", headers: { "x-app": "orders" } },
+        ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `after${i}` })),
+      );
+      const deadLetterTopic = `${s.topic}.DLT`;
+      await waitFor(
+        () => s.kafka.client().topicExists(deadLetterTopic),
+        30_000,
+        () => `${deadLetterTopic} to be created`,
+      );
+      await waitForTopic(deadLetterTopic, 3);
+      const dead = await s.kafka.consumer("dlt").readMessage({ timeoutMs: 90_000 });
+      await until(
+        () => succeeded.has("target") && succeeded.size === 311,
+        90_000,
+        () => `target ${targetCalls.length} calls, ${succeeded.size} of 311 handled`,
+      );
+      await new Promise((r) => setTimeout(r, 1000)); // a second success would show up here
+      await s.server.gracefulStop();
+      await started;
+
+      console.log(
+        `retry tiers (${variant.mode}, ${variant.reader}): target succeeded ${targetCalls[2]!.at - targetCalls[0]!.at} ms after its first try ` +
+          `(delays 1 s + 2 s); ${fromRetryTopics} messages moved along with a failed batch; largest batch ${batchSizes}`,
+      );
+      expect(targetCalls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+      expect(targetCalls.map((c) => c.topic)).toEqual([s.topic, `${s.topic}.retry.1`, `${s.topic}.retry.2`]);
+      expect(successes).toBe(311); // the target once, each other message once
+      expect(targetCalls[2]!.at - targetCalls[0]!.at).toBeGreaterThanOrEqual(3000);
+      const targetSequence = succeeded.get("target")!;
+      for (let i = 0; i < 300; i++) expect(succeeded.get(`m${i}`)!).toBeLessThan(targetSequence);
+      if (variant.mode === "onEachMessage") expect(fromRetryTopics).toBe(0); // only the failed messages move
+
+      expect(poisonAttempts).toEqual([1, 2, 3]);
+      expect(dead.valueString()).toBe("poison");
+      const history = dead.headers.filter((h) => h.key.startsWith("x-ekafka-attempt-")).map((h) => `${h.key} ${h.value.toString()}`);
+      expect(history).toHaveLength(3);
+      expect(history[0]).toMatch(new RegExp(`^x-ekafka-attempt-1 \\S+ ${s.topic}\\[1\\]@0 RecoverableError: poison failed on attempt 1$`));
+      expect(history[1]).toMatch(
+        new RegExp(`^x-ekafka-attempt-2 \\S+ ${s.topic}\\.retry\\.1\\[1\\]@\\d+ RecoverableError: poison failed on attempt 2$`),
+      );
+      expect(history[2]).toMatch(
+        new RegExp(`^x-ekafka-attempt-3 \\S+ ${s.topic}\\.retry\\.2\\[1\\]@\\d+ RecoverableError: poison failed on attempt 3$`),
+      );
+      expect({
+        app: dead.header("x-app"),
+        attempts: dead.header("x-ekafka-attempts"),
+        tier: dead.header("x-ekafka-retry-tier"),
+        topic: dead.header("x-ekafka-original-topic"),
+        offset: dead.header("x-ekafka-original-offset"),
+        key: dead.header("x-ekafka-original-key"),
+      }).toEqual({ app: "orders", attempts: "3", tier: "2", topic: s.topic, offset: "0", key: "kp" });
+    });
+  }
 
   it("refuses to start, naming the topic, when a retry topic cannot be created", async () => {
     const s = scenario(`retryDelays = ["1s"]\nretryTopicFormat = "{topic}/retry/{n}"`);
