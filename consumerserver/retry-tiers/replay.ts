@@ -1,4 +1,4 @@
-import { Message, PollTimeoutError, type Component, type Header } from "../../src/index.js";
+import { Message, PollTimeoutError, type Component, type Header, type ReaderTree } from "../../src/index.js";
 import { isTierHeader, RETRY_TIER_HEADERS } from "./headers.js";
 
 /** What {@link replayDeadLetters} reads, where it writes, and with what. */
@@ -9,8 +9,10 @@ export interface ReplayOptions {
   to?: string;
   /** The `kafka.producers.<name>` entry that writes the messages back. */
   producer: string;
-  /** The `kafka.consumerGroups.<name>` entry whose settings (brokers, security, timings) the reader uses. */
-  consumerGroupName: string;
+  /** The `kafka.consumerGroups.<name>` entry whose settings (brokers, security, timings) the reader uses; or set consumerName. */
+  consumerGroupName?: string;
+  /** Instead of consumerGroupName: the `kafka.consumers.<name>` entry whose settings the reader uses (a Go-style TOML). */
+  consumerName?: string;
   /** The group that remembers how far replaying got, so a second run goes on from there. Default `<from>.replay`. */
   groupID?: string;
   /** Replays only the messages it returns true for; the others are passed over (and count as done). */
@@ -42,10 +44,12 @@ export const REPLAYED_FROM_HEADER = "x-ekafka-replayed-from";
  *
  * @example
  * const { replayed } = await replayDeadLetters(kafka, { from: "orders.DLT", producer: "replay", consumerGroupName: "cg1" });
- * @throws Error naming the message when it has no original topic and no `to` was given
+ * @throws Error naming the message when it has no original topic and no `to` was given, or when not
+ *   exactly one of consumerGroupName and consumerName is set
  */
 export async function replayDeadLetters(component: Component, options: ReplayOptions): Promise<ReplayResult> {
   const { from } = options;
+  const reader = readerOf(options);
   const client = component.client();
   const [ends, starts] = await Promise.all([client.listOffsets(from, "latest"), client.listOffsets(from, "earliest")]);
   const groupID = options.groupID ?? `${from}.replay`;
@@ -62,7 +66,7 @@ export async function replayDeadLetters(component: Component, options: ReplayOpt
   const aborted = () => options.signal?.aborted === true;
   if (remaining.size === 0) return result;
   const producer = component.producer(options.producer);
-  const group = component.derivedConsumerGroup(options.consumerGroupName, { groupID, topics: [from], startOffset: -2 });
+  const group = component.derivedConsumerGroup(reader.name, { from: reader.tree, groupID, topics: [from], startOffset: -2 });
   try {
     while (remaining.size > 0 && !aborted()) {
       let event: Awaited<ReturnType<typeof group.poll>>;
@@ -93,6 +97,17 @@ export async function replayDeadLetters(component: Component, options: ReplayOpt
     await group.close();
   }
   return result;
+}
+
+/** The entry whose settings the replay reads with. */
+function readerOf(options: ReplayOptions): { tree: ReaderTree; name: string } {
+  const { consumerGroupName, consumerName } = options;
+  if ((consumerGroupName === undefined) === (consumerName === undefined)) {
+    throw new Error(
+      "replayDeadLetters: set exactly one of consumerGroupName (a kafka.consumerGroups entry) and consumerName (a kafka.consumers entry), whose settings the reader uses",
+    );
+  }
+  return consumerName !== undefined ? { tree: "consumers", name: consumerName } : { tree: "consumerGroups", name: consumerGroupName! };
 }
 
 function replayRecord(message: Message, to: string | undefined) {

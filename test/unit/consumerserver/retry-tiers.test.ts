@@ -12,6 +12,7 @@ import { setTierState } from "../../../consumerserver/retry-tiers/delivery-state
 import { recordingFailures } from "../../../consumerserver/retry-tiers/failure-recording.js";
 import { retryTierWriting, type TierDestinations } from "../../../consumerserver/retry-tiers/tier-write.js";
 import { createRetryTiers } from "../../../consumerserver/retry-tiers/create.js";
+import { replayDeadLetters } from "../../../consumerserver/retry-tiers/replay.js";
 import { Config, ConfigError } from "../../../src/core/index.js";
 import { load as loadKafka, Message, type MessageInput } from "../../../src/index.js";
 
@@ -360,6 +361,18 @@ topics = ["orders", "refunds"]
       expect(grouped.groupID).toBe("g-cg.retry");
       expect(grouped.topics.map((t) => t.topic)).toEqual(["orders", "refunds"]);
       expect(() => setUp({ tree: "consumers", name: "nope" })).toThrow(`${KEY}.consumerName: no entry named "nope" in kafka.consumers`);
+    } finally {
+      await kafka.close();
+    }
+  });
+
+  it("are replayed with the settings of one entry, consumerGroupName or consumerName, and not both", async () => {
+    const kafka = kafkaOf();
+    try {
+      const neither = { from: "orders.DLT", producer: "retry" };
+      const expected = "replayDeadLetters: set exactly one of consumerGroupName (a kafka.consumerGroups entry) and consumerName";
+      await expect(replayDeadLetters(kafka, neither)).rejects.toThrow(expected);
+      await expect(replayDeadLetters(kafka, { ...neither, consumerName: "c1", consumerGroupName: "cg1" })).rejects.toThrow(expected);
     } finally {
       await kafka.close();
     }
