@@ -92,9 +92,8 @@ export async function replayDeadLetters(component: Component, options: ReplayOpt
       group.storeOffsets(event);
       if (event.offset >= end - 1) remaining.delete(event.partition);
     }
-    await group.commitStored();
   } finally {
-    await group.close();
+    await group.close(); // commits the stored offsets (the offset ledger's part), then leaves the group
   }
   return result;
 }
