@@ -7,7 +7,8 @@ import type { Logger } from "../src/core/index.js";
  *
  * Progress inside the batch is marked with {@link resolve}: a resolved message (and every message before
  * it) counts as handled at once — its offset is stored and committed even when the handler later fails,
- * and a retry or the dead-letter topic only ever sees the messages not resolved yet. When the handler
+ * and a retry, a retry tier or the dead-letter topic only ever sees the messages not resolved yet (with
+ * `retryDelays`, a recoverable failure moves each of them to the first tier's retry topic). When the handler
  * resolves (returns without throwing), the whole batch counts as handled.
  */
 export interface Batch {
