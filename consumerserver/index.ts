@@ -9,7 +9,7 @@
  */
 export { load, ServerContainer } from "./container.js";
 export { ConsumerServer, COMPONENT_NAME } from "./server.js";
-export { consumerServerSchema, decodeConsumerServerConfig, type ConsumerServerConfig } from "./config.js";
+export { decodeConsumerServerConfig, type ConsumerServerConfig } from "./config.js";
 export {
   withDeadLetter,
   withEkafka,
