@@ -36,6 +36,15 @@ export {
   type RootLoggerOptions,
 } from "./logger.js";
 export { formatLine, prettyDestination } from "./pretty-format.js";
-export { decode, defineSchema, type Decoded, type FieldSpec, type Schema, type Warn } from "./schema.js";
+export {
+  decode,
+  defineSchema,
+  type Decoded,
+  type FieldAlwaysPresent,
+  type FieldSpec,
+  type FieldValue,
+  type Schema,
+  type Warn,
+} from "./schema.js";
 export type { Server, ServerStatus } from "./server.js";
 export * as governor from "./governor/index.js";
