@@ -1,7 +1,10 @@
 /** A partition of a topic, with the offset the event refers to (-1001 when none is known yet). */
 export interface TopicPartition {
+  /** The topic. */
   topic: string;
+  /** The partition's id. */
   partition: number;
+  /** The offset the event refers to; -1001 (librdkafka's "invalid offset") when none is known yet. */
   offset: number;
 }
 
@@ -10,7 +13,10 @@ export interface TopicPartition {
  * Tell it apart from the other events with `instanceof`.
  */
 export class AssignedPartitions {
-  constructor(readonly partitions: TopicPartition[]) {}
+  constructor(
+    /** This member's whole new assignment (it replaces the one a RevokedPartitions ended). */
+    readonly partitions: TopicPartition[],
+  ) {}
 }
 
 /**
@@ -27,6 +33,7 @@ export class RevokedPartitions {
 
   /** @param release what {@link release} does; the consumer group gives it */
   constructor(
+    /** The partitions whose assignment ended. */
     readonly partitions: TopicPartition[],
     release: () => Promise<void> = () => Promise.resolve(),
   ) {
