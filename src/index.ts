@@ -1,6 +1,14 @@
 /**
  * ekafka — a config-driven Kafka component: `load("kafka").build()` reads the `[kafka]` tree and hands
  * out named producers, consumers and consumer groups, plus an admin client.
+ *
+ * @example
+ * config.loadFile("config.toml"); // config from "ekafka/core"
+ * const kafka = load("kafka").build();
+ * await kafka.producer("orders").writeMessages({ key: "order-1", value: "{}" });
+ * await kafka.close();
+ *
+ * @module ekafka
  */
 import "reflect-metadata";
 

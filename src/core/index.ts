@@ -2,6 +2,8 @@
  * ekafka/core — the small framework the ekafka component plugs into: a config tree read from TOML, a
  * schema decoder with Go-compatible weak typing, an App that runs Servers until SIGTERM, pino loggers
  * per component, and optional dependency injection.
+ *
+ * @module ekafka/core
  */
 export { App, DEFAULT_STOP_TIMEOUT_MS, type AppOptions } from "./app.js";
 export { Config, config } from "./config.js";

@@ -4,6 +4,8 @@
  *
  * @example
  * await new App().serve(governor.load("server.governor").build(), consumerServer).run();
+ *
+ * @module
  */
 export { load, GovernorContainer, withLogger, withProcessMetrics, withRegistry, withServers, type GovernorOption } from "./container.js";
 export { Governor, GOVERNOR_COMPONENT, type GovernorOptions } from "./server.js";
