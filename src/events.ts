@@ -23,7 +23,7 @@ export class AssignedPartitions {
  * Delivered by `ConsumerGroup.poll()` once when an assignment ends (a rebalance takes the partitions
  * away, or the member leaves the group).
  *
- * The partitions stay with this member until it is done with them: call {@link release} once the work
+ * The partitions stay with this member until it is done with them: call {@link RevokedPartitions.release | release()} once the work
  * of these partitions is finished and stored, or just poll again (the next `poll()` releases them
  * first). Either way the offsets stored for them are committed before the partitions go to their next
  * owner; the group's rebalance waits meanwhile, so do not keep them long.
@@ -31,7 +31,7 @@ export class AssignedPartitions {
 export class RevokedPartitions {
   readonly #release: () => Promise<void>;
 
-  /** @param release what {@link release} does; the consumer group gives it */
+  /** @param release what {@link RevokedPartitions.release | release()} does; the consumer group gives it */
   constructor(
     /** The partitions whose assignment ended. */
     readonly partitions: TopicPartition[],
