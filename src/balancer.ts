@@ -21,8 +21,8 @@ export interface Balancer {
    * Called once per message that has no partition of its own, on the write path (keep it cheap).
    *
    * @param message the key and value to decide by
-   * @param partitions the topic's partition ids, ascending and never empty
-   * @returns one of `partitions`
+   * @param partitions the topic's partition ids, ascending
+   * @returns one of `partitions`; any other number fails the write with a KafkaError
    */
   balance(message: BalancerMessage, partitions: number[]): number;
 }

@@ -24,7 +24,7 @@ import {
 
 /** A topic to create. */
 export interface TopicSpec {
-  /** The topic's name. */
+  /** The name of the topic to create. */
   topic: string;
   /** Partitions; -1 (the default) takes the broker's `num.partitions`. */
   numPartitions?: number;
@@ -36,7 +36,7 @@ export interface TopicSpec {
 
 /** One partition of a topic as the cluster describes it. */
 export interface PartitionInfo {
-  /** The partition's id. */
+  /** The partition's id, from 0 to the partition count - 1. */
   partition: number;
   /** The broker id of its leader; null while it has none (e.g. during a leader election). */
   leader: number | null;
@@ -48,9 +48,9 @@ export interface PartitionInfo {
 
 /** A topic as the cluster describes it. */
 export interface TopicInfo {
-  /** The topic's name. */
+  /** The topic's name as the cluster reports it. */
   name: string;
-  /** Its partitions. */
+  /** Each of its partitions, with leader and replicas. */
   partitions: PartitionInfo[];
 }
 
@@ -59,9 +59,9 @@ export type OffsetSpecInput = "earliest" | "latest" | Date;
 
 /** An offset of one partition. */
 export interface PartitionOffset {
-  /** The topic. */
+  /** The topic the partition belongs to. */
   topic: string;
-  /** The partition's id. */
+  /** The partition's id within the topic. */
   partition: number;
   /** The offset; what it means depends on the call that returned it (e.g. the next offset to be written for `"latest"`). */
   offset: number;

@@ -33,7 +33,7 @@ export class KafkaError extends Error {
   readonly key: string;
   /** Trying the operation again may succeed: the cause is transient (a broker restarting, a leader moving, a timeout). */
   readonly retriable: boolean;
-  /** The client instance can no longer be used (e.g. a fenced idempotent producer); close it and build a new one. */
+  /** The client instance can no longer be used: librdkafka raised a fatal error (e.g. an idempotent producer's sequence broke). */
   readonly fatal: boolean;
 
   constructor(

@@ -1,8 +1,8 @@
 /** A partition of a topic, with the offset the event refers to (-1001 when none is known yet). */
 export interface TopicPartition {
-  /** The topic. */
+  /** The topic the partition belongs to. */
   topic: string;
-  /** The partition's id. */
+  /** The partition's id within the topic. */
   partition: number;
   /** The offset the event refers to; -1001 (librdkafka's "invalid offset") when none is known yet. */
   offset: number;

@@ -30,9 +30,9 @@ export interface GroupStatistics {
 
 /** Offsets and lag of one partition a consumer reads. Offsets are -1 when unknown. */
 export interface PartitionStatistics {
-  /** The topic. */
+  /** The topic the partition belongs to. */
   topic: string;
-  /** The partition's id. */
+  /** The partition's id within the topic. */
   partition: number;
   /** Offset last committed for the group. */
   committedOffset: number;

@@ -14,7 +14,7 @@ import { findKeyIgnoringCase, isTable, joinKeyPath, setOwn, type Table } from ".
 export type FieldSpec =
   /** Any scalar, written out as a string. */
   | {
-      /** The key holds text. */
+      /** Selects this kind: any scalar, read as a string. */
       type: "string";
       /** The value when the key is absent; without one, the decoded field may be `undefined`. */
       default?: string;
@@ -23,24 +23,24 @@ export type FieldSpec =
     }
   /** A number, or a string holding one (`"-2"`). `oneOf` lists the only values allowed. */
   | {
-      /** The key holds a number. */
+      /** Selects this kind: a number, or a string holding one. */
       type: "number";
       /** The value when the key is absent; without one, the decoded field may be `undefined`. */
       default?: number;
-      /** Only whole numbers are accepted. */
+      /** The value is a whole number: a fraction is truncated toward zero with a warning, as Go's loader does. */
       integer?: boolean;
-      /** The smallest value accepted. */
+      /** The smallest value accepted (inclusive); a smaller one is a ConfigError. */
       min?: number;
-      /** The largest value accepted. */
+      /** The largest value accepted (inclusive); a larger one is a ConfigError. */
       max?: number;
-      /** The only values accepted. */
+      /** The only values accepted; any other is a ConfigError listing them. */
       oneOf?: readonly number[];
       /** What the key means, for people and generated references. */
       doc?: string;
     }
   /** `true`/`false`, or what Go's `strconv.ParseBool` accepts (`"1"`, `"0"`, `"true"`). */
   | {
-      /** The key holds a boolean. */
+      /** Selects this kind: a boolean, or what Go's `strconv.ParseBool` accepts. */
       type: "boolean";
       /** The value when the key is absent; without one, the decoded field may be `undefined`. */
       default?: boolean;
@@ -49,7 +49,7 @@ export type FieldSpec =
     }
   /** A Go duration (`"300ms"`), decoded to milliseconds; see {@link parseDuration}. The default is in ms. */
   | {
-      /** The key holds a duration. */
+      /** Selects this kind: a Go duration string, decoded to milliseconds. */
       type: "duration";
       /** The value in milliseconds when the key is absent; without one, the decoded field may be `undefined`. */
       default?: number;
@@ -58,7 +58,7 @@ export type FieldSpec =
     }
   /** `["a", "b"]` or `"a,b"` (split on commas, trimmed). */
   | {
-      /** The key holds a list of strings. */
+      /** Selects this kind: a list of strings, or one comma-separated string. */
       type: "stringList";
       /** The list when the key is absent; without one, the decoded field may be `undefined`. */
       default?: readonly string[];
@@ -67,7 +67,7 @@ export type FieldSpec =
     }
   /** One of `values`, matched ignoring case; decodes to the spelling in `values`. */
   | {
-      /** The key holds one of a fixed set of names. */
+      /** Selects this kind: one of `values`, matched ignoring case. */
       type: "enum";
       /** The allowed values, in the spelling the decoded field takes. */
       values: readonly string[];
@@ -83,14 +83,14 @@ export type FieldSpec =
    * Defaults to `{}`.
    */
   | {
-      /** The key holds a free-form table of librdkafka-style properties. */
+      /** Selects this kind: a free-form table of name → scalar, flattened with dots. */
       type: "properties";
       /** What the key means, for people and generated references. */
       doc?: string;
     }
   /** A nested table; when absent, every field takes its default. */
   | {
-      /** The key holds a nested table. */
+      /** Selects this kind: a nested table read with `fields`. */
       type: "object";
       /** How the nested table's keys are read. */
       fields: Schema;
@@ -99,7 +99,7 @@ export type FieldSpec =
     }
   /** A table of user-chosen names (kept as written) → a table read with `of`. Defaults to `{}`. */
   | {
-      /** The key holds a table of named tables. */
+      /** Selects this kind: a table of user-chosen names, each read with `of`. */
       type: "map";
       /** How each named table is read. */
       of: Schema;

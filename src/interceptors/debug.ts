@@ -47,11 +47,11 @@ export function debugInterceptor(options: DebugOptions = {}): Interceptor {
 /** How a call ended, for {@link debugLine}: succeeded, or failed with `err`. */
 export type DebugOutcome =
   | {
-      /** The call succeeded. */
+      /** false: the call succeeded; the line ends with what it returned. */
       failed: false;
     }
   | {
-      /** The call failed. */
+      /** true: the call failed with `err`. */
       failed: true;
       /** What it failed with, described after `ERROR` at the end of the line. */
       err: unknown;
