@@ -25,6 +25,7 @@ export class ProcessSpans {
   /** @param group the consumer group id, for `messaging.consumer.group.name` */
   constructor(private readonly group: string | undefined) {}
 
+  /** The middleware that makes the delivery's span and runs the rest of the handling in its context. */
   readonly outer: Middleware = (next) => async (delivery) => {
     const message = delivery.message;
     const tracer = trace.getTracer(TRACER_NAME);
@@ -48,6 +49,7 @@ export class ProcessSpans {
     }
   };
 
+  /** The middleware around the handler: records each failed call and each retry on the span {@link outer} made. */
   readonly inner: Middleware = (next) => async (delivery) => {
     const span = this.#spans.get(delivery);
     if (span !== undefined && delivery.attempts > 0)
