@@ -83,16 +83,7 @@ export class MessageDelivery extends BaseDelivery {
 
   /** The context for the handler's current call. */
   handlerContext(): MessageContext {
-    const delivery = this;
-    return {
-      signal: this.signal,
-      otelContext: this.otelContext,
-      message: this.message,
-      attempt: this.attempts,
-      get logger() {
-        return delivery.logger;
-      },
-    };
+    return new MessageCallContext(this);
   }
 }
 
@@ -146,16 +137,7 @@ export class BatchDelivery extends BaseDelivery {
   /** Starts a handler call over the messages not resolved yet and returns its context. */
   handlerContext(): BatchContext {
     this.#call = this.messages;
-    const delivery = this;
-    return {
-      signal: this.signal,
-      otelContext: this.otelContext,
-      batch: this.batch,
-      attempt: this.attempts,
-      get logger() {
-        return delivery.logger;
-      },
-    };
+    return new BatchCallContext(this);
   }
 
   #resolve(message: Message): void {
@@ -169,5 +151,46 @@ export class BatchDelivery extends BaseDelivery {
     if (this.signal.aborted) return;
     this.#next = index + 1;
     this.store(message);
+  }
+}
+
+/**
+ * The context of one handler call. A class rather than an object literal with a getter: it is made for
+ * every message, and a literal's accessor costs a closure and a dictionary-mode object each time.
+ */
+class CallContext {
+  readonly signal: AbortSignal;
+  readonly otelContext: Context;
+  readonly attempt: number;
+  readonly #delivery: BaseDelivery;
+
+  constructor(delivery: BaseDelivery) {
+    this.#delivery = delivery;
+    this.signal = delivery.signal;
+    this.otelContext = delivery.otelContext;
+    this.attempt = delivery.attempts;
+  }
+
+  /** The delivery's logger (bound to topic, partition and offset), made on first use. */
+  get logger(): Logger {
+    return this.#delivery.logger;
+  }
+}
+
+class MessageCallContext extends CallContext implements MessageContext {
+  readonly message: Message;
+
+  constructor(delivery: MessageDelivery) {
+    super(delivery);
+    this.message = delivery.message;
+  }
+}
+
+class BatchCallContext extends CallContext implements BatchContext {
+  readonly batch: Batch;
+
+  constructor(delivery: BatchDelivery) {
+    super(delivery);
+    this.batch = delivery.batch;
   }
 }

@@ -12,6 +12,7 @@ import type { DeliveryHandler } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { isPermanentFetchError } from "./fetch-error.js";
 import { PartitionScheduler } from "./partition-scheduler.js";
+import { stepOf, type SyncStep } from "./sync-step.js";
 
 /** The part of a ConsumerGroup the runner uses. */
 export type PollingGroup = Pick<ConsumerGroup, "pollBatch" | "storeOffsets" | "pause" | "resume" | "close">;
@@ -65,6 +66,8 @@ export class EachMessageRunner {
   /** Aborts handlers (hard stop only): their ctx.signal. */
   readonly #handling = new AbortController();
   readonly #scheduler: PartitionScheduler<Work>;
+  /** The pipeline, in its synchronous-capable form. */
+  readonly #step: SyncStep;
   readonly #paused = new Map<string, TopicPartition>();
   /** Sequential mode: the handler call in flight, which a stop lets finish (graceful) or not (hard). */
   #inFlight: Promise<void> | undefined;
@@ -81,8 +84,9 @@ export class EachMessageRunner {
     this.#group = options.group;
     this.#log = options.logger;
     this.#hardStop = new Promise((resolve) => (this.#onHardStop = resolve));
+    this.#step = stepOf(options.handle);
     this.#scheduler = new PartitionScheduler<Work>(
-      (work) => this.#handle(work),
+      async (work) => this.#handle(work),
       {
         onFailure: (_lane, _work, error) => this.#fail(error as Error),
         onSettled: (lane, _work, queued) => this.#maybeResume(lane, queued),
@@ -214,13 +218,24 @@ export class EachMessageRunner {
     return order;
   }
 
-  /** Sequential mode: one handler call at a time; a failure or a stop ends the loop, leaving the rest unhandled. */
+  /**
+   * Sequential mode: one handler call at a time; a failure or a stop ends the loop, leaving the rest
+   * unhandled. A delivery handled synchronously (see {@link SyncStep}) costs no await.
+   */
   async #handleInOrder(work: Work[]): Promise<void> {
     for (const item of work) {
       if (this.#fetching.signal.aborted) return;
-      this.#inFlight = this.#handle(item);
+      let pending: Promise<void> | undefined;
       try {
-        await Promise.race([this.#inFlight, this.#hardStop]);
+        pending = this.#handle(item);
+      } catch (error) {
+        this.#fail(error as Error);
+        return;
+      }
+      if (pending === undefined) continue;
+      this.#inFlight = pending;
+      try {
+        await Promise.race([pending, this.#hardStop]);
         if (this.#hard) return;
       } catch (error) {
         this.#fail(error as Error);
@@ -240,13 +255,23 @@ export class EachMessageRunner {
     }
   }
 
-  async #handle(work: Work): Promise<void> {
+  /** Handles one unit of work through the pipeline; undefined when that finished synchronously. */
+  #handle(work: Work): Promise<void> | undefined {
     const started = this.#options.debug ? performance.now() : 0;
     const delivery =
       this.#options.batchSize === undefined
         ? new MessageDelivery(work[0]!, this.#handling.signal, this.#log)
         : new BatchDelivery(work, this.#handling.signal, this.#log, (message) => this.#store([message]));
-    await this.#options.handle(delivery);
+    const pending = this.#step(delivery);
+    if (pending === undefined) {
+      this.#handled(delivery, work, started);
+      return undefined;
+    }
+    return pending.then(() => this.#handled(delivery, work, started));
+  }
+
+  /** After the pipeline resolved: stores the offsets (and logs the debug line). */
+  #handled(delivery: MessageDelivery | BatchDelivery, work: Work, started: number): void {
     if (this.#hard) return; // abandoned by a hard stop; the group may already be closed
     if (!this.#store(delivery.messages)) return;
     if (this.#options.debug) {
