@@ -72,13 +72,15 @@ export class MessageDelivery extends BaseDelivery {
   readonly messages: readonly Message[];
   readonly batch = undefined;
 
+  /** @param messages `[message]`, when the caller has that array already */
   constructor(
     readonly message: Message,
     signal: AbortSignal,
     logger: Logger,
+    messages: readonly Message[] = [message],
   ) {
     super(message, signal, logger);
-    this.messages = [message];
+    this.messages = messages;
   }
 
   /** The context for the handler's current call. */
@@ -131,7 +133,7 @@ export class BatchDelivery extends BaseDelivery {
 
   /** Every message not resolved yet. */
   get messages(): readonly Message[] {
-    return this.#all.slice(this.#next);
+    return this.#next === 0 ? this.#all : this.#all.slice(this.#next);
   }
 
   /** Starts a handler call over the messages not resolved yet and returns its context. */

@@ -201,19 +201,26 @@ export class EachMessageRunner {
   #split(messages: Message[]): Work[] {
     const size = this.#options.batchSize;
     if (size === undefined) return messages.map((message) => [message]);
-    const runs = new Map<string, Message[][]>();
+    // The runs still open (not full) per partition; a fetch brings runs of one partition, so the lane is
+    // looked up only where the partition changes.
+    const open = new Map<string, Message[]>();
     const order: Message[][] = [];
+    let lane = "";
+    let lastTopic: string | undefined;
+    let lastPartition = -1;
     for (const message of messages) {
-      const lane = laneOf(message);
-      let list = runs.get(lane);
-      if (list === undefined) runs.set(lane, (list = []));
-      let last = list.at(-1);
-      if (last === undefined || last.length >= size) {
-        last = [];
-        list.push(last);
-        order.push(last);
+      if (message.topic !== lastTopic || message.partition !== lastPartition) {
+        lastTopic = message.topic;
+        lastPartition = message.partition;
+        lane = laneOf(message);
       }
-      last.push(message);
+      let run = open.get(lane);
+      if (run === undefined || run.length >= size) {
+        run = [];
+        open.set(lane, run);
+        order.push(run);
+      }
+      run.push(message);
     }
     return order;
   }
@@ -260,7 +267,7 @@ export class EachMessageRunner {
     const started = this.#options.debug ? performance.now() : 0;
     const delivery =
       this.#options.batchSize === undefined
-        ? new MessageDelivery(work[0]!, this.#handling.signal, this.#log)
+        ? new MessageDelivery(work[0]!, this.#handling.signal, this.#log, work)
         : new BatchDelivery(work, this.#handling.signal, this.#log, (message) => this.#store([message]));
     const pending = this.#step(delivery);
     if (pending === undefined) {
