@@ -1,5 +1,5 @@
-import { context, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from "@opentelemetry/api";
-import { messagingAttributes, traceContextOf, TRACER_NAME } from "../src/index.js";
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from "@opentelemetry/api";
+import { messagingAttributes, traceContextOf, tracerProviderRegistered, TRACER_NAME } from "../src/index.js";
 import type { Delivery, Middleware } from "./delivery.js";
 import { stepMiddleware, type SyncStep } from "./sync-step.js";
 
@@ -29,7 +29,9 @@ export class ProcessSpans {
   /** @param group the consumer group id, for `messaging.consumer.group.name` */
   constructor(private readonly group: string | undefined) {}
 
-  readonly outer: Middleware = stepMiddleware((next) => (delivery) => (tracing() ? this.#traced(next, delivery) : next(delivery)));
+  readonly outer: Middleware = stepMiddleware(
+    (next) => (delivery) => (tracerProviderRegistered() ? this.#traced(next, delivery) : next(delivery)),
+  );
 
   readonly inner: Middleware = stepMiddleware((next) => (delivery) => {
     const span = this.#spans.get(delivery);
@@ -89,17 +91,4 @@ function batchLinks(delivery: Delivery): Link[] {
     if (spanContext !== undefined) links.push({ context: spanContext });
   }
   return links;
-}
-
-/** The provider `@opentelemetry/api` delegates to while no SDK is registered. */
-const NO_SDK = new ProxyTracerProvider().getDelegate();
-
-/**
- * Whether a tracer provider is registered: the global one is the API's proxy, which delegates to
- * {@link NO_SDK} until one is. A provider the proxy does not recognise (another copy of the API) counts
- * as registered.
- */
-function tracing(): boolean {
-  const provider = trace.getTracerProvider();
-  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_SDK;
 }
