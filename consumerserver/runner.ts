@@ -71,9 +71,13 @@ export class EachMessageRunner {
   readonly #paused = new Map<string, TopicPartition>();
   /** Sequential mode: the handler call in flight, which a stop lets finish (graceful) or not (hard). */
   #inFlight: Promise<void> | undefined;
-  /** Resolves on a hard stop: the sequential loop then stops waiting for its handler. */
-  readonly #hardStop: Promise<void>;
-  #onHardStop: () => void = () => {};
+  /**
+   * Sequential mode: ends the wait for the handler in flight on a hard stop. A wait of its own per
+   * handler call: a race against one promise pending as long as the runner added a reaction to that
+   * promise per call, never released (the soak measured about 300 bytes of heap per message: a promise,
+   * its resolving functions and a reaction each).
+   */
+  #wake: (() => void) | undefined;
   #failure: { error: Error } | undefined;
   #hard = false;
   /** An event met while gathering a batch, handled on the next round. */
@@ -83,7 +87,6 @@ export class EachMessageRunner {
     this.#options = options;
     this.#group = options.group;
     this.#log = options.logger;
-    this.#hardStop = new Promise((resolve) => (this.#onHardStop = resolve));
     this.#step = stepOf(options.handle);
     this.#scheduler = new PartitionScheduler<Work>(
       async (work) => this.#handle(work),
@@ -119,7 +122,7 @@ export class EachMessageRunner {
   stop(graceful: boolean): void {
     if (!graceful) {
       this.#hard = true;
-      this.#onHardStop();
+      this.#wake?.();
       this.#handling.abort();
       this.#scheduler.interrupt();
     }
@@ -242,12 +245,16 @@ export class EachMessageRunner {
       if (pending === undefined) continue;
       this.#inFlight = pending;
       try {
-        await Promise.race([pending, this.#hardStop]);
+        await new Promise<void>((resolve, reject) => {
+          this.#wake = resolve;
+          pending.then(resolve, reject);
+        });
         if (this.#hard) return;
       } catch (error) {
         this.#fail(error as Error);
         return;
       } finally {
+        this.#wake = undefined;
         this.#inFlight = undefined;
       }
     }
