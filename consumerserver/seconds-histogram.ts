@@ -62,14 +62,15 @@ export class AccumulatingHistogram {
 
   /** What prom-client's registry reads to export the metric. */
   async get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
-    const values: MetricValueWithName<string>[] = [];
+    // Bucket values carry a null exemplar, as prom-client's do (its JSON export shows it).
+    const values: Array<MetricValueWithName<string> & { exemplar?: null }> = [];
     for (const series of this.#series.values()) {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += series.counts[i]!;
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, ...series.labels }, value: cumulative });
+        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, ...series.labels }, value: cumulative, exemplar: null });
       });
-      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", ...series.labels }, value: series.count });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", ...series.labels }, value: series.count, exemplar: null });
       values.push({ metricName: `${this.name}_sum`, labels: { ...series.labels }, value: series.sum });
       values.push({ metricName: `${this.name}_count`, labels: { ...series.labels }, value: series.count });
     }
