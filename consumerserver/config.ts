@@ -69,7 +69,12 @@ export const consumerServerSchema = defineSchema({
   },
 });
 
-/** The decoded `[kafkaConsumerServers.<name>]` tree. */
+/**
+ * The decoded `[kafkaConsumerServers.<name>]` tree: durations in milliseconds, names not set (or empty)
+ * `undefined`.
+ *
+ * @interface
+ */
 export type ConsumerServerConfig = Decoded<typeof consumerServerSchema>;
 
 /**

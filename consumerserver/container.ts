@@ -8,7 +8,7 @@ export class ServerContainer {
   constructor(
     /** The config key, e.g. `kafkaConsumerServers.s1`. */
     readonly key: string,
-    /** The decoded tree at {@link key}. */
+    /** The decoded tree at `key`. */
     readonly config: ConsumerServerConfig,
   ) {}
 

@@ -10,8 +10,11 @@ export const DEAD_LETTER_HEADERS = Object.freeze({
   error: "x-ekafka-error",
   /** How many times the handler was called for the message. */
   attempts: "x-ekafka-attempts",
+  /** The topic the message was read from. */
   originalTopic: "x-ekafka-original-topic",
+  /** The partition it was read from, in decimal. */
   originalPartition: "x-ekafka-original-partition",
+  /** Its offset there, in decimal: with the topic and partition, where to find the original. */
   originalOffset: "x-ekafka-original-offset",
 });
 
@@ -32,10 +35,12 @@ export interface DeadLetterWriter {
  * was being dead-lettered.
  */
 export class DeadLetterError extends Error {
+  /** Always "DeadLetterError", so the error is recognisable in logs and after serialisation. */
   override readonly name = "DeadLetterError";
 
   constructor(
     message: Message,
+    /** The handler's failure that sent the message to the dead-letter producer. */
     readonly handlerError: Error,
     cause: unknown,
   ) {

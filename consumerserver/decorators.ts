@@ -11,7 +11,9 @@ export type HandlerKind = "onEachMessage" | "onStart" | "onConsumerGroupStart";
 export interface HandlerDeclaration {
   /** The server's config key, e.g. `kafkaConsumerServers.s1`. */
   key: string;
+  /** Which server method the decorated method is registered with (`@eachMessage` → "onEachMessage", …). */
   kind: HandlerKind;
+  /** The decorated method's name on the class. */
   method: string | symbol;
   /** For onEachMessage: the method that receives errors. */
   onError?: string | symbol;

@@ -11,7 +11,9 @@ import type { Logger } from "../src/core/index.js";
  * resolves (returns without throwing), the whole batch counts as handled.
  */
 export interface Batch {
+  /** The topic every message of the batch was read from. */
   readonly topic: string;
+  /** The partition every message of the batch was read from. */
   readonly partition: number;
   /**
    * The messages of this call, in offset order: the whole batch on the first call; on a retry, those

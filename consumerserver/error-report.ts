@@ -18,6 +18,7 @@ export type ErrorPhase =
 
 /** What `onError` is told along with the error. */
 export interface ErrorDetails {
+  /** Which step of the server's work failed. */
   phase: ErrorPhase;
   /** The message concerned, for `handle` and `deadLetter`. */
   message?: Message;

@@ -6,6 +6,7 @@ import type { Message } from "../src/index.js";
  * wrapped, and the message says which Kafka message was being handled, since a bare `"oops"` would not.
  */
 export class ThrownValueError extends Error {
+  /** Always "ThrownValueError", so the error is recognisable in logs and after serialisation. */
   override readonly name = "ThrownValueError";
 
   /**

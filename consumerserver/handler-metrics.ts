@@ -5,13 +5,16 @@ import { stepMiddleware } from "./sync-step.js";
 
 /** Names of the Consumer Server's handler metrics. */
 export const HANDLER_METRICS = Object.freeze({
+  /** Histogram (server, topic): time of each call of an `onEachMessage` handler, in seconds. */
   seconds: "ekafka_consumerserver_handler_seconds",
+  /** Counter (server, topic, result): messages handled, by {@link HandlerResult}. */
   handled: "ekafka_consumerserver_handled_total",
+  /** Gauge (server): messages being handled now, retries and dead-lettering included. */
   inFlight: "ekafka_consumerserver_in_flight_messages",
 });
 
 /**
- * `result` of {@link HANDLER_METRICS.handled}: one of `ok`, `dead_lettered` or `failed` per message, and
+ * The `result` label of the `ekafka_consumerserver_handled_total` counter ({@link HANDLER_METRICS}): one of `ok`, `dead_lettered` or `failed` per message, and
  * one `retried` per retry of a message.
  */
 export type HandlerResult = "ok" | "retried" | "dead_lettered" | "failed";

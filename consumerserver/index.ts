@@ -1,15 +1,18 @@
 /**
- * ekafka/consumerserver — the Consumer Server: a {@link Server} for the core App that consumes through an
- * ekafka component until the App stops, as Go ekafka's `consumerserver` does.
+ * ekafka/consumerserver — the Consumer Server: a {@link "ekafka/core"!Server | Server} for the core
+ * {@link "ekafka/core"!App | App} that consumes through an ekafka component until the App stops, as Go
+ * ekafka's `consumerserver` does.
  *
  * @example
  * const server = consumerserver.load("kafkaConsumerServers.s1").build(consumerserver.withEkafka(kafka));
  * server.onEachMessage(async (ctx, message) => { … });
  * await new App().serve(server).run();
+ *
+ * @module ekafka/consumerserver
  */
 export { load, ServerContainer } from "./container.js";
 export { ConsumerServer, COMPONENT_NAME } from "./server.js";
-export { consumerServerSchema, decodeConsumerServerConfig, type ConsumerServerConfig } from "./config.js";
+export { decodeConsumerServerConfig, type ConsumerServerConfig } from "./config.js";
 export {
   withDeadLetter,
   withEkafka,

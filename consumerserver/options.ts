@@ -16,14 +16,19 @@ export interface ConcurrencyLimits {
 
 /** What the options set; read by `build()`. */
 export interface ServerOptions {
+  /** The component the server reads and writes through ({@link withEkafka}); `build()` fails without it. */
   ekafka?: Component;
+  /** How recoverable handler errors are retried in place ({@link withRetry}); default {@link DEFAULT_RETRY_POLICY}. */
   retry: RetryPolicy;
   /** Overrides the `deadLetterProducer` key when set. */
   deadLetterProducer?: string;
   /** Overrides the `partitionConcurrency` key when set. */
   partitionConcurrency?: boolean;
+  /** See {@link ConcurrencyLimits.maxQueuedPerPartition}; default 100. */
   maxQueuedPerPartition: number;
+  /** See {@link ConcurrencyLimits.maxQueued}; default 1000. */
   maxQueued: number;
+  /** The logger the server's lines derive from ({@link withLogger}); the core root logger when absent. */
   logger?: Logger;
   /** The user's middlewares, outermost first (see {@link withMiddleware}). */
   middlewares: Middleware[];

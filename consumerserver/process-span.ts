@@ -29,10 +29,12 @@ export class ProcessSpans {
   /** @param group the consumer group id, for `messaging.consumer.group.name` */
   constructor(private readonly group: string | undefined) {}
 
+  /** The middleware that makes the delivery's span and runs the rest of the handling in its context. */
   readonly outer: Middleware = stepMiddleware(
     (next) => (delivery) => (tracerProviderRegistered() ? this.#traced(next, delivery) : next(delivery)),
   );
 
+  /** The middleware around the handler: records each failed call and each retry on the span {@link outer} made. */
   readonly inner: Middleware = stepMiddleware((next) => (delivery) => {
     const span = this.#spans.get(delivery);
     return span === undefined ? next(delivery) : this.#recorded(next, delivery, span);

@@ -5,6 +5,7 @@ export type ServerPhase = "new" | "running" | "stopping" | "stopped" | "failed";
 
 /** What readiness is judged from at one moment. */
 export interface ReadinessInput {
+  /** The server's phase; only a running server can be ready. */
   phase: ServerPhase;
   /** The latest librdkafka statistics of the server's consumer (group), if any arrived. */
   statistics: ClientStatistics | undefined;
@@ -12,12 +13,15 @@ export interface ReadinessInput {
   inGroup: boolean;
   /** Whether statistics are on (`statisticsInterval` > 0); without them only the phase is known. */
   statisticsOn: boolean;
+  /** The time of the judgement in ms since the epoch (`Date.now()`), against which the graces are measured. */
   now: number;
 }
 
 /** The verdict, with the reason in words. */
 export interface Readiness {
+  /** Whether the server does its work now; `/readyz` answers 503 while it does not. */
   ready: boolean;
+  /** Why, in words, e.g. "member of the group (3 partitions assigned)" or "no broker reachable (for 12 s)". */
   reason: string;
 }
 
@@ -44,6 +48,7 @@ export class ReadinessTracker {
     private readonly unreachableGraceMs: number = DEFAULT_UNREACHABLE_GRACE_MS,
   ) {}
 
+  /** The verdict at `input.now`; call it with increasing times, as the graces run from earlier calls. */
   judge(input: ReadinessInput): Readiness {
     if (input.phase !== "running") return { ready: false, reason: input.phase === "new" ? "not started" : input.phase };
     if (!input.statisticsOn) return { ready: true, reason: "running (statisticsInterval is 0: group and broker state unknown)" };

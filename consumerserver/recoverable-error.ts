@@ -10,6 +10,7 @@
  * throw new Error("saving the order failed", { cause: new RecoverableError("database busy") });
  */
 export class RecoverableError extends Error {
+  /** "RecoverableError"; a subclass may name itself (recognition goes by `instanceof`, not by name). */
   override readonly name: string = "RecoverableError";
 }
 

@@ -49,7 +49,7 @@ interface Resources {
 
 /**
  * A Consumer Server: consumes with a ConsumerGroup (or a Consumer) of an ekafka component for as long as
- * the {@link App} runs, as Go ekafka's `consumerserver.Component` does. Build one with
+ * the {@link "ekafka/core"!App | App} runs, as Go ekafka's `consumerserver.Component` does. Build one with
  * `load(key).build(withEkafka(component))`, register exactly one handler, and `app.serve(server)`.
  *
  * Modes:

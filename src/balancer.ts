@@ -2,7 +2,9 @@ import { ConfigError } from "./core/errors.js";
 
 /** What a balancer may look at when it picks a partition. */
 export interface BalancerMessage {
+  /** The message's key; null when it has none (the built-in key balancers then go round-robin). */
   key: Buffer | null;
+  /** The message's value; null for a tombstone. */
   value: Buffer | null;
 }
 
@@ -15,6 +17,13 @@ export interface BalancerMessage {
  * Register your own with `withRegisterBalancer(name, balancer)` and name it in `producers.<name>.balancer`.
  */
 export interface Balancer {
+  /**
+   * Called once per message that has no partition of its own, on the write path (keep it cheap).
+   *
+   * @param message the key and value to decide by
+   * @param partitions the topic's partition ids, ascending
+   * @returns one of `partitions`; any other number fails the write with a KafkaError
+   */
   balance(message: BalancerMessage, partitions: number[]): number;
 }
 
@@ -24,7 +33,9 @@ export interface Balancer {
  * `batchSize` and `batchTimeout`: one window is what librdkafka gathers into one batch for a partition.
  */
 export interface BalanceWindow {
+  /** The most messages written to one partition before moving on; 1 or less moves on every message. */
   messages: number;
+  /** The longest time, in milliseconds, spent on one partition; 0 sets no time limit. */
   ms: number;
 }
 
@@ -48,7 +59,8 @@ export const PER_MESSAGE: BalanceWindow = { messages: 1, ms: 0 };
  * message, as librdkafka's sticky partitioner does: the messages written within one linger window fill
  * one batch for one broker instead of a small batch for every broker, which keeps the brokers' request
  * queues short at low rates. Over time the partitions still take turns, so each gets the same share.
- * `new RoundRobin()` (window {@link PER_MESSAGE}) rotates per message, exactly as kafka-go's does.
+ * `new RoundRobin()` (a window of one message, the default) rotates per message, exactly as kafka-go's
+ * does.
  */
 export class RoundRobin implements Balancer {
   // A uint32 counter that wraps like kafka-go's, so the sequence is the same over long runs.

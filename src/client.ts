@@ -24,6 +24,7 @@ import {
 
 /** A topic to create. */
 export interface TopicSpec {
+  /** The name of the topic to create. */
   topic: string;
   /** Partitions; -1 (the default) takes the broker's `num.partitions`. */
   numPartitions?: number;
@@ -35,15 +36,21 @@ export interface TopicSpec {
 
 /** One partition of a topic as the cluster describes it. */
 export interface PartitionInfo {
+  /** The partition's id, from 0 to the partition count - 1. */
   partition: number;
+  /** The broker id of its leader; null while it has none (e.g. during a leader election). */
   leader: number | null;
+  /** The broker ids holding a replica of it. */
   replicas: number[];
+  /** The broker ids of its in-sync replicas. */
   isr: number[];
 }
 
 /** A topic as the cluster describes it. */
 export interface TopicInfo {
+  /** The topic's name as the cluster reports it. */
   name: string;
+  /** Each of its partitions, with leader and replicas. */
   partitions: PartitionInfo[];
 }
 
@@ -52,8 +59,11 @@ export type OffsetSpecInput = "earliest" | "latest" | Date;
 
 /** An offset of one partition. */
 export interface PartitionOffset {
+  /** The topic the partition belongs to. */
   topic: string;
+  /** The partition's id within the topic. */
   partition: number;
+  /** The offset; what it means depends on the call that returned it (e.g. the next offset to be written for `"latest"`). */
   offset: number;
 }
 
@@ -72,12 +82,14 @@ export interface ClientSetup {
  * `client.timeout` or rejects with an error that says what did not answer.
  */
 export class Client {
+  /** The config key of the component it belongs to, e.g. "kafka"; names it in errors and logs. */
   readonly key: string;
   private admin: IAdminClient | undefined;
   private readonly failures: FailureLog;
   private readonly intercepted: Intercepted;
   private closed = false;
 
+  /** @internal made by the component ({@link Component.client}); not for direct use */
   constructor(private readonly setup: ClientSetup) {
     this.key = setup.key;
     this.failures = new FailureLog(setup.properties);

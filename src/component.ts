@@ -29,6 +29,7 @@ export class Component {
   readonly config: KafkaConfig;
   /** The config key the component was loaded from, e.g. "kafka". */
   readonly key: string;
+  /** The component's logger (`withLogger`, else the core logger's child for "ekafka" at this key); its producers log through children of it. */
   readonly logger: Logger;
   private readonly producers = new Map<string, Producer>();
   private readonly consumers = new Map<string, Consumer>();

@@ -34,11 +34,14 @@ export interface PollBatchOptions extends PollOptions {
  * first. Either way the offsets stored for them are committed before they go to their next owner.
  */
 export class ConsumerGroup {
+  /** Its entry's name: `<name>` of `kafka.consumerGroups.<name>` (or of the `consumers` entry it reads like). */
   readonly name: string;
+  /** Its full config key, e.g. "kafka.consumerGroups.billing"; names it in errors, logs and metrics. */
   readonly key: string;
   private readonly intercepted: Intercepted;
   private closed = false;
 
+  /** @internal made by the component ({@link Component.consumerGroup}); not for direct use */
   constructor(
     private readonly session: ConsumerSession,
     site: CallSite,
@@ -106,6 +109,7 @@ export class ConsumerGroup {
     this.session.pause(partitions);
   }
 
+  /** Fetches these partitions again after {@link pause}, from where reading stopped. */
   resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
     this.session.resume(partitions);
   }

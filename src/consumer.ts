@@ -20,13 +20,16 @@ export interface ReadOptions {
  * wherever `setOffset` puts it, and commits nothing.
  */
 export class Consumer {
+  /** Its entry's name: `<name>` of `kafka.consumers.<name>`. */
   readonly name: string;
+  /** Its full config key, e.g. "kafka.consumers.orders"; names it in errors, logs and metrics. */
   readonly key: string;
   private readonly intercepted: Intercepted;
   /** Partition mode: the offset of the next message to read (kafka-go's Offset()). */
   private nextOffset: number;
   private closed = false;
 
+  /** @internal made by the component ({@link Component.consumer}); not for direct use */
   constructor(
     private readonly session: ConsumerSession,
     private readonly source: SessionSource,

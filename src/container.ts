@@ -14,6 +14,7 @@ import { nativeConsumer, nativeProducer } from "./rdkafka.js";
  */
 export class Container {
   constructor(
+    /** The config key the component is read from, e.g. "kafka". */
     readonly key: string,
     private readonly config: Config,
   ) {}

@@ -1,5 +1,10 @@
 import kafka from "@confluentinc/kafka-javascript";
 
+/**
+ * librdkafka's error codes by name, to compare with {@link KafkaError.code}: e.g.
+ * `err.code === ErrorCodes.ERR__TRANSPORT` (-195). Negative codes are the client's own, positive ones the
+ * broker's.
+ */
 const CODES = kafka.CODES.ERRORS;
 
 /** librdkafka's error shape, as the native client hands it over. */
@@ -18,6 +23,7 @@ interface NativeError {
  * that the client can no longer be used.
  */
 export class KafkaError extends Error {
+  /** Always "KafkaError", so the error is recognisable in logs and after serialisation, where `instanceof` is gone. */
   override readonly name = "KafkaError";
   /** librdkafka's error code, e.g. -195 (transport failure) or 10 (message too large); 0 when none. */
   readonly code: number;
@@ -25,7 +31,9 @@ export class KafkaError extends Error {
   readonly operation: string;
   /** The config key of the instance, e.g. "kafka.producers.p1". */
   readonly key: string;
+  /** Trying the operation again may succeed: the cause is transient (a broker restarting, a leader moving, a timeout). */
   readonly retriable: boolean;
+  /** The client instance can no longer be used: librdkafka raised a fatal error (e.g. an idempotent producer's sequence broke). */
   readonly fatal: boolean;
 
   constructor(
@@ -43,6 +51,7 @@ export class KafkaError extends Error {
 
 /** Thrown when an instance is used after `close()`. */
 export class ClosedError extends Error {
+  /** Always "ClosedError", so the error is recognisable in logs and after serialisation. */
   override readonly name = "ClosedError";
   constructor(what: string, operation: string) {
     super(`${what} is closed: ${operation}() was called after close()`);

@@ -1,5 +1,6 @@
 /** A wait for the next event ran past its time limit. */
 export class PollTimeoutError extends Error {
+  /** "TimeoutError", the name of the DOMException an `AbortSignal.timeout()` rejects with, so one check covers both. */
   override readonly name = "TimeoutError";
 }
 

@@ -1,7 +1,10 @@
 /** A partition of a topic, with the offset the event refers to (-1001 when none is known yet). */
 export interface TopicPartition {
+  /** The topic the partition belongs to. */
   topic: string;
+  /** The partition's id within the topic. */
   partition: number;
+  /** The offset the event refers to; -1001 (librdkafka's "invalid offset") when none is known yet. */
   offset: number;
 }
 
@@ -10,14 +13,17 @@ export interface TopicPartition {
  * Tell it apart from the other events with `instanceof`.
  */
 export class AssignedPartitions {
-  constructor(readonly partitions: TopicPartition[]) {}
+  constructor(
+    /** This member's whole new assignment (it replaces the one a RevokedPartitions ended). */
+    readonly partitions: TopicPartition[],
+  ) {}
 }
 
 /**
  * Delivered by `ConsumerGroup.poll()` once when an assignment ends (a rebalance takes the partitions
  * away, or the member leaves the group).
  *
- * The partitions stay with this member until it is done with them: call {@link release} once the work
+ * The partitions stay with this member until it is done with them: call {@link RevokedPartitions.release | release()} once the work
  * of these partitions is finished and stored, or just poll again (the next `poll()` releases them
  * first). Either way the offsets stored for them are committed before the partitions go to their next
  * owner; the group's rebalance waits meanwhile, so do not keep them long.
@@ -25,8 +31,9 @@ export class AssignedPartitions {
 export class RevokedPartitions {
   readonly #release: () => Promise<void>;
 
-  /** @param release what {@link release} does; the consumer group gives it */
+  /** @param release what {@link RevokedPartitions.release | release()} does; the consumer group gives it */
   constructor(
+    /** The partitions whose assignment ended. */
     readonly partitions: TopicPartition[],
     release: () => Promise<void> = () => Promise.resolve(),
   ) {

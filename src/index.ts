@@ -1,6 +1,14 @@
 /**
  * ekafka — a config-driven Kafka component: `load("kafka").build()` reads the `[kafka]` tree and hands
  * out named producers, consumers and consumer groups, plus an admin client.
+ *
+ * @example
+ * config.loadFile("config.toml"); // config from "ekafka/core"
+ * const kafka = load("kafka").build();
+ * await kafka.producer("orders").writeMessages({ key: "order-1", value: "{}" });
+ * await kafka.close();
+ *
+ * @module ekafka
  */
 import "reflect-metadata";
 
@@ -22,13 +30,23 @@ export { Consumer, type ReadOptions } from "./consumer.js";
 export { ConsumerGroup, type ConsumerGroupEvent, type PollBatchOptions, type PollOptions } from "./consumer-group.js";
 export { PollTimeoutError } from "./event-queue.js";
 export { Client, type OffsetSpecInput, type PartitionInfo, type PartitionOffset, type TopicInfo, type TopicSpec } from "./client.js";
-export { Message, type Header, type HeadersInput, type MessageInput } from "./message.js";
+export { Message, type Header, type HeadersInput, type MessageFields, type MessageInput } from "./message.js";
 export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
-export { Hash, Murmur2, RoundRobin, type Balancer, type BalancerMessage } from "./balancer.js";
-export { decodeKafkaConfig, redactConfig, type KafkaConfig, type ProducerConfig, type ReaderConfig, type TlsConfig } from "./config.js";
-export { mappingTable, type MappingRow } from "./librdkafka-properties.js";
+export { Hash, Murmur2, RoundRobin, type BalanceWindow, type Balancer, type BalancerMessage } from "./balancer.js";
+export {
+  decodeKafkaConfig,
+  redactConfig,
+  REDACTED,
+  SASL_MECHANISMS,
+  type KafkaConfig,
+  type SaslMechanism,
+  type ProducerConfig,
+  type ReaderConfig,
+  type TlsConfig,
+} from "./config.js";
+export { mappingTable, type LibrdkafkaProperties, type MappingRow, type PropertyValue } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
 export { clientStatistics } from "./client-statistics.js";
 export {

@@ -6,7 +6,7 @@
 export { type CallContext, type ClientKind, type Cmd, type Interceptor, type ProcessFn, isReadOperation } from "./interceptors/types.js";
 export { chainInterceptors } from "./interceptors/chain.js";
 export { costOf, timingInterceptor } from "./interceptors/timing.js";
-export { type DebugOptions, debugInterceptor, debugLine } from "./interceptors/debug.js";
+export { type DebugOptions, type DebugOutcome, type DebugPaint, debugInterceptor, debugLine } from "./interceptors/debug.js";
 export { type AccessFields, type AccessLogOptions, accessFields, accessInterceptor } from "./interceptors/access.js";
 export {
   type ClientMetrics,

@@ -1,11 +1,20 @@
 /** One Kafka record header. Kafka allows repeated keys, so headers are a list, not a map. */
 export interface Header {
+  /** The header's name; the same name may occur more than once in a record. */
   key: string;
+  /** The header's bytes as they are on the wire (`Message.header(key)` reads them as UTF-8 text). */
   value: Buffer;
 }
 
 /** Headers as a caller may give them when writing: a list, or a plain object of name to value. */
-export type HeadersInput = ReadonlyArray<{ key: string; value: string | Buffer }> | Readonly<Record<string, string | Buffer>>;
+export type HeadersInput =
+  | ReadonlyArray<{
+      /** The header's name; a list may repeat a name, which Kafka keeps. */
+      key: string;
+      /** The header's value; a string is written as UTF-8. */
+      value: string | Buffer;
+    }>
+  | Readonly<Record<string, string | Buffer>>;
 
 /** What a caller hands to `Producer.writeMessages`. Only `value` is required. */
 export interface MessageInput {
@@ -13,8 +22,14 @@ export interface MessageInput {
   topic?: string;
   /** Sends the message to this partition, bypassing the balancer. */
   partition?: number;
+  /**
+   * The record's key (a string is written as UTF-8). Absent or null: no key, and the producer's
+   * balancer picks the partition without one.
+   */
   key?: string | Buffer | null;
+  /** The record's value (a string is written as UTF-8); null writes a tombstone on a compacted topic. */
   value: string | Buffer | null;
+  /** The record's headers; none when absent. */
   headers?: HeadersInput;
   /** The record's timestamp; the broker's/producer's clock when absent. */
   time?: Date;
@@ -22,13 +37,21 @@ export interface MessageInput {
 
 /** The fields a Message is built from; only `topic` is required. */
 export interface MessageFields {
+  /** The topic the record belongs to. */
   topic: string;
+  /** Its partition; -1 (not chosen yet) when absent. */
   partition?: number;
+  /** Its offset in the partition; -1 (not written yet) when absent. */
   offset?: number;
+  /** The partition's high-water mark when the record was fetched; -1 (unknown) when absent. */
   highWaterMark?: number;
+  /** The record's key; null when absent. */
   key?: Buffer | null;
+  /** The record's value; null when absent. */
   value?: Buffer | null;
+  /** The record's headers; an empty list when absent. */
   headers?: Header[];
+  /** The record's timestamp; the time the Message is made when absent. */
   time?: Date;
 }
 
@@ -53,18 +76,27 @@ export const IN_FLIGHT: unique symbol = Symbol("ekafka.inFlight");
  * `highWaterMark` are -1 until the broker has acknowledged it.
  */
 export class Message {
+  /** The topic the record was read from or is written to. */
   topic: string;
+  /**
+   * The record's partition. On a write, -1 until the producer's balancer (or `MessageInput.partition`)
+   * has chosen one, then that partition.
+   */
   partition: number;
+  /** The record's offset in its partition; on a write, -1 until the broker has acknowledged it. */
   offset: number;
   /** The partition's high-water mark when the message was fetched (-1 when unknown). */
   highWaterMark: number;
+  /** The record's key as bytes, null when it has none; {@link keyString} reads it as text. */
   key: Buffer | null;
+  /** The record's value as bytes, null for a tombstone; {@link valueString} reads it as text. */
   value: Buffer | null;
   /**
    * The record's headers. On a message written without headers this is a shared frozen empty list:
    * add headers with {@link setHeader} or by assigning a new list, not by pushing onto it.
    */
   headers: Header[];
+  /** The record's timestamp: on a read, the one Kafka stored (create or log-append time, as the topic is set). */
   time: Date;
   /** @internal the producer's bookkeeping while the message is in flight (see IN_FLIGHT) */
   [IN_FLIGHT]: unknown = undefined;

@@ -86,7 +86,9 @@ class PendingWrite {
  * message names its own.
  */
 export class Producer {
+  /** Its entry's name: `<name>` of `kafka.producers.<name>`. */
   readonly name: string;
+  /** Its full config key, e.g. "kafka.producers.orders"; names it in errors, logs and metrics. */
   readonly key: string;
   private readonly client: InstanceType<typeof native.Producer>;
   private readonly failures: FailureLog;
@@ -98,6 +100,7 @@ export class Producer {
   private closed = false;
   private asyncErrorHandler: AsyncErrorHandler | undefined;
 
+  /** @internal made by the component ({@link Component.producer}); not for direct use */
   constructor(private readonly setup: ProducerSetup) {
     this.name = setup.name;
     this.key = setup.key;

@@ -3,13 +3,21 @@ import type { ClientStatistics } from "./statistics.js";
 
 /** Names of the metrics filled from librdkafka's statistics. */
 export const STATISTICS_METRICS = Object.freeze({
+  /** Gauge (client, group, topic, partition): messages after the group's committed offset (high watermark - committed). */
   lag: "ekafka_consumer_lag",
+  /** Gauge (client, group, topic, partition): the group's committed offset. */
   committedOffset: "ekafka_consumer_committed_offset",
+  /** Gauge (client, group, topic, partition): the partition's high watermark, the offset of the next message written. */
   highWatermark: "ekafka_consumer_high_watermark_offset",
+  /** Counter (client, group): rebalances (assignments and revocations) the member took part in. */
   rebalances: "ekafka_consumer_rebalances_total",
+  /** Gauge (client, group): partitions assigned to the member now. */
   assignedPartitions: "ekafka_consumer_assigned_partitions",
+  /** Gauge (client): brokers the client has a connection up to. */
   brokersUp: "ekafka_client_brokers_up",
+  /** Gauge (client): messages in the producer's queues, waiting to be sent or acknowledged. */
   producerQueueMessages: "ekafka_producer_queue_messages",
+  /** Gauge (client): bytes of the messages in the producer's queues. */
   producerQueueBytes: "ekafka_producer_queue_bytes",
 });
 

@@ -30,7 +30,9 @@ export interface GroupStatistics {
 
 /** Offsets and lag of one partition a consumer reads. Offsets are -1 when unknown. */
 export interface PartitionStatistics {
+  /** The topic the partition belongs to. */
   topic: string;
+  /** The partition's id within the topic. */
   partition: number;
   /** Offset last committed for the group. */
   committedOffset: number;
@@ -52,6 +54,7 @@ export interface ClientStatistics {
   type: string;
   /** librdkafka's client name, e.g. `rdkafka#consumer-3`. */
   clientName: string;
+  /** Every broker the client knows: the bootstrap ones and those learned from metadata. */
   brokers: BrokerStatistics[];
   /** Brokers (bootstrap or learned, not logical) with a connection up. */
   brokersUp: number;

@@ -16,7 +16,9 @@ export const RETRY_TIER_HEADERS = Object.freeze({
   error: DEAD_LETTER_HEADERS.error,
   /** Where the message was first read: its topic, partition and offset. */
   originalTopic: DEAD_LETTER_HEADERS.originalTopic,
+  /** The partition it was first read from, in decimal. */
   originalPartition: DEAD_LETTER_HEADERS.originalPartition,
+  /** Its offset there, in decimal. */
   originalOffset: DEAD_LETTER_HEADERS.originalOffset,
   /** The original key (also the record's key); absent for a null key. */
   originalKey: "x-ekafka-original-key",

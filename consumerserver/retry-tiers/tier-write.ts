@@ -34,11 +34,13 @@ export interface TierDestinations {
  * error; `handlerError` is why the message was being moved.
  */
 export class RetryTierError extends Error {
+  /** Always "RetryTierError", so the error is recognisable in logs and after serialisation. */
   override readonly name = "RetryTierError";
 
   constructor(
     message: { topic: string; partition: number; offset: number },
     destination: string,
+    /** The handler's failure that was moving the message to its next tier (or to the dead-letter topic). */
     readonly handlerError: Error,
     cause: unknown,
   ) {

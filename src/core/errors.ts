@@ -19,6 +19,7 @@ export interface ConfigErrorLocation {
  * where (key path or file:line:column), what was expected and what was found.
  */
 export class ConfigError extends Error {
+  /** Always "ConfigError", so the error is recognisable in logs and after serialisation. */
   override readonly name = "ConfigError";
   /** Dot path of the offending key, when the error is about one key. */
   readonly key?: string;

@@ -2,6 +2,8 @@
  * ekafka/core — the small framework the ekafka component plugs into: a config tree read from TOML, a
  * schema decoder with Go-compatible weak typing, an App that runs Servers until SIGTERM, pino loggers
  * per component, and optional dependency injection.
+ *
+ * @module ekafka/core
  */
 export { App, DEFAULT_STOP_TIMEOUT_MS, type AppOptions } from "./app.js";
 export { Config, config } from "./config.js";
@@ -36,6 +38,15 @@ export {
   type RootLoggerOptions,
 } from "./logger.js";
 export { formatLine, prettyDestination } from "./pretty-format.js";
-export { decode, defineSchema, type Decoded, type FieldSpec, type Schema, type Warn } from "./schema.js";
+export {
+  decode,
+  defineSchema,
+  type Decoded,
+  type FieldAlwaysPresent,
+  type FieldSpec,
+  type FieldValue,
+  type Schema,
+  type Warn,
+} from "./schema.js";
 export type { Server, ServerStatus } from "./server.js";
 export * as governor from "./governor/index.js";

@@ -13,36 +13,99 @@ import { findKeyIgnoringCase, isTable, joinKeyPath, setOwn, type Table } from ".
  */
 export type FieldSpec =
   /** Any scalar, written out as a string. */
-  | { type: "string"; default?: string; doc?: string }
+  | {
+      /** Selects this kind: any scalar, read as a string. */
+      type: "string";
+      /** The value when the key is absent; without one, the decoded field may be `undefined`. */
+      default?: string;
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /** A number, or a string holding one (`"-2"`). `oneOf` lists the only values allowed. */
   | {
+      /** Selects this kind: a number, or a string holding one. */
       type: "number";
+      /** The value when the key is absent; without one, the decoded field may be `undefined`. */
       default?: number;
+      /** The value is a whole number: a fraction is truncated toward zero with a warning, as Go's loader does. */
       integer?: boolean;
+      /** The smallest value accepted (inclusive); a smaller one is a ConfigError. */
       min?: number;
+      /** The largest value accepted (inclusive); a larger one is a ConfigError. */
       max?: number;
+      /** The only values accepted; any other is a ConfigError listing them. */
       oneOf?: readonly number[];
+      /** What the key means, for people and generated references. */
       doc?: string;
     }
   /** `true`/`false`, or what Go's `strconv.ParseBool` accepts (`"1"`, `"0"`, `"true"`). */
-  | { type: "boolean"; default?: boolean; doc?: string }
+  | {
+      /** Selects this kind: a boolean, or what Go's `strconv.ParseBool` accepts. */
+      type: "boolean";
+      /** The value when the key is absent; without one, the decoded field may be `undefined`. */
+      default?: boolean;
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /** A Go duration (`"300ms"`), decoded to milliseconds; see {@link parseDuration}. The default is in ms. */
-  | { type: "duration"; default?: number; doc?: string }
+  | {
+      /** Selects this kind: a Go duration string, decoded to milliseconds. */
+      type: "duration";
+      /** The value in milliseconds when the key is absent; without one, the decoded field may be `undefined`. */
+      default?: number;
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /** `["a", "b"]` or `"a,b"` (split on commas, trimmed). */
-  | { type: "stringList"; default?: readonly string[]; doc?: string }
+  | {
+      /** Selects this kind: a list of strings, or one comma-separated string. */
+      type: "stringList";
+      /** The list when the key is absent; without one, the decoded field may be `undefined`. */
+      default?: readonly string[];
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /** One of `values`, matched ignoring case; decodes to the spelling in `values`. */
-  | { type: "enum"; values: readonly string[]; default?: string; doc?: string }
+  | {
+      /** Selects this kind: one of `values`, matched ignoring case. */
+      type: "enum";
+      /** The allowed values, in the spelling the decoded field takes. */
+      values: readonly string[];
+      /** The value when the key is absent; without one, the decoded field may be `undefined`. */
+      default?: string;
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /**
    * A free-form table of name → string | number | boolean, decoded to `Record<string, string>` with
    * names exactly as written. Nested tables are flattened with dots, so the TOML dotted key
    * `fetch.wait.max.ms = 100` gives `{"fetch.wait.max.ms": "100"}`; arrays are joined with commas.
    * Defaults to `{}`.
    */
-  | { type: "properties"; doc?: string }
+  | {
+      /** Selects this kind: a free-form table of name → scalar, flattened with dots. */
+      type: "properties";
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /** A nested table; when absent, every field takes its default. */
-  | { type: "object"; fields: Schema; doc?: string }
+  | {
+      /** Selects this kind: a nested table read with `fields`. */
+      type: "object";
+      /** How the nested table's keys are read. */
+      fields: Schema;
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    }
   /** A table of user-chosen names (kept as written) → a table read with `of`. Defaults to `{}`. */
-  | { type: "map"; of: Schema; doc?: string };
+  | {
+      /** Selects this kind: a table of user-chosen names, each read with `of`. */
+      type: "map";
+      /** How each named table is read. */
+      of: Schema;
+      /** What the key means, for people and generated references. */
+      doc?: string;
+    };
 
 /** Field names (camelCase, as in Go ekafka) → how each is read. Input keys match them ignoring case. */
 export type Schema = Readonly<Record<string, FieldSpec>>;
@@ -50,36 +113,40 @@ export type Schema = Readonly<Record<string, FieldSpec>>;
 /** Receives the warnings {@link decode} emits for unknown keys. */
 export type Warn = (message: string) => void;
 
-type ValueOf<F extends FieldSpec> = F extends { type: "string" }
-  ? string
-  : F extends { type: "number" } | { type: "duration" }
-    ? number
-    : F extends { type: "boolean" }
-      ? boolean
-      : F extends { type: "stringList" }
-        ? string[]
-        : F extends { type: "enum"; values: readonly (infer V extends string)[] }
-          ? V
-          : F extends { type: "properties" }
-            ? Record<string, string>
-            : F extends { type: "object"; fields: infer S extends Schema }
-              ? Decoded<S>
-              : F extends { type: "map"; of: infer S extends Schema }
-                ? Record<string, Decoded<S>>
-                : never;
+/**
+ * What one field decodes to: `string`, `number` (a `duration` in milliseconds), `boolean`, `string[]`,
+ * the `enum`'s values, `Record<string, string>` for `properties`, and the nested {@link Decoded} of an
+ * `object` or `map`. Whether it may be `undefined` is {@link FieldAlwaysPresent}'s call.
+ */
+export type FieldValue<F extends FieldSpec> =
+  F extends Record<"type", "string">
+    ? string
+    : F extends Record<"type", "number" | "duration">
+      ? number
+      : F extends Record<"type", "boolean">
+        ? boolean
+        : F extends Record<"type", "stringList">
+          ? string[]
+          : F extends Record<"type", "enum"> & Record<"values", readonly (infer V extends string)[]>
+            ? V
+            : F extends Record<"type", "properties">
+              ? Record<string, string>
+              : F extends Record<"type", "object"> & Record<"fields", infer S extends Schema>
+                ? Decoded<S>
+                : F extends Record<"type", "map"> & Record<"of", infer S extends Schema>
+                  ? Record<string, Decoded<S>>
+                  : never;
 
-type AlwaysPresent<F extends FieldSpec> = F extends { type: "properties" | "object" | "map" }
-  ? true
-  : F extends { default: NonNullable<unknown> }
-    ? true
-    : false;
+/** `true` when a field has a value after decoding even if the key is absent: it has a `default`, or is a table. */
+export type FieldAlwaysPresent<F extends FieldSpec> =
+  F extends Record<"type", "properties" | "object" | "map"> ? true : F extends Record<"default", NonNullable<unknown>> ? true : false;
 
 /**
  * The typed result of {@link decode}: `duration` is milliseconds, `enum` is the canonical spelling,
  * and a scalar field without a `default` may be `undefined`.
  */
 export type Decoded<S extends Schema> = {
-  -readonly [K in keyof S]: AlwaysPresent<S[K]> extends true ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+  -readonly [K in keyof S]: FieldAlwaysPresent<S[K]> extends true ? FieldValue<S[K]> : FieldValue<S[K]> | undefined;
 };
 
 /**

@@ -20,19 +20,29 @@ const MESSAGES_LOGGED = 20;
 
 /** The fields of one access log line. */
 export interface AccessFields {
+  /** The component: always "ekafka". */
   comp: string;
+  /** The config key of the instance, e.g. "kafka.producers.p1". */
   key: string;
+  /** The instance's name, e.g. "p1". */
   name: string;
+  /** The kind of client: "producer", "consumer", "consumerGroup" or "client". */
   type: string;
+  /** The call, e.g. "WriteMessages", "Poll", "CreateTopics". */
   operation: string;
   /** Milliseconds. */
   cost: number;
+  /** The configured topic (or topics joined by ","). */
   topic: string;
+  /** The configured brokers, joined by ",". */
   brokers: string;
   /** How many messages the call carried. */
   count: number;
+  /** What the call was given (messages cut to 20, each key, value and header to 1 KiB); only with `enableAccessInterceptorReq`. */
   req?: unknown;
+  /** What the call returned, cut the same way; only with `enableAccessInterceptorRes`, and not when it failed. */
   res?: unknown;
+  /** The error the call failed with; pino's `err` serializer writes its type, message and stack. */
   err?: unknown;
 }
 

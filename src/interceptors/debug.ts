@@ -44,11 +44,29 @@ export function debugInterceptor(options: DebugOptions = {}): Interceptor {
   };
 }
 
-type Outcome = { failed: false } | { failed: true; err: unknown };
-type Paint = (color: keyof typeof ANSI, text: string) => string;
+/** How a call ended, for {@link debugLine}: succeeded, or failed with `err`. */
+export type DebugOutcome =
+  | {
+      /** false: the call succeeded; the line ends with what it returned. */
+      failed: false;
+    }
+  | {
+      /** true: the call failed with `err`. */
+      failed: true;
+      /** What it failed with, described after `ERROR` at the end of the line. */
+      err: unknown;
+    };
+/** Colours one part of a {@link debugLine} (e.g. with ANSI escapes); the default leaves the text as it is. */
+export type DebugPaint = (color: "red" | "green" | "yellow" | "blue", text: string) => string;
 
 /** The line for one call, newline included. */
-export function debugLine(ctx: CallContext, messages: readonly Message[], cmd: Cmd, outcome: Outcome, paint: Paint = (_c, t) => t): string {
+export function debugLine(
+  ctx: CallContext,
+  messages: readonly Message[],
+  cmd: Cmd,
+  outcome: DebugOutcome,
+  paint: DebugPaint = (_c, t) => t,
+): string {
   const read = isReadOperation(cmd.operation);
   const result = outcome.failed ? paint("red", `ERROR ${errorText(outcome.err)}`) : paint("blue", responseText(read ? messages : [], cmd));
   return (
@@ -85,7 +103,7 @@ function responseText(messages: readonly Message[], cmd: Cmd): string {
   return parts.length > 0 ? parts.join(" ") : "ok";
 }
 
-function painter(color: boolean): Paint {
+function painter(color: boolean): DebugPaint {
   return color ? (c, text) => `${ANSI[c]}${text}${ANSI.reset}` : (_c, text) => text;
 }
 

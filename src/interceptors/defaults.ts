@@ -13,7 +13,16 @@ export interface DefaultInterceptorOptions {
   /** `debug`: one line per call on stderr. */
   debug: boolean;
   /** `enableAccessInterceptor` (+ `Req` / `Res`): a pino line per call; false or absent for none. */
-  accessLog?: { logger: Logger; request: boolean; response: boolean } | false;
+  accessLog?:
+    | {
+        /** Where the lines go: the component's logger. */
+        logger: Logger;
+        /** Log what each call was given (`enableAccessInterceptorReq`). */
+        request: boolean;
+        /** Log what each call returned (`enableAccessInterceptorRes`). */
+        response: boolean;
+      }
+    | false;
   /** `enableMetricInterceptor`. */
   metrics: boolean;
   /** `enableTraceInterceptor`. */

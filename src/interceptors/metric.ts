@@ -24,7 +24,9 @@ type CounterLabel = (typeof COUNTER_LABELS)[number];
 
 /** The metrics the metric interceptor records into. */
 export interface ClientMetrics {
+  /** {@link HANDLE_SECONDS}: call time in seconds, by type, name, operation and brokers. */
   handleSeconds: Histogram<Label>;
+  /** {@link HANDLE_TOTAL}: calls, by the same labels plus `result` ("ok" or "error") and `code` (the error's). */
   handleTotal: Counter<CounterLabel>;
 }
 

@@ -31,7 +31,9 @@ export interface CallContext {
   key: string;
   /** Instance name, e.g. "p1". */
   name: string;
+  /** Which kind of client makes the call. */
   kind: ClientKind;
+  /** The brokers the instance was configured with (`kafka.brokers`). */
   brokers: readonly string[];
   /** The configured topic (or topics joined by ","). */
   topic: string;

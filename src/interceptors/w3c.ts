@@ -9,8 +9,9 @@ import {
   trace,
 } from "@opentelemetry/api";
 
-/** Header names of W3C Trace Context (https://www.w3.org/TR/trace-context/). */
+/** The header carrying the trace id, parent span id and flags (W3C Trace Context, https://www.w3.org/TR/trace-context/). */
 export const TRACEPARENT = "traceparent";
+/** The header carrying vendor-specific trace state next to {@link TRACEPARENT} (W3C Trace Context). */
 export const TRACESTATE = "tracestate";
 
 /**
@@ -27,6 +28,12 @@ const TRACEPARENT_RE = /^\s*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f
  * the trace interceptor). Applications without an SDK may register this one globally.
  */
 export class W3CTraceContextPropagator implements TextMapPropagator {
+  /**
+   * Writes the span of `context` into `carrier` as `traceparent` (and `tracestate` when it has one);
+   * writes nothing when `context` holds no valid span.
+   *
+   * @param setter sets one header on the carrier, e.g. {@link messageHeaderSetter} for a Message
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (!spanContext || !isSpanContextValid(spanContext)) return;
@@ -35,6 +42,12 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     if (state) setter.set(carrier, TRACESTATE, state);
   }
 
+  /**
+   * `context` with the remote span named by the carrier's `traceparent` (the last one when repeated) and
+   * its `tracestate`; `context` itself when the header is absent or malformed.
+   *
+   * @param getter reads one header of the carrier, e.g. {@link messageHeaderGetter} for a Message
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const spanContext = parseTraceparent(lastOf(getter.get(carrier, TRACEPARENT)));
     if (!spanContext) return context;
@@ -45,6 +58,7 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     return trace.setSpanContext(context, spanContext);
   }
 
+  /** The headers this propagator reads and writes: `traceparent` and `tracestate`. */
   fields(): string[] {
     return [TRACEPARENT, TRACESTATE];
   }

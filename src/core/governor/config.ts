@@ -18,7 +18,11 @@ export const governorSchema = defineSchema({
   },
 });
 
-/** The decoded `[server.governor]` tree. */
+/**
+ * The decoded `[server.governor]` tree.
+ *
+ * @interface
+ */
 export type GovernorConfig = Decoded<typeof governorSchema>;
 
 /**

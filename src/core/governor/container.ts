@@ -39,10 +39,13 @@ export function withLogger(logger: Logger): GovernorOption {
 /** A governor's decoded config, waiting for {@link build}'s options. */
 export class GovernorContainer {
   constructor(
+    /** The config key it was loaded from, e.g. "server.governor". */
     readonly key: string,
+    /** The decoded `[key]` tree. */
     readonly config: GovernorConfig,
   ) {}
 
+  /** The governor, with the options applied; it listens once the App runs its `init()`. */
   build(...options: GovernorOption[]): Governor {
     const applied = defaultGovernorOptions();
     for (const option of options) option(applied);

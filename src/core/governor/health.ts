@@ -2,9 +2,13 @@ import type { Server, ServerStatus } from "../server.js";
 
 /** One server's line in a probe's answer. */
 export interface ServerHealth {
+  /** The server's name (a Consumer Server's config key, e.g. "kafkaConsumerServers.s1"). */
   name: string;
+  /** Whether it does its work now (see `ServerStatus.ready`). */
   ready: boolean;
+  /** False only when it cannot recover without a restart (see `ServerStatus.live`). */
   live: boolean;
+  /** Why it is (not) ready or live, in words. */
   reason: string;
 }
 
@@ -12,6 +16,7 @@ export interface ServerHealth {
 export interface HealthReport {
   /** Ready (for `/readyz`) or live (for `/livez`). */
   ok: boolean;
+  /** Every watched server's status, in the order they were watched. */
   servers: ServerHealth[];
   /** Why not, when not ok. */
   reason?: string;

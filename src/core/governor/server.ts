@@ -23,6 +23,7 @@ export interface GovernorOptions {
   servers: Server[];
   /** Add prom-client's default process metrics (CPU, memory, event loop lag, GC) to the registry. Default true. */
   processMetrics: boolean;
+  /** Where it logs (a failing HTTP server, for one); a `core.governor` logger at its key when undefined. */
   logger: Logger | undefined;
 }
 
@@ -47,8 +48,11 @@ const collecting = new WeakSet<Registry>();
  */
 export class Governor implements Server {
   readonly name: string;
+  /** The config key it was loaded from, e.g. "server.governor"; also its {@link name}. */
   readonly key: string;
+  /** Its decoded `host` and `port`. */
   readonly config: GovernorConfig;
+  /** Where it logs: {@link GovernorOptions.logger}, or a `core.governor` logger at its key. */
   readonly logger: Logger;
   readonly #options: GovernorOptions;
   readonly #watched = new Set<Server>();
@@ -88,7 +92,14 @@ export class Governor implements Server {
   }
 
   /** Where it listens (the port chosen when configured as 0), once `init()` has run. */
-  address(): { host: string; port: number } | undefined {
+  address():
+    | {
+        /** The address it listens on, e.g. "0.0.0.0" or "127.0.0.1". */
+        host: string;
+        /** The TCP port it listens on. */
+        port: number;
+      }
+    | undefined {
     const address = this.#http?.address();
     if (address === null || address === undefined || typeof address === "string") return undefined;
     return { host: address.address, port: address.port };
