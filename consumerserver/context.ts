@@ -72,27 +72,20 @@ export class MessageDelivery extends BaseDelivery {
   readonly messages: readonly Message[];
   readonly batch = undefined;
 
+  /** @param messages `[message]`, when the caller has that array already */
   constructor(
     readonly message: Message,
     signal: AbortSignal,
     logger: Logger,
+    messages: readonly Message[] = [message],
   ) {
     super(message, signal, logger);
-    this.messages = [message];
+    this.messages = messages;
   }
 
   /** The context for the handler's current call. */
   handlerContext(): MessageContext {
-    const delivery = this;
-    return {
-      signal: this.signal,
-      otelContext: this.otelContext,
-      message: this.message,
-      attempt: this.attempts,
-      get logger() {
-        return delivery.logger;
-      },
-    };
+    return new MessageCallContext(this);
   }
 }
 
@@ -117,20 +110,18 @@ export class BatchDelivery extends BaseDelivery {
     super(all[0]!, signal, logger);
     this.#all = all;
     this.#call = all;
-    const delivery = this;
-    this.batch = {
-      topic: all[0]!.topic,
-      partition: all[0]!.partition,
-      highWaterMark: all.at(-1)!.highWaterMark,
-      get messages() {
-        return delivery.#call;
-      },
-      resolve: (message) => this.#resolve(message),
-      isResolved: (message) => {
-        const index = this.#all.indexOf(message);
-        return index >= 0 && index < this.#next;
-      },
-    };
+    this.batch = new DeliveryBatch(all[0]!.topic, all[0]!.partition, all.at(-1)!.highWaterMark, this);
+  }
+
+  /** The messages handed to the current handler call (its batch's `messages`). */
+  get currentCall(): readonly Message[] {
+    return this.#call;
+  }
+
+  /** Whether `message` was resolved (by its batch's `resolve`, or by a message after it). */
+  isResolved(message: Message): boolean {
+    const index = this.#all.indexOf(message);
+    return index >= 0 && index < this.#next;
   }
 
   /** The first message not resolved (the last message once all are). */
@@ -140,25 +131,17 @@ export class BatchDelivery extends BaseDelivery {
 
   /** Every message not resolved yet. */
   get messages(): readonly Message[] {
-    return this.#all.slice(this.#next);
+    return this.#next === 0 ? this.#all : this.#all.slice(this.#next);
   }
 
   /** Starts a handler call over the messages not resolved yet and returns its context. */
   handlerContext(): BatchContext {
     this.#call = this.messages;
-    const delivery = this;
-    return {
-      signal: this.signal,
-      otelContext: this.otelContext,
-      batch: this.batch,
-      attempt: this.attempts,
-      get logger() {
-        return delivery.logger;
-      },
-    };
+    return new BatchCallContext(this);
   }
 
-  #resolve(message: Message): void {
+  /** Marks `message` and every message before it as handled, storing its offset now. */
+  resolve(message: Message): void {
     const index = this.#all.indexOf(message);
     if (index < 0)
       throw new RangeError(
@@ -169,5 +152,73 @@ export class BatchDelivery extends BaseDelivery {
     if (this.signal.aborted) return;
     this.#next = index + 1;
     this.store(message);
+  }
+}
+
+/**
+ * The context of one handler call. A class rather than an object literal with a getter: it is made for
+ * every message, and a literal's accessor costs a closure and a dictionary-mode object each time.
+ */
+class CallContext {
+  readonly signal: AbortSignal;
+  readonly otelContext: Context;
+  readonly attempt: number;
+  readonly #delivery: BaseDelivery;
+
+  constructor(delivery: BaseDelivery) {
+    this.#delivery = delivery;
+    this.signal = delivery.signal;
+    this.otelContext = delivery.otelContext;
+    this.attempt = delivery.attempts;
+  }
+
+  /** The delivery's logger (bound to topic, partition and offset), made on first use. */
+  get logger(): Logger {
+    return this.#delivery.logger;
+  }
+}
+
+class MessageCallContext extends CallContext implements MessageContext {
+  readonly message: Message;
+
+  constructor(delivery: MessageDelivery) {
+    super(delivery);
+    this.message = delivery.message;
+  }
+}
+
+class BatchCallContext extends CallContext implements BatchContext {
+  readonly batch: Batch;
+
+  constructor(delivery: BatchDelivery) {
+    super(delivery);
+    this.batch = delivery.batch;
+  }
+}
+
+/**
+ * The {@link Batch} of a {@link BatchDelivery}. A class rather than an object literal with a getter: one
+ * is made per batch, and with the literal a server handing out batches of one message made 18 full
+ * (mark-compact) collections over 400,000 messages against 1 with the class.
+ */
+class DeliveryBatch implements Batch {
+  readonly #delivery: BatchDelivery;
+  // Own functions, not methods: a handler may pass them around detached (`messages.forEach(batch.resolve)`).
+  readonly resolve: (message: Message) => void;
+  readonly isResolved: (message: Message) => boolean;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly highWaterMark: number,
+    delivery: BatchDelivery,
+  ) {
+    this.#delivery = delivery;
+    this.resolve = (message) => delivery.resolve(message);
+    this.isResolved = (message) => delivery.isResolved(message);
+  }
+
+  get messages(): readonly Message[] {
+    return this.#delivery.currentCall;
   }
 }

@@ -1,7 +1,8 @@
 import type { Header, Message, MessageInput } from "../src/index.js";
-import type { Middleware } from "./delivery.js";
+import type { Delivery, Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { describeMessage } from "./handler-error.js";
+import { stepMiddleware } from "./sync-step.js";
 
 /** Headers a dead-lettered message carries, saying why it is there and where it came from. */
 export const DEAD_LETTER_HEADERS = Object.freeze({
@@ -89,25 +90,37 @@ function header(key: string, value: string): Header {
  * @param topicOf the dead-letter topic for a message, or undefined for the producer's own topic
  */
 export function deadLettering(producer: DeadLetterWriter, topicOf: (message: Message) => string | undefined, report: Reporter): Middleware {
-  return (next) => async (delivery) => {
+  return stepMiddleware((next) => (delivery) => {
+    let result: Promise<void> | undefined;
     try {
-      await next(delivery);
-      return;
+      result = next(delivery);
     } catch (error) {
-      if (delivery.signal.aborted) throw error;
-      const handlerError = error as Error;
-      try {
-        const parked = delivery.messages.map((message) => deadLetterMessage(message, handlerError, delivery.attempts, topicOf(message)));
-        await producer.writeMessages(...parked);
-      } catch (writeError) {
-        const failure = new DeadLetterError(delivery.message, handlerError, writeError);
-        report(failure, { phase: "deadLetter", message: delivery.message, retrying: false });
-        throw failure;
-      }
-      delivery.logger.warn(
-        { err: handlerError, attempts: delivery.attempts, messages: delivery.messages.length },
-        "sent to the dead-letter producer",
-      );
+      return parkAfter(delivery, error, producer, topicOf, report);
     }
-  };
+    return result?.then(undefined, (error: unknown) => parkAfter(delivery, error, producer, topicOf, report));
+  });
+}
+
+/** After the last failure (`error`): parks the delivery's messages, unless a hard stop abandoned them. */
+async function parkAfter(
+  delivery: Delivery,
+  error: unknown,
+  producer: DeadLetterWriter,
+  topicOf: (message: Message) => string | undefined,
+  report: Reporter,
+): Promise<void> {
+  if (delivery.signal.aborted) throw error;
+  const handlerError = error as Error;
+  try {
+    const parked = delivery.messages.map((message) => deadLetterMessage(message, handlerError, delivery.attempts, topicOf(message)));
+    await producer.writeMessages(...parked);
+  } catch (writeError) {
+    const failure = new DeadLetterError(delivery.message, handlerError, writeError);
+    report(failure, { phase: "deadLetter", message: delivery.message, retrying: false });
+    throw failure;
+  }
+  delivery.logger.warn(
+    { err: handlerError, attempts: delivery.attempts, messages: delivery.messages.length },
+    "sent to the dead-letter producer",
+  );
 }

@@ -1,5 +1,7 @@
-import { Counter, Gauge, Histogram, register, type Registry } from "prom-client";
-import type { Middleware } from "./delivery.js";
+import { Counter, Gauge, register, type Registry } from "prom-client";
+import type { Delivery, Middleware } from "./delivery.js";
+import { AccumulatingHistogram, type HistogramSeries } from "./seconds-histogram.js";
+import { stepMiddleware } from "./sync-step.js";
 
 /** Names of the Consumer Server's handler metrics. */
 export const HANDLER_METRICS = Object.freeze({
@@ -20,12 +22,43 @@ export type HandlerResult = "ok" | "retried" | "dead_lettered" | "failed";
 /** Handler calls take from microseconds (in-memory work) to the retry backoff's seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-type TopicSeries = { seconds: { observe(value: number): void } } & Record<HandlerResult, { inc(value?: number): void }>;
+/** Results counted since the counter last exported them, per `server` and `topic`. */
+type Pending = Record<HandlerResult, number>;
+
+/** One topic's series of one server: what the hot path updates, with plain arithmetic. */
+interface TopicSeries {
+  seconds: HistogramSeries;
+  handled: Pending;
+}
 
 interface Metrics {
-  seconds: Histogram<"server" | "topic">;
+  seconds: AccumulatingHistogram;
   handled: Counter<"server" | "topic" | "result">;
   inFlight: Gauge<"server">;
+}
+
+/**
+ * What the hot path counts, kept per metric object (servers of the same name share it, as they share
+ * the metric's series) and handed to prom-client when the metric is read (its `collect`): one `inc` or
+ * `set` per series and scrape instead of a label lookup per message.
+ */
+const pendingCounts = new WeakMap<object, Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>>();
+const inFlightCounts = new WeakMap<object, Map<string, { value: number }>>();
+
+const RESULTS: readonly HandlerResult[] = ["ok", "retried", "dead_lettered", "failed"];
+
+function flushHandled(this: Counter<"server" | "topic" | "result">): void {
+  for (const { labels, pending } of pendingCounts.get(this)?.values() ?? []) {
+    for (const result of RESULTS) {
+      if (pending[result] === 0) continue;
+      this.inc({ ...labels, result }, pending[result]);
+      pending[result] = 0;
+    }
+  }
+}
+
+function setInFlight(this: Gauge<"server">): void {
+  for (const [server, count] of inFlightCounts.get(this) ?? []) this.set({ server }, count.value);
 }
 
 function metricsIn(registry: Registry): Metrics {
@@ -33,13 +66,13 @@ function metricsIn(registry: Registry): Metrics {
   return {
     seconds:
       existing<Metrics["seconds"]>(HANDLER_METRICS.seconds) ??
-      new Histogram({
-        name: HANDLER_METRICS.seconds,
-        help: "Time of each call of an onEachMessage handler, in seconds.",
-        labelNames: ["server", "topic"],
-        buckets: BUCKETS,
-        registers: [registry],
-      }),
+      new AccumulatingHistogram(
+        HANDLER_METRICS.seconds,
+        "Time of each call of an onEachMessage handler, in seconds.",
+        ["server", "topic"],
+        BUCKETS,
+        registry,
+      ),
     handled:
       existing<Metrics["handled"]>(HANDLER_METRICS.handled) ??
       new Counter({
@@ -47,6 +80,7 @@ function metricsIn(registry: Registry): Metrics {
         help: "Messages handled by a Consumer Server, by result: ok, dead_lettered or failed once per message; retried once per retry.",
         labelNames: ["server", "topic", "result"],
         registers: [registry],
+        collect: flushHandled,
       }),
     inFlight:
       existing<Metrics["inFlight"]>(HANDLER_METRICS.inFlight) ??
@@ -55,6 +89,7 @@ function metricsIn(registry: Registry): Metrics {
         help: "Messages a Consumer Server is handling now (retries and dead-lettering included).",
         labelNames: ["server"],
         registers: [registry],
+        collect: setInFlight,
       }),
   };
 }
@@ -65,12 +100,18 @@ function metricsIn(registry: Registry): Metrics {
  * handler (it times each call and counts each retry). A delivery that leaves the outer middleware
  * without an error while its last handler call failed (`delivery.error`) was parked by the dead-letter
  * middleware. Results count messages: a batch counts each of its messages once.
+ *
+ * Per message they cost plain arithmetic and two clock reads: the counts reach prom-client when the
+ * registry is read, and both stay synchronous when the handler is (see `SyncStep`).
  */
 export class HandlerMetrics {
   readonly #metrics: Metrics;
-  /** Label lookups cost more than the observation: the series of each topic are resolved once. */
   readonly #series = new Map<string, TopicSeries>();
-  readonly #inFlightSeries: { inc(value?: number): void; dec(value?: number): void };
+  /** The last topic's series: a server usually reads one topic, so the map is rarely consulted. */
+  #lastTopic: string | undefined;
+  #lastSeries: TopicSeries | undefined;
+  /** The in-flight count exported for this server's name (shared with any server of the same name). */
+  readonly #exported: { value: number };
   #inFlight = 0;
 
   /** @param server the server's config key, the `server` label */
@@ -79,7 +120,12 @@ export class HandlerMetrics {
     registry: Registry = register,
   ) {
     this.#metrics = metricsIn(registry);
-    this.#inFlightSeries = this.#metrics.inFlight.labels({ server });
+    let byServer = inFlightCounts.get(this.#metrics.inFlight);
+    if (byServer === undefined) inFlightCounts.set(this.#metrics.inFlight, (byServer = new Map<string, { value: number }>()));
+    let exported = byServer.get(server);
+    if (exported === undefined) byServer.set(server, (exported = { value: 0 }));
+    exported.value = 0;
+    this.#exported = exported;
     this.#metrics.inFlight.set({ server }, 0);
   }
 
@@ -89,58 +135,93 @@ export class HandlerMetrics {
   }
 
   /** Counts the messages' final result and keeps the in-flight gauge. */
-  readonly outer: Middleware = (next) => async (delivery) => {
+  readonly outer: Middleware = stepMiddleware((next) => (delivery) => {
     const count = delivery.messages.length;
-    const topic = delivery.message.topic;
+    const series = this.#seriesOf(delivery.message.topic);
     this.#inFlight += count;
-    this.#inFlightSeries.inc(count);
-    let last: HandlerResult | undefined;
+    this.#exported.value += count;
+    let result: Promise<void> | undefined;
     try {
-      await next(delivery);
-      last = delivery.error === undefined ? "ok" : "dead_lettered";
+      result = next(delivery);
     } catch (error) {
-      // A hard stop abandons the messages (they are read again): no result of their own.
-      if (!delivery.signal.aborted) last = "failed";
+      this.#settled(delivery, count, series, true);
       throw error;
-    } finally {
-      this.#inFlight -= count;
-      this.#inFlightSeries.dec(count);
-      // Messages of a batch resolved along the way were handled, whatever became of the rest.
-      const remaining = delivery.messages.length;
-      if (last !== undefined) {
-        const series = this.#seriesOf(topic);
-        if (count > remaining) series.ok.inc(count - remaining);
-        series[last].inc(remaining);
-      }
     }
-  };
+    if (result === undefined) {
+      this.#settled(delivery, count, series, false);
+      return undefined;
+    }
+    return result.then(
+      () => this.#settled(delivery, count, series, false),
+      (error: unknown) => {
+        this.#settled(delivery, count, series, true);
+        throw error;
+      },
+    );
+  });
 
   /** Times each handler call and counts each retry. */
-  readonly inner: Middleware = (next) => async (delivery) => {
+  readonly inner: Middleware = stepMiddleware((next) => (delivery) => {
     const series = this.#seriesOf(delivery.message.topic);
-    if (delivery.attempts > 0) series.retried.inc();
+    if (delivery.attempts > 0) series.handled.retried++;
     const started = performance.now();
+    let result: Promise<void> | undefined;
     try {
-      await next(delivery);
-    } finally {
+      result = next(delivery);
+    } catch (error) {
       series.seconds.observe((performance.now() - started) / 1000);
+      throw error;
     }
-  };
+    if (result === undefined) {
+      series.seconds.observe((performance.now() - started) / 1000);
+      return undefined;
+    }
+    return result.then(
+      () => series.seconds.observe((performance.now() - started) / 1000),
+      (error: unknown) => {
+        series.seconds.observe((performance.now() - started) / 1000);
+        throw error;
+      },
+    );
+  });
+
+  /** A delivery left the outer middleware: `count` messages are no longer in flight; their result is counted. */
+  #settled(delivery: Delivery, count: number, series: TopicSeries, failed: boolean): void {
+    this.#inFlight -= count;
+    this.#exported.value -= count;
+    // A hard stop abandons the messages (they are read again): no result of their own.
+    let last: HandlerResult | undefined;
+    if (!failed) last = delivery.error === undefined ? "ok" : "dead_lettered";
+    else if (!delivery.signal.aborted) last = "failed";
+    if (last === undefined) return;
+    // Messages of a batch resolved along the way were handled, whatever became of the rest.
+    const remaining = delivery.messages.length;
+    if (count > remaining) series.handled.ok += count - remaining;
+    series.handled[last] += remaining;
+  }
 
   #seriesOf(topic: string): TopicSeries {
+    if (topic === this.#lastTopic) return this.#lastSeries!;
     let series = this.#series.get(topic);
     if (series === undefined) {
       const labels = { server: this.server, topic };
-      const handled = (result: HandlerResult) => this.#metrics.handled.labels({ ...labels, result });
-      series = {
-        seconds: this.#metrics.seconds.labels(labels),
-        ok: handled("ok"),
-        retried: handled("retried"),
-        dead_lettered: handled("dead_lettered"),
-        failed: handled("failed"),
-      };
+      series = { seconds: this.#metrics.seconds.series(labels), handled: this.#pendingOf(labels) };
       this.#series.set(topic, series);
     }
+    this.#lastTopic = topic;
+    this.#lastSeries = series;
     return series;
+  }
+
+  /** The counts waiting for export of `labels` (shared by servers of the same name). */
+  #pendingOf(labels: Record<"server" | "topic", string>): Pending {
+    const handled = this.#metrics.handled;
+    let byLabels = pendingCounts.get(handled);
+    if (byLabels === undefined)
+      pendingCounts.set(handled, (byLabels = new Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>()));
+    const key = `${labels.server}\u0000${labels.topic}`;
+    let entry = byLabels.get(key);
+    if (entry === undefined) byLabels.set(key, (entry = { labels, pending: { ok: 0, retried: 0, dead_lettered: 0, failed: 0 } }));
+    return entry.pending;
   }
 }

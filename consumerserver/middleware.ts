@@ -1,11 +1,12 @@
 import { context as otelContexts } from "@opentelemetry/api";
-import type { Message } from "../src/index.js";
+import type { Backoff, Message } from "../src/index.js";
 import type { BatchContext, BatchDelivery, MessageContext, MessageDelivery } from "./context.js";
 import { delay } from "./delay.js";
-import type { Batch, DeliveryHandler, Middleware } from "./delivery.js";
+import type { Batch, Delivery, DeliveryHandler, Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { toError } from "./handler-error.js";
 import { retryBackoff, shouldRetry, type RetryPolicy } from "./retry.js";
+import { handlerOf, isThenable, stepMiddleware, type SyncStep } from "./sync-step.js";
 
 /** An `onEachMessage` handler: resolves when the message is handled; throwing fails it. */
 export type MessageHandler = (ctx: MessageContext, message: Message) => unknown;
@@ -18,38 +19,54 @@ export type BatchHandler = (ctx: BatchContext, batch: Batch) => unknown;
 
 /**
  * The innermost step of `onEachMessage`: calls the user's handler in the message's trace context, and
- * turns whatever it throws into an Error (see {@link toError}). Counts the call on the delivery.
+ * turns whatever it throws into an Error (see {@link toError}). Counts the call on the delivery. A
+ * handler that returns without a promise finishes the step synchronously (see {@link SyncStep}).
  */
 export function callHandler(handler: MessageHandler): DeliveryHandler {
-  return async (delivery) => {
+  return handlerOf((delivery) => {
     const own = delivery as MessageDelivery;
     own.attempts++;
     const ctx = own.handlerContext();
-    try {
-      // context.with makes spans the handler starts children of the producer's span.
-      await otelContexts.with(own.otelContext, () => handler(ctx, own.message));
-      own.error = undefined;
-    } catch (thrown) {
-      own.error = toError(thrown, own.message);
-      throw own.error;
-    }
-  };
+    // context.with makes spans the handler starts children of the producer's span.
+    return settled(own, () => otelContexts.with(own.otelContext, handler, undefined, ctx, own.message));
+  });
 }
 
 /** The innermost step of `onEachBatch`: like {@link callHandler}, with the batch's messages not resolved yet. */
 export function callBatchHandler(handler: BatchHandler): DeliveryHandler {
-  return async (delivery) => {
+  return handlerOf((delivery) => {
     const own = delivery as BatchDelivery;
     own.attempts++;
     const ctx = own.handlerContext();
-    try {
-      await otelContexts.with(own.otelContext, () => handler(ctx, ctx.batch));
+    return settled(own, () => otelContexts.with(own.otelContext, handler, undefined, ctx, ctx.batch));
+  });
+}
+
+/** Calls a handler and keeps its outcome on the delivery: synchronously when it returned no promise. */
+function settled(own: MessageDelivery | BatchDelivery, call: () => unknown): Promise<void> | undefined {
+  let result: unknown;
+  try {
+    result = call();
+  } catch (thrown) {
+    throw failed(own, thrown);
+  }
+  if (!isThenable(result)) {
+    own.error = undefined;
+    return undefined;
+  }
+  return Promise.resolve(result).then(
+    () => {
       own.error = undefined;
-    } catch (thrown) {
-      own.error = toError(thrown, own.message);
-      throw own.error;
-    }
-  };
+    },
+    (thrown: unknown) => {
+      throw failed(own, thrown);
+    },
+  );
+}
+
+function failed(own: MessageDelivery | BatchDelivery, thrown: unknown): Error {
+  own.error = toError(thrown, own.message);
+  return own.error;
 }
 
 /**
@@ -59,26 +76,39 @@ export function callBatchHandler(handler: BatchHandler): DeliveryHandler {
  * messages then stay uncommitted. A batch is retried with its messages not resolved yet.
  */
 export function retrying(policy: RetryPolicy, report: Reporter): Middleware {
-  return (next) => async (delivery) => {
-    const backoff = retryBackoff(policy);
-    for (;;) {
-      try {
-        await next(delivery);
-        return;
-      } catch (error) {
-        if (delivery.signal.aborted) throw error;
-        const again = shouldRetry(policy, error, delivery.attempts);
-        report(error as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: again });
-        if (!again) throw error;
-        const waitMs = backoff.next();
-        delivery.logger.warn(
-          { err: error, attempt: delivery.attempts, retryInMs: waitMs },
-          "handler failed with a recoverable error; retrying",
-        );
-        if (!(await delay(waitMs, delivery.signal))) throw error;
-      }
+  return stepMiddleware((next) => (delivery) => {
+    let result: Promise<void> | undefined;
+    try {
+      result = next(delivery);
+    } catch (error) {
+      return retryAfter(next, delivery, error, policy, report);
     }
-  };
+    return result?.then(undefined, (error: unknown) => retryAfter(next, delivery, error, policy, report));
+  });
+}
+
+/** The tries after a first failure (`error`): the backoff is made only when a delivery fails. */
+async function retryAfter(next: SyncStep, delivery: Delivery, error: unknown, policy: RetryPolicy, report: Reporter): Promise<void> {
+  let backoff: Backoff | undefined;
+  for (;;) {
+    if (delivery.signal.aborted) throw error;
+    const again = shouldRetry(policy, error, delivery.attempts);
+    report(error as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: again });
+    if (!again) throw error;
+    backoff ??= retryBackoff(policy);
+    const waitMs = backoff.next();
+    delivery.logger.warn(
+      { err: error, attempt: delivery.attempts, retryInMs: waitMs },
+      "handler failed with a recoverable error; retrying",
+    );
+    if (!(await delay(waitMs, delivery.signal))) throw error;
+    try {
+      await next(delivery);
+      return;
+    } catch (retryError) {
+      error = retryError;
+    }
+  }
 }
 
 export { chain, type Delivery, type DeliveryHandler, type Middleware } from "./delivery.js";

@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from "@opentelemetry/api";
-import { messagingAttributes, traceContextOf, TRACER_NAME } from "../src/index.js";
+import { messagingAttributes, traceContextOf, tracerProviderRegistered, TRACER_NAME } from "../src/index.js";
 import type { Delivery, Middleware } from "./delivery.js";
+import { stepMiddleware, type SyncStep } from "./sync-step.js";
 
 /** Names of the span events the Consumer Server adds to a delivery's `process` span. */
 export const PROCESS_SPAN_EVENTS = Object.freeze({
@@ -17,7 +18,10 @@ export const PROCESS_SPAN_EVENTS = Object.freeze({
  * its headers; a batch links the other messages' contexts — and runs the rest of the handling in its
  * context, so the handler's own spans and a dead-letter write are its children. {@link inner} (around
  * the handler) records each failed call as an exception event and each retry as an event.
- * Through `@opentelemetry/api`: no-ops until the application registers an SDK.
+ * Through `@opentelemetry/api`. Until the application registers a tracer provider (an SDK) no span is
+ * made at all — the API's would be a no-op span costing an object, a context and a promise per delivery
+ * — and the handler's `otelContext` is the one the message carries (the same span context the no-op
+ * span would have held). The check is made per delivery, so an SDK registered later is picked up.
  */
 export class ProcessSpans {
   readonly #spans = new WeakMap<Delivery, Span>();
@@ -26,7 +30,17 @@ export class ProcessSpans {
   constructor(private readonly group: string | undefined) {}
 
   /** The middleware that makes the delivery's span and runs the rest of the handling in its context. */
-  readonly outer: Middleware = (next) => async (delivery) => {
+  readonly outer: Middleware = stepMiddleware(
+    (next) => (delivery) => (tracerProviderRegistered() ? this.#traced(next, delivery) : next(delivery)),
+  );
+
+  /** The middleware around the handler: records each failed call and each retry on the span {@link outer} made. */
+  readonly inner: Middleware = stepMiddleware((next) => (delivery) => {
+    const span = this.#spans.get(delivery);
+    return span === undefined ? next(delivery) : this.#recorded(next, delivery, span);
+  });
+
+  async #traced(next: SyncStep, delivery: Delivery): Promise<void> {
     const message = delivery.message;
     const tracer = trace.getTracer(TRACER_NAME);
     const span = tracer.startSpan(
@@ -47,20 +61,17 @@ export class ProcessSpans {
     } finally {
       span.end();
     }
-  };
+  }
 
-  /** The middleware around the handler: records each failed call and each retry on the span {@link outer} made. */
-  readonly inner: Middleware = (next) => async (delivery) => {
-    const span = this.#spans.get(delivery);
-    if (span !== undefined && delivery.attempts > 0)
-      span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
+  async #recorded(next: SyncStep, delivery: Delivery, span: Span): Promise<void> {
+    if (delivery.attempts > 0) span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
     try {
       await next(delivery);
     } catch (error) {
-      span?.recordException(error instanceof Error ? error : String(error));
+      span.recordException(error instanceof Error ? error : String(error));
       throw error;
     }
-  };
+  }
 
   #attributes(delivery: Delivery): Attributes {
     const attributes: Attributes = {

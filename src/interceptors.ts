@@ -21,4 +21,5 @@ export { messageHeaderGetter, messageHeaderSetter, traceContextOf, traceIntercep
 export { TRACEPARENT, TRACESTATE, W3CTraceContextPropagator, formatTraceparent, parseTraceparent } from "./interceptors/w3c.js";
 export { producerSpanInterceptor } from "./interceptors/producer-span.js";
 export { messagingAttributes, TRACER_NAME } from "./interceptors/messaging-attributes.js";
+export { tracerProviderRegistered } from "./interceptors/tracer-registered.js";
 export { type DefaultInterceptorOptions, defaultInterceptors } from "./interceptors/defaults.js";

@@ -103,7 +103,16 @@ export class Message {
 
   constructor(fields: MessageFields);
   /** Positional form, used where messages are made in bulk (no fields object per message). */
-  constructor(topic: string, partition: number, key: Buffer | null, value: Buffer | null, headers: Header[], time: Date);
+  constructor(
+    topic: string,
+    partition: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: Header[],
+    time: Date,
+    offset?: number,
+    highWaterMark?: number,
+  );
   constructor(
     fields: MessageFields | string,
     partition?: number,
@@ -111,12 +120,14 @@ export class Message {
     value?: Buffer | null,
     headers?: Header[],
     time?: Date,
+    offset = -1,
+    highWaterMark = -1,
   ) {
     if (typeof fields === "string") {
       this.topic = fields;
       this.partition = partition!;
-      this.offset = -1;
-      this.highWaterMark = -1;
+      this.offset = offset;
+      this.highWaterMark = highWaterMark;
       this.key = key!;
       this.value = value!;
       this.headers = headers!;

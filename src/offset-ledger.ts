@@ -47,6 +47,9 @@ export class OffsetLedger {
   readonly #pending = new Map<string, PartitionOffset>();
   /** The highest next offset handed to librdkafka's store, by partition. */
   readonly #stored = new Map<string, number>();
+  #lastTopic: string | undefined;
+  #lastPartition = -1;
+  #lastKey = "";
 
   /**
    * @param name the consumer's config key, named in errors
@@ -115,12 +118,29 @@ export class OffsetLedger {
    * @throws TypeError for a message that was not read from Kafka
    */
   store(messages: readonly Message[]): void {
-    for (const tp of this.nextOffsets(messages)) {
-      const k = key(tp.topic, tp.partition);
+    for (const m of messages) this.#check(m);
+    for (const m of messages) {
+      const k = this.#keyOf(m.topic, m.partition);
       if (!this.#assigned.has(k) && !this.#revoked.has(k)) continue;
+      // Called once per handled message: the pending entry of a partition is updated in place.
       const pending = this.#pending.get(k);
-      if (pending === undefined || pending.offset < tp.offset) this.#pending.set(k, tp);
+      if (pending === undefined) this.#pending.set(k, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+      else if (pending.offset < m.offset + 1) pending.offset = m.offset + 1;
     }
+  }
+
+  /** The map key of a partition; the last one is kept, since consecutive messages mostly share a partition. */
+  #keyOf(topic: string, partition: number): string {
+    if (topic !== this.#lastTopic || partition !== this.#lastPartition) {
+      this.#lastTopic = topic;
+      this.#lastPartition = partition;
+      this.#lastKey = key(topic, partition);
+    }
+    return this.#lastKey;
+  }
+
+  #check(m: Message): void {
+    if (!(m instanceof Message) || m.offset < 0) throw new TypeError(`${this.name}: only messages read from Kafka can be committed`);
   }
 
   /** Hands the offsets stored since the last flush to librdkafka: one native call for all partitions. */
@@ -224,9 +244,7 @@ export class OffsetLedger {
   nextOffsets(messages: readonly Message[]): PartitionOffset[] {
     const highest = new Map<string, PartitionOffset>();
     for (const m of messages) {
-      if (!(m instanceof Message) || m.offset < 0) {
-        throw new TypeError(`${this.name}: only messages read from Kafka can be committed`);
-      }
+      this.#check(m);
       const k = key(m.topic, m.partition);
       const current = highest.get(k);
       if (current === undefined || current.offset < m.offset + 1)

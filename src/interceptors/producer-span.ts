@@ -4,6 +4,7 @@ import { messagingAttributes, TRACER_NAME } from "./messaging-attributes.js";
 import { observe } from "./observe.js";
 import { activePropagator, hasValidSpan, messageHeaderSetter } from "./trace.js";
 import type { Interceptor } from "./types.js";
+import { tracerProviderRegistered } from "./tracer-registered.js";
 
 /**
  * OpenTelemetry PRODUCER spans of the messaging semantic conventions: one `send <topic>` span per
@@ -12,7 +13,9 @@ import type { Interceptor } from "./types.js";
  * a span, else the active one). Each message carries its own span's context in its headers (replacing
  * the call's `traceparent`), and the span gets the partition and offset once delivered, or the error.
  *
- * Through `@opentelemetry/api`: with no SDK registered the spans are no-ops and cost next to nothing.
+ * Through `@opentelemetry/api`. While no tracer provider is registered no span is made (see
+ * {@link tracerProviderRegistered}); a call context holding a span still has its context carried in the
+ * headers, as the API's no-op spans would have.
  * Place it inside the trace interceptor (`enableTraceInterceptor` adds both).
  */
 export function producerSpanInterceptor(): Interceptor {
@@ -35,6 +38,14 @@ export function producerSpanInterceptor(): Interceptor {
 
 function startSpans(callContext: Context | undefined, messages: readonly Message[]): Span[] {
   const parent = callContext !== undefined && hasValidSpan(callContext) ? callContext : context.active();
+  if (!tracerProviderRegistered()) {
+    // What the no-op spans would have done: carry the parent's span context, when it has one.
+    if (hasValidSpan(parent)) {
+      const propagator = activePropagator();
+      for (const message of messages) propagator.inject(parent, message, messageHeaderSetter);
+    }
+    return [];
+  }
   const tracer = trace.getTracer(TRACER_NAME);
   const propagator = activePropagator();
   return messages.map((message) => {

@@ -8,6 +8,7 @@ import { W3CTraceContextPropagator } from "./w3c.js";
 export const messageHeaderGetter: TextMapGetter<Message> = {
   keys: (message) => [...new Set(message.headers.map((h) => h.key))],
   get: (message, key) => {
+    if (message.headers.length === 0) return undefined; // most messages: no arrays made per message
     const wanted = key.toLowerCase();
     const values = message.headers.filter((h) => h.key.toLowerCase() === wanted).map((h) => h.value.toString("utf8"));
     if (values.length === 0) return undefined;

@@ -1,0 +1,85 @@
+import type { Metric, MetricObjectWithValues, MetricValueWithName, Registry } from "prom-client";
+
+/** One labelled series of an {@link AccumulatingHistogram}: what a hot path holds on to and observes into. */
+export class HistogramSeries {
+  /** Observations per bucket (not cumulative); the last slot counts those above every bound. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Readonly<Record<string, string>>,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+}
+
+/**
+ * A Prometheus histogram registered in a prom-client {@link Registry}, exported exactly as prom-client's
+ * `Histogram` exports one (`_bucket` with `le`, `_sum`, `_count`), whose series are plain objects a hot
+ * path observes into with a few array operations. prom-client's own `observe` validates and hashes the
+ * labels on every call (about 1.6 µs, measured): at tens of thousands of handler calls a second that was
+ * a tenth of the Consumer Server's time per message.
+ */
+export class AccumulatingHistogram {
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  readonly #series = new Map<string, HistogramSeries>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    private readonly bounds: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  /** The series of `labels` (made on first use; the same object afterwards). */
+  series(labels: Readonly<Record<string, string>>): HistogramSeries {
+    const key = this.labelNames.map((name) => labels[name] ?? "").join("\u0000");
+    let series = this.#series.get(key);
+    if (series === undefined) this.#series.set(key, (series = new HistogramSeries({ ...labels }, this.bounds)));
+    return series;
+  }
+
+  /** What prom-client's registry reads to export the metric. */
+  async get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
+    // Bucket values carry a null exemplar, as prom-client's do (its JSON export shows it).
+    const values: Array<MetricValueWithName<string> & { exemplar?: null }> = [];
+    for (const series of this.#series.values()) {
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += series.counts[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, ...series.labels }, value: cumulative, exemplar: null });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", ...series.labels }, value: series.count, exemplar: null });
+      values.push({ metricName: `${this.name}_sum`, labels: { ...series.labels }, value: series.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { ...series.labels }, value: series.count });
+    }
+    const exported = { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+    return exported as unknown as MetricObjectWithValues<MetricValueWithName<string>>;
+  }
+
+  /** `registry.resetMetrics()`: every series back to zero (the objects a hot path holds stay valid). */
+  reset(): void {
+    for (const series of this.#series.values()) series.reset();
+  }
+}
