@@ -72,6 +72,17 @@ async function until(condition: () => boolean, timeoutMs: number, what: () => st
   }
 }
 
+/** Waits until the dead-letter topic the server creates at start is known to every broker. */
+async function deadLetterTopicReady(s: { topic: string; kafka: Component }): Promise<void> {
+  const deadLetterTopic = `${s.topic}.DLT`;
+  await waitFor(
+    () => s.kafka.client().topicExists(deadLetterTopic),
+    30_000,
+    () => `${deadLetterTopic} to be created`,
+  );
+  await waitForTopic(deadLetterTopic, 3);
+}
+
 describe("retry tiers", () => {
   it("retries a failing message from the retry topics, after the 1,000 messages behind it, no earlier than the delays", async () => {
     const s = scenario(`retryDelays = ["1s", "2s", "4s"]`);
@@ -136,14 +147,7 @@ describe("retry tiers", () => {
         { partition: 1, key: "km", value: "malformed" },
         ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `after${i}` })),
       );
-    // The server creates the dead-letter topic at start; read it once every broker knows it.
-    const deadLetterTopic = `${s.topic}.DLT`;
-    await waitFor(
-      () => s.kafka.client().topicExists(deadLetterTopic),
-      30_000,
-      () => `${deadLetterTopic} to be created`,
-    );
-    await waitForTopic(deadLetterTopic, 3);
+    await deadLetterTopicReady(s);
     const dead: Message[] = [];
     const reader = s.kafka.consumer("dlt");
     while (dead.length < 2) dead.push(await reader.readMessage({ timeoutMs: 60_000 }));
@@ -246,13 +250,7 @@ describe("retry tiers", () => {
         { partition: 1, key: "kp", value: "poison", headers: { "x-app": "orders" } },
         ...Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `after${i}` })),
       );
-      const deadLetterTopic = `${s.topic}.DLT`;
-      await waitFor(
-        () => s.kafka.client().topicExists(deadLetterTopic),
-        30_000,
-        () => `${deadLetterTopic} to be created`,
-      );
-      await waitForTopic(deadLetterTopic, 3);
+      await deadLetterTopicReady(s);
       const dead = await s.kafka.consumer("dlt").readMessage({ timeoutMs: 90_000 });
       await until(
         () => succeeded.has("target") && succeeded.size === 311,
