@@ -81,6 +81,13 @@ export class ConsumerSession {
   private revocation: Revocation | undefined;
   private lastClientError: { key: string; at: number } | undefined;
   private closing = false;
+  /**
+   * Set once the stored offsets were committed on close and librdkafka's own close runs: from then on a
+   * revocation is released without committing (the client no longer takes commits). Until then (while
+   * closing waits for a fetch in flight, say) a revocation caused by another member commits first, as
+   * at any other time: releasing it would drop offsets handled but not yet flushed.
+   */
+  private leaving = false;
   private closed = false;
 
   constructor(private readonly setup: SessionSetup) {
@@ -271,9 +278,10 @@ export class ConsumerSession {
     } catch (err) {
       this.setup.logger.warn({ err }, "committing stored offsets on close failed");
     }
+    this.leaving = true;
     if (this.revocation !== undefined) this.unassign(this.revocation);
     // Disconnecting runs librdkafka's close: it revokes what is left (onRebalance releases it at once
-    // now that closing is set) and leaves the group, so the others take over without a session timeout.
+    // now that leaving is set) and leaves the group, so the others take over without a session timeout.
     await disconnectClient(this.client);
   }
 
@@ -318,9 +326,9 @@ export class ConsumerSession {
     const revocation: Revocation = { partitions, delivered: false, released: undefined };
     this.revocation = revocation;
     this.queue.push(new RevokedPartitions(partitions, () => this.completeRevocation(revocation)));
-    // On close the stored offsets were committed before disconnecting, and the client no longer
-    // takes commits: release at once.
-    if (this.closing) this.unassign(revocation);
+    // Leaving, the stored offsets were committed before disconnecting, and the client no longer takes
+    // commits: release at once. (A deferred revocation met while closing is committed by leave().)
+    if (this.leaving) this.unassign(revocation);
     else if (!this.setup.deferRevocation) void this.completeRevocation(revocation);
   }
 
@@ -334,7 +342,7 @@ export class ConsumerSession {
   private completeRevocation(revocation: Revocation): Promise<void> {
     revocation.released ??= (async () => {
       try {
-        if (this.revocation === revocation && !this.closing) await this.ledger.commitStored();
+        if (this.revocation === revocation && !this.leaving) await this.ledger.commitStored();
       } catch (err) {
         // The partitions go anyway: the group waits for them. Their next owner reads from the last commit.
         this.setup.logger.warn({ err }, "commit on revocation failed");
