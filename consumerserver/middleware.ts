@@ -6,7 +6,7 @@ import type { Batch, Delivery, DeliveryHandler, Middleware } from "./delivery.js
 import type { Reporter } from "./error-report.js";
 import { toError } from "./handler-error.js";
 import { retryBackoff, shouldRetry, type RetryPolicy } from "./retry.js";
-import { handlerOf, isThenable, stepMiddleware, type SyncStep } from "./sync-step.js";
+import { handlerOf, isThenable, recovering, stepMiddleware, type SyncStep } from "./sync-step.js";
 
 /** An `onEachMessage` handler: resolves when the message is handled; throwing fails it. */
 export type MessageHandler = (ctx: MessageContext, message: Message) => unknown;
@@ -76,15 +76,7 @@ function failed(own: MessageDelivery | BatchDelivery, thrown: unknown): Error {
  * messages then stay uncommitted. A batch is retried with its messages not resolved yet.
  */
 export function retrying(policy: RetryPolicy, report: Reporter): Middleware {
-  return stepMiddleware((next) => (delivery) => {
-    let result: Promise<void> | undefined;
-    try {
-      result = next(delivery);
-    } catch (error) {
-      return retryAfter(next, delivery, error, policy, report);
-    }
-    return result?.then(undefined, (error: unknown) => retryAfter(next, delivery, error, policy, report));
-  });
+  return stepMiddleware((next) => (delivery) => recovering(next, delivery, (error) => retryAfter(next, delivery, error, policy, report)));
 }
 
 /** The tries after a first failure (`error`): the backoff is made only when a delivery fails. */

@@ -39,6 +39,20 @@ export function stepMiddleware(wrap: (next: SyncStep) => SyncStep): Middleware {
   return (next) => handlerOf(wrap(stepOf(next)));
 }
 
+/**
+ * Runs `step`; when it fails, synchronously or not, the failure goes to `recover`, whose outcome becomes
+ * the step's. Stays synchronous when `step` succeeds synchronously.
+ */
+export function recovering(step: SyncStep, delivery: Delivery, recover: (error: unknown) => Promise<void>): Promise<void> | undefined {
+  let result: Promise<void> | undefined;
+  try {
+    result = step(delivery);
+  } catch (error) {
+    return recover(error);
+  }
+  return result?.then(undefined, recover);
+}
+
 /** Whether a handler's return value is to be awaited. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
