@@ -204,6 +204,9 @@ class BatchCallContext extends CallContext implements BatchContext {
 class DeliveryBatch implements Batch {
   readonly #delivery: BatchDelivery;
   // Own functions, not methods: a handler may pass them around detached (`messages.forEach(batch.resolve)`).
+  // Bound, not arrow functions: with an arrow function made here per batch, every batch's messages
+  // survived the next scavenge and were promoted (73 MB promoted per 200,000 messages against 4.6 MB,
+  // 5x the scavenge time; V8 on Node 20, see bench/analysis.md); bound functions carry no context.
   readonly resolve: (message: Message) => void;
   readonly isResolved: (message: Message) => boolean;
 
@@ -214,8 +217,8 @@ class DeliveryBatch implements Batch {
     delivery: BatchDelivery,
   ) {
     this.#delivery = delivery;
-    this.resolve = (message) => delivery.resolve(message);
-    this.isResolved = (message) => delivery.isResolved(message);
+    this.resolve = delivery.resolve.bind(delivery);
+    this.isResolved = delivery.isResolved.bind(delivery);
   }
 
   get messages(): readonly Message[] {

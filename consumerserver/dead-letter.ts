@@ -2,7 +2,7 @@ import type { Header, Message, MessageInput } from "../src/index.js";
 import type { Delivery, Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { describeMessage } from "./handler-error.js";
-import { recovering, stepMiddleware } from "./sync-step.js";
+import { recovering } from "./sync-step.js";
 
 /** Headers a dead-lettered message carries, saying why it is there and where it came from. */
 export const DEAD_LETTER_HEADERS = Object.freeze({
@@ -90,9 +90,7 @@ function header(key: string, value: string): Header {
  * @param topicOf the dead-letter topic for a message, or undefined for the producer's own topic
  */
 export function deadLettering(producer: DeadLetterWriter, topicOf: (message: Message) => string | undefined, report: Reporter): Middleware {
-  return stepMiddleware(
-    (next) => (delivery) => recovering(next, delivery, (error) => parkAfter(delivery, error, producer, topicOf, report)),
-  );
+  return recovering((_next, delivery, error) => parkAfter(delivery, error, producer, topicOf, report));
 }
 
 /** After the last failure (`error`): parks the delivery's messages, unless a hard stop abandoned them. */

@@ -80,6 +80,8 @@ export class EachMessageRunner {
   #wake: (() => void) | undefined;
   #failure: { error: Error } | undefined;
   #hard = false;
+  /** Stores one message resolved inside a batch (one function for every batch: see DeliveryBatch). */
+  readonly #storeOne = (message: Message): void => void this.#store([message]);
   /** An event met while gathering a batch, handled on the next round. */
   #pending: AssignedPartitions | RevokedPartitions | Error | undefined;
 
@@ -275,7 +277,7 @@ export class EachMessageRunner {
     const delivery =
       this.#options.batchSize === undefined
         ? new MessageDelivery(work[0]!, this.#handling.signal, this.#log, work)
-        : new BatchDelivery(work, this.#handling.signal, this.#log, (message) => this.#store([message]));
+        : new BatchDelivery(work, this.#handling.signal, this.#log, this.#storeOne);
     const pending = this.#step(delivery);
     if (pending === undefined) {
       this.#handled(delivery, work, started);

@@ -40,17 +40,20 @@ export function stepMiddleware(wrap: (next: SyncStep) => SyncStep): Middleware {
 }
 
 /**
- * Runs `step`; when it fails, synchronously or not, the failure goes to `recover`, whose outcome becomes
- * the step's. Stays synchronous when `step` succeeds synchronously.
+ * A {@link Middleware} over steps for "on failure, do this": runs the next step; when it fails,
+ * synchronously or not, the failure goes to `recover`, whose outcome becomes the step's. Stays
+ * synchronous when the next step succeeds synchronously, and makes no function per delivery on that path.
  */
-export function recovering(step: SyncStep, delivery: Delivery, recover: (error: unknown) => Promise<void>): Promise<void> | undefined {
-  let result: Promise<void> | undefined;
-  try {
-    result = step(delivery);
-  } catch (error) {
-    return recover(error);
-  }
-  return result?.then(undefined, recover);
+export function recovering(recover: (next: SyncStep, delivery: Delivery, error: unknown) => Promise<void>): Middleware {
+  return stepMiddleware((next) => (delivery) => {
+    let result: Promise<void> | undefined;
+    try {
+      result = next(delivery);
+    } catch (error) {
+      return recover(next, delivery, error);
+    }
+    return result?.then(undefined, (error: unknown) => recover(next, delivery, error));
+  });
 }
 
 /** Whether a handler's return value is to be awaited. */
