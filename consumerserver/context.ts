@@ -1,5 +1,5 @@
-import { context as otelContexts, type Context } from "@opentelemetry/api";
-import { traceContextOf, type Message } from "../src/index.js";
+import type { Context } from "@opentelemetry/api";
+import { activeContext, traceContextOf, type Message } from "../src/index.js";
 import type { Logger } from "../src/core/index.js";
 import type { Batch, Delivery } from "./delivery.js";
 
@@ -52,7 +52,7 @@ abstract class BaseDelivery implements Delivery {
     logger: Logger,
   ) {
     this.#parentLogger = logger;
-    this.otelContext = traceContextOf(first, otelContexts.active());
+    this.otelContext = traceContextOf(first, activeContext());
   }
 
   abstract readonly message: Message;

@@ -1,5 +1,4 @@
-import { context as otelContexts } from "@opentelemetry/api";
-import type { Backoff, Message } from "../src/index.js";
+import { runInContext, type Backoff, type Message } from "../src/index.js";
 import type { BatchContext, BatchDelivery, MessageContext, MessageDelivery } from "./context.js";
 import { delay } from "./delay.js";
 import type { Batch, Delivery, DeliveryHandler, Middleware } from "./delivery.js";
@@ -55,7 +54,7 @@ function settled<C, A>(
   let result: unknown;
   try {
     // context.with makes spans the handler starts children of the producer's span.
-    result = otelContexts.with(own.otelContext, handler, undefined, ctx, arg);
+    result = runInContext(own.otelContext, handler, undefined, ctx, arg);
   } catch (thrown) {
     throw failed(own, thrown);
   }

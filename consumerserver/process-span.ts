@@ -21,7 +21,8 @@ export const PROCESS_SPAN_EVENTS = Object.freeze({
  * Through `@opentelemetry/api`. Until the application registers a tracer provider (an SDK) no span is
  * made at all — the API's would be a no-op span costing an object, a context and a promise per delivery
  * — and the handler's `otelContext` is the one the message carries (the same span context the no-op
- * span would have held). The check is made per delivery, so an SDK registered later is picked up.
+ * span would have held). An SDK registered later is picked up from the next synchronous run on (see
+ * `otelApiInUse`).
  */
 export class ProcessSpans {
   readonly #spans = new WeakMap<Delivery, Span>();

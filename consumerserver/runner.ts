@@ -206,23 +206,22 @@ export class EachMessageRunner {
   #split(messages: Message[]): Work[] {
     const size = this.#options.batchSize;
     if (size === undefined) return messages.map((message) => [message]);
-    // The runs still open (not full) per partition; a fetch brings runs of one partition, so the lane is
+    // The runs still open (not full) per partition; a fetch brings runs of one partition, so the run is
     // looked up only where the partition changes.
     const open = new Map<string, Message[]>();
     const order: Message[][] = [];
-    let lane = "";
+    let run: Message[] | undefined;
     let lastTopic: string | undefined;
     let lastPartition = -1;
     for (const message of messages) {
       if (message.topic !== lastTopic || message.partition !== lastPartition) {
         lastTopic = message.topic;
         lastPartition = message.partition;
-        lane = laneOf(message);
+        run = open.get(laneOf(message));
       }
-      let run = open.get(lane);
       if (run === undefined || run.length >= size) {
         run = [];
-        open.set(lane, run);
+        open.set(laneOf(message), run);
         order.push(run);
       }
       run.push(message);

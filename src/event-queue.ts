@@ -27,8 +27,18 @@ export class EventQueue<T> {
 
   /** Adds events at the end and wakes every waiter. */
   push(...items: T[]): void {
+    this.pushAll(items);
+  }
+
+  /** Adds a list of events at the end (a fetch's messages: no spread of hundreds of arguments) and wakes every waiter. */
+  pushAll(items: readonly T[]): void {
     if (items.length === 0) return;
-    for (const item of items) this.#items.push(item);
+    if (this.length === 0) {
+      this.#items = items.slice();
+      this.#head = 0;
+    } else {
+      for (const item of items) this.#items.push(item);
+    }
     this.wake();
   }
 
@@ -36,12 +46,7 @@ export class EventQueue<T> {
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head]!;
-    this.#head++;
-    // Drop the taken part now and then, not on every take.
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#take(this.#head + 1);
     return item;
   }
 
@@ -50,9 +55,26 @@ export class EventQueue<T> {
    * judged like the rest).
    */
   shiftWhile(max: number, accept: (item: T) => boolean): T[] {
-    const taken: T[] = [];
-    while (taken.length < max && this.#head < this.#items.length && accept(this.#items[this.#head]!)) taken.push(this.shift()!);
+    const items = this.#items;
+    const limit = Math.min(items.length, this.#head + max);
+    let end = this.#head;
+    while (end < limit && accept(items[end]!)) end++;
+    const taken = items.slice(this.#head, end);
+    this.#take(end);
     return taken;
+  }
+
+  /** Moves the head to `head`, letting go of the taken part: at once when nothing is left, else now and then. */
+  #take(head: number): void {
+    this.#head = head;
+    if (head >= this.#items.length) {
+      // Taken items would otherwise stay reachable from the list until it is next cut.
+      this.#items = [];
+      this.#head = 0;
+    } else if (head >= 1024 && head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(head);
+      this.#head = 0;
+    }
   }
 
   /** Removes every item not taken yet (a seek makes them stale). */

@@ -22,4 +22,5 @@ export { TRACEPARENT, TRACESTATE, W3CTraceContextPropagator, formatTraceparent, 
 export { producerSpanInterceptor } from "./interceptors/producer-span.js";
 export { messagingAttributes, TRACER_NAME } from "./interceptors/messaging-attributes.js";
 export { tracerProviderRegistered } from "./interceptors/tracer-registered.js";
+export { activeContext, otelApiInUse, runInContext } from "./interceptors/otel-globals.js";
 export { type DefaultInterceptorOptions, defaultInterceptors } from "./interceptors/defaults.js";

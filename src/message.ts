@@ -96,10 +96,14 @@ export class Message {
    * add headers with {@link setHeader} or by assigning a new list, not by pushing onto it.
    */
   headers: Header[];
-  /** The record's timestamp: on a read, the one Kafka stored (create or log-append time, as the topic is set). */
-  time: Date;
   /** @internal the producer's bookkeeping while the message is in flight (see IN_FLIGHT) */
   [IN_FLIGHT]: unknown = undefined;
+  /**
+   * The record's time as a Date, or, for a message read and not asked for its time yet, its epoch ms:
+   * `new Date(ms)` costs about 130 ns on Node 20, more than the rest of making a read message, so a read
+   * message makes its Date on first use.
+   */
+  #time: Date | number;
 
   constructor(fields: MessageFields);
   /** Positional form, used where messages are made in bulk (no fields object per message). */
@@ -109,7 +113,7 @@ export class Message {
     key: Buffer | null,
     value: Buffer | null,
     headers: Header[],
-    time: Date,
+    time: Date | number,
     offset?: number,
     highWaterMark?: number,
   );
@@ -119,7 +123,7 @@ export class Message {
     key?: Buffer | null,
     value?: Buffer | null,
     headers?: Header[],
-    time?: Date,
+    time?: Date | number,
     offset = -1,
     highWaterMark = -1,
   ) {
@@ -131,7 +135,7 @@ export class Message {
       this.key = key!;
       this.value = value!;
       this.headers = headers!;
-      this.time = time!;
+      this.#time = time!;
       return;
     }
     this.topic = fields.topic;
@@ -141,7 +145,29 @@ export class Message {
     this.key = fields.key ?? null;
     this.value = fields.value ?? null;
     this.headers = fields.headers ?? [];
-    this.time = fields.time ?? new Date();
+    this.#time = fields.time ?? new Date();
+  }
+
+  /** The record's timestamp: on a read, the one Kafka stored (create or log-append time, as the topic is set). */
+  get time(): Date {
+    if (typeof this.#time === "number") this.#time = new Date(this.#time);
+    return this.#time;
+  }
+
+  /** Sets the record's timestamp (a write sends it; messages written without one get the write's time). */
+  set time(time: Date) {
+    this.#time = time;
+  }
+
+  /** The record's timestamp in epoch milliseconds (no Date made). */
+  get timestamp(): number {
+    return typeof this.#time === "number" ? this.#time : this.#time.getTime();
+  }
+
+  /** The JSON form of a message lists `time` with its fields, as it did when `time` was a plain field. */
+  toJSON(): Record<string, unknown> {
+    const { topic, partition, offset, highWaterMark, key, value, headers } = this;
+    return { topic, partition, offset, highWaterMark, key, value, headers, time: this.time };
   }
 
   /** The last value of the header `key` as UTF-8 text, or undefined when absent. */

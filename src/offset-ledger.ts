@@ -119,14 +119,29 @@ export class OffsetLedger {
    */
   store(messages: readonly Message[]): void {
     for (const m of messages) this.#check(m);
-    for (const m of messages) {
-      const k = this.#keyOf(m.topic, m.partition);
-      if (!this.#assigned.has(k) && !this.#revoked.has(k)) continue;
-      // Called once per handled message: the pending entry of a partition is updated in place.
-      const pending = this.#pending.get(k);
-      if (pending === undefined) this.#pending.set(k, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
-      else if (pending.offset < m.offset + 1) pending.offset = m.offset + 1;
+    // A batch is a run of one partition: the partition's entry is looked up once per run, with the
+    // run's highest offset.
+    let runEnd = 0;
+    for (let start = 0; start < messages.length; start = runEnd) {
+      const first = messages[start]!;
+      let highest = first.offset;
+      for (runEnd = start + 1; runEnd < messages.length; runEnd++) {
+        const m = messages[runEnd]!;
+        if (m.partition !== first.partition || m.topic !== first.topic) break;
+        if (m.offset > highest) highest = m.offset;
+      }
+      this.#storeNext(first.topic, first.partition, highest + 1);
     }
+  }
+
+  /** Raises the pending offset of a partition this member holds (or is giving back) to `next`. */
+  #storeNext(topic: string, partition: number, next: number): void {
+    const k = this.#keyOf(topic, partition);
+    if (!this.#assigned.has(k) && !this.#revoked.has(k)) return;
+    // Called once per handled message: the pending entry of a partition is updated in place.
+    const pending = this.#pending.get(k);
+    if (pending === undefined) this.#pending.set(k, { topic, partition, offset: next });
+    else if (pending.offset < next) pending.offset = next;
   }
 
   /** The map key of a partition; the last one is kept, since consecutive messages mostly share a partition. */

@@ -218,7 +218,7 @@ export class Producer {
     // The write is found again from the delivery report, whose opaque is the message itself.
     message[IN_FLIGHT] = write;
     try {
-      this.client.produce(message.topic, message.partition, message.value, message.key, message.time.getTime(), message, headers);
+      this.client.produce(message.topic, message.partition, message.value, message.key, message.timestamp, message, headers);
       return true;
     } catch (err) {
       if ((err as LibrdKafkaError).code === ErrorCodes.ERR__QUEUE_FULL) return false;

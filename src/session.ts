@@ -154,11 +154,13 @@ export class ConsumerSession {
     for (;;) {
       options.signal?.throwIfAborted();
       if (this.closing) throw new ClosedError(`reader ${this.setup.key}`, "poll");
-      const first = this.queue.shift();
-      if (first !== undefined) {
-        const taken: SessionEvent[] = [first];
-        if (first instanceof Message && max > 1) taken.push(...this.queue.shiftWhile(max - 1, (e) => e instanceof Message));
-        else if (first instanceof RevokedPartitions && this.revocation !== undefined) this.revocation.delivered = true;
+      const taken = this.queue.shiftWhile(max, isMessage);
+      if (taken.length === 0) {
+        const first = this.queue.shift();
+        if (first !== undefined) taken.push(first);
+        if (first instanceof RevokedPartitions && this.revocation !== undefined) this.revocation.delivered = true;
+      }
+      if (taken.length > 0) {
         // Fetch ahead while the application works through the queue, so it rarely waits for a fetch.
         if (this.queue.length < FETCH_BATCH / 2) this.startFetch();
         return taken;
@@ -416,7 +418,7 @@ export class ConsumerSession {
       }
       if (assigned) messages.push(toMessage(raw, hwm));
     }
-    this.queue.push(...messages);
+    this.queue.pushAll(messages);
   }
 
   private highWaterMark(topic: string, partition: number): number {
@@ -457,6 +459,10 @@ function toTopicPartition(tp: Assignment): TopicPartition {
   return { topic: tp.topic, partition: tp.partition, offset: "offset" in tp && typeof tp.offset === "number" ? tp.offset : OFFSET_INVALID };
 }
 
+function isMessage(event: SessionEvent): boolean {
+  return event instanceof Message;
+}
+
 function toMessage(raw: NativeMessage, highWaterMark: number): Message {
   // Positional: one object fewer per message read.
   return new Message(
@@ -465,7 +471,7 @@ function toMessage(raw: NativeMessage, highWaterMark: number): Message {
     raw.key == null ? null : typeof raw.key === "string" ? Buffer.from(raw.key) : raw.key,
     raw.value ?? null,
     toHeaders(raw.headers),
-    new Date(raw.timestamp ?? Date.now()),
+    raw.timestamp ?? Date.now(), // the Date is made on first use of message.time
     raw.offset,
     highWaterMark,
   );

@@ -3,6 +3,7 @@ import type { Message } from "../message.js";
 import { observe } from "./observe.js";
 import { type CallContext, type Interceptor, isReadOperation } from "./types.js";
 import { W3CTraceContextPropagator } from "./w3c.js";
+import { activeContext, otelApiInUse } from "./otel-globals.js";
 
 /** Reads a message's headers for a propagator. Kafka header names are matched case-insensitively, as HTTP's are. */
 export const messageHeaderGetter: TextMapGetter<Message> = {
@@ -38,7 +39,9 @@ export function activePropagator(): Pick<typeof propagation, "inject" | "extract
  * context). The consumer server runs each handler call in its message's context this way. Without a
  * trace header it is `base` itself.
  */
-export function traceContextOf(message: Message, base: Context = context.active()): Context {
+export function traceContextOf(message: Message, base: Context = activeContext()): Context {
+  // Nothing registered means the built-in W3C propagator, which finds nothing in a message without headers.
+  if (message.headers.length === 0 && !otelApiInUse()) return base;
   return activePropagator().extract(base, message, messageHeaderGetter);
 }
 

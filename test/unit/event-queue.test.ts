@@ -32,6 +32,18 @@ describe("EventQueue", () => {
     expect(queue.shiftWhile(10, () => true)).toEqual([4]);
   });
 
+  it("pushAll adds a list as push does, and the list stays the caller's", () => {
+    const queue = new EventQueue<number>("q");
+    const list = [1, 2];
+    queue.pushAll(list);
+    list.push(99);
+    queue.pushAll([3]);
+    expect(queue.shiftWhile(10, () => true)).toEqual([1, 2, 3]);
+    expect(queue.length).toBe(0);
+    queue.pushAll([4]);
+    expect(queue.shift()).toBe(4);
+  });
+
   it("clear() drops what was not taken", () => {
     const queue = new EventQueue<number>("q");
     queue.push(1, 2, 3);

@@ -103,6 +103,27 @@ describe("messageFromInput", () => {
     expect(fields(messageFromInput({ key, value }, "t", now, 0))).toEqual(fields(new Message({ topic: "t", key, value, time: now })));
   });
 
+  it("a read message given its time in epoch ms makes the Date on first use, once", () => {
+    const read = new Message("t", 0, null, Buffer.from("v"), [], 1_700_000_000_123, 5, 9);
+    expect(read.timestamp).toBe(1_700_000_000_123);
+    const time = read.time;
+    expect(time).toBeInstanceOf(Date);
+    expect(time.getTime()).toBe(1_700_000_000_123);
+    expect(read.time).toBe(time);
+    read.time = new Date(42);
+    expect(read.timestamp).toBe(42);
+    expect(JSON.parse(JSON.stringify(read))).toEqual({
+      topic: "t",
+      partition: 0,
+      offset: 5,
+      highWaterMark: 9,
+      key: null,
+      value: { type: "Buffer", data: [118] },
+      headers: [],
+      time: "1970-01-01T00:00:00.042Z",
+    });
+  });
+
   it("checks its input first", () => {
     expect(() => messageFromInput({ value: 1 as never }, "t", now, 5)).toThrow("message 5: value must be");
   });

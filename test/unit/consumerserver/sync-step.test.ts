@@ -63,6 +63,7 @@ describe("the synchronous steps of the pipeline", () => {
 
     expect(tracerProviderRegistered()).toBe(false);
     trace.setGlobalTracerProvider(new BasicTracerProvider());
+    await new Promise((resolve) => setImmediate(resolve)); // a registration is seen from the next run on
     expect(tracerProviderRegistered()).toBe(true);
     const traced = stepOf(pipeline(() => undefined))(delivery());
     expect(traced).toBeInstanceOf(Promise);
