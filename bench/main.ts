@@ -8,7 +8,7 @@ import { consumeWithEkafka } from "./consume/ekafka.js";
 import { consumeWithEkafkaPoll } from "./consume/ekafka-poll.js";
 import { fillTopic } from "./consume/fill.js";
 import { consumeWithKafkajs } from "./consume/kafkajs.js";
-import { consumeWithRaw } from "./consume/raw.js";
+import { consumeWithRaw, RAW_BEST_BATCH } from "./consume/raw.js";
 import { kafkajsCompression } from "./kafkajs.js";
 import { ekafkaLatencyRig } from "./latency/ekafka.js";
 import { kafkajsLatencyRig } from "./latency/kafkajs.js";
@@ -179,6 +179,9 @@ async function consumeRows(admin: Component): Promise<Row[]> {
   );
   const raw = await attempt("raw consume loop", () => consumeWithRaw(topic, CONSUME_SIZE, CONSUME_COUNT));
   const kafkajs = await attempt("KafkaJS eachMessage", () => consumeWithKafkajs(topic, CONSUME_SIZE, CONSUME_COUNT));
+  const rawBest = await attempt(`raw consume loop with consume(${RAW_BEST_BATCH}) (diagnostic)`, () =>
+    consumeWithRaw(topic, CONSUME_SIZE, CONSUME_COUNT, RAW_BEST_BATCH),
+  );
   const poll = await attempt("ekafka ConsumerGroup.poll loop (diagnostic)", () =>
     consumeWithEkafkaPoll(topic, CONSUME_SIZE, CONSUME_COUNT),
   );
@@ -197,6 +200,13 @@ async function consumeRows(admin: Component): Promise<Row[]> {
       ekafka: fromThroughput(ekafkaBatch),
       raw: fromThroughput(raw),
       mib: { ekafka: mibOf(ekafkaBatch), raw: mibOf(raw) },
+    },
+    {
+      name: `diagnostic: the raw loop with consume(${RAW_BEST_BATCH}), its best batch size here`,
+      unit: "rate",
+      diagnostic: true,
+      raw: fromThroughput(rawBest),
+      mib: { raw: mibOf(rawBest) },
     },
     {
       name: "diagnostic: ConsumerGroup.poll + storeOffsets loop",
@@ -272,14 +282,14 @@ function settingsLines(): string[] {
     `Consume: ${CONSUME_COUNT.toLocaleString("en-US")} messages of ${CONSUME_SIZE} bytes read from the start by a new group each, timed from the first message handled to the last (group join excluded); commits every ${CONSUMER.commitIntervalMs} ms of offsets stored after handling (at-least-once). ` +
       "ekafka: a Consumer Server `onEachMessage` in an App (one message at a time); the batches row: `onEachBatch` (one partition's batch of up to 500 at a time). raw: `consume(500)` loop with the librdkafka properties of ekafka's consumer group (auto-commit on, auto-store off), offsetsStore after each handled batch. KafkaJS: `eachMessage` with autoCommitInterval.",
     `Sequential produce: ${SEQUENTIAL_ROWS.map((r) => `${r.calls.toLocaleString("en-US")} calls of ${r.perCall.toLocaleString("en-US")}`).join(" and ")} messages of 100 bytes, each call awaited before the next (ekafka: \`await writeMessages(...)\`; raw: produce() then wait for the delivery reports), after one untimed call.`,
-    `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: send() → eachMessage. ` +
+    `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: the writes of each linger.ms window in one send() (KafkaJS has no linger) → eachMessage. ` +
       `Floor: Kafka's own \`org.apache.kafka.tools.EndToEndLatency\` (broker jars), ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages of 100 bytes with acks=all, one at a time (each read back by its consumer before the next is sent), percentiles in whole milliseconds as it prints them; shown in the ceiling column.`,
   ];
 }
 
 const NOTES = [
   "Ratios are ekafka's value over the other contender's in the same row: above 1× ekafka is faster; in the latency rows (milliseconds) below 1× ekafka is faster.",
-  "Rows marked diagnostic measure ekafka alone — a layer under the Consumer Server, or a producer setting ekafka does not use by default — to show where time goes; they count towards no target.",
+  "Rows marked diagnostic measure one contender alone — a layer under the Consumer Server, a producer setting ekafka does not use by default, or the raw loop at its best batch size (the binding's floor) — to show where time goes; they count towards no target.",
   "KafkaJS ships only a GZIP codec (Snappy, LZ4 and ZSTD need extra packages), so those rows have no KafkaJS cell.",
   "The Java ceiling's time includes its producer's start (metadata, first connections); the JS contenders write an untimed warm-up first.",
   "The latency runs load the brokers themselves (requests queue up at them), so the load average at the end is partly the bench's own.",

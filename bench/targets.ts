@@ -1,36 +1,44 @@
 import { ratio, type Row } from "./table.js";
 
-/** A goal of issue 6, checked against the measured rows. */
+/** A goal of the performance issue, checked against the measured rows. */
 interface Target {
   name: string;
   rows: (row: Row) => boolean;
   other: "raw" | "kafkajs";
-  /** ekafka / other must be at least this (throughput rows). */
-  atLeast: number;
+  /** Throughput rows: ekafka / other must be at least this in every row. */
+  atLeast?: number;
+  /** Latency rows (ms): ekafka / other must be at most this in every row. */
+  atMost?: number;
   /** And the geometric mean of the ratios at least this. */
   meanAtLeast?: number;
+  /** A stretch goal: reported, not required. */
+  stretch?: boolean;
 }
 
+const isProduce = (r: Row): boolean => r.name.startsWith("produce");
+const isEachMessage = (r: Row): boolean => r.name.startsWith("consume") && r.name.includes("each message");
+
 const TARGETS: Target[] = [
-  { name: "Producer ≥ 0.9× raw in every row", rows: (r) => r.name.startsWith("produce"), other: "raw", atLeast: 0.9, meanAtLeast: 0.97 },
-  { name: "Producer ≥ 3× KafkaJS", rows: (r) => r.name.startsWith("produce"), other: "kafkajs", atLeast: 3 },
+  { name: "Producer ≥ 0.9× raw in every row", rows: isProduce, other: "raw", atLeast: 0.9, meanAtLeast: 0.97 },
+  { name: "Consumer Server onEachMessage ≥ 0.9× the raw consume loop", rows: isEachMessage, other: "raw", atLeast: 0.9 },
   {
-    name: "Consumer Server each-message ≥ 0.9× raw consume loop",
-    rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"),
-    other: "raw",
-    atLeast: 0.9,
-  },
-  {
-    name: "Consumer Server each-message ≥ 3× KafkaJS",
-    rows: (r) => r.name.startsWith("consume") && r.name.includes("each message"),
-    other: "kafkajs",
-    atLeast: 3,
-  },
-  {
-    name: "Consumer Server onEachBatch ≥ 0.97× raw consume loop",
+    name: "Consumer Server onEachBatch ≥ 0.97× the raw consume loop",
     rows: (r) => r.name.startsWith("consume") && r.name.includes("batches"),
     other: "raw",
     atLeast: 0.97,
+  },
+  {
+    name: "stretch: Consumer Server onEachMessage reaches KafkaJS eachMessage",
+    rows: isEachMessage,
+    other: "kafkajs",
+    atLeast: 1,
+    stretch: true,
+  },
+  {
+    name: "Latency p99 at 1,000 msg/s ≤ 1.1× the raw client's",
+    rows: (r) => r.name === "latency p99, write → handler",
+    other: "raw",
+    atMost: 1.1,
   },
 ];
 
@@ -42,15 +50,22 @@ export function targetLines(rows: readonly Row[], latencyP99: number | undefined
       .map((row) => ratio(row, target.other))
       .filter((r): r is number => r !== undefined);
     if (ratios.length === 0) return `- ${target.name}: not measured`;
-    const met = ratios.filter((r) => r >= target.atLeast).length;
+    const meets = (r: number): boolean =>
+      (target.atLeast === undefined || r >= target.atLeast) && (target.atMost === undefined || r <= target.atMost);
+    const met = ratios.filter(meets).length;
     const mean = geometricMean(ratios);
     const meanMet = target.meanAtLeast === undefined || mean >= target.meanAtLeast;
-    const verdict = met === ratios.length && meanMet ? "**met**" : "**missed**";
+    const verdict = met === ratios.length && meanMet ? "**met**" : target.stretch === true ? "not reached" : "**missed**";
     const name = target.meanAtLeast === undefined ? target.name : `${target.name}, geometric mean ≥ ${target.meanAtLeast}×`;
-    return `- ${name}: ${verdict} (met in ${met} of ${ratios.length} rows; worst ${Math.min(...ratios).toFixed(2)}×, geometric mean ${mean.toFixed(2)}×)`;
+    const worst = target.atMost === undefined ? Math.min(...ratios) : Math.max(...ratios);
+    const detail =
+      ratios.length === 1
+        ? `${ratios[0]!.toFixed(2)}×`
+        : `met in ${met} of ${ratios.length} rows; worst ${worst.toFixed(2)}×, geometric mean ${mean.toFixed(2)}×`;
+    return `- ${name}: ${verdict} (${detail})`;
   });
   const p99 = latencyP99 === undefined ? "not measured" : `${latencyP99 < 20 ? "**met**" : "**missed**"} (${latencyP99.toFixed(1)} ms)`;
-  lines.push(`- ekafka end-to-end p99 < 20 ms at 1,000 msg/s: ${p99}`);
+  lines.push(`- ekafka end-to-end p99 < 20 ms at 1,000 msg/s: ${p99} (Kafka's own EndToEndLatency floor is in the table)`);
   return lines;
 }
 
