@@ -45,6 +45,11 @@ export const PRODUCER = { acks: -1, lingerMs: 5, batchMessages: 10_000, batchByt
 /** Messages (of CONSUME_SIZE bytes) each consume run reads from the same pre-filled topic. */
 export const CONSUME_COUNT = scaled(200_000);
 export const CONSUME_SIZE = 100;
+/**
+ * Each compared consume contender runs this many times and keeps its best run, the order turning each
+ * round: a single run measured whoever went first against a cluster still busy with the fill.
+ */
+export const CONSUME_REPEAT = Number(process.env.BENCH_CONSUME_REPEAT ?? 3);
 /** A consume run that has not read everything by then is reported as failed (bounds the whole run). */
 export const CONSUME_TIMEOUT_MS = 180_000;
 
@@ -62,3 +67,10 @@ export const TOPIC_PREFIX = "ekafka-bench-";
 
 /** A run's topics and groups get this suffix, so runs never share state. */
 export const RUN_ID = Date.now().toString(36);
+
+let groups = 0;
+/** A consumer group id of this run not used before: each consume run reads the topic from its start. */
+export function freshGroupId(purpose: string): string {
+  groups += 1;
+  return `${TOPIC_PREFIX}${purpose}-${RUN_ID}-${groups}`;
+}

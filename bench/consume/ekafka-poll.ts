@@ -1,7 +1,7 @@
 import { Message } from "ekafka";
 import { benchComponent, groupToml } from "../component.js";
 import { throughput, type Throughput } from "../result.js";
-import { CONSUME_TIMEOUT_MS, RUN_ID, TOPIC_PREFIX } from "../settings.js";
+import { CONSUME_TIMEOUT_MS, freshGroupId } from "../settings.js";
 import { HandledCounter } from "./counter.js";
 
 /**
@@ -10,7 +10,7 @@ import { HandledCounter } from "./counter.js";
  * cost; the gap between this and the raw loop is the reader's.
  */
 export async function consumeWithEkafkaPoll(topic: string, size: number, count: number): Promise<Throughput> {
-  const kafka = benchComponent(groupToml("poll", topic, `${TOPIC_PREFIX}poll-${RUN_ID}`));
+  const kafka = benchComponent(groupToml("poll", topic, freshGroupId("poll")));
   const group = kafka.consumerGroup("poll");
   const counter = new HandledCounter(count);
   const deadline = Date.now() + CONSUME_TIMEOUT_MS;

@@ -2,7 +2,7 @@ import { App } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { benchComponent, benchConfig, groupToml } from "../component.js";
 import { throughput, type Throughput } from "../result.js";
-import { CONSUME_TIMEOUT_MS, RUN_ID, TOPIC_PREFIX } from "../settings.js";
+import { CONSUME_TIMEOUT_MS, freshGroupId } from "../settings.js";
 import { HandledCounter } from "./counter.js";
 
 /**
@@ -16,7 +16,7 @@ export async function consumeWithEkafka(
   count: number,
   mode: "message" | "batch" = "message",
 ): Promise<Throughput> {
-  const cfg = benchConfig(`${groupToml("bench", topic, `${TOPIC_PREFIX}server-${mode}-${RUN_ID}`)}
+  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(`server-${mode}`))}
 [kafkaConsumerServers.bench]
 consumerGroupName = "bench"
 `);

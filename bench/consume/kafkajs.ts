@@ -1,6 +1,6 @@
 import { kafkajsClient } from "../kafkajs.js";
 import { throughput, type Throughput } from "../result.js";
-import { CONSUME_TIMEOUT_MS, CONSUMER, RUN_ID, TOPIC_PREFIX } from "../settings.js";
+import { CONSUME_TIMEOUT_MS, CONSUMER, freshGroupId } from "../settings.js";
 import { HandledCounter } from "./counter.js";
 
 /**
@@ -9,7 +9,7 @@ import { HandledCounter } from "./counter.js";
  */
 export async function consumeWithKafkajs(topic: string, size: number, count: number): Promise<Throughput> {
   const consumer = kafkajsClient("ekafka-bench-kafkajs").consumer({
-    groupId: `${TOPIC_PREFIX}kafkajs-${RUN_ID}`,
+    groupId: freshGroupId("kafkajs"),
     maxWaitTimeInMs: CONSUMER.maxWaitMs,
     maxBytesPerPartition: CONSUMER.maxBytesPerPartition,
   });

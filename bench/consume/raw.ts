@@ -3,7 +3,7 @@ import type { LibrdKafkaError, Message, TopicPartitionOffset } from "@confluenti
 import { splitByLevel } from "../../src/librdkafka-properties.js";
 import { benchComponent, groupToml } from "../component.js";
 import { throughput, type Throughput } from "../result.js";
-import { CONSUME_TIMEOUT_MS, RUN_ID, TOPIC_PREFIX } from "../settings.js";
+import { CONSUME_TIMEOUT_MS, freshGroupId } from "../settings.js";
 import { HandledCounter } from "./counter.js";
 
 /** The same batch size and wait as ekafka's reader, for an equal footing. */
@@ -18,7 +18,7 @@ const WAIT_MS = 100;
  * are stored and committed in the background — the same at-least-once semantics.
  */
 export async function consumeWithRaw(topic: string, size: number, count: number, batchSize = BATCH): Promise<Throughput> {
-  const component = benchComponent(groupToml("raw", topic, `${TOPIC_PREFIX}raw-${batchSize}-${RUN_ID}`));
+  const component = benchComponent(groupToml("raw", topic, freshGroupId(`raw-${batchSize}`)));
   const { global, topic: topicLevel } = splitByLevel(component.consumerPropertiesOf("consumerGroups", "raw"));
   await component.close();
   const consumer = new kafka.KafkaConsumer(global, topicLevel);
