@@ -106,7 +106,7 @@ demo: ## a producer and a Consumer Server side by side, one live line a second, 
 	@$(MAKE) --no-print-directory build
 	node dist/examples/demo/main.js
 
-bench: ## throughput and latency vs raw librdkafka, KafkaJS and Kafka's own producer (~11 min); writes BENCHMARKS.md
+bench: ## throughput and latency vs raw librdkafka, KafkaJS and Kafka's own producer (~10-13 min); writes BENCHMARKS.md
 	@$(CLUSTER) up
 	@$(MAKE) --no-print-directory build
 	node dist/bench/main.js
