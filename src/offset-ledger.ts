@@ -138,7 +138,7 @@ export class OffsetLedger {
   #storeNext(topic: string, partition: number, next: number): void {
     const k = this.#keyOf(topic, partition);
     if (!this.#assigned.has(k) && !this.#revoked.has(k)) return;
-    // Called once per handled message: the pending entry of a partition is updated in place.
+    // Called once per run of one partition's messages: the pending entry is updated in place.
     const pending = this.#pending.get(k);
     if (pending === undefined) this.#pending.set(k, { topic, partition, offset: next });
     else if (pending.offset < next) pending.offset = next;

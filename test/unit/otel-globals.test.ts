@@ -28,6 +28,15 @@ class RecordingContextManager implements ContextManager {
 /** otelApiInUse keeps its answer until the running code yields. */
 const nextRun = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Asserts `seen` is false, registers, and asserts it is true from the next run on. */
+async function registeredBetweenRuns(seen: () => boolean, register: () => void): Promise<void> {
+  await nextRun();
+  expect(seen()).toBe(false);
+  register();
+  await nextRun();
+  expect(seen()).toBe(true);
+}
+
 afterEach(() => {
   context.disable();
   trace.disable();
@@ -43,24 +52,16 @@ describe("OpenTelemetry globals", () => {
   });
 
   it("sees a context manager registered later, from the next run on, and goes through it", async () => {
-    await nextRun();
-    expect(otelApiInUse()).toBe(false);
     const manager = new RecordingContextManager();
-    context.setGlobalContextManager(manager);
-    await nextRun();
-    expect(otelApiInUse()).toBe(true);
+    await registeredBetweenRuns(otelApiInUse, () => context.setGlobalContextManager(manager));
     expect(activeContext().getValue(KEY)).toBe("active");
     expect(runInContext(ROOT_CONTEXT.setValue(KEY, "mine"), () => "called", undefined)).toBe("called");
     expect(manager.ran).toEqual(["mine"]);
   });
 
   it("sees a tracer provider registered later", async () => {
-    await nextRun();
-    expect(tracerProviderRegistered()).toBe(false);
     const provider = new BasicTracerProvider();
-    trace.setGlobalTracerProvider(provider);
-    await nextRun();
-    expect(tracerProviderRegistered()).toBe(true);
+    await registeredBetweenRuns(tracerProviderRegistered, () => trace.setGlobalTracerProvider(provider));
     await provider.shutdown();
   });
 });
