@@ -43,13 +43,22 @@ export const consumerServerSchema = defineSchema({
     default: false,
     doc: "Handle partitions in parallel, each partition in order. Beyond the Go original; same as withPartitionConcurrency().",
   },
+  inPlaceRetries: {
+    type: "number",
+    integer: true,
+    min: 0,
+    doc:
+      "How many times a recoverable handler failure is retried in place, holding up its partition, before the message " +
+      "moves on (to the first retry tier, the dead-letter topic, or the server stops). Default 3 without retryDelays " +
+      "(Go's behaviour) and 0 with them (a failure goes to tier 1 at once). withRetry({ attempts }) in code wins. Beyond the Go original.",
+  },
   retryDelays: {
     type: "stringList",
     default: [],
     doc:
       'Retry tiers: how long a failed message waits in each tier (Go durations), e.g. ["1s", "10s", "1m"]. A recoverable ' +
       "failure moves the message to the first tier's retry topic and the partition goes on; empty (the default) keeps " +
-      "retrying in place, blocking the partition. Beyond the Go original.",
+      "retrying in place (inPlaceRetries), blocking the partition. Beyond the Go original.",
   },
   retryProducer: {
     type: "string",

@@ -1,9 +1,11 @@
 import type { Component, Consumer, ConsumerGroup, Message, ReaderTree } from "../src/index.js";
 import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
-import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
+import { DEAD_LETTER_TOPIC_SUFFIX } from "./dead-letter.js";
 import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
+import { Engine } from "./engine.js";
 import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
+import { recordingFailures } from "./failure-recording.js";
 import {
   callBatchHandler,
   callHandler,
@@ -13,13 +15,14 @@ import {
   type InterceptedCall,
   type MessageHandler,
 } from "./middleware.js";
+import { movingOnFailure, type FailureDestinations } from "./move-on-failure.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
-import { EachMessageRunner } from "./runner.js";
 import { observedReader, ServerObservability } from "./observability.js";
+import { DEFAULT_RETRY_POLICY, retryPolicy, type RetryPolicy } from "./retry.js";
 import { createRetryTiers } from "./retry-tiers/create.js";
 import type { RetryTiers } from "./retry-tiers/retry-tiers.js";
-import { RunTogether } from "./retry-tiers/run-together.js";
+import type { Subscription } from "./subscription.js";
 
 /** The `comp` field of the server's log lines. */
 export const COMPONENT_NAME = "ekafka.consumerserver";
@@ -39,6 +42,8 @@ interface Runner {
 /** The Kafka instances a server uses, created by init(). */
 interface Resources {
   group?: ConsumerGroup;
+  /** The entry `onEachMessage` / `onEachBatch` read with. */
+  reader?: { tree: ReaderTree; name: string };
   /** The server interceptors, as calls of the reader the handler's messages come from. */
   intercept?: InterceptedCall;
   consumer?: Consumer;
@@ -185,6 +190,7 @@ export class ConsumerServer implements Server {
       resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
     } else {
       reader = this.#readerOf(mode.kind);
+      resources.reader = reader;
       const { tree, name } = reader;
       resources.group = this.#named(tree === "consumers" ? "consumerName" : "consumerGroupName", name, (n) =>
         this.#component.consumerGroup(n, { from: tree }),
@@ -202,7 +208,8 @@ export class ConsumerServer implements Server {
         config: this.config,
         component: this.#component,
         reader,
-        deadLetter: resources.deadLetter,
+        deadLetterName: resources.deadLetter?.name,
+        deadLetterTopicOf: (topic) => this.#deadLetterTopicOf(resources, topic),
         logger: this.logger,
       });
     }
@@ -272,6 +279,9 @@ export class ConsumerServer implements Server {
         consumerName: this.config.consumerName,
         partitionConcurrency: this.partitionConcurrency,
         deadLetterProducer: this.deadLetterProducer,
+        ...(this.#mode!.kind === "onEachMessage" || this.#mode!.kind === "onEachBatch"
+          ? { inPlaceRetries: this.#inPlacePolicy(this.#resources!).attempts }
+          : {}),
         ...(this.#resources!.tiers === undefined
           ? {}
           : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
@@ -313,8 +323,10 @@ export class ConsumerServer implements Server {
       case "onEachBatch": {
         const report = this.#observed.recording(reporter(mode.onError, this.logger));
         const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
-        const main = new EachMessageRunner({
-          group: resources.group!,
+        const subscriptions: Subscription[] = [{ name: "topics", group: resources.group!, topics: this.#topicsOf(resources.reader!) }];
+        if (resources.tiers !== undefined) subscriptions.push(resources.tiers.subscription());
+        return new Engine({
+          subscriptions,
           handle: this.#pipeline(handler, resources, report),
           ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
           report,
@@ -324,48 +336,58 @@ export class ConsumerServer implements Server {
           maxQueued: this.#options.maxQueued,
           maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
         });
-        if (resources.tiers === undefined) return main;
-        const tierSetup = {
-          outer: this.#observed.around(this.#outerMiddlewares(resources)),
-          report,
-          logger: this.logger,
-          debug: this.config.debug,
-          batches: mode.kind === "onEachBatch",
-          maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
-        };
-        return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
       }
     }
   }
 
   /**
-   * The handling pipeline, outermost first: the process span and handler metrics, the steps around every
-   * delivery (server interceptors, the user's middlewares), what happens on a failure (dead letter or retry tiers, in-place retry), the handler.
+   * The handling pipeline, the same for every subscription, outermost first: the process span and
+   * handler metrics, the server interceptors and the user's middlewares, the failure step (retry tier
+   * or dead letter, when the server has them), the in-place retry, the recording of each failed call, the handler.
    */
   #pipeline(handler: DeliveryHandler, resources: Resources, report: Reporter): DeliveryHandler {
-    return chain(handler, ...this.#observed.around([...this.#outerMiddlewares(resources), ...this.#failureMiddlewares(resources, report)]));
-  }
-
-  /** Server interceptors and the user's middlewares: around every delivery, of the topics and of the retry topics. */
-  #outerMiddlewares(resources: Resources): Middleware[] {
     const middlewares: Middleware[] = [];
     if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
     middlewares.push(...this.#options.middlewares);
-    return middlewares;
+    const destinations = this.#failureDestinations(resources);
+    const inPlace = retrying(this.#inPlacePolicy(resources), report);
+    if (destinations === undefined) middlewares.push(inPlace);
+    else middlewares.push(movingOnFailure(destinations, report), inPlace, recordingFailures());
+    return chain(handler, ...this.#observed.around(middlewares));
   }
 
-  /** Dead letter (or retry tiers) around the in-place retry. */
-  #failureMiddlewares(resources: Resources, report: Reporter): Middleware[] {
-    const inPlace = retrying(this.#options.retry, report);
-    if (resources.tiers !== undefined) return resources.tiers.middlewares(inPlace, report);
-    const middlewares: Middleware[] = [];
+  /**
+   * How a recoverable failure is retried in place: `withRetry`'s fields, else the `inPlaceRetries` key,
+   * else 3 retries without retry tiers (Go's behaviour) and none with them (a failure moves to tier 1 at once).
+   */
+  #inPlacePolicy(resources: Resources): RetryPolicy {
+    const attempts = this.config.inPlaceRetries ?? (resources.tiers === undefined ? DEFAULT_RETRY_POLICY.attempts : 0);
+    return retryPolicy({ attempts, ...this.#options.retry });
+  }
+
+  /** Where a delivery that failed for good goes: the retry tiers and the dead-letter topic, when the server has them. */
+  #failureDestinations(resources: Resources): FailureDestinations | undefined {
+    const tiers = resources.tiers;
     const deadLetter = resources.deadLetter;
-    if (deadLetter !== undefined) {
-      const topicOf = (message: Message) => (deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined);
-      middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
-    }
-    middlewares.push(inPlace);
-    return middlewares;
+    if (tiers === undefined && deadLetter === undefined) return undefined;
+    // With tiers and no dead-letter producer, the retry producer writes the dead letters to <topic>.DLT.
+    const writer = deadLetter?.producer ?? tiers!.retryWriter;
+    return {
+      ...(tiers === undefined ? {} : { tiers }),
+      deadLetter: { writer, topicOf: (topic) => this.#deadLetterTopicOf(resources, topic) },
+    };
+  }
+
+  /** `<topic>.DLT`, unless the dead-letter producer has a topic of its own (then undefined: the producer's topic applies). */
+  #deadLetterTopicOf(resources: Resources, originalTopic: string): string | undefined {
+    return resources.deadLetter?.topic === undefined ? `${originalTopic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined;
+  }
+
+  /** The topics the reader entry names (none for a topicRegex). */
+  #topicsOf(reader: { tree: ReaderTree; name: string }): string[] {
+    const entry = this.#component.config[reader.tree][reader.name];
+    if (entry === undefined) return [];
+    return entry.topics.length > 0 ? [...entry.topics] : entry.topic === undefined ? [] : [entry.topic];
   }
 
   /** Retry topics must exist before anything is moved there; a failure leaves nothing open. */
