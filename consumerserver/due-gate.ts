@@ -31,7 +31,8 @@ export class DueGate {
     const signal = AbortSignal.any([wait.signal, this.stopped]);
     // A timer may fire a little early on a coarse clock: wait until the time has really come.
     let due = true;
-    for (let waitMs = dueMs - Date.now(); due && waitMs > 0; waitMs = dueMs - Date.now()) due = await delay(Math.min(waitMs, MAX_TIMER_MS), signal);
+    for (let waitMs = dueMs - Date.now(); due && waitMs > 0; waitMs = dueMs - Date.now())
+      due = await delay(Math.min(waitMs, MAX_TIMER_MS), signal);
     this.#waits.delete(lane);
     this.pauses.waiting(lane, partition, false);
     return due;

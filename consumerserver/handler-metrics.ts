@@ -220,7 +220,8 @@ export class HandlerMetrics {
       pendingCounts.set(handled, (byLabels = new Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>()));
     const key = `${labels.server}\u0000${labels.topic}`;
     let entry = byLabels.get(key);
-    if (entry === undefined) byLabels.set(key, (entry = { labels, pending: { ok: 0, retried: 0, retry_tier: 0, dead_lettered: 0, failed: 0 } }));
+    if (entry === undefined)
+      byLabels.set(key, (entry = { labels, pending: { ok: 0, retried: 0, retry_tier: 0, dead_lettered: 0, failed: 0 } }));
     return entry.pending;
   }
 }

@@ -105,14 +105,18 @@ async function retryAfter(next: SyncStep, delivery: Delivery, error: unknown, po
         retryIf: isRecoverable,
         onRetry: (failure, _retry, waitMs) => {
           report(failure as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: true });
-          delivery.logger.warn({ err: failure, attempt: delivery.attempts, retryInMs: waitMs }, "handler failed with a recoverable error; retrying");
+          delivery.logger.warn(
+            { err: failure, attempt: delivery.attempts, retryInMs: waitMs },
+            "handler failed with a recoverable error; retrying",
+          );
           own.retries++;
         },
       },
       delivery.signal,
     );
   } catch (last) {
-    if (!delivery.signal.aborted) report(last as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: false });
+    if (!delivery.signal.aborted)
+      report(last as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: false });
     throw last;
   }
 }

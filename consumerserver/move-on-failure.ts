@@ -31,7 +31,7 @@ export interface FailureDestinations {
   deadLetter?: {
     writer: RecordWriter;
     /** The dead-letter topic for an original topic; undefined for the dead-letter producer's configured topic. */
-    topicOf(originalTopic: string): string | undefined;
+    topicOf: (originalTopic: string) => string | undefined;
   };
 }
 
@@ -68,11 +68,13 @@ async function moveOn(destinations: FailureDestinations, delivery: Delivery, han
   if (delivery.messages.length === 0) return; // a batch handler that resolved every message, then threw: all handled
   const step = nextStep(destinations.tiers?.settings, tierStateOf(delivery).tier, handlerError, destinations.deadLetter !== undefined);
   if (step.kind === "fail") throw handlerError;
-  const move = step.kind === "tier" ? tierMove(destinations.tiers!, delivery, step) : deadLetterMove(destinations.deadLetter!, delivery, step);
+  const move =
+    step.kind === "tier" ? tierMove(destinations.tiers!, delivery, step) : deadLetterMove(destinations.deadLetter!, delivery, step);
   await writeUntilAcknowledged(move, delivery, handlerError, report);
   decide(delivery, step.kind === "tier" ? "retry_tier" : "dead_lettered");
   const fields = { err: handlerError, attempts: delivery.attempts, destination: move.destination, messages: move.records.length };
-  if (step.kind === "tier") delivery.logger.warn({ ...fields, tier: step.tier, delayMs: step.delayMs }, "handler failed; moved to a retry tier");
+  if (step.kind === "tier")
+    delivery.logger.warn({ ...fields, tier: step.tier, delayMs: step.delayMs }, "handler failed; moved to a retry tier");
   else delivery.logger.warn({ ...fields, reason: step.reason }, "handler failed; sent to the dead-letter topic");
 }
 
@@ -87,7 +89,12 @@ function carriedBy(delivery: Delivery) {
     failuresOf: (message: Message) =>
       delivery.batch === undefined
         ? failuresOf(delivery)
-        : failuresOf(delivery).map((failure) => ({ ...failure, topic: message.topic, partition: message.partition, offset: message.offset })),
+        : failuresOf(delivery).map((failure) => ({
+            ...failure,
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+          })),
   };
 }
 
@@ -98,7 +105,12 @@ function tierMove(tiers: TierDestinations, delivery: Delivery, step: Extract<Nex
     const own = carried.stateOf(message);
     const topic = tiers.retryTopic(own.origin.topic, step.tier);
     const partition = tiers.retryPartition(topic, own.origin.partition);
-    return tierRecord(message, own, carried.failuresOf(message), { tier: step.tier, topic, dueMs, ...(partition === undefined ? {} : { partition }) });
+    return tierRecord(message, own, carried.failuresOf(message), {
+      tier: step.tier,
+      topic,
+      dueMs,
+      ...(partition === undefined ? {} : { partition }),
+    });
   });
   return { step, writer: tiers.retryWriter, records, destination: records[0]?.topic ?? "" };
 }
@@ -129,7 +141,10 @@ async function writeUntilAcknowledged(move: Move, delivery: Delivery, handlerErr
         retryIf: isRetriableWriteError,
         onRetry: (writeError, _retry, waitMs) => {
           report(failureOf(writeError), { phase, message: delivery.message, retrying: true });
-          delivery.logger.warn({ err: writeError, destination: move.destination, retryInMs: waitMs }, `writing to the ${tier ? "retry tier" : "dead-letter topic"} failed; trying again`);
+          delivery.logger.warn(
+            { err: writeError, destination: move.destination, retryInMs: waitMs },
+            `writing to the ${tier ? "retry tier" : "dead-letter topic"} failed; trying again`,
+          );
         },
       },
       delivery.signal,

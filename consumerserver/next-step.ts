@@ -3,9 +3,7 @@ import type { RetryTierSettings } from "./retry-tiers/settings.js";
 
 /** Where a message goes after its handler failed (in-place retries included): a retry tier, the dead-letter topic, or nowhere. */
 export type NextStep =
-  | { kind: "tier"; tier: number; delayMs: number }
-  | { kind: "deadLetter"; reason: "exhausted" | "notRecoverable" }
-  | { kind: "fail" };
+  { kind: "tier"; tier: number; delayMs: number } | { kind: "deadLetter"; reason: "exhausted" | "notRecoverable" } | { kind: "fail" };
 
 /**
  * The next step for a message that failed in tier `tier` (0: read from its own topic) with `error`.
@@ -15,7 +13,8 @@ export type NextStep =
  */
 export function nextStep(settings: RetryTierSettings | undefined, tier: number, error: unknown, canDeadLetter: boolean): NextStep {
   const recoverable = isRecoverable(error);
-  if (settings === undefined) return canDeadLetter ? { kind: "deadLetter", reason: recoverable ? "exhausted" : "notRecoverable" } : { kind: "fail" };
+  if (settings === undefined)
+    return canDeadLetter ? { kind: "deadLetter", reason: recoverable ? "exhausted" : "notRecoverable" } : { kind: "fail" };
   if (!settings.retryNonRecoverable && !recoverable) return { kind: "deadLetter", reason: "notRecoverable" };
   const next = tier + 1;
   const delayMs = settings.delaysMs[next - 1];

@@ -1,4 +1,4 @@
-import type { Component, Consumer, ConsumerGroup, Message, ReaderTree } from "../src/index.js";
+import type { Component, Consumer, ConsumerGroup, ReaderTree } from "../src/index.js";
 import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
 import { DEAD_LETTER_TOPIC_SUFFIX } from "./dead-letter.js";

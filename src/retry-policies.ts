@@ -25,11 +25,11 @@ export interface RetryOptions {
   retries: number;
   waits: RetryWaits;
   /** Whether a failure is worth another try; any other failure ends the tries at once. */
-  retryIf(error: unknown): boolean;
+  retryIf: (error: unknown) => boolean;
   /** No try starts after this time (ms since the epoch); the last wait is cut to end at it. */
   deadline?: number;
   /** Told of each failure that will be tried again, before its wait (the try number is 1 for the first retry). */
-  onRetry?(error: unknown, retry: number, waitMs: number): void;
+  onRetry?: (error: unknown, retry: number, waitMs: number) => void;
 }
 
 type Context = IRetryBackoffContext<unknown>;

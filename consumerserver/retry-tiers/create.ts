@@ -16,7 +16,7 @@ export interface RetryTiersContext {
   /** The dead-letter producer the server has (from the config or withDeadLetter), if any. */
   deadLetterName: string | undefined;
   /** The dead-letter topic of an original topic the server derives, or undefined for the dead-letter producer's own topic. */
-  deadLetterTopicOf(originalTopic: string): string | undefined;
+  deadLetterTopicOf: (originalTopic: string) => string | undefined;
   logger: Logger;
 }
 

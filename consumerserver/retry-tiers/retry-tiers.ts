@@ -27,7 +27,7 @@ export interface RetryTiersSetup {
   /** Writes the retry-topic records. */
   retryWriter: RecordWriter;
   /** The dead-letter topic of an original topic the server derives (and so creates), or undefined for the dead-letter producer's own topic. */
-  deadLetterTopicOf(originalTopic: string): string | undefined;
+  deadLetterTopicOf: (originalTopic: string) => string | undefined;
   logger: Logger;
 }
 

@@ -63,7 +63,8 @@ async function waitForLeaders(client: Client, topics: readonly string[], timeout
         counts.set(info.name, info.partitions.length);
     }
     notReady = topics.filter((topic) => !counts.has(topic));
-    if (notReady.length > 0) throw new Error(`${where}: the retry-tier topics ${notReady.join(", ")} have no leader for every partition after ${timeoutMs} ms`);
+    if (notReady.length > 0)
+      throw new Error(`${where}: the retry-tier topics ${notReady.join(", ")} have no leader for every partition after ${timeoutMs} ms`);
     return counts;
   };
   return withRetries(ask, { retries: Infinity, waits: LEADER_WAITS, deadline: Date.now() + timeoutMs, retryIf: () => true });

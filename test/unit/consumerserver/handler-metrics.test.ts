@@ -49,8 +49,19 @@ describe("HandlerMetrics", () => {
       metrics.inner,
     );
     const settings = retryTierSettings(decodeConsumerServerConfig({ retryDelays: ["1s"] }, "s1"), "s1")!;
-    const tiers = { settings, retryWriter: writer, retryTopic: (topic: string, n: number) => `${topic}.retry.${n}`, retryPartition: () => undefined };
-    const tiering = chain(handler, metrics.outer, movingOnFailure({ tiers, deadLetter }, report), retrying(retryPolicy({ attempts: 0 }), report), metrics.inner);
+    const tiers = {
+      settings,
+      retryWriter: writer,
+      retryTopic: (topic: string, n: number) => `${topic}.retry.${n}`,
+      retryPartition: () => undefined,
+    };
+    const tiering = chain(
+      handler,
+      metrics.outer,
+      movingOnFailure({ tiers, deadLetter }, report),
+      retrying(retryPolicy({ attempts: 0 }), report),
+      metrics.inner,
+    );
     const stopping = chain(handler, metrics.outer, retrying(retryPolicy({ backoffMs: 0 }), report), metrics.inner);
 
     await parking(delivery("ok"));

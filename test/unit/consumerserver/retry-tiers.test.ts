@@ -78,7 +78,11 @@ describe("the step after a failure", () => {
       tier: 2,
       delayMs: 5000,
     });
-    expect(nextStep({ ...settings, retryNonRecoverable: true }, 0, new TypeError("bad"), true)).toEqual({ kind: "tier", tier: 1, delayMs: 1000 });
+    expect(nextStep({ ...settings, retryNonRecoverable: true }, 0, new TypeError("bad"), true)).toEqual({
+      kind: "tier",
+      tier: 1,
+      delayMs: 1000,
+    });
   });
 });
 
