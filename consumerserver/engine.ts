@@ -6,6 +6,7 @@ import { DueGate } from "./due-gate.js";
 import type { Reporter } from "./error-report.js";
 import { isPermanentFetchError } from "./fetch-error.js";
 import { PartitionPauses, laneOf } from "./partition-pauses.js";
+import { partitionRuns } from "./partition-runs.js";
 import { PartitionScheduler } from "./partition-scheduler.js";
 import type { Subscription } from "./subscription.js";
 import { stepOf, type SyncStep } from "./sync-step.js";
@@ -228,33 +229,12 @@ export class Engine {
 
   /**
    * The units of work in a poll's messages: each message on its own (`onEachMessage`, and every record
-   * of a retry topic, which falls due on its own), or each partition's consecutive messages, up to
-   * batchSize (`onEachBatch`).
+   * of a retry topic, which falls due on its own), or each partition's runs (`onEachBatch`).
    */
   #split(reading: Reading, messages: Message[]): Work[] {
     const size = this.#options.batchSize;
     if (size === undefined || reading.subscription.dueAt !== undefined) return messages.map((message) => [message]);
-    // The runs still open (not full) per partition; a fetch brings runs of one partition, so the run is
-    // looked up only where the partition changes.
-    const open = new Map<string, Message[]>();
-    const order: Message[][] = [];
-    let run: Message[] | undefined;
-    let lastTopic: string | undefined;
-    let lastPartition = -1;
-    for (const message of messages) {
-      if (message.topic !== lastTopic || message.partition !== lastPartition) {
-        lastTopic = message.topic;
-        lastPartition = message.partition;
-        run = open.get(laneOf(message));
-      }
-      if (run === undefined || run.length >= size) {
-        run = [];
-        open.set(laneOf(message), run);
-        order.push(run);
-      }
-      run.push(message);
-    }
-    return order;
+    return partitionRuns(messages, size);
   }
 
   /**

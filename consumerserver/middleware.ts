@@ -22,21 +22,23 @@ export type BatchHandler = (ctx: BatchContext, batch: Batch) => unknown;
  * handler that returns without a promise finishes the step synchronously (see {@link SyncStep}).
  */
 export function callHandler(handler: MessageHandler): DeliveryHandler {
-  return handlerOf((delivery) => {
-    const own = delivery as MessageDelivery;
-    own.attempts++;
-    const ctx = own.handlerContext();
-    return settled(own, handler, ctx, own.message);
-  });
+  return calling(handler, messageOf);
 }
 
 /** The innermost step of `onEachBatch`: like {@link callHandler}, with the batch's messages not resolved yet. */
 export function callBatchHandler(handler: BatchHandler): DeliveryHandler {
+  return calling(handler, batchOf);
+}
+
+const messageOf = (ctx: MessageContext): Message => ctx.message;
+const batchOf = (ctx: BatchContext): Batch => ctx.batch;
+
+function calling<C extends MessageContext | BatchContext, A>(handler: (ctx: C, arg: A) => unknown, argOf: (ctx: C) => A): DeliveryHandler {
   return handlerOf((delivery) => {
-    const own = delivery as BatchDelivery;
+    const own = delivery as MessageDelivery | BatchDelivery;
     own.attempts++;
-    const ctx = own.handlerContext();
-    return settled(own, handler, ctx, ctx.batch);
+    const ctx = own.handlerContext() as C;
+    return settled(own, handler, ctx, argOf(ctx));
   });
 }
 

@@ -1,27 +1,14 @@
 import type { Component, Consumer, ConsumerGroup, ReaderTree } from "../src/index.js";
-import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
+import { createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
-import { DEAD_LETTER_TOPIC_SUFFIX } from "./dead-letter.js";
-import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
 import { Engine } from "./engine.js";
-import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
-import { recordingFailures } from "./failure-recording.js";
-import {
-  callBatchHandler,
-  callHandler,
-  intercepting,
-  retrying,
-  type BatchHandler,
-  type InterceptedCall,
-  type MessageHandler,
-} from "./middleware.js";
-import { movingOnFailure, type FailureDestinations } from "./move-on-failure.js";
+import { reporter, type ErrorHandler } from "./error-report.js";
+import { callBatchHandler, callHandler, type BatchHandler, type MessageHandler } from "./middleware.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { observedReader, ServerObservability } from "./observability.js";
-import { DEFAULT_RETRY_POLICY, retryPolicy, type RetryPolicy } from "./retry.js";
-import { createRetryTiers } from "./retry-tiers/create.js";
-import type { RetryTiers } from "./retry-tiers/retry-tiers.js";
+import { inPlacePolicy, pipelineOf } from "./pipeline.js";
+import { serverResources, topicsOf, type Resources } from "./server-resources.js";
 import type { Subscription } from "./subscription.js";
 
 /** The `comp` field of the server's log lines. */
@@ -37,19 +24,6 @@ type Mode =
 interface Runner {
   run(): Promise<void>;
   stop(graceful: boolean): void;
-}
-
-/** The Kafka instances a server uses, created by init(). */
-interface Resources {
-  group?: ConsumerGroup;
-  /** The entry `onEachMessage` / `onEachBatch` read with. */
-  reader?: { tree: ReaderTree; name: string };
-  /** The server interceptors, as calls of the reader the handler's messages come from. */
-  intercept?: InterceptedCall;
-  consumer?: Consumer;
-  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined; name: string };
-  /** With `retryDelays`: the retry topics, their writing step and their reader. */
-  tiers?: RetryTiers | undefined;
 }
 
 /**
@@ -182,39 +156,15 @@ export class ConsumerServer implements Server {
         `${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`,
       );
     }
-    const resources: Resources = {};
-    let reader: { tree: ReaderTree; name: string } | undefined;
-    if (mode.kind === "onStart") {
-      resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
-    } else if (mode.kind === "onConsumerGroupStart") {
-      resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
-    } else {
-      reader = this.#readerOf(mode.kind);
-      resources.reader = reader;
-      const { tree, name } = reader;
-      resources.group = this.#named(tree === "consumers" ? "consumerName" : "consumerGroupName", name, (n) =>
-        this.#component.consumerGroup(n, { from: tree }),
-      );
-      resources.intercept = this.#component.serverInterception(tree, name);
-    }
-    const deadLetter = this.deadLetterProducer;
-    if ((mode.kind === "onEachMessage" || mode.kind === "onEachBatch") && deadLetter !== undefined) {
-      const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
-      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter), name: deadLetter };
-    }
-    if (reader !== undefined) {
-      resources.tiers = createRetryTiers({
-        key: this.key,
-        config: this.config,
-        component: this.#component,
-        reader,
-        deadLetterName: resources.deadLetter?.name,
-        deadLetterTopicOf: (topic) => this.#deadLetterTopicOf(resources, topic),
-        logger: this.logger,
-      });
-    }
+    const resources = serverResources(mode.kind, {
+      key: this.key,
+      config: this.config,
+      component: this.#component,
+      deadLetterProducer: this.deadLetterProducer,
+      logger: this.logger,
+    });
     this.#resources = resources;
-    this.#observed.reading(this.#observedReaderOf(mode.kind, reader));
+    this.#observed.reading(this.#observedReaderOf(mode.kind, resources.reader));
   }
 
   /** The reader whose statistics and group the governor shows: the one the mode reads with. */
@@ -280,7 +230,7 @@ export class ConsumerServer implements Server {
         partitionConcurrency: this.partitionConcurrency,
         deadLetterProducer: this.deadLetterProducer,
         ...(this.#mode!.kind === "onEachMessage" || this.#mode!.kind === "onEachBatch"
-          ? { inPlaceRetries: this.#inPlacePolicy(this.#resources!).attempts }
+          ? { inPlaceRetries: inPlacePolicy({ resources: this.#resources!, config: this.config, retry: this.#options.retry }).attempts }
           : {}),
         ...(this.#resources!.tiers === undefined
           ? {}
@@ -302,92 +252,43 @@ export class ConsumerServer implements Server {
   }
 
   #createRunner(mode: Mode, resources: Resources): Runner {
-    switch (mode.kind) {
-      case "onStart":
-        return new OwnedLoopRunner(
-          resources.consumer!,
-          mode.handler,
-          mode.kind,
-          this.logger,
-          this.#observed.recording(reporter(undefined, this.logger)),
-        );
-      case "onConsumerGroupStart":
-        return new OwnedLoopRunner(
-          resources.group!,
-          mode.handler,
-          mode.kind,
-          this.logger,
-          this.#observed.recording(reporter(undefined, this.logger)),
-        );
-      case "onEachMessage":
-      case "onEachBatch": {
-        const report = this.#observed.recording(reporter(mode.onError, this.logger));
-        const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
-        const subscriptions: Subscription[] = [{ name: "topics", group: resources.group!, topics: this.#topicsOf(resources.reader!) }];
-        if (resources.tiers !== undefined) subscriptions.push(resources.tiers.subscription());
-        return new Engine({
-          subscriptions,
-          handle: this.#pipeline(handler, resources, report),
-          ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
-          report,
-          logger: this.logger,
-          debug: this.config.debug,
-          concurrent: this.partitionConcurrency,
-          maxQueued: this.#options.maxQueued,
-          maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
-        });
-      }
+    if (mode.kind === "onStart" || mode.kind === "onConsumerGroupStart") {
+      const source = mode.kind === "onStart" ? resources.consumer! : resources.group!;
+      const report = this.#observed.recording(reporter(undefined, this.logger));
+      return new OwnedLoopRunner<Consumer | ConsumerGroup>(
+        source,
+        mode.handler as LoopHandler<Consumer | ConsumerGroup>,
+        mode.kind,
+        this.logger,
+        report,
+      );
     }
-  }
-
-  /**
-   * The handling pipeline, the same for every subscription, outermost first: the process span and
-   * handler metrics, the server interceptors and the user's middlewares, the failure step (retry tier
-   * or dead letter, when the server has them), the in-place retry, the recording of each failed call, the handler.
-   */
-  #pipeline(handler: DeliveryHandler, resources: Resources, report: Reporter): DeliveryHandler {
-    const middlewares: Middleware[] = [];
-    if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
-    middlewares.push(...this.#options.middlewares);
-    const destinations = this.#failureDestinations(resources);
-    const inPlace = retrying(this.#inPlacePolicy(resources), report);
-    if (destinations === undefined) middlewares.push(inPlace);
-    else middlewares.push(movingOnFailure(destinations, report), inPlace, recordingFailures());
-    return chain(handler, ...this.#observed.around(middlewares));
-  }
-
-  /**
-   * How a recoverable failure is retried in place: `withRetry`'s fields, else the `inPlaceRetries` key,
-   * else 3 retries without retry tiers (Go's behaviour) and none with them (a failure moves to tier 1 at once).
-   */
-  #inPlacePolicy(resources: Resources): RetryPolicy {
-    const attempts = this.config.inPlaceRetries ?? (resources.tiers === undefined ? DEFAULT_RETRY_POLICY.attempts : 0);
-    return retryPolicy({ attempts, ...this.#options.retry });
-  }
-
-  /** Where a delivery that failed for good goes: the retry tiers and the dead-letter topic, when the server has them. */
-  #failureDestinations(resources: Resources): FailureDestinations | undefined {
-    const tiers = resources.tiers;
-    const deadLetter = resources.deadLetter;
-    if (tiers === undefined && deadLetter === undefined) return undefined;
-    // With tiers and no dead-letter producer, the retry producer writes the dead letters to <topic>.DLT.
-    const writer = deadLetter?.producer ?? tiers!.retryWriter;
-    return {
-      ...(tiers === undefined ? {} : { tiers }),
-      deadLetter: { writer, topicOf: (topic) => this.#deadLetterTopicOf(resources, topic) },
-    };
-  }
-
-  /** `<topic>.DLT`, unless the dead-letter producer has a topic of its own (then undefined: the producer's topic applies). */
-  #deadLetterTopicOf(resources: Resources, originalTopic: string): string | undefined {
-    return resources.deadLetter?.topic === undefined ? `${originalTopic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined;
-  }
-
-  /** The topics the reader entry names (none for a topicRegex). */
-  #topicsOf(reader: { tree: ReaderTree; name: string }): string[] {
-    const entry = this.#component.config[reader.tree][reader.name];
-    if (entry === undefined) return [];
-    return entry.topics.length > 0 ? [...entry.topics] : entry.topic === undefined ? [] : [entry.topic];
+    const report = this.#observed.recording(reporter(mode.onError, this.logger));
+    const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
+    const subscriptions: Subscription[] = [
+      { name: "topics", group: resources.group!, topics: topicsOf(this.#component, resources.reader!) },
+    ];
+    if (resources.tiers !== undefined) subscriptions.push(resources.tiers.subscription());
+    const handle = pipelineOf({
+      handler,
+      resources,
+      config: this.config,
+      middlewares: this.#options.middlewares,
+      retry: this.#options.retry,
+      report,
+      observed: (middlewares) => this.#observed.around(middlewares),
+    });
+    return new Engine({
+      subscriptions,
+      handle,
+      ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
+      report,
+      logger: this.logger,
+      debug: this.config.debug,
+      concurrent: this.partitionConcurrency,
+      maxQueued: this.#options.maxQueued,
+      maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
+    });
   }
 
   /** Retry topics must exist before anything is moved there; a failure leaves nothing open. */
@@ -425,54 +326,5 @@ export class ConsumerServer implements Server {
       }
     })();
     return this.#closedUnstarted;
-  }
-
-  /**
-   * Which reader `onEachMessage` / `onEachBatch` use. Go's rule: the consumer `consumerName`, with its
-   * settings. Beyond Go: the consumer group `consumerGroupName` when it is the only name set. When both
-   * are set, the server says once which one it reads with.
-   * @throws ConfigError naming consumerName when neither is set
-   */
-  #readerOf(mode: string): { tree: ReaderTree; name: string } {
-    const { consumerName, consumerGroupName } = this.config;
-    if (consumerName !== undefined) {
-      if (consumerGroupName !== undefined) {
-        this.logger.info(
-          { consumerName, consumerGroupName },
-          `${mode} reads with consumerName ${consumerName} (kafka.consumers.${consumerName}) and its settings, as in Go; consumerGroupName ${consumerGroupName} is for onConsumerGroupStart`,
-        );
-      }
-      return { tree: "consumers", name: consumerName };
-    }
-    if (consumerGroupName !== undefined) return { tree: "consumerGroups", name: consumerGroupName };
-    throw ConfigError.atKey(
-      `${this.key}.consumerName`,
-      `required for ${mode}: the name of a kafka.consumers entry (or set consumerGroupName to read with a kafka.consumerGroups entry)`,
-    );
-  }
-
-  #lookUp<T>(field: "consumerName" | "consumerGroupName", mode: string, section: string, get: (name: string) => T): T {
-    const name = this.config[field];
-    if (name === undefined) {
-      throw ConfigError.atKey(`${this.key}.${field}`, `required for ${mode}: the name of a kafka.${section} entry`);
-    }
-    return this.#named(field, name, get);
-  }
-
-  /** Gets a named instance from the component; its unknown-name error is re-thrown naming our key. */
-  #named<T>(field: string, name: string, get: (name: string) => T): T {
-    try {
-      return get(name);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`${this.key}.${field}: ${reason}`, { key: `${this.key}.${field}`, cause: error });
-    }
-  }
-
-  /** The topic configured for the producer `name`, if any (names matched as the component does, ignoring case as a fallback). */
-  #configuredTopic(name: string): string | undefined {
-    const producers = this.#component.config.producers;
-    const entry = producers[name] ?? Object.entries(producers).find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
-    return entry?.topic;
   }
 }

@@ -23,6 +23,7 @@ export interface RetryWaits {
 export interface RetryOptions {
   /** Tries after the first call; `Infinity` tries until success, the signal aborts or the deadline passes. */
   retries: number;
+  /** The waits between tries. */
   waits: RetryWaits;
   /** Whether a failure is worth another try; any other failure ends the tries at once. */
   retryIf: (error: unknown) => boolean;
