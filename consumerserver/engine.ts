@@ -5,7 +5,8 @@ import type { DeliveryHandler } from "./delivery.js";
 import { DueGate } from "./due-gate.js";
 import type { Reporter } from "./error-report.js";
 import { isPermanentFetchError } from "./fetch-error.js";
-import { PartitionPauses, laneOf } from "./partition-pauses.js";
+import { CommittablePrefix } from "./committable-prefix.js";
+import { PartitionPauses, laneOf, partitionOfLane, topicOfLane } from "./partition-pauses.js";
 import { partitionRuns } from "./partition-runs.js";
 import { PartitionScheduler } from "./partition-scheduler.js";
 import type { Subscription } from "./subscription.js";
@@ -25,13 +26,24 @@ export interface EngineOptions {
   logger: Logger;
   /** Log one line per handled message (per batch for `onEachBatch`). */
   debug: boolean;
-  /** Handle partitions in parallel (each in order); else one message (or batch) at a time. */
-  concurrent: boolean;
-  /** Messages queued or in flight before polling waits (partitions handled in lanes). */
+  /** Which messages may run at once (see {@link Ordering}). */
+  ordering: Ordering;
+  /** Messages (batches) in flight at once; 1 with `partitionConcurrency` off: one at a time, in the poll loop. */
+  concurrency: number;
+  /** One message (batch) per partition in flight, as many partitions as are assigned (unless `concurrency` caps them). */
+  partitionConcurrency: boolean;
+  /** Messages queued or in flight before polling waits (messages handled in lanes). */
   maxQueued: number;
   /** Messages queued or in flight in one partition before it is paused. */
   maxQueuedPerPartition: number;
 }
+
+/**
+ * Which messages of a server may be handled at the same time: `partition` — one per partition, in offset
+ * order; `key` — one per key (messages without a key: one per partition), each key in offset order;
+ * `unordered` — any.
+ */
+export type Ordering = "partition" | "key" | "unordered";
 
 /** One unit of handling: a message (`onEachMessage`) or a run of one partition's messages (`onEachBatch`). */
 type Work = readonly Message[];
@@ -76,6 +88,12 @@ export class Engine {
   /** Aborts handlers (hard stop only): their ctx.signal. */
   readonly #handling = new AbortController();
   readonly #scheduler: PartitionScheduler<Work>;
+  /** Messages queued or in flight per partition (lanes of one partition together), for back-pressure. */
+  readonly #held = new Map<string, number>();
+  /** Which offset of a partition may be stored when its messages finish out of order. */
+  readonly #prefix = new CommittablePrefix();
+  /** Topics whose records wait for a due time: their lanes take no slot of `concurrency`. */
+  readonly #gatedTopics = new Set<string>();
   readonly #pauses: PartitionPauses;
   readonly #gate: DueGate;
   /** The pipeline, in its synchronous-capable form. */
@@ -100,13 +118,17 @@ export class Engine {
       async (work) => this.#runLaned(work),
       {
         onFailure: (_lane, _work, error) => this.#fail(error as Error),
-        onSettled: (lane, work) => this.#pauses.update(lane, work[0]!),
+        onSettled: (_lane, work) => this.#release(work),
       },
       (work) => work.length,
+      {
+        maxRunning: options.concurrency > 1 ? options.concurrency : Infinity,
+        limited: (lane) => !this.#gatedTopics.has(topicOfLane(lane)),
+      },
     );
     this.#pauses = new PartitionPauses(
       options.maxQueuedPerPartition,
-      (lane) => this.#scheduler.laneLength(lane),
+      (partition) => this.#held.get(partition) ?? 0,
       (topic) => this.#readingOf(topic).subscription.group,
       this.#fetching.signal,
       { report: options.report, logger: options.logger },
@@ -148,13 +170,15 @@ export class Engine {
   }
 
   #reading(subscription: Subscription): Reading {
+    const { concurrency, partitionConcurrency } = this.#options;
     const reading: Reading = {
       subscription,
-      laned: this.#options.concurrent || subscription.dueAt !== undefined,
+      laned: concurrency > 1 || partitionConcurrency || subscription.dueAt !== undefined,
       storeOne: (message) => void this.#store(subscription, [message]),
       pending: undefined,
     };
     for (const topic of subscription.topics) this.#bySubscriptionTopic.set(topic, reading);
+    if (subscription.dueAt !== undefined) for (const topic of subscription.topics) this.#gatedTopics.add(topic);
     return reading;
   }
 
@@ -173,7 +197,7 @@ export class Engine {
       if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
       if (Array.isArray(event)) {
         const work = this.#split(reading, event);
-        if (reading.laned) for (const item of work) this.#dispatch(item);
+        if (reading.laned) for (const item of work) this.#dispatch(reading, item);
         else await this.#handleInOrder(reading, work);
       } else if (event instanceof RevokedPartitions) {
         await this.#revoked(reading, event);
@@ -269,11 +293,31 @@ export class Engine {
     }
   }
 
-  #dispatch(work: Work): void {
+  #dispatch(reading: Reading, work: Work): void {
     const first = work[0]!;
-    const lane = laneOf(first);
-    if (!this.#scheduler.push(lane, work)) return; // its partition failed: the server is stopping
-    this.#pauses.update(lane, first);
+    const partition = laneOf(first);
+    if (this.#options.batchSize === undefined) this.#prefix.track(partition, first); // before it can finish
+    if (!this.#scheduler.push(this.#laneKey(reading, first), work)) return; // its lane failed: the server is stopping
+    this.#held.set(partition, (this.#held.get(partition) ?? 0) + work.length);
+    this.#pauses.update(partition, first);
+  }
+
+  /** The lane a message runs in: its partition's, its key's, or its own, as the ordering says. */
+  #laneKey(reading: Reading, message: Message): string {
+    const partition = laneOf(message);
+    const { ordering } = this.#options;
+    if (ordering === "partition" || reading.subscription.dueAt !== undefined) return partition;
+    if (ordering === "unordered") return `${partition}@${message.offset}`;
+    return message.key === null ? partition : `${partition}#${message.key.toString("latin1")}`;
+  }
+
+  /** Work left its lane (handled, failed or dropped): its partition holds less. */
+  #release(work: Work): void {
+    const partition = laneOf(work[0]!);
+    const held = (this.#held.get(partition) ?? 0) - work.length;
+    if (held > 0) this.#held.set(partition, held);
+    else this.#held.delete(partition);
+    this.#pauses.update(partition, work[0]!);
   }
 
   /** A lane's unit of work: waits until due (retry topics), then goes through the pipeline. */
@@ -304,12 +348,23 @@ export class Engine {
   /** After the pipeline resolved: stores the offsets (and logs the debug line, with the outcome). */
   #handled(reading: Reading, delivery: MessageDelivery | BatchDelivery, work: Work, started: number): void {
     if (this.#hard) return; // abandoned by a hard stop; the group may already be closed
-    if (!this.#store(reading.subscription, delivery.messages)) return;
+    if (!this.#store(reading.subscription, this.#storable(reading, work, delivery))) return;
     if (this.#options.debug) {
       const fields = { costMs: Math.round(performance.now() - started), attempts: delivery.attempts, outcome: delivery.outcome ?? "ok" };
       if (delivery.batch === undefined) delivery.logger.info(fields, "message handled");
       else delivery.logger.info({ ...fields, messages: work.length, lastOffset: work.at(-1)!.offset }, "batch handled");
     }
+  }
+
+  /**
+   * What a handled delivery lets the engine store: its messages when they finish in offset order (one at
+   * a time, partition lanes, batches); else the last message of the partition's committable prefix, if
+   * this one completed it (see {@link CommittablePrefix}).
+   */
+  #storable(reading: Reading, work: Work, delivery: MessageDelivery | BatchDelivery): readonly Message[] {
+    if (!reading.laned || this.#options.batchSize !== undefined) return delivery.messages;
+    const upTo = this.#prefix.done(laneOf(work[0]!), work[0]!);
+    return upTo === undefined ? [] : [upTo];
   }
 
   /** Stores the offsets of handled messages; false (reported) when the group refused them. */
@@ -336,11 +391,15 @@ export class Engine {
    * and records waiting for their due time, are dropped: the new owner reads them from the committed offset.
    */
   async #revoked(reading: Reading, event: RevokedPartitions): Promise<void> {
-    const lanes = new Set(event.partitions.map(laneOf));
-    const dropped = this.#scheduler.drop(lanes).reduce((sum, work) => sum + work.length, 0);
-    this.#gate.abandon(lanes);
-    await this.#scheduler.whenIdle(lanes);
-    this.#pauses.forget(lanes); // while still assigned: a partition that comes back must not come back paused
+    const partitions = new Set(event.partitions.map(laneOf));
+    const ofRevoked = (lane: string) => partitions.has(partitionOfLane(lane));
+    const droppedWork = this.#scheduler.drop(ofRevoked);
+    for (const work of droppedWork) this.#release(work);
+    const dropped = droppedWork.reduce((sum, work) => sum + work.length, 0);
+    this.#gate.abandon(partitions);
+    await this.#scheduler.whenIdle(ofRevoked);
+    this.#prefix.forget(partitions);
+    this.#pauses.forget(partitions); // while still assigned: a partition that comes back must not come back paused
     this.#log.info({ partitions: event.partitions, dropped, subscription: reading.subscription.name }, "partitions revoked");
     await event.release();
   }

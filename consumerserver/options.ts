@@ -3,7 +3,7 @@ import type { Logger } from "../src/core/index.js";
 import type { Middleware } from "./delivery.js";
 import { retryPolicy, type RetryPolicy } from "./retry.js";
 
-/** Limits on how much work the server holds with {@link withPartitionConcurrency}. */
+/** Limits on how much work the server holds with {@link withPartitionConcurrency} (or `concurrency` above 1): the keys of the same names, which these override. */
 export interface ConcurrencyLimits {
   /**
    * Messages of one partition queued or in flight before the partition is paused (it resumes once
@@ -27,10 +27,10 @@ export interface ServerOptions {
   deadLetterProducer?: string;
   /** Overrides the `partitionConcurrency` key when set. */
   partitionConcurrency?: boolean;
-  /** See {@link ConcurrencyLimits.maxQueuedPerPartition}; default 100. */
-  maxQueuedPerPartition: number;
-  /** See {@link ConcurrencyLimits.maxQueued}; default 1000. */
-  maxQueued: number;
+  /** Overrides the `maxQueuedPerPartition` key when set (see {@link ConcurrencyLimits.maxQueuedPerPartition}). */
+  maxQueuedPerPartition?: number;
+  /** Overrides the `maxQueued` key when set (see {@link ConcurrencyLimits.maxQueued}). */
+  maxQueued?: number;
   /** The logger the server's lines derive from ({@link withLogger}); the core root logger when absent. */
   logger?: Logger;
   /** The user's middlewares, outermost first (see {@link withMiddleware}). */
@@ -42,7 +42,7 @@ export type Option = (options: ServerOptions) => void;
 
 /** The options before any {@link Option} is applied. */
 export function defaultServerOptions(): ServerOptions {
-  return { retry: {}, maxQueuedPerPartition: 100, maxQueued: 1000, middlewares: [] };
+  return { retry: {}, middlewares: [] };
 }
 
 /** The ekafka component whose consumers, consumer groups and producers the server uses. Required. */

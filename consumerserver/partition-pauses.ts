@@ -2,9 +2,24 @@ import type { Logger } from "../src/core/index.js";
 import type { Reporter } from "./error-report.js";
 import type { PollingGroup } from "./subscription.js";
 
-/** The lane (scheduler key) of a message or partition. */
+/** The lane (scheduler key) of a message's partition: `topic/partition`. */
 export function laneOf(partition: { topic: string; partition: number }): string {
   return `${partition.topic}/${partition.partition}`;
+}
+
+// A topic name has only [a-zA-Z0-9._-]: the first "#" (a key's lane) or "@" (a message's own lane) ends the partition's part.
+const LANE_SUFFIX = /[#@]/;
+
+/** The partition lane a lane belongs to: `topic/partition`, without the key or offset of a key or message lane. */
+export function partitionOfLane(lane: string): string {
+  const suffix = lane.search(LANE_SUFFIX);
+  return suffix < 0 ? lane : lane.slice(0, suffix);
+}
+
+/** The topic of a lane. */
+export function topicOfLane(lane: string): string {
+  const partition = partitionOfLane(lane);
+  return partition.slice(0, partition.lastIndexOf("/"));
 }
 
 /** What {@link PartitionPauses} reports through. */
@@ -25,7 +40,8 @@ export class PartitionPauses {
 
   constructor(
     private readonly max: number,
-    private readonly lengthOf: (lane: string) => number,
+    /** Messages a partition holds, queued or in flight, by its lane (`topic/partition`). */
+    private readonly lengthOf: (partition: string) => number,
     private readonly groupOf: (topic: string) => PollingGroup,
     private readonly stopped: AbortSignal,
     private readonly reporting: PausesReporting,

@@ -1,5 +1,5 @@
 import type { Component, Consumer, ConsumerGroup, ReaderTree } from "../src/index.js";
-import { createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
+import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
 import { Engine } from "./engine.js";
 import { reporter, type ErrorHandler } from "./error-report.js";
@@ -156,6 +156,12 @@ export class ConsumerServer implements Server {
         `${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`,
       );
     }
+    if (mode.kind === "onEachBatch" && this.config.ordering !== "partition") {
+      throw ConfigError.atKey(
+        `${this.key}.ordering`,
+        `onEachBatch hands over runs of one partition: it takes ordering = "partition" only, found ${JSON.stringify(this.config.ordering)} (use onEachMessage for "key" or "unordered")`,
+      );
+    }
     const resources = serverResources(mode.kind, {
       key: this.key,
       config: this.config,
@@ -228,6 +234,8 @@ export class ConsumerServer implements Server {
         consumerGroupName: this.config.consumerGroupName,
         consumerName: this.config.consumerName,
         partitionConcurrency: this.partitionConcurrency,
+        ordering: this.config.ordering,
+        concurrency: this.config.concurrency,
         deadLetterProducer: this.deadLetterProducer,
         ...(this.#mode!.kind === "onEachMessage" || this.#mode!.kind === "onEachBatch"
           ? { inPlaceRetries: inPlacePolicy({ resources: this.#resources!, config: this.config, retry: this.#options.retry }).attempts }
@@ -285,9 +293,11 @@ export class ConsumerServer implements Server {
       report,
       logger: this.logger,
       debug: this.config.debug,
-      concurrent: this.partitionConcurrency,
-      maxQueued: this.#options.maxQueued,
-      maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
+      ordering: this.config.ordering,
+      concurrency: this.config.concurrency,
+      partitionConcurrency: this.partitionConcurrency,
+      maxQueued: this.#options.maxQueued ?? this.config.maxQueued,
+      maxQueuedPerPartition: this.#options.maxQueuedPerPartition ?? this.config.maxQueuedPerPartition,
     });
   }
 

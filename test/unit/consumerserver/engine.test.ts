@@ -21,7 +21,9 @@ function engine(
     report: (error, details) => reports.push(`${details.phase}: ${error.message}`),
     logger: silent,
     debug: false,
-    concurrent: false,
+    ordering: "partition",
+    concurrency: 1,
+    partitionConcurrency: false,
     maxQueued: 1000,
     maxQueuedPerPartition: 100,
     ...overrides,
@@ -66,7 +68,7 @@ describe("the consume engine", () => {
         if (message.partition === 0 && message.offset === 0) await slow.promise;
         handled.push(`${message.partition}@${message.offset}`);
       },
-      { concurrent: true },
+      { partitionConcurrency: true },
     );
     group.push("t", 0, [0, 1, 2]);
     group.push("t", 1, [0, 1]);
@@ -92,7 +94,7 @@ describe("the consume engine", () => {
       async () => {
         await hold.promise;
       },
-      { concurrent: true, maxQueuedPerPartition: 4 },
+      { partitionConcurrency: true, maxQueuedPerPartition: 4 },
     );
     group.push("t", 0, [0, 1, 2, 3, 4, 5]);
     await until(() => group.pauses.length === 1);
@@ -112,7 +114,7 @@ describe("the consume engine", () => {
         started.push(message.offset);
         await hold.promise;
       },
-      { concurrent: true, maxQueued: 3, maxQueuedPerPartition: 100 },
+      { partitionConcurrency: true, maxQueued: 3, maxQueuedPerPartition: 100 },
     );
     group.push("t", 0, [0]);
     group.push("t", 1, [0]);
@@ -253,7 +255,9 @@ describe("the consume engine", () => {
       report: () => undefined,
       logger: silent,
       debug: false,
-      concurrent: false,
+      ordering: "partition",
+      concurrency: 1,
+      partitionConcurrency: false,
       maxQueued: 1000,
       maxQueuedPerPartition: 100,
     });
@@ -263,5 +267,128 @@ describe("the consume engine", () => {
     retries.push("t.retry.1", 0, [0, 1]);
     await until(() => sizes.length === 3);
     expect(sizes.sort()).toEqual([1, 1, 3]);
+  });
+});
+
+describe("the consume engine with key ordering", () => {
+  it("runs different keys of a partition at once, each key in offset order, never two of one key together, within concurrency", async () => {
+    const group = new FakeGroup();
+    let running = 0;
+    let most = 0;
+    const runningKeys = new Set<string>();
+    const handledByKey = new Map<string, number[]>();
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        const key = message.key!.toString();
+        expect(runningKeys.has(key)).toBe(false); // the same key never twice at once
+        runningKeys.add(key);
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, (message.offset * 7) % 5));
+        handledByKey.set(key, [...(handledByKey.get(key) ?? []), message.offset]);
+        runningKeys.delete(key);
+        running--;
+      },
+      { ordering: "key", concurrency: 8 },
+    );
+    const offsets = Array.from({ length: 400 }, (_, i) => i);
+    group.push("t", 0, offsets, (offset) => `k${offset % 20}`);
+    await until(() => group.stored.includes("t/0@399"));
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    for (const [key, handled] of handledByKey) {
+      expect(handled, key).toEqual(offsets.filter((offset) => `k${offset % 20}` === key));
+    }
+  });
+
+  it("stores only the committable prefix: a slow message holds the partition's offset back while later keys finish", async () => {
+    const group = new FakeGroup();
+    const slow = gate();
+    const handled: number[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.offset === 1) await slow.promise;
+        handled.push(message.offset);
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4], (offset) => `k${offset}`);
+    await until(() => handled.length === 4);
+    expect(group.stored).toEqual(["t/0@0"]); // 2, 3 and 4 are done, but 1 is not: nothing past it is stored
+    slow.open();
+    await until(() => group.stored.length === 2);
+    expect(group.stored).toEqual(["t/0@0", "t/0@4"]);
+  });
+
+  it("messages without a key run one at a time per partition, in order", async () => {
+    const group = new FakeGroup();
+    let running = 0;
+    let most = 0;
+    const handled: number[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        handled.push(message.offset);
+        running--;
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4, 5]);
+    await until(() => handled.length === 6);
+    expect(handled).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(most).toBe(1);
+  });
+
+  it("unordered: any message as soon as a slot is free, at most concurrency at once", async () => {
+    const group = new FakeGroup();
+    const hold = gate();
+    let running = 0;
+    let most = 0;
+    engine(
+      [topics(group, "t")],
+      async () => {
+        most = Math.max(most, ++running);
+        await hold.promise;
+        running--;
+      },
+      { ordering: "unordered", concurrency: 4 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4, 5, 6, 7], () => "same key");
+    await until(() => running === 4);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(most).toBe(4);
+    hold.open();
+    await until(() => group.stored.includes("t/0@7"));
+  });
+
+  it("a revocation waits only for the revoked partition's keys in flight, not for another partition's", async () => {
+    const group = new FakeGroup();
+    const revokedSlow = gate();
+    const keptSlow = gate();
+    const handled: string[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.partition === 0 && message.offset === 0) await revokedSlow.promise;
+        if (message.partition === 1 && message.offset === 0) await keptSlow.promise;
+        handled.push(`${message.partition}@${message.offset}`);
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1], (offset) => `a${offset}`);
+    group.push("t", 1, [0, 1], (offset) => `b${offset}`);
+    await until(() => handled.includes("0@1") && handled.includes("1@1"));
+    const released = group.revoke(["t", 0]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(group.log.includes("released t/0")).toBe(false); // its key a0 is still in flight
+    revokedSlow.open();
+    await released; // while b0 of the kept partition is still in flight
+    expect(handled).not.toContain("1@0");
+    expect(group.log.indexOf("stored t/0@1")).toBeLessThan(group.log.indexOf("released t/0"));
+    keptSlow.open();
+    await until(() => group.stored.includes("t/1@1"));
   });
 });
