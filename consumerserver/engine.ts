@@ -153,6 +153,11 @@ export class Engine {
     if (this.#failure !== undefined) throw this.#failure.error;
   }
 
+  /** Messages fetched and waiting for their turn (their key, partition or a free slot), not started yet. */
+  get waiting(): number {
+    return this.#scheduler.waiting;
+  }
+
   /**
    * Stops polling. Graceful: the handlers in flight finish (and their offsets are committed); hard: their
    * `ctx.signal` aborts and the engine does not wait for them — what they finish is not committed.

@@ -11,6 +11,8 @@ export const HANDLER_METRICS = Object.freeze({
   handled: "ekafka_consumerserver_handled_total",
   /** Gauge (server): messages being handled now, retries and dead-lettering included. */
   inFlight: "ekafka_consumerserver_in_flight_messages",
+  /** Gauge (server): messages fetched and waiting for their turn (their key, partition or a free slot), not started yet. */
+  waiting: "ekafka_consumerserver_waiting_messages",
 });
 
 /**
@@ -36,6 +38,7 @@ interface Metrics {
   seconds: AccumulatingHistogram;
   handled: Counter<"server" | "topic" | "result">;
   inFlight: Gauge<"server">;
+  waiting: Gauge<"server">;
 }
 
 /**
@@ -45,6 +48,8 @@ interface Metrics {
  */
 const pendingCounts = new WeakMap<object, Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>>();
 const inFlightCounts = new WeakMap<object, Map<string, { value: number }>>();
+/** How each server (by name) tells its waiting messages, read when the gauge is. */
+const waitingSources = new WeakMap<object, Map<string, () => number>>();
 
 const RESULTS: readonly HandlerResult[] = ["ok", "retried", "retry_tier", "dead_lettered", "failed"];
 
@@ -60,6 +65,10 @@ function flushHandled(this: Counter<"server" | "topic" | "result">): void {
 
 function setInFlight(this: Gauge<"server">): void {
   for (const [server, count] of inFlightCounts.get(this) ?? []) this.set({ server }, count.value);
+}
+
+function setWaiting(this: Gauge<"server">): void {
+  for (const [server, count] of waitingSources.get(this) ?? []) this.set({ server }, count());
 }
 
 function metricsIn(registry: Registry): Metrics {
@@ -91,6 +100,15 @@ function metricsIn(registry: Registry): Metrics {
         labelNames: ["server"],
         registers: [registry],
         collect: setInFlight,
+      }),
+    waiting:
+      existing<Metrics["waiting"]>(HANDLER_METRICS.waiting) ??
+      new Gauge({
+        name: HANDLER_METRICS.waiting,
+        help: "Messages a Consumer Server fetched that wait for their turn (their key, partition or a free slot of concurrency).",
+        labelNames: ["server"],
+        registers: [registry],
+        collect: setWaiting,
       }),
   };
 }
@@ -127,6 +145,13 @@ export class HandlerMetrics {
     exported.value = 0;
     this.#exported = exported;
     this.#metrics.inFlight.set({ server }, 0);
+  }
+
+  /** Says how to read the server's waiting messages (the engine's queue); 0 until told. */
+  countWaiting(source: () => number): void {
+    let byServer = waitingSources.get(this.#metrics.waiting);
+    if (byServer === undefined) waitingSources.set(this.#metrics.waiting, (byServer = new Map<string, () => number>()));
+    byServer.set(this.server, source);
   }
 
   /** Messages being handled now. */

@@ -60,6 +60,8 @@ export class PartitionScheduler<T> {
   #running = 0;
   #waiters: Waiter[] = [];
   #size = 0;
+  /** Weight of the items running now, over all lanes. */
+  #runningWeight = 0;
   #interrupted = false;
 
   /**
@@ -81,6 +83,11 @@ export class PartitionScheduler<T> {
   /** Items queued or running, over all lanes. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Items queued and not started yet, over all lanes. */
+  get waiting(): number {
+    return this.#size - this.#runningWeight;
   }
 
   /** Items queued or running in `lane`. */
@@ -173,6 +180,7 @@ export class PartitionScheduler<T> {
     lane.queuedWeight -= weight;
     lane.running = true;
     lane.runningWeight = weight;
+    this.#runningWeight += weight;
     void this.#run(key, lane, item);
   }
 
@@ -189,6 +197,7 @@ export class PartitionScheduler<T> {
       lane.running = false;
       if (this.#limit.limited(key)) this.#running--;
       this.#size -= lane.runningWeight;
+      this.#runningWeight -= lane.runningWeight;
       lane.runningWeight = 0;
       this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queuedWeight));
       // Lanes waiting for a slot go first; this lane's next item queues behind them.

@@ -286,7 +286,7 @@ export class ConsumerServer implements Server {
       report,
       observed: (middlewares) => this.#observed.around(middlewares),
     });
-    return new Engine({
+    const engine = new Engine({
       subscriptions,
       handle,
       ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
@@ -299,6 +299,8 @@ export class ConsumerServer implements Server {
       maxQueued: this.#options.maxQueued ?? this.config.maxQueued,
       maxQueuedPerPartition: this.#options.maxQueuedPerPartition ?? this.config.maxQueuedPerPartition,
     });
+    this.#observed.countWaiting(() => engine.waiting);
+    return engine;
   }
 
   /** Retry topics must exist before anything is moved there; a failure leaves nothing open. */

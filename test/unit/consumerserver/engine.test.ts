@@ -347,7 +347,7 @@ describe("the consume engine with key ordering", () => {
     const hold = gate();
     let running = 0;
     let most = 0;
-    engine(
+    const { engine: e } = engine(
       [topics(group, "t")],
       async () => {
         most = Math.max(most, ++running);
@@ -360,6 +360,7 @@ describe("the consume engine with key ordering", () => {
     await until(() => running === 4);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(most).toBe(4);
+    expect(e.waiting).toBe(4); // the waiting gauge: fetched, not started
     hold.open();
     await until(() => group.stored.includes("t/0@7"));
   });

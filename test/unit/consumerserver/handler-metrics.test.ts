@@ -79,4 +79,18 @@ describe("HandlerMetrics", () => {
       'ekafka_consumerserver_handler_seconds_count{server="s1",topic="orders"} 6',
     );
   });
+
+  it("exports the messages waiting for their turn as the engine tells them, per server", async () => {
+    const registry = new Registry();
+    const metrics = new HandlerMetrics("s2", registry);
+    let waiting = 7;
+    metrics.countWaiting(() => waiting);
+    expect(await registry.getSingleMetricAsString("ekafka_consumerserver_waiting_messages")).toContain(
+      'ekafka_consumerserver_waiting_messages{server="s2"} 7',
+    );
+    waiting = 0;
+    expect(await registry.getSingleMetricAsString("ekafka_consumerserver_waiting_messages")).toContain(
+      'ekafka_consumerserver_waiting_messages{server="s2"} 0',
+    );
+  });
 });
