@@ -60,7 +60,8 @@ function readmeBlocks(title: string, language: string): string[] {
 /** The one block of a language in the README's section that contains `marker`. */
 function readmeBlock(language: string, marker: string): string {
   const found = readmeBlocks(SECTION, language).filter((block) => block.includes(marker));
-  if (found.length !== 1) throw new Error(`README.md "${SECTION}": expected one \`\`\`${language} block with ${marker}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`README.md "${SECTION}": expected one \`\`\`${language} block with ${marker}, found ${found.length}`);
   return found[0]!;
 }
 
