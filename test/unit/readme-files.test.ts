@@ -1,6 +1,7 @@
 // The README names files of this repository: the Development section's layout lists the sources folder
-// by folder, and other sections point at tests, scripts and examples. These tests fail when a named file
-// or folder does not exist, so a rename or a removal cannot leave the README describing what is gone.
+// by folder, and other sections point at tests, scripts, examples and notes. These tests fail when a
+// named file or folder does not exist, so a rename or a removal cannot leave the README describing
+// what is gone.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,12 +10,15 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
-/** A backticked token that names a file (by its extension) or a folder (by its trailing slash). */
+/** A code span that names a file (by its extension) or a folder (by its trailing slash). */
 const PATH = /^[\w.-]+(?:\/[\w.-]+)*(?:\/|\.(?:ts|mjs|js|sh|go|md|json|toml))$/;
-/** A source file of this repository, wherever the README names it. */
-const SOURCE_FILE = /^(?:src|consumerserver|test|examples|bench|kafka|docs)\/[\w./-]+\.(?:ts|mjs|js|sh|go)$/;
-/** Files the README tells a user to write in their own app ("Use it in your service"), not ours. */
-const USER_APP_FILES = new Set(["src/main.ts"]);
+/** A file or folder of this repository, wherever the README names it (a glob is not one). */
+const REPO_PATH = /^(?:src|consumerserver|test|examples|bench|kafka|docs)\/[\w./-]*$/;
+/**
+ * Paths the README names that a checkout does not hold: the file a user writes in their own app ("Use it
+ * in your service"), and what `make docs` and the e2e global setup write.
+ */
+const NOT_IN_A_CHECKOUT = new Set(["src/main.ts", "docs/api/", "docs/api/index.html", "test/e2e/config/e2e.toml"]);
 
 /** The text of the README's `## title` section. */
 function section(title: string): string {
@@ -24,9 +28,13 @@ function section(title: string): string {
   return readme.slice(start, end < 0 ? undefined : end);
 }
 
-/** The backticked tokens of a text, in order. */
+/**
+ * The code spans of a text, in order, outside fenced blocks (whose backticks are code). A span may run
+ * over a line break, as Markdown allows; its whitespace is folded to single spaces.
+ */
 function backticked(text: string): string[] {
-  return [...text.matchAll(/`([^`\n]+)`/g)].map((match) => match[1] ?? "");
+  const prose = text.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, "");
+  return [...prose.matchAll(/`([^`]+)`/g)].map((match) => (match[1] ?? "").replace(/\s+/g, " "));
 }
 
 /** The bullets of a text (a `- ` line and the indented lines that continue it), each as one string. */
@@ -66,10 +74,10 @@ describe("README files", () => {
     expect(missing(named), "named in README.md's Development layout but missing").toEqual([]);
   });
 
-  it("every source file the README names exists", () => {
-    const named = [...new Set(backticked(readme).concat([...readme.matchAll(/\]\(([^)\s#]+)\)/g)].map((match) => match[1] ?? "")))];
-    const sources = named.filter((path) => SOURCE_FILE.test(path) && !USER_APP_FILES.has(path));
-    expect(sources.length, "source files the README names").toBeGreaterThan(10);
-    expect(missing(sources), "named in README.md but missing").toEqual([]);
+  it("every path of this repository the README names exists", () => {
+    const links = [...readme.matchAll(/\]\(([^)\s#]+)\)/g)].map((match) => match[1] ?? "");
+    const named = [...new Set([...backticked(readme), ...links])].filter((path) => REPO_PATH.test(path) && !NOT_IN_A_CHECKOUT.has(path));
+    expect(named.length, "paths the README names").toBeGreaterThan(30);
+    expect(missing(named), "named in README.md but missing").toEqual([]);
   });
 });
