@@ -53,11 +53,15 @@ deps-go: ## download the Go modules of the interop tests' kafka-go program (test
 
 # @types/node is installed with it so that npm's cache also holds the newest one: the README's
 # `npm install --save-dev typescript @types/node`, which the package test runs, then resolves offline.
+# The versions are recorded (exact) in the folder's package.json. Installed next to the old copy and
+# swapped in at the end, so a run without registry access keeps the copy there was.
 deps-typescript: ## the newest TypeScript (and @types/node) from the npm registry into .tools/typescript-newest, for the package test
+	rm -rf $(TS_NEWEST).new
+	mkdir -p $(TS_NEWEST).new
+	echo '{ "private": true }' > $(TS_NEWEST).new/package.json
+	cd $(TS_NEWEST).new && npm install --no-audit --no-fund --save-exact typescript@latest @types/node@latest
 	rm -rf $(TS_NEWEST)
-	mkdir -p $(TS_NEWEST)
-	echo '{ "private": true }' > $(TS_NEWEST)/package.json
-	cd $(TS_NEWEST) && npm install --no-audit --no-fund --save-exact typescript@latest @types/node@latest
+	mv $(TS_NEWEST).new $(TS_NEWEST)
 	@echo "typescript (newest on the registry): $$(node -p "require('./$(TS_NEWEST)/node_modules/typescript/package.json').version") in $(TS_NEWEST)"
 
 build: ## compile to dist/ (examples run from there)
