@@ -285,12 +285,7 @@ async function orderingRows(admin: Component): Promise<Row[]> {
       kafkajs: fromThroughput(kafkajs),
       mib: { kafkajs: mibOf(kafkajs) },
     },
-    await ekafkaRow(
-      "ordering: CPU-only handler, ordering partition, partitionConcurrency",
-      "partitionConcurrency = true",
-      ORDERING.count,
-      "cpu",
-    ),
+    await ekafkaRow("ordering: CPU-only handler, ordering partition, one at a time", "", ORDERING.count, "cpu"),
     await ekafkaRow(
       "ordering: CPU-only handler, ordering key, concurrency 100",
       'ordering = "key"\nconcurrency = 100',

@@ -53,7 +53,7 @@ function rateOf(rows: readonly Row[], name: string): number | undefined {
 function orderingLines(rows: readonly Row[]): string[] {
   const key = rateOf(rows, "ordering: handler awaits 10 ms, ordering key, concurrency 100");
   const partition = rateOf(rows, "ordering: handler awaits 10 ms, ordering partition, one at a time");
-  const cpuPartition = rateOf(rows, "ordering: CPU-only handler, ordering partition, partitionConcurrency");
+  const cpuPartition = rateOf(rows, "ordering: CPU-only handler, ordering partition, one at a time");
   const cpuKey = rateOf(rows, "ordering: CPU-only handler, ordering key, concurrency 100");
   if (key === undefined || partition === undefined) return [];
   const verdict = (ok: boolean) => (ok ? "**met**" : "**missed**");
