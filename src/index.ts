@@ -46,6 +46,7 @@ export {
   type ReaderConfig,
   type TlsConfig,
 } from "./config.js";
+export { type AdminClientConfig } from "./kafka-fields.js";
 export { mappingTable, type LibrdkafkaProperties, type MappingRow, type PropertyValue } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
 export { clientStatistics } from "./client-statistics.js";

@@ -574,7 +574,7 @@ topic = "t"
 describe("kafkaFieldSpec", () => {
   it("finds keys through tables and <name> placeholders", () => {
     expect(kafkaFieldSpec("brokers")).toBe(kafkaSchema.brokers);
-    expect(kafkaFieldSpec("client.timeout")).toEqual({ type: "duration", default: 3000, doc: expect.any(String) });
+    expect(kafkaFieldSpec("client.timeout")).toMatchObject({ type: "duration", default: 3000, doc: expect.any(String) });
     expect(kafkaFieldSpec("tls.caFile")?.type).toBe("string");
     expect(kafkaFieldSpec("producers.<name>.compression")).toMatchObject({ type: "number", default: 0 });
     expect(kafkaFieldSpec("consumers.<name>.partition")?.type).toBe("number");
