@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "./core/errors.js";
-import { decode, type FieldSpec, type Schema } from "./core/schema.js";
+import { decode } from "./core/schema.js";
 import { closestName } from "./core/suggestion.js";
 import { fitProducer, fitReader, notNegativeFields, zeroAsDefault } from "./go-values.js";
 import { joinKeyPath } from "./core/table.js";
@@ -14,6 +14,8 @@ import {
   type ReaderConfig,
   type SaslMechanism,
   type TlsConfig,
+  type AnyField,
+  type AnyFields,
 } from "./kafka-fields.js";
 
 // Decoding the `[kafka]` tree: every key, its default and Go's rules for it are in the field table
@@ -67,46 +69,6 @@ export function subscriptionOf(reader: ReaderConfig): string[] {
   }
   if (reader.topics.length > 0) return [...reader.topics];
   return reader.topic === undefined ? [] : [reader.topic];
-}
-
-/** What secrets are replaced with by {@link redactConfig}. */
-export const REDACTED = "******";
-
-/**
- * A copy of the config that is safe to log: the SASL password, the TLS key password and every raw
- * property whose name contains "password" or "secret" are replaced by {@link REDACTED} (empty values
- * stay empty, so a log still shows that none was set).
- */
-export function redactConfig(config: KafkaConfig): KafkaConfig {
-  return {
-    ...config,
-    brokers: [...config.brokers],
-    client: { ...config.client },
-    saslPassword: redact(config.saslPassword),
-    tls: config.tls.keyPassword === undefined ? { ...config.tls } : { ...config.tls, keyPassword: redact(config.tls.keyPassword) },
-    properties: redactProperties(config.properties),
-    producers: mapEntries(config.producers, (p) => ({ ...p, properties: redactProperties(p.properties) })),
-    consumers: mapEntries(config.consumers, (r) => ({ ...r, topics: [...r.topics], properties: redactProperties(r.properties) })),
-    consumerGroups: mapEntries(config.consumerGroups, (r) => ({
-      ...r,
-      topics: [...r.topics],
-      properties: redactProperties(r.properties),
-    })),
-  };
-}
-
-/** True for a raw property whose value must not be shown (its name mentions a password or secret). */
-export function isSecretProperty(name: string): boolean {
-  const lower = name.toLowerCase();
-  return lower.includes("password") || lower.includes("secret");
-}
-
-function redact(secret: string): string {
-  return secret === "" ? "" : REDACTED;
-}
-
-function redactProperties(properties: Record<string, string>): Record<string, string> {
-  return mapEntries(properties, (value, name) => (isSecretProperty(name) ? redact(value) : value));
 }
 
 // An enum field would reject a bad value too, but its message would list "" among the choices; this one
@@ -278,9 +240,9 @@ function mapEntries<T, U>(record: Record<string, T>, transform: (value: T, name:
  * (`producers.<name>.compression`, `tls.caFile`); `undefined` for an unknown key. Lets generated
  * references (README, mapping table) show types and defaults without restating them.
  */
-export function kafkaFieldSpec(key: string): FieldSpec | undefined {
-  let schema: Schema | undefined = kafkaSchema;
-  let spec: FieldSpec | undefined;
+export function kafkaFieldSpec(key: string): AnyField | undefined {
+  let schema: AnyFields | undefined = kafkaSchema;
+  let spec: AnyField | undefined;
   for (const segment of key.split(".")) {
     if (spec?.type === "map") {
       schema = spec.of;

@@ -37,8 +37,6 @@ export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type BalanceWindow, type Balancer, type BalancerMessage } from "./balancer.js";
 export {
   decodeKafkaConfig,
-  redactConfig,
-  REDACTED,
   SASL_MECHANISMS,
   type KafkaConfig,
   type SaslMechanism,
@@ -60,4 +58,5 @@ export {
 } from "./statistics.js";
 export { STATISTICS_METRICS } from "./statistics-metrics.js";
 export { DELIVERY_ERRORS_TOTAL } from "./producer-metrics.js";
-export { componentDebugConfig } from "./debug-config.js";
+export { componentDebugConfig, type DebugConfigSource } from "./debug-config.js";
+export { isSecretProperty, redactConfig, redactProperties, REDACTED, SENSITIVE_PROPERTIES } from "./secrets.js";

@@ -2,16 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  decodeKafkaConfig,
-  isSecretProperty,
-  kafkaFieldSpec,
-  kafkaSchema,
-  type KafkaConfig,
-  REDACTED,
-  redactConfig,
-  subscriptionOf,
-} from "../../src/config.js";
+import { decodeKafkaConfig, kafkaFieldSpec, kafkaSchema, type KafkaConfig, subscriptionOf } from "../../src/config.js";
 import { ConfigError } from "../../src/core/errors.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/core/${name}`, import.meta.url));
@@ -505,69 +496,6 @@ describe("subscriptionOf", () => {
     expect(subscriptionOf(reader(`topics = "a, b"`))).toEqual(["a", "b"]);
     expect(subscriptionOf(reader(`topicRegex = "orders-.*"`))).toEqual(["^orders-.*"]);
     expect(subscriptionOf(reader(`topicRegex = "^orders-.*"`))).toEqual(["^orders-.*"]);
-  });
-});
-
-describe("redactConfig", () => {
-  const secretConfig = () =>
-    decodeToml(`
-[kafka]
-saslMechanism = "SCRAM-SHA-512"
-saslUserName = "alice"
-saslPassword = "hunter2"
-[kafka.tls]
-enable = true
-certFile = "${THIS_FILE}"
-keyFile = "${THIS_FILE}"
-keyPassword = "keypass"
-[kafka.properties]
-"sasl.oauthbearer.client.secret" = "oauth-secret"
-"ssl.keystore.password" = "ks-pass"
-"linger.ms" = 5
-[kafka.producers.p1.properties]
-"ssl.key.password" = "other"
-[kafka.consumers.c1]
-topic = "t"
-[kafka.consumers.c1.properties]
-"SASL.PASSWORD" = "x"
-[kafka.consumerGroups.cg1]
-groupID = "g"
-topic = "t"
-[kafka.consumerGroups.cg1.properties]
-"client.secret.thing" = "y"
-`);
-
-  it("hides every password and secret", () => {
-    const redacted = redactConfig(secretConfig());
-    const text = JSON.stringify(redacted);
-    for (const secret of ["hunter2", "keypass", "oauth-secret", "ks-pass", '"other"', '"x"', '"y"']) {
-      expect(text).not.toContain(secret);
-    }
-    expect(redacted.saslPassword).toBe(REDACTED);
-    expect(redacted.tls.keyPassword).toBe(REDACTED);
-    expect(redacted.properties).toEqual({
-      "sasl.oauthbearer.client.secret": REDACTED,
-      "ssl.keystore.password": REDACTED,
-      "linger.ms": "5",
-    });
-    expect(redacted.saslUserName).toBe("alice");
-  });
-
-  it("does not change the original", () => {
-    const config = secretConfig();
-    redactConfig(config);
-    expect(config.saslPassword).toBe("hunter2");
-    expect(config.producers["p1"]?.properties["ssl.key.password"]).toBe("other");
-  });
-
-  it("leaves empty secrets empty", () => {
-    expect(redactConfig(decodeKafkaConfig({}, "kafka")).saslPassword).toBe("");
-  });
-
-  it("recognises secret property names ignoring case", () => {
-    expect(isSecretProperty("SSL.Key.Password")).toBe(true);
-    expect(isSecretProperty("sasl.oauthbearer.client.secret")).toBe(true);
-    expect(isSecretProperty("sasl.username")).toBe(false);
   });
 });
 
