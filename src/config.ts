@@ -3,7 +3,8 @@ import { ConfigError } from "./core/errors.js";
 import { decode } from "./core/schema.js";
 import { closestName } from "./core/suggestion.js";
 import { fitProducer, fitReader, notNegativeFields, zeroAsDefault } from "./go-values.js";
-import { joinKeyPath } from "./core/table.js";
+import { findKeyIgnoringCase, isTable, joinKeyPath } from "./core/table.js";
+import { checkGroupKeys } from "./group-protocol.js";
 import {
   FIRST_OFFSET,
   kafkaSchema,
@@ -36,8 +37,14 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
   const decoded = decode(raw, kafkaSchema, keyPath, warn);
   const at = (...path: string[]) => path.reduce(joinKeyPath, keyPath);
   const report = warn ?? (() => undefined);
+  const written = (tree: string, name: string): unknown => {
+    const trees = isTable(raw) ? raw[findKeyIgnoringCase(raw, tree) ?? tree] : undefined;
+    return isTable(trees) ? trees[name] : undefined;
+  };
   const readers = (tree: "consumers" | "consumerGroups") =>
-    mapEntries(decoded[tree] as Record<string, ReaderConfig>, (r, name) => fitReader(r, tree, at(tree, name), report));
+    mapEntries(decoded[tree] as Record<string, ReaderConfig>, (r, name) =>
+      checkGroupKeys(fitReader(r, tree, at(tree, name), report), written(tree, name), at(tree, name)),
+    );
   const config: KafkaConfig = {
     ...decoded,
     saslMechanism: canonicalSaslMechanism(decoded.saslMechanism, at("saslMechanism")),

@@ -88,6 +88,8 @@ export function fitReader(reader: ReaderConfig, tree: "consumers" | "consumerGro
     );
     fitted.startOffset = FIRST_OFFSET;
   }
+  // The session and heartbeat are the broker's with the consumer protocol (KIP-848): nothing to reconcile.
+  if (fitted.groupProtocol !== "classic") return fitted;
   if (inGroup && fitted.sessionTimeout >= 0 && fitted.rebalanceTimeout >= 0 && fitted.rebalanceTimeout < fitted.sessionTimeout) {
     warn(
       `${key("rebalanceTimeout")}: ${formatDuration(fitted.rebalanceTimeout)} is shorter than sessionTimeout (${formatDuration(fitted.sessionTimeout)}); ` +

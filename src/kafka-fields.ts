@@ -65,6 +65,11 @@ export type Field<Source> = FieldSpec & {
   go?: GoRules;
   /** The value is a secret: redacted wherever the config is shown, and from every text (see secrets.ts). */
   secret?: true;
+  /**
+   * Readers: with `groupProtocol = "consumer"` (KIP-848) the broker decides this, through the broker
+   * setting named here: the key is not sent to librdkafka, and setting it is a ConfigError naming it.
+   */
+  replacedByBroker?: string;
 };
 
 /** A table of fields read from `Source`. */
@@ -322,6 +327,19 @@ const whenGroup =
   (convert: (reader: ReaderConfig) => PropertyValue | undefined) =>
   (reader: ReaderConfig): PropertyValue | undefined =>
     inGroup(reader) ? convert(reader) : undefined;
+/** With the classic group protocol only: the consumer protocol (KIP-848) leaves it to the broker. */
+const whenClassicGroup =
+  (convert: (reader: ReaderConfig) => Value) =>
+  (reader: ReaderConfig): Value =>
+    inGroup(reader) && reader.groupProtocol === "classic" ? convert(reader) : undefined;
+const whenConsumerGroup =
+  (convert: (reader: ReaderConfig) => Value) =>
+  (reader: ReaderConfig): Value =>
+    inGroup(reader) && reader.groupProtocol === "consumer" ? convert(reader) : undefined;
+
+/** The classic protocol's partition assignors librdkafka offers (partition.assignment.strategy). */
+export const ASSIGNMENT_STRATEGIES = ["range", "roundrobin", "cooperative-sticky"] as const;
+
 const metadataRefreshWhenWatching = (r: ReaderConfig): number | undefined =>
   r.watchPartitionChanges ? wholeMilliseconds(r.partitionWatchInterval) : undefined;
 
@@ -352,6 +370,60 @@ const readerFields = {
           `As is. A consumer without groupID (one partition) gets "${PARTITION_READER_GROUP_ID}": librdkafka's consumer ` +
           "cannot be created without a group.id; it never joins that group and never commits to it.",
         value: (r: ReaderConfig): Value => r.groupID ?? PARTITION_READER_GROUP_ID,
+      },
+    ],
+  },
+  groupInstanceID: {
+    type: "string",
+    doc:
+      'Static membership: a name of this member that stays the same across restarts (e.g. "${HOSTNAME}"), unique in the ' +
+      "group. A member restarted within sessionTimeout gets its partitions back without a rebalance. Needs groupID. " +
+      "Beyond the Go original.",
+    librdkafka: [
+      {
+        name: "group.instance.id",
+        note: "As is, with a group; empty means not set.",
+        value: whenGroup((r: ReaderConfig): Value => (r.groupInstanceID?.trim() ? r.groupInstanceID.trim() : undefined)),
+      },
+    ],
+  },
+  groupProtocol: {
+    type: "enum",
+    values: ["classic", "consumer"],
+    default: "classic",
+    doc:
+      '"classic" (every member joins and syncs through the coordinator; what kafka-go speaks) or "consumer", the ' +
+      "protocol of KIP-848 (Kafka 4): the broker assigns partitions and rebalances move only what changes. kafka-go " +
+      'members cannot share a group with "consumer" members. Not yet usable for reading: the consume engine assigns ' +
+      "eagerly, so the member joins but its (incremental) assignments fail. Beyond the Go original.",
+    librdkafka: [{ name: "group.protocol", note: "As is, with a group.", value: whenGroup((r: ReaderConfig): Value => r.groupProtocol) }],
+  },
+  groupRemoteAssignor: {
+    type: "enum",
+    values: ["uniform", "range"],
+    doc: 'With groupProtocol = "consumer": the broker-side assignor, "uniform" or "range"; unset, the broker\'s first (group.consumer.assignors). Beyond the Go original.',
+    librdkafka: [
+      {
+        name: "group.remote.assignor",
+        note: 'As is, with groupProtocol = "consumer"; set with "classic" it is a ConfigError.',
+        value: whenConsumerGroup((r: ReaderConfig): Value => r.groupRemoteAssignor),
+      },
+    ],
+  },
+  assignmentStrategy: {
+    type: "stringList",
+    default: ["range", "roundrobin"],
+    doc:
+      'With groupProtocol = "classic": the partition assignors, in order of preference: "range", "roundrobin", or ' +
+      '"cooperative-sticky" alone (rebalances move only what changes; not yet usable for reading, for the same reason as ' +
+      'groupProtocol = "consumer"). The default is kafka-go\'s, so Go members and these agree. ' +
+      "Beyond the Go original.",
+    replacedByBroker: "group.consumer.assignors (choose one with groupRemoteAssignor)",
+    librdkafka: [
+      {
+        name: "partition.assignment.strategy",
+        note: 'Joined with commas, with groupProtocol = "classic".',
+        value: whenClassicGroup((r: ReaderConfig): Value => r.assignmentStrategy.join(",")),
       },
     ],
   },
@@ -428,12 +500,13 @@ const readerFields = {
     default: 3 * SECOND,
     doc: "How often the member tells the group coordinator it is alive; keep it well below sessionTimeout (about a third).",
     go: { zeroIsDefault: true, groupOnly: true, notNegative: true },
+    replacedByBroker: "group.consumer.heartbeat.interval.ms",
     librdkafka: [
       {
         name: "heartbeat.interval.ms",
         ranged: true,
-        note: "Milliseconds, with a group.",
-        value: whenGroup((r: ReaderConfig): Value => wholeMilliseconds(r.heartbeatInterval)),
+        note: 'Milliseconds, with a group of groupProtocol = "classic".',
+        value: whenClassicGroup((r: ReaderConfig): Value => wholeMilliseconds(r.heartbeatInterval)),
       },
     ],
   },
@@ -442,12 +515,13 @@ const readerFields = {
     default: 30 * SECOND,
     doc: "How long the coordinator waits without a heartbeat before it drops the member.",
     go: { zeroIsDefault: true, groupOnly: true, notNegative: true },
+    replacedByBroker: "group.consumer.session.timeout.ms",
     librdkafka: [
       {
         name: "session.timeout.ms",
         ranged: true,
-        note: "Milliseconds, with a group.",
-        value: whenGroup((r: ReaderConfig): Value => wholeMilliseconds(r.sessionTimeout)),
+        note: 'Milliseconds, with a group of groupProtocol = "classic".',
+        value: whenClassicGroup((r: ReaderConfig): Value => wholeMilliseconds(r.sessionTimeout)),
       },
     ],
   },

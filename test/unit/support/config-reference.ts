@@ -31,7 +31,11 @@ function renderRow(key: string, rows: MappingRow[]): string {
   const field = kafkaFieldSpec(key);
   const notes = [...new Set(rows.map((r) => r.note))].join(" ");
   const secret = field !== undefined && isSecretField(field) ? "Secret: shown as `******` (see Secrets above)." : "";
-  const meaning = [field?.doc ?? "", notes, secret].filter((t) => t !== "").join(" ");
+  const broker =
+    field?.replacedByBroker === undefined
+      ? ""
+      : `With groupProtocol = "consumer" the broker decides it (${field.replacedByBroker}): not sent, and setting it is a ConfigError.`;
+  const meaning = [field?.doc ?? "", notes, broker, secret].filter((t) => t !== "").join(" ");
   return `| \`${key}\` | ${escape(first.type)} | ${escape(first.default)} | ${librdkafka} | ${escape(meaning)} |`;
 }
 
