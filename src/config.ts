@@ -4,7 +4,7 @@ import { decode } from "./core/schema.js";
 import { closestName } from "./core/suggestion.js";
 import { fitProducer, fitReader, notNegativeFields, zeroAsDefault } from "./go-values.js";
 import { findKeyIgnoringCase, isTable, joinKeyPath } from "./core/table.js";
-import { checkGroupKeys } from "./group-protocol.js";
+import { checkGroupKeys, checkUniqueInstances } from "./group-protocol.js";
 import {
   FIRST_OFFSET,
   kafkaSchema,
@@ -63,6 +63,7 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
   for (const [name, producer] of Object.entries(config.producers)) checkProducer(producer, at("producers", name));
   for (const [name, consumer] of Object.entries(config.consumers)) checkConsumer(consumer, at("consumers", name));
   for (const [name, group] of Object.entries(config.consumerGroups)) checkConsumerGroup(group, at("consumerGroups", name));
+  checkUniqueInstances(config, at);
   return config;
 }
 

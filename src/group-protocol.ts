@@ -1,6 +1,6 @@
 import { ConfigError } from "./core/errors.js";
 import { findKeyIgnoringCase, isTable, joinKeyPath } from "./core/table.js";
-import { ASSIGNMENT_STRATEGIES, fieldTables, type AnyFields, type ReaderConfig } from "./kafka-fields.js";
+import { ASSIGNMENT_STRATEGIES, fieldTables, type AnyFields, type KafkaConfig, type ReaderConfig } from "./kafka-fields.js";
 
 // The rules of the group keys that go together: the group protocol (classic or KIP-848's consumer), its
 // assignors, and static membership. With "consumer" the broker owns the session, the heartbeat and the
@@ -56,4 +56,30 @@ function canonicalStrategies(strategies: readonly string[], keyPath: string): st
     );
   }
   return canonical;
+}
+
+/**
+ * Refuses two readers of one component that would join the same group as the same static member: the
+ * broker would fence one of them off.
+ *
+ * @param at the key path of a key under the component's tree
+ * @throws ConfigError naming both readers' groupInstanceID keys
+ */
+export function checkUniqueInstances(config: KafkaConfig, at: (...path: string[]) => string): void {
+  const seen = new Map<string, string>();
+  for (const tree of ["consumers", "consumerGroups"] as const) {
+    for (const [name, reader] of Object.entries(config[tree])) {
+      const instance = reader.groupInstanceID?.trim();
+      if (reader.groupID === undefined || instance === undefined || instance === "") continue;
+      const key = at(tree, name, "groupInstanceID");
+      const other = seen.get(`${reader.groupID}\u0000${instance}`);
+      if (other !== undefined) {
+        throw ConfigError.atKey(
+          key,
+          `is ${JSON.stringify(instance)} in group ${JSON.stringify(reader.groupID)}, as ${other} is: one static member would fence the other off`,
+        );
+      }
+      seen.set(`${reader.groupID}\u0000${instance}`, key);
+    }
+  }
 }

@@ -517,6 +517,16 @@ describe("group protocol, assignors and static membership", () => {
     expect(properties('groupInstanceID = ""')).not.toHaveProperty(["group.instance.id"]);
   });
 
+  it("refuses two readers joining one group as the same static member", () => {
+    const error = failure(`${group('groupInstanceID = "m1"')}\n[kafka.consumers.c1]\ntopic = "t"\ngroupID = "g"\ngroupInstanceID = " m1 "`);
+    expect(error.key).toBe("kafka.consumerGroups.cg1.groupInstanceID");
+    expect(error.message).toMatch(/as kafka\.consumers\.c1\.groupInstanceID is: one static member would fence the other off/);
+    const other = decodeToml(
+      `${group('groupInstanceID = "m1"')}\n[kafka.consumers.c1]\ntopic = "t"\ngroupID = "g2"\ngroupInstanceID = "m1"`,
+    );
+    expect(other.consumers["c1"]!.groupInstanceID).toBe("m1");
+  });
+
   it("refuses groupInstanceID without a group", () => {
     const error = failure('[kafka.consumers.c1]\ntopic = "t"\ngroupInstanceID = "m1"');
     expect(error.key).toBe("kafka.consumers.c1.groupInstanceID");
