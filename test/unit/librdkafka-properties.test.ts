@@ -22,7 +22,8 @@ type ReaderTree = (typeof READER_TREES)[number];
 
 /** Builds a `[kafka]` TOML with one producer p1 and one reader r1 in each reader tree. */
 function kafkaToml(parts: { client?: string; producer?: string; reader?: string; readerWithoutGroup?: boolean }): string {
-  const reader = withBaseline(parts.reader ?? "", parts.readerWithoutGroup === true ? { topic: '"t"' } : { topic: '"t"', groupID: '"g"' });
+  // Its own group, so that a static member (groupInstanceID) of both trees is not one member twice.
+  const reader = withBaseline(parts.reader ?? "", parts.readerWithoutGroup === true ? { topic: '"t"' } : { topic: '"t"', groupID: '"gc"' });
   return [
     "[kafka]",
     parts.client ?? "",
@@ -476,7 +477,7 @@ describe("consumerProperties", () => {
 
   it("treats a consumer with a groupID as a group member", () => {
     const properties = readerOf(kafkaToml({}), "consumers");
-    expect(properties).toMatchObject({ "group.id": "g", "enable.auto.commit": true, "enable.auto.offset.store": false });
+    expect(properties).toMatchObject({ "group.id": "gc", "enable.auto.commit": true, "enable.auto.offset.store": false });
   });
 
   it("maps startOffset -2 to earliest and -1 to latest", () => {
