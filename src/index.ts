@@ -37,8 +37,6 @@ export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type BalanceWindow, type Balancer, type BalancerMessage } from "./balancer.js";
 export {
   decodeKafkaConfig,
-  redactConfig,
-  REDACTED,
   SASL_MECHANISMS,
   type KafkaConfig,
   type SaslMechanism,
@@ -46,6 +44,7 @@ export {
   type ReaderConfig,
   type TlsConfig,
 } from "./config.js";
+export { type AdminClientConfig } from "./kafka-fields.js";
 export { mappingTable, type LibrdkafkaProperties, type MappingRow, type PropertyValue } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
 export { clientStatistics } from "./client-statistics.js";
@@ -59,5 +58,6 @@ export {
 } from "./statistics.js";
 export { STATISTICS_METRICS } from "./statistics-metrics.js";
 export { DELIVERY_ERRORS_TOTAL } from "./producer-metrics.js";
-export { componentDebugConfig } from "./debug-config.js";
+export { componentDebugConfig, type DebugConfigSource } from "./debug-config.js";
+export { isSecretProperty, redactConfig, redactProperties, REDACTED, SENSITIVE_PROPERTIES } from "./secrets.js";
 export { withRetries, isRetriableWriteError, type RetryOptions, type RetryWaits } from "./retry-policies.js";
