@@ -86,6 +86,13 @@ export class Component {
         interceptors: this.clientInterceptors,
         logger: this.logger.child({ producer: name }),
         requestTimeoutMs: cfg.client.timeout,
+        origins: propertyOrigins({
+          componentKey: this.key,
+          instanceKey: key,
+          tree: "producers",
+          componentRaw: cfg.properties,
+          instanceRaw: producerConfig.properties,
+        }),
       });
     });
   }

@@ -7,7 +7,7 @@ import { ErrorCodes } from "./errors.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import type { CommittedOffset } from "./offset-ledger.js";
 import { callback, commitAsync, connectClient, disconnectClient, FailureLog, nativeConsumer } from "./rdkafka.js";
-import { refusedConfigError, type PropertyOrigins } from "./refused-config.js";
+import { clientOnlyOrigins, refusedConfigError, type PropertyOrigins } from "./refused-config.js";
 
 /** What the native consumer is built from. */
 export interface NativeConsumerSetup {
@@ -37,7 +37,7 @@ export function nativeConsumerPort(setup: NativeConsumerSetup, hooks: ConsumerPo
   const failures = new FailureLog(setup.properties).attach(client);
   client.on("event.error", clientErrors(setup, failures, hooks));
   watchStatistics(client, key, setup.config.groupID ?? "", setup.logger);
-  const refused = (reason: string) => refusedConfigError(setup.origins ?? { instanceKey: key, keysOf: () => [] }, reason);
+  const refused = (reason: string) => refusedConfigError(setup.origins ?? clientOnlyOrigins(key), reason);
   return {
     async connect() {
       await connectClient(client, failures, requestTimeoutMs, key, refused);

@@ -53,6 +53,11 @@ export function propertyOrigins(source: OriginSource): PropertyOrigins {
   };
 }
 
+/** Origins that name no key but the client's own (a client built without its config at hand). */
+export function clientOnlyOrigins(instanceKey: string): PropertyOrigins {
+  return { instanceKey, keysOf: () => [] };
+}
+
 /** Names that look like librdkafka properties (`session.timeout.ms`, `group.protocol`) in a text. */
 const PROPERTY_NAME = /[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+/g;
 

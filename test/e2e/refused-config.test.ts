@@ -68,3 +68,25 @@ ${FAST_GROUP}
     expect((error as ConfigError).message).toContain("`session.timeout.ms` is not supported for `group.protocol=consumer`");
   });
 });
+
+describe("a producer configuration librdkafka refuses", () => {
+  it("fails the first write with a ConfigError naming the properties entry, and every later one with the same", async () => {
+    const kafka = component(`
+[kafka.producers.p1]
+topic = "${uniqueName("refused")}"
+[kafka.producers.p1.properties]
+"enable.idempotence" = "true"
+"max.in.flight.requests.per.connection" = "10"
+`);
+    const producer = kafka.producer("p1");
+    const error = await producer.writeMessages({ value: "x" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe("kafka.producers.p1.properties.enable.idempotence");
+    expect((error as ConfigError).message).toBe(
+      "kafka.producers.p1.properties.enable.idempotence: librdkafka refused the configuration of kafka.producers.p1: " +
+        "`max.in.flight` must be set <= 5 when `enable.idempotence` is true " +
+        "(enable.idempotence is set by kafka.producers.p1.properties.enable.idempotence)",
+    );
+    await expect(producer.writeMessages({ value: "y" })).rejects.toBe(error);
+  });
+});
