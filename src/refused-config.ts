@@ -53,6 +53,16 @@ export function propertyOrigins(source: OriginSource): PropertyOrigins {
   };
 }
 
+/**
+ * A configuration librdkafka refused as it created the client. It is `fatal` like a KafkaError whose
+ * client can no longer be used, so whatever stops on fatal client errors (the Consumer Server's fetch
+ * loop) stops on it rather than polling again.
+ */
+export class RefusedConfigError extends ConfigError {
+  /** Always true: the client never works with this configuration. */
+  readonly fatal = true;
+}
+
 /** Origins that name no key but the client's own (a client built without its config at hand). */
 export function clientOnlyOrigins(instanceKey: string): PropertyOrigins {
   return { instanceKey, keysOf: () => [] };
@@ -72,7 +82,7 @@ const PROPERTY_NAME = /[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+/g;
  * // (session.timeout.ms is set by kafka.consumerGroups.cg.sessionTimeout; group.protocol by
  * // kafka.consumerGroups.cg.properties.group.protocol)
  */
-export function refusedConfigError(origins: PropertyOrigins, reason: string): ConfigError {
+export function refusedConfigError(origins: PropertyOrigins, reason: string): RefusedConfigError {
   const named = [...new Set(reason.match(PROPERTY_NAME) ?? [])]
     .map((property) => ({ property, keys: origins.keysOf(property) }))
     .filter(({ keys }) => keys.length > 0);
@@ -81,5 +91,5 @@ export function refusedConfigError(origins: PropertyOrigins, reason: string): Co
   const of = key === origins.instanceKey ? "" : ` of ${origins.instanceKey}`;
   const sources = named.map(({ property, keys }, i) => `${property} ${i === 0 ? "is set by " : "by "}${keys.join(" and ")}`).join("; ");
   const where = sources === "" ? "" : ` (${sources})`;
-  return new ConfigError(`${key}: librdkafka refused the configuration${of}: ${reason}${where}`, { key });
+  return new RefusedConfigError(`${key}: librdkafka refused the configuration${of}: ${reason}${where}`, { key });
 }

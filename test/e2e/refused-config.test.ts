@@ -1,13 +1,15 @@
 // A client configuration librdkafka refuses (it checks the configuration as a whole only when the client
-// is created, on connect): one ConfigError, never a tight loop of identical error events. (The backoff
+// is created, on connect): one ConfigError, never a tight loop of identical error events, and a Consumer
+// Server on it stops instead of polling again. (The backoff
 // between connects that fail for other reasons is in test/unit/session.test.ts.)
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "ekafka/core";
-import { KafkaError, type Consumer, type ConsumerGroupEvent } from "ekafka";
-import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
+import { KafkaError, load, type Consumer, type ConsumerGroupEvent } from "ekafka";
+import * as consumerserver from "ekafka/consumerserver";
+import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 
-const { build: component } = componentsClosedAfterEach();
+const { build: component, track } = componentsClosedAfterEach();
 
 /** What a poll loop over `windowMs` saw: the error events, and the rejection that ended it, if any. */
 async function pollFor(poll: (timeoutMs: number) => Promise<ConsumerGroupEvent>, windowMs: number) {
@@ -66,6 +68,32 @@ ${FAST_GROUP}
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).key).toBe("kafka.consumers.cg.properties.group.protocol");
     expect((error as ConfigError).message).toContain("`session.timeout.ms` is not supported for `group.protocol=consumer`");
+  });
+});
+
+describe("a Consumer Server on a configuration librdkafka refuses", () => {
+  it("stops: start() rejects with the ConfigError, reported once", async () => {
+    const cfg = e2eConfig(`
+[kafka.consumerGroups.cg1]
+topic = "${uniqueName("refused")}"
+groupID = "${uniqueName("g")}"
+${FAST_GROUP}
+[kafka.consumerGroups.cg1.properties]
+"group.protocol" = "consumer"
+[kafkaConsumerServers.s1]
+consumerGroupName = "cg1"
+`);
+    const kafka = track(load("kafka", cfg).build());
+    const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka));
+    const reported: unknown[] = [];
+    server.onEachMessage(
+      () => undefined,
+      (error) => void reported.push(error),
+    );
+    const error = await server.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe("kafka.consumerGroups.cg1.properties.group.protocol");
+    expect(reported).toEqual([error]);
   });
 });
 

@@ -28,6 +28,7 @@ describe("refusedConfigError", () => {
       "`session.timeout.ms` is not supported for `group.protocol=consumer` or share consumer. It is defined broker side",
     );
     expect(error).toBeInstanceOf(ConfigError);
+    expect(error.fatal).toBe(true); // what the Consumer Server stops on
     expect(error.key).toBe("kafka.consumerGroups.cg.properties.group.protocol");
     expect(error.message).toBe(
       "kafka.consumerGroups.cg.properties.group.protocol: librdkafka refused the configuration of kafka.consumerGroups.cg: " +
