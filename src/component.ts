@@ -13,6 +13,7 @@ import type { Message } from "./message.js";
 import { adminProperties, consumerProperties, producerProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
 import type { BuildOptions } from "./options.js";
 import { Producer } from "./producer.js";
+import { propertyOrigins } from "./refused-config.js";
 import { ConsumerSession, type SessionSource } from "./session.js";
 
 /** The trees a reader entry can be in: `kafka.consumers` or `kafka.consumerGroups`. */
@@ -85,6 +86,13 @@ export class Component {
         interceptors: this.clientInterceptors,
         logger: this.logger.child({ producer: name }),
         requestTimeoutMs: cfg.client.timeout,
+        origins: propertyOrigins({
+          componentKey: this.key,
+          instanceKey: key,
+          tree: "producers",
+          componentRaw: cfg.properties,
+          instanceRaw: producerConfig.properties,
+        }),
       });
     });
   }
@@ -94,7 +102,7 @@ export class Component {
     return this.instance(this.consumers, "consumers", name, (key, cfg) => {
       const readerConfig = cfg.consumers[name]!;
       const source = readerSource(readerConfig);
-      const session = this.session(key, readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
+      const session = this.session(key, "consumers", readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
       return new Consumer(session, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
     });
   }
@@ -228,6 +236,7 @@ export class Component {
 
   private session(
     key: string,
+    tree: ReaderTree,
     config: ReaderConfig,
     source: SessionSource,
     properties: LibrdkafkaProperties,
@@ -241,6 +250,13 @@ export class Component {
       logger: this.logger.child({ reader: key }),
       requestTimeoutMs: Math.max(this.config.client.timeout, config.timeout),
       deferRevocation,
+      origins: propertyOrigins({
+        componentKey: this.key,
+        instanceKey: key,
+        tree,
+        componentRaw: this.config.properties,
+        instanceRaw: config.properties,
+      }),
     });
   }
 
@@ -275,7 +291,7 @@ export class Component {
       );
     }
     const properties = consumerProperties(this.config, readerConfig, { componentKey: this.key, instanceKey: key });
-    const session = this.session(key, readerConfig, readerSource(readerConfig), properties, true);
+    const session = this.session(key, tree, readerConfig, readerSource(readerConfig), properties, true);
     const asConsumer = tree === "consumers";
     return new ConsumerGroup(
       session,

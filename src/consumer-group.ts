@@ -53,8 +53,12 @@ export class ConsumerGroup {
   }
 
   /**
-   * The next event. Errors from Kafka are returned as values (KafkaError); the promise rejects only when
-   * the wait is aborted through `signal` or runs past `timeoutMs`, or the group is closed.
+   * The next event. Errors from Kafka are returned as values (KafkaError), at most one per backoff step
+   * (`readBackoffMin` growing to `readBackoffMax`) for errors that repeat, such as a failed connect.
+   * The promise rejects when the wait is aborted through `signal` or runs past `timeoutMs`, or the group
+   * is closed; and with a ConfigError, naming the key and librdkafka's reason, when librdkafka refuses
+   * the configuration as it creates the client (on the first call): that is final, every later call
+   * rejects with the same error at once.
    */
   async poll(options: PollOptions = {}): Promise<ConsumerGroupEvent> {
     return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {

@@ -18,6 +18,10 @@ export interface ReadOptions {
  * With a `groupID` it is a member of that group (partitions come and go with rebalances, which it
  * handles on its own); with a `partition` it reads that one partition directly, from `startOffset` or
  * wherever `setOffset` puts it, and commits nothing.
+ *
+ * A read rejects with the KafkaError of a failed fetch or connect (the next read tries again, after a
+ * backoff step), or with a ConfigError when librdkafka refuses the configuration as it creates the
+ * client: that one is final, every later read rejects with it.
  */
 export class Consumer {
   /** Its entry's name: `<name>` of `kafka.consumers.<name>`. */

@@ -11,6 +11,8 @@ import { watchStatistics } from "./client-statistics.js";
 import { countDeliveryError } from "./producer-metrics.js";
 import { callback, connectClient, disconnectClient, FailureLog, native, nativeProducer } from "./rdkafka.js";
 import { withRetries } from "./retry-policies.js";
+import { clientOnlyOrigins, refusedConfigError, type PropertyOrigins } from "./refused-config.js";
+import { ConfigError } from "./core/errors.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
 export type AsyncErrorHandler = (error: KafkaError, messages: Message[]) => void;
@@ -27,6 +29,8 @@ export interface ProducerSetup {
   logger: Logger;
   /** Timeout of metadata requests and of connecting. */
   requestTimeoutMs: number;
+  /** Where `properties` come from, to name the key behind a configuration librdkafka refuses. */
+  origins?: PropertyOrigins;
 }
 
 /**
@@ -130,6 +134,8 @@ export class Producer {
    * @throws TypeError when a message is malformed (nothing of the call was sent)
    * @throws KafkaError naming the topic and the broker's reason when a message could not be delivered;
    *   its `failed` property lists those messages (the others were delivered).
+   * @throws ConfigError naming the key and librdkafka's reason when librdkafka refuses the configuration
+   *   as it creates the client (on the first write); every later write rejects with the same error.
    */
   async writeMessages(...inputs: MessageInput[]): Promise<void> {
     if (this.closed) throw new ClosedError(`producer ${this.key}`, "writeMessages");
@@ -178,11 +184,15 @@ export class Producer {
   }
 
   private connect(): Promise<void> {
-    // A failed connection is forgotten so that the next write tries again (the cluster may be back).
-    this.connecting ??= connectClient(this.client, this.failures, this.setup.requestTimeoutMs, this.key).then(
+    // A failed connection is forgotten so that the next write tries again (the cluster may be back);
+    // a configuration librdkafka refused is kept: every write rejects with it, nothing is tried again.
+    const origins = this.setup.origins ?? clientOnlyOrigins(this.key);
+    this.connecting ??= connectClient(this.client, this.failures, this.setup.requestTimeoutMs, this.key, (reason) =>
+      refusedConfigError(origins, reason),
+    ).then(
       () => this.client.setPollInBackground(true),
       (err: unknown) => {
-        this.connecting = undefined;
+        if (!(err instanceof ConfigError)) this.connecting = undefined;
         throw err;
       },
     );

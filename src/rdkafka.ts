@@ -146,7 +146,8 @@ export class FailureLog {
     return toKafkaError(err, operation, key, this.last);
   }
 
-  private clean(message: string): string {
+  /** librdkafka's text without its thread prefix and with every secret of the client's properties replaced. */
+  clean(message: string): string {
     return redactText(message.replace(/^\[thrd:[^\]]*\]: /, ""), this.properties);
   }
 }
@@ -157,30 +158,57 @@ export function isUnrecoverable(err: unknown): boolean {
   return code === kafka.CODES.ERRORS.ERR__AUTHENTICATION || code === kafka.CODES.ERRORS.ERR__SSL;
 }
 
-/** Connects a native client, rejecting after `timeoutMs` with the last broker failure it logged. */
+/**
+ * Connects a native client, rejecting after `timeoutMs` with the last broker failure it logged.
+ *
+ * The binding creates librdkafka's client on connect, and librdkafka checks the configuration as a
+ * whole only then: a refusal (two properties that conflict) fails at once, before any broker is
+ * asked. It rejects with `refused(reason)` (by default a ConfigError naming `key`): trying again cannot help.
+ */
 export async function connectClient(
   client: kafka.Producer | kafka.KafkaConsumer,
   failures: FailureLog,
   timeoutMs: number,
   key: string,
+  refused: (reason: string) => Error = (reason) => new ConfigError(`${key}: librdkafka refused the configuration: ${reason}`, { key }),
 ): Promise<void> {
   // Refused credentials or an unverifiable certificate will not get better within the timeout: fail
   // as soon as a broker says so.
   let stopListening = () => {};
-  const refused = new Promise<never>((_, reject) => {
+  const unrecoverable = new Promise<never>((_, reject) => {
     stopListening = failures.onUnrecoverableFailure(reject);
   });
+  // The binding emits this when the client was created but its first metadata request failed.
+  let created = false;
+  const onCreated = () => (created = true);
+  const events = client as unknown as import("node:events").EventEmitter;
+  events.once("connection.failure", onCreated);
   try {
-    await Promise.race([callback((cb) => client.connect({ timeout: timeoutMs }, cb)), refused]);
+    await Promise.race([callback((cb) => client.connect({ timeout: timeoutMs }, cb)), unrecoverable]);
   } catch (err) {
     if (isUnrecoverable(err)) throw failures.error(err, "connect", key);
+    if (!created) throw refused(failures.clean(creationFailure(err)));
     const error = failures.error(err, "connect", key);
     throw Object.assign(error, {
       message: `${error.message} (brokers did not answer within ${timeoutMs} ms)`,
     });
   } finally {
     stopListening();
+    events.off("connection.failure", onCreated);
   }
+}
+
+/**
+ * librdkafka's reason for not creating a client. The binding's error lower-cases it (and cuts it at
+ * ": "); the first line of its stack keeps it as librdkafka wrote it.
+ */
+function creationFailure(err: unknown): string {
+  const { message, stack } = (typeof err === "object" && err !== null ? err : { message: String(err) }) as {
+    message?: string;
+    stack?: string;
+  };
+  const original = stack?.split(/\n\s+at /)[0]?.replace(/^Error: /, "");
+  return original !== undefined && original !== "" ? original : (message ?? String(err));
 }
 
 /**
