@@ -7,16 +7,9 @@ import { Config } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
 import { createTopic, fillTopic, waitForTopic } from "./support/raw.js";
-import {
-  compileFixtures,
-  ensureBrokerUp,
-  RecordFile,
-  removeCompiled,
-  sleep,
-  startChild,
-  waitFor,
-  type Child,
-} from "./fixtures/reliability/support.js";
+import { ensureBrokerUp } from "./support/brokers.js";
+import { compileFixtures, RecordFile, removeCompiled, startChild, type Child } from "./support/child.js";
+import { sleep, until } from "./support/wait.js";
 
 const CHILD = "test/e2e/fixtures/retry-tiers/tier-child.ts";
 let outDir: string | undefined;
@@ -84,7 +77,7 @@ describe("retry tiers and a SIGKILL", () => {
       const killed = startChild(outDir!, CHILD, { CHILD_TOML: toml, RECORD_FILE: firstFile.path, MEMBER: "first" });
       children.push(killed);
       const failedFirst = new Set<string>();
-      await waitFor(
+      await until(
         () => {
           take(firstFile);
           for (const line of lines) if (!line.ok) failedFirst.add(line.value);
@@ -101,7 +94,7 @@ describe("retry tiers and a SIGKILL", () => {
 
       const restarted = startChild(outDir!, CHILD, { CHILD_TOML: toml, RECORD_FILE: secondFile.path, MEMBER: "second" });
       children.push(restarted);
-      await waitFor(
+      await until(
         () => {
           take(secondFile);
           return okValues.size === total;
@@ -178,7 +171,7 @@ describe.runIf(localCluster)("retry tiers and a broker stopped and started again
       outcome = error;
     });
 
-    await waitFor(
+    await until(
       () => ok.size >= total * 0.2 || outcome !== undefined,
       90_000,
       () => `${ok.size} handled before the outage`,
@@ -193,7 +186,7 @@ describe.runIf(localCluster)("retry tiers and a broker stopped and started again
     stoppedBroker = undefined;
     const handledAtRestart = ok.size;
     await fillTopic(topic, values.slice(before));
-    await waitFor(
+    await until(
       () => ok.size === total || outcome !== undefined,
       180_000,
       () => `${ok.size} of ${total} handled after the restart`,
