@@ -11,6 +11,30 @@ const alias = [
   { find: /^ekafka$/, replacement: here("./src/index.ts") },
 ];
 
+/** Every e2e and interop test file. */
+const e2eFiles = ["test/e2e/**/*.test.ts", "test/interop/**/*.test.ts"];
+
+/**
+ * Files that stop brokers or the whole cluster, hang connections through the fault proxies, or rebuild
+ * dist/ (npm pack's prepack, which the examples run from): the e2e-faults project runs them one at a time.
+ */
+const serialFiles = [
+  "test/e2e/governor.test.ts", // stops every broker
+  "test/e2e/producer-metadata.test.ts", // stops the whole cluster
+  "test/e2e/reliability-broker.test.ts", // stops a broker
+  "test/e2e/reliability-network.test.ts", // fault proxies
+  "test/e2e/retry-tiers-faults.test.ts", // stops a broker
+  "test/e2e/package.test.ts", // npm pack rebuilds dist/
+];
+
+/** What both e2e projects share. */
+const e2e = {
+  environment: "node",
+  globalSetup: ["test/e2e/global-setup.ts"],
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+};
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -27,13 +51,26 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts", "test/interop/**/*.test.ts"],
-          environment: "node",
-          globalSetup: ["test/e2e/global-setup.ts"],
-          // One cluster, two cores: test files run one after the other, each in its own process.
+          include: e2eFiles,
+          exclude: serialFiles,
+          ...e2e,
+          // Each file names its own topics and groups, so files share the cluster: two or three at a time
+          // (two cores, three brokers). Runs before e2e-faults (groupOrder).
+          maxWorkers: Number(process.env.EKAFKA_E2E_WORKERS ?? 3),
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "e2e-faults",
+          include: serialFiles,
+          ...e2e,
+          // Stopping brokers, hanging connections through the fault proxies (fixed ports) or rebuilding
+          // dist/ would disturb every other file: these run one at a time, after the e2e project.
+          maxWorkers: 1,
           fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { KafkaError, Message, withLogger, type Component, type PartitionOffset, type TopicInfo } from "ekafka";
 import { buildComponent, FAST_GROUP } from "./support/component.js";
 import { brokers, uniqueName } from "./support/env.js";
+import { until } from "./support/wait.js";
 
 const components: Component[] = [];
 afterAll(async () => {
@@ -18,21 +19,10 @@ function component(toml = ""): Component {
   return kafka;
 }
 
-/** Retries `check` until it returns true or `timeoutMs` passes. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Creates a topic and waits until the brokers describe all its partitions (they learn of it one by one). */
 async function createAndWait(client: ReturnType<Component["client"]>, topic: string, partitions: number): Promise<void> {
   await client.createTopics([{ topic, numPartitions: partitions, replicationFactor: 3 }]);
-  const known = await eventually(async () => (await client.metadata(topic))[0]?.partitions.length === partitions, 10_000);
-  expect(known, `metadata of ${topic}`).toBe(true);
+  await until(async () => (await client.metadata(topic))[0]?.partitions.length === partitions, 10_000, `metadata of ${topic}`, 200);
 }
 
 const byPartition = (offsets: PartitionOffset[]) => offsets.map((o) => o.offset);
@@ -49,15 +39,20 @@ describe("client()", () => {
     expect(await client.topicExists(topic)).toBe(false);
     await client.createTopics([{ topic, numPartitions: 3, replicationFactor: 3, config: { "retention.ms": "3600000" } }]);
 
-    expect(await eventually(() => client.topicExists(topic))).toBe(true);
+    await until(() => client.topicExists(topic), 15_000, `${topic} to exist`, 200);
     expect(await client.listTopics()).toContain(topic);
 
     // Brokers learn of a new topic one after the other: ask until the one answering knows it fully.
     let info: TopicInfo | undefined;
-    await eventually(async () => {
-      [info] = await client.metadata(topic);
-      return info !== undefined && info.partitions.length === 3 && info.partitions.every((p) => p.isr.length === 3);
-    }, 10_000);
+    await until(
+      async () => {
+        [info] = await client.metadata(topic);
+        return info !== undefined && info.partitions.length === 3 && info.partitions.every((p) => p.isr.length === 3);
+      },
+      10_000,
+      `every partition of ${topic} with 3 in-sync replicas`,
+      200,
+    );
     expect(info!.name).toBe(topic);
     expect(info!.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
     for (const p of info!.partitions) {
@@ -153,11 +148,15 @@ ${FAST_GROUP}
     // The commit should be done when commitMessages resolves; it is not (see the test below), so wait
     // for it to land.
     let committed: PartitionOffset[] = [];
-    const landed = await eventually(async () => {
-      committed = await client.offsetFetch(group, topic);
-      return committed.every((o) => o.offset >= 0);
-    }, 5_000);
-    expect(landed).toBe(true);
+    await until(
+      async () => {
+        committed = await client.offsetFetch(group, topic);
+        return committed.every((o) => o.offset >= 0);
+      },
+      5_000,
+      "the commit to land",
+      200,
+    );
     expect(committed).toEqual(latest);
     const allTopics = await client.offsetFetch(group);
     expect(allTopics).toEqual(latest);
@@ -217,9 +216,9 @@ ${FAST_GROUP}
     const client = component().client();
     const topic = uniqueName("admin-delete");
     await client.createTopics([{ topic, numPartitions: 1, replicationFactor: 3 }]);
-    expect(await eventually(() => client.topicExists(topic))).toBe(true);
+    await until(() => client.topicExists(topic), 15_000, `${topic} to exist`, 200);
     await client.deleteTopics(topic);
-    expect(await eventually(async () => !(await client.topicExists(topic)))).toBe(true);
+    await until(async () => !(await client.topicExists(topic)), 15_000, `${topic} to be gone`, 200);
   });
 
   it("deleting a topic that does not exist is an error naming it", async () => {

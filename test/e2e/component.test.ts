@@ -12,7 +12,9 @@ import {
 } from "ekafka";
 import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
+import { committed } from "./support/group.js";
 import { createTopic } from "./support/raw.js";
+import { until } from "./support/wait.js";
 
 const { build: component } = componentsClosedAfterEach();
 
@@ -32,14 +34,6 @@ function pollLoop(group: ConsumerGroup, onEvent: (e: ConsumerGroupEvent) => Prom
     }
   })();
   return { stop: () => stop.abort(), done };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("the Go original's e2e scenarios", () => {
@@ -114,8 +108,13 @@ batchTimeout = "5ms"
     const value = randomBytes(8).toString("hex");
     await second.producer("p1").writeMessages({ value });
     await until(() => consumed.length === 1, 30_000, "the message");
-    // Let any stray event arrive before counting.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The group commits the message before the loops stop (a stray event would arrive meanwhile).
+    const message = consumed[0]!;
+    await until(
+      async () => (await committed(second, groupID, topic, message.partition)) === message.offset + 1,
+      30_000,
+      "the message's commit",
+    );
     loop1.stop();
     loop2.stop();
     await Promise.all([loop1.done, loop2.done]);
@@ -126,9 +125,7 @@ batchTimeout = "5ms"
     expect(count(KafkaError)).toBe(0);
     expect(consumed.map((m) => m.valueString())).toEqual([value]);
 
-    const committed = await second.client().offsetFetch(groupID, topic);
-    const message = consumed[0]!;
-    expect(committed.find((p) => p.partition === message.partition)?.offset).toBe(message.offset + 1);
+    expect(await committed(second, groupID, topic, message.partition)).toBe(message.offset + 1);
   });
 });
 

@@ -4,25 +4,23 @@
 //
 // The child (test/e2e/fixtures/consumerserver/sigterm-child.ts) is compiled by
 // test/support/compile-fixture.ts: Node 20 cannot run TypeScript.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileFixtures, removeCompiled } from "../support/compile-fixture.js";
-import { consumerServerToml } from "./support/component.js";
-import { repoRoot, uniqueName } from "./support/env.js";
+import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
+import { consumerServerToml } from "./support/scenario.js";
+import { uniqueName } from "./support/env.js";
 import { createTopic, fillTopic } from "./support/raw.js";
 
 const childSource = "test/e2e/fixtures/consumerserver/sigterm-child.ts";
 let outDir: string;
 
 beforeAll(async () => {
-  outDir = await compileFixtures("consumerserver-child", childSource);
+  outDir = await compileFixtures(childSource);
 }, 120_000);
 
 afterAll(() => removeCompiled(outDir));
 
 interface ChildRun {
-  code: number | null;
+  code: number | string;
   /** Values in the order they were handled. */
   handled: string[];
   /** Handlers in flight when the child got SIGTERM. */
@@ -32,44 +30,30 @@ interface ChildRun {
 }
 
 /** Runs the child and sends SIGTERM once `signalWhen(handled)` is true. */
-function runChild(toml: string, signalWhen: (handled: readonly string[]) => boolean, childMode = "message"): Promise<ChildRun> {
-  const child = spawn(process.execPath, [join(outDir, "test/e2e/fixtures/consumerserver/sigterm-child.js")], {
-    cwd: repoRoot,
-    env: { ...process.env, CHILD_TOML: toml, CHILD_MODE: childMode },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+async function runChild(toml: string, signalWhen: (handled: readonly string[]) => boolean, childMode = "message"): Promise<ChildRun> {
   const handled: string[] = [];
   let inFlightAtSignal = Number.NaN;
   let lastLine: string | undefined;
-  let stderr = "";
-  let buffered = "";
   let signalled = false;
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      lastLine = line;
-      if (line.startsWith("handled ")) handled.push(line.slice("handled ".length));
-      else if (line.startsWith("in-flight ")) inFlightAtSignal = Number(line.slice("in-flight ".length));
-    }
-    if (!signalled && signalWhen(handled)) {
-      signalled = true;
-      child.kill("SIGTERM");
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const watchdog = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`child did not finish: ${handled.length} handled; stderr: ${stderr.slice(-2000)}`));
-    }, 100_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(watchdog);
-      resolve({ code, handled, inFlightAtSignal, lastLine, stderr });
-    });
-  });
+  const child = startChild(
+    outDir,
+    childSource,
+    { CHILD_TOML: toml, CHILD_MODE: childMode },
+    {
+      maxMs: 100_000,
+      onLine: (line, self) => {
+        lastLine = line;
+        if (line.startsWith("handled ")) handled.push(line.slice("handled ".length));
+        else if (line.startsWith("in-flight ")) inFlightAtSignal = Number(line.slice("in-flight ".length));
+        if (!signalled && signalWhen(handled)) {
+          signalled = true;
+          self.kill("SIGTERM");
+        }
+      },
+    },
+  );
+  const code = await child.exited;
+  return { code, handled, inFlightAtSignal, lastLine, stderr: child.stderr() };
 }
 
 describe("a Consumer Server process stopped with SIGTERM and started again", () => {

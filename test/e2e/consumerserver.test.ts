@@ -2,91 +2,35 @@
 // partition concurrency, stopping, and decorated handlers.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  AssignedPartitions,
-  Message,
-  RevokedPartitions,
-  withServerInterceptor,
-  type Component,
-  type Interceptor,
-  type Option as KafkaOption,
-} from "ekafka";
+import { AssignedPartitions, Message, RevokedPartitions, withServerInterceptor, type Component, type Interceptor } from "ekafka";
 import { App, Config, inject, injectable } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { eachMessage, RecoverableError, registerHandlers, type ErrorDetails, type MessageContext } from "ekafka/consumerserver";
 import { load } from "ekafka";
 import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
+import { committed } from "./support/group.js";
+import { serverScenario } from "./support/scenario.js";
+import { until } from "./support/wait.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
 
 const components = componentsClosedAfterEach();
 
 /** A Config holding `[kafka]` (brokers from e2e.toml) plus `toml`, and the component built from it. */
-function setup(toml: string, ...kafkaOptions: KafkaOption[]): { cfg: Config; kafka: Component } {
+function setup(toml: string): { cfg: Config; kafka: Component } {
   const cfg = e2eConfig(toml);
-  return { cfg, kafka: components.track(load("kafka", cfg).build(...kafkaOptions)) };
+  return { cfg, kafka: components.track(load("kafka", cfg).build()) };
 }
 
 /** A topic, one group read through `c1` or `cg1`, a producer `p1` writing it and server `s1` naming both (so onEachMessage reads with `c1`, as in Go). */
-function scenario(options: { partitions?: number; extra?: string; server?: string } = {}) {
-  const topic = uniqueName("e2e-cs");
-  const groupID = uniqueName("g-cs");
-  const toml = `
-[kafka.producers.p1]
-topic = "${topic}"
-batchTimeout = "5ms"
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
-[kafka.consumers.c1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
-${options.extra ?? ""}
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-consumerName = "c1"
-${options.server ?? ""}
-`;
-  return {
-    topic,
-    groupID,
-    /** Creates the topic; call once. */
-    create: () => createTopic(topic, options.partitions ?? 3, 3),
-    /** A new component and a server on it (a new member of the same group each time). */
-    build: (...serverOptions: consumerserver.Option[]) => {
-      const { cfg, kafka } = setup(toml);
-      const server = consumerserver
-        .load("kafkaConsumerServers.s1", cfg)
-        .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
-      return { kafka, server };
-    },
-    /** Like build, with options for the component. */
-    buildWith: (kafkaOptions: KafkaOption[], ...serverOptions: consumerserver.Option[]) => {
-      const { cfg, kafka } = setup(toml, ...kafkaOptions);
-      const server = consumerserver
-        .load("kafkaConsumerServers.s1", cfg)
-        .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ backoffMs: 20 }), ...serverOptions);
-      return { kafka, server };
-    },
-  };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** The offset the group committed for one partition (-1 when none). */
-async function committed(kafka: Component, groupID: string, topic: string, partition: number): Promise<number> {
-  const offsets = await kafka.client().offsetFetch(groupID, topic);
-  const offset = offsets.find((p) => p.partition === partition)?.offset ?? -1;
-  return offset < 0 ? -1 : offset; // librdkafka says -1001 (OFFSET_INVALID) for "none"
-}
+const scenario = (options: { partitions?: number; extra?: string; serverKeys?: string } = {}) =>
+  serverScenario({
+    name: "cs",
+    reader: "both",
+    serverOptions: [consumerserver.withRetry({ backoffMs: 20 })],
+    track: components.track,
+    ...options,
+  });
 
 describe("the Go original's Consumer Server scenarios", () => {
   it("onEachMessage handles a random message, in an App, and commits it on a graceful stop", async () => {
@@ -253,10 +197,10 @@ topic = "${deadTopic}"
 groupID = "${uniqueName("g-dead")}"
 ${FAST_GROUP}
 `,
-      server: `deadLetterProducer = "dlq"`,
+      serverKeys: `deadLetterProducer = "dlq"`,
     });
     await s.create();
-    const { kafka, server } = s.build(consumerserver.withRetry({ attempts: 1, backoffMs: 10 }));
+    const { kafka, server } = s.build({ server: [consumerserver.withRetry({ attempts: 1, backoffMs: 10 })] });
     const good: string[] = [];
     const errors: string[] = [];
     server.onEachMessage(
@@ -291,9 +235,11 @@ ${FAST_GROUP}
 
 describe("partition concurrency", () => {
   it("handles partitions in parallel and each partition strictly in order, pausing long queues", async () => {
-    const s = scenario({ partitions: 3, server: "partitionConcurrency = true" });
+    const s = scenario({ partitions: 3, serverKeys: "partitionConcurrency = true" });
     await s.create();
-    const { kafka, server } = s.build(consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 5, maxQueued: 1000 }));
+    const { kafka, server } = s.build({
+      server: [consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 5, maxQueued: 1000 })],
+    });
     const total = 600;
     await kafka.producer("p1").writeMessages(...Array.from({ length: total }, (_, i) => ({ partition: i % 3, value: `m${i}` })));
 
@@ -331,7 +277,7 @@ describe("rebalancing", () => {
     const s = scenario({ partitions: 3 });
     await s.create();
     const total = 3000;
-    const a = s.build(consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 20, maxQueued: 200 }));
+    const a = s.build({ server: [consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 20, maxQueued: 200 })] });
     await a.kafka.producer("p1").writeMessages(...Array.from({ length: total }, (_, i) => ({ partition: i % 3, value: `m${i}` })));
 
     const handled = new Map<string, Array<{ partition: number; offset: number }>>([
@@ -348,7 +294,7 @@ describe("rebalancing", () => {
     const startedA = a.server.start();
     await until(() => distinct.size >= total / 4, 30_000, "the first member to be under way");
 
-    const b = s.build(consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 20, maxQueued: 200 }));
+    const b = s.build({ server: [consumerserver.withPartitionConcurrency(true, { maxQueuedPerPartition: 20, maxQueued: 200 })] });
     b.server.onEachMessage(handler("b"));
     const startedB = b.server.start();
     await until(() => distinct.size === total, 60_000, `all ${total} messages`);
@@ -387,13 +333,15 @@ describe("server interceptors and middlewares", () => {
       }
     };
     const middlewareSaw: string[] = [];
-    const { kafka, server } = s.buildWith(
-      [withServerInterceptor(interceptor)],
-      consumerserver.withMiddleware((next) => async (delivery) => {
-        middlewareSaw.push(`${delivery.message.valueString()} attempts ${delivery.attempts}`);
-        await next(delivery);
-      }),
-    );
+    const { kafka, server } = s.build({
+      kafka: [withServerInterceptor(interceptor)],
+      server: [
+        consumerserver.withMiddleware((next) => async (delivery) => {
+          middlewareSaw.push(`${delivery.message.valueString()} attempts ${delivery.attempts}`);
+          await next(delivery);
+        }),
+      ],
+    });
     server.onEachMessage((_ctx, message) => {
       if (message.valueString() === "bad") throw new Error("cannot parse");
     });
@@ -436,6 +384,7 @@ describe("stopping", () => {
     const { kafka, server } = s.build();
     let entered = false;
     let aborted = false;
+    let finishedLate = false;
     server.onEachMessage(
       (ctx) =>
         new Promise<void>((resolve) => {
@@ -443,7 +392,10 @@ describe("stopping", () => {
           ctx.signal.addEventListener("abort", () => {
             aborted = true;
             // a handler that ignores the abort and finishes later anyway: still not committed
-            setTimeout(resolve, 300);
+            setTimeout(() => {
+              finishedLate = true;
+              resolve();
+            }, 300);
           });
         }),
     );
@@ -453,7 +405,7 @@ describe("stopping", () => {
     await server.stop();
     await expect(started).resolves.toBeUndefined();
     expect(aborted).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => finishedLate, 10_000, "the aborted handler to finish anyway");
     expect(await committed(kafka, s.groupID, s.topic, 0)).toBe(-1);
   });
 
@@ -462,7 +414,9 @@ describe("stopping", () => {
     await s.create();
     const { server } = s.build();
     let returned = false;
+    let reading = false;
     server.onStart(async (ctx, consumer) => {
+      reading = true;
       try {
         await consumer.readMessage({ signal: ctx.signal });
       } catch {
@@ -472,7 +426,7 @@ describe("stopping", () => {
       returned = true;
     });
     const started = server.start();
-    await new Promise((r) => setTimeout(r, 1000));
+    await until(() => reading, 30_000, "the onStart handler to read");
     await server.gracefulStop();
     expect(returned).toBe(true);
     await expect(started).resolves.toBeUndefined();

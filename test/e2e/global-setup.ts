@@ -1,9 +1,11 @@
-// Runs once per e2e run: makes sure test/e2e/config/e2e.toml exists and, when it names the local
-// cluster, that the cluster is up. A cluster this run started is stopped again at the end, so a test
+// Runs at the start of an e2e run (each of the two e2e projects runs it; the second finds the cluster the
+// first started): makes sure test/e2e/config/e2e.toml exists and, when it names the local cluster, that
+// the cluster is up. A cluster this run started is stopped again at the end, so a test
 // run leaves the machine as it found it (set EKAFKA_KEEP_CLUSTER=1 to keep it running).
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { parse } from "smol-toml";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -27,20 +29,28 @@ function localClusterRunning(): boolean {
   }
 }
 
-export default function setup(): () => void {
+/**
+ * Runs kafka/cluster.sh without blocking vitest's event loop: a blocked main process cannot answer its
+ * workers, and vitest then reports "Timeout terminating forks worker" for the file that finished last.
+ */
+async function clusterScript(command: "up" | "down"): Promise<void> {
+  const { stdout, stderr } = await promisify(execFile)(cluster, [command]);
+  process.stdout.write(stdout);
+  process.stderr.write(stderr);
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
   const brokers = ensureE2eConfig();
   const usesLocalCluster = brokers.every((b) => localBrokers.has(b));
   process.env.EKAFKA_E2E_LOCAL_CLUSTER = usesLocalCluster ? "1" : "0";
   let startedHere = false;
   if (usesLocalCluster && !localClusterRunning()) {
     const started = Date.now();
-    execFileSync(cluster, ["up"], { stdio: "inherit" });
+    await clusterScript("up");
     console.log(`e2e: local cluster started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     startedHere = true;
   }
-  return () => {
-    if (startedHere && process.env.EKAFKA_KEEP_CLUSTER !== "1") {
-      execFileSync(cluster, ["down"], { stdio: "inherit" });
-    }
+  return async () => {
+    if (startedHere && process.env.EKAFKA_KEEP_CLUSTER !== "1") await clusterScript("down");
   };
 }

@@ -1,7 +1,7 @@
 // The governor in production use, over real HTTP against the 3-broker cluster: /metrics while a Consumer
 // Server works through a backlog (lag falls to 0, the handler counter reaches the backlog), /readyz
-// through joining and a stop of every broker, OpenTelemetry spans from a write to its handler, and no
-// secret in /debug/config, /debug/servers or any metric with SASL on.
+// through joining and every broker becoming unreachable (the fault proxies close), OpenTelemetry spans
+// from a write to its handler, and no secret in /debug/config, /debug/servers or any metric with SASL on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
@@ -10,7 +10,9 @@ import * as consumerserver from "ekafka/consumerserver";
 import { RecoverableError } from "ekafka/consumerserver";
 import { load, type Component } from "ekafka";
 import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
-import { brokers, cluster, localCluster, sasl, uniqueName } from "./support/env.js";
+import { brokers, localCluster, sasl, uniqueName } from "./support/env.js";
+import { FaultProxies } from "./support/fault-proxy.js";
+import { eventually, sleep } from "./support/wait.js";
 import { createTopic, fillTopic } from "./support/raw.js";
 
 const { track } = componentsClosedAfterEach();
@@ -51,17 +53,6 @@ async function runApp(gov: governor.Governor, ...servers: consumerserver.Consume
   const done = app.run().catch((error: unknown) => error);
   const url = await eventually(async () => gov.url, 30_000, "the governor to listen");
   return { app, gov, url, done };
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 async function get(url: string): Promise<{ status: number; type: string; text: string }> {
@@ -174,11 +165,18 @@ describe("governor /metrics", () => {
 });
 
 describe.runIf(localCluster)("governor /readyz", () => {
-  it("answers 503 before the server joins its group, 200 after, 503 while all three brokers are stopped and 200 once they are back", async () => {
+  // The server reaches the brokers only through the fault proxies: closing them makes every broker
+  // unreachable for it (connections dropped, new ones refused, as with stopped brokers) while the cluster
+  // itself runs on for the other tests.
+  const proxies = new FaultProxies();
+  beforeAll(() => proxies.start());
+  afterAll(() => proxies.close());
+
+  it("answers 503 before the server joins its group, 200 after, 503 while no broker is reachable and 200 once they are back", async () => {
     const topic = uniqueName("gov-ready");
     const groupID = uniqueName("gov-ready-g");
     await createTopic(topic, 3);
-    const cfg = configOf(`${groupToml(topic, groupID)}\n[kafkaConsumerServers.ready]\nconsumerGroupName = "cg"`);
+    const cfg = configOf(`${groupToml(topic, groupID)}\n[kafkaConsumerServers.ready]\nconsumerGroupName = "cg"`, proxies.brokers);
     const kafka = track(load("kafka", cfg).build());
     const server = consumerserver.load("kafkaConsumerServers.ready", cfg).build(consumerserver.withEkafka(kafka));
     server.onEachMessage(() => undefined);
@@ -199,7 +197,7 @@ describe.runIf(localCluster)("governor /readyz", () => {
         what,
         500,
       );
-    const stopped: number[] = [];
+    let cut = false;
     try {
       const before = await readyz();
       expect(before.status).toBe(503);
@@ -210,23 +208,19 @@ describe.runIf(localCluster)("governor /readyz", () => {
       expect(joined.body.ok).toBe(true);
       expect((await get(`${running.url}/livez`)).status).toBe(200);
 
-      for (const id of [1, 2, 3]) {
-        await cluster("stop-broker", String(id));
-        stopped.push(id);
-      }
-      const down = await waitFor(503, 90_000, "not ready with every broker stopped");
-      console.log(`readyz with the brokers stopped: ${down.body.reason}`);
+      cut = true;
+      await proxies.close();
+      const down = await waitFor(503, 90_000, "not ready with no broker reachable");
+      console.log(`readyz with no broker reachable: ${down.body.reason}`);
       expect(down.body.reason).toContain("no broker reachable");
       expect((await get(`${running.url}/livez`)).status).toBe(200); // not ready, but nothing to restart
 
-      // `up` starts the stopped brokers together and waits for the quorum (a single start-broker gives a
-      // broker 90 s to open its port, too little when three restart at once on a loaded machine).
-      await cluster("up").catch(() => cluster("up"));
-      stopped.splice(0);
+      await proxies.start();
+      cut = false;
       const back = await waitFor(200, 180_000, "ready again once the brokers are back");
       expect(back.body.ok).toBe(true);
     } finally {
-      if (stopped.length > 0) await cluster("up").catch(() => undefined);
+      if (cut) await proxies.start();
       await running.app.stop();
     }
     expect(await running.done).toBeUndefined(); // the server ran on throughout: never restarted
@@ -369,7 +363,7 @@ consumerGroupName = "cg"`,
       await kafka.producer("p").writeMessages({ key: "k", value: "v" });
       await eventually(async () => (handled === 1 ? true : undefined), 60_000, "the message to be handled");
       await eventually(async () => ((await get(`${running.url}/readyz`)).status === 200 ? true : undefined), 60_000, "ready");
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // a statistics round for every client
+      await sleep(1500); // a statistics round for every client
 
       const debugConfig = await get(`${running.url}/debug/config`);
       const metrics = await get(`${running.url}/metrics`);

@@ -5,29 +5,11 @@ import { describe, expect, it } from "vitest";
 import { KafkaError, type Message } from "ekafka";
 import { componentsClosedAfterEach } from "./support/component.js";
 import { cluster, localCluster, uniqueName } from "./support/env.js";
+import { clusterUp } from "./support/brokers.js";
 import { consumeCount, createTopic } from "./support/raw.js";
+import { sleep, until } from "./support/wait.js";
 
 const { build: component } = componentsClosedAfterEach();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts every stopped broker, trying again when one is slow to open its port on a loaded machine. */
-async function clusterUp(): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await cluster("up");
-      return;
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      console.warn(
-        `kafka/cluster.sh up failed (attempt ${attempt}), trying again: ${String(error)
-          .split("\n")
-          .filter((l) => !l.startsWith("["))
-          .join(" ")
-          .slice(0, 300)}`,
-      );
-    }
-  }
-}
 
 describe("a write waits for metadata", () => {
   it("the README quick start's first write to a topic that does not exist yet succeeds (the cluster creates it)", async () => {
@@ -93,6 +75,7 @@ batchTimeout = "5ms"
         }
       })();
       // The partition list fetched by the warm-up is over 30 s old during the outage: it stays in use.
+      // (12 s of writing, then 20 s of outage: the fault's own durations.)
       await sleep(12_000);
       phase = "stopping";
       const log = (what: string) => console.log(`${(at() / 1000).toFixed(1)} s: ${what}`);
@@ -125,7 +108,12 @@ batchTimeout = "5ms"
       const upAt = at();
       phase = "after";
       log("every partition of the topic takes acks=all writes again");
-      await sleep(3_000);
+      // The writer goes on until this producer, too, writes again: 100 writes made from now on acknowledged.
+      await until(
+        () => writes.filter((w) => w.phase === "after" && w.outcome === "acknowledged").length >= 100,
+        60_000,
+        () => `100 writes acknowledged after the outage (${writes.filter((w) => w.phase === "after").length} made)`,
+      );
       writing = false;
       await writer;
       await Promise.all(settled);

@@ -11,18 +11,18 @@
 //   (sampled every 250 ms) to have committed offset c of a partition, no later handled offset of that
 //   partition is below c.
 // A second test shows that client().offsetFetch crashes its process during such a failover (a bug).
-import { Writable } from "node:stream";
-import kafkaNative from "@confluentinc/kafka-javascript";
-import type { LibrdKafkaError, TopicPartitionOffsetAndMetadata } from "@confluentinc/kafka-javascript";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "ekafka/core";
 import { KafkaError, load, withLogger, type Component, type Message } from "ekafka";
 import * as consumerserver from "ekafka/consumerserver";
 import { FAST_GROUP } from "./support/component.js";
-import { bootstrap, brokers, cluster, localCluster, uniqueName } from "./support/env.js";
+import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
+import { ensureBrokerUp } from "./support/brokers.js";
+import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
+import { committedProbe, coordinatorOf } from "./support/group.js";
+import { collectingLogger } from "./support/logs.js";
 import { createTopic } from "./support/raw.js";
-import { compileFixtures, ensureBrokerUp, removeCompiled, sleep, startChild, waitFor } from "./fixtures/reliability/support.js";
+import { sleep, until } from "./support/wait.js";
 
 const KEYS = 1_000;
 const SEQUENCES = 100; // per key: KEYS × SEQUENCES messages
@@ -52,35 +52,6 @@ interface CommitSample {
   committed: Map<number, number>;
 }
 
-/** Reads a group's committed offsets through a consumer with the group's id that never subscribes. */
-async function committedProbe(groupID: string) {
-  const consumer = new kafkaNative.KafkaConsumer(
-    { "bootstrap.servers": bootstrap, "group.id": groupID, "enable.auto.commit": false, "socket.timeout.ms": 3_000 },
-    {},
-  );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  return {
-    committed(topic: string, partitions: number): Promise<Map<number, number>> {
-      const request = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
-      return new Promise((resolve, reject) =>
-        consumer.committed(request, 3_000, (err: LibrdKafkaError, offsets: TopicPartitionOffsetAndMetadata[]) =>
-          err ? reject(err) : resolve(new Map(offsets.map((o) => [o.partition, o.offset]))),
-        ),
-      );
-    },
-    close: () => new Promise<void>((resolve) => consumer.disconnect(() => resolve())),
-  };
-}
-
-/** The broker coordinating `groupID`: the leader of its __consumer_offsets partition (Java's String.hashCode, as Kafka). */
-async function coordinatorOf(kafka: Component, groupID: string): Promise<number> {
-  let hash = 0;
-  for (const char of groupID) hash = (Math.imul(31, hash) + char.charCodeAt(0)) | 0;
-  const [offsets] = await kafka.client().metadata("__consumer_offsets");
-  const partition = (hash & 0x7fffffff) % offsets!.partitions.length;
-  return offsets!.partitions.find((p) => p.partition === partition)!.leader!;
-}
-
 const OFFSET_FETCH_CHILD = "test/e2e/fixtures/reliability/offset-fetch-child.ts";
 let outDir: string | undefined;
 
@@ -106,15 +77,7 @@ describe.runIf(localCluster)("a broker stopped and started again during a 100,00
     await createTopic(topic, PARTITIONS, 3);
 
     const logLines: string[] = [];
-    const logger = pino(
-      { level: "warn" },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logLines.push(chunk.toString("utf8"));
-          done();
-        },
-      }),
-    );
+    const logger = collectingLogger(logLines, "warn");
     const cfg = new Config().loadString(`
 [kafka]
 brokers = ${JSON.stringify(brokers)}
@@ -246,7 +209,7 @@ consumerGroupName = "cg2"
 
       const seen = new Set<string>();
       let counted = 0;
-      await waitFor(
+      await until(
         () => {
           if (serverFailure !== undefined) throw serverFailure;
           for (; counted < handled.length; counted++) seen.add(`${handled[counted]!.key}/${handled[counted]!.seq}`);
@@ -345,7 +308,7 @@ consumerGroupName = "cg2"
       90_000,
     );
     try {
-      await waitFor(
+      await until(
         () => child.output().includes("running"),
         30_000,
         () => child.output().slice(-2000),

@@ -5,10 +5,12 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Component } from "ekafka";
-import { buildComponent, consumerServerToml } from "./support/component.js";
+import { buildComponent } from "./support/component.js";
+import { consumerServerToml } from "./support/scenario.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic, fillTopic } from "./support/raw.js";
-import { compileFixtures, RecordFile, removeCompiled, startChild, waitFor, type Child } from "./fixtures/reliability/support.js";
+import { compileFixtures, RecordFile, removeCompiled, startChild, type Child } from "./support/child.js";
+import { until } from "./support/wait.js";
 
 const CHILD = "test/e2e/fixtures/reliability/member-child.ts";
 let outDir: string | undefined;
@@ -66,7 +68,7 @@ describe("a Consumer Server process killed with SIGKILL and started again", () =
           HANDLER_DELAY_MS: "1",
         });
         children.push(killed);
-        await waitFor(
+        await until(
           () => {
             first.push(...firstFile.poll());
             return first.length >= total * 0.4;
@@ -90,7 +92,7 @@ describe("a Consumer Server process killed with SIGKILL and started again", () =
         const union = new Set(first.map((line) => messageId(line).id));
         const restarted = startChild(outDir!, CHILD, { CHILD_TOML: toml, RECORD_FILE: secondFile.path, MEMBER: "second" });
         children.push(restarted);
-        await waitFor(
+        await until(
           () => {
             for (const line of secondFile.poll()) {
               second.push(line);

@@ -7,10 +7,12 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Component } from "ekafka";
-import { buildComponent, consumerServerToml } from "./support/component.js";
+import { buildComponent } from "./support/component.js";
+import { consumerServerToml } from "./support/scenario.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
-import { compileFixtures, RecordFile, removeCompiled, sleep, startChild, waitFor, type Child } from "./fixtures/reliability/support.js";
+import { compileFixtures, RecordFile, removeCompiled, startChild, type Child } from "./support/child.js";
+import { sleep, until } from "./support/wait.js";
 
 const CHILD = "test/e2e/fixtures/reliability/member-child.ts";
 const TOTAL = 100_000;
@@ -164,7 +166,7 @@ batchSize = 500
       }
       mark(`${acknowledged} produced`);
       await Promise.all(stepsDone);
-      await waitFor(
+      await until(
         () => {
           collect();
           return seen.size >= TOTAL;

@@ -2,13 +2,13 @@
 // on, then succeeds or ends on the dead-letter topic with every attempt in its headers.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Component, Message } from "ekafka";
-import { App, governor, type Config } from "ekafka/core";
+import { App, governor } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { RecoverableError } from "ekafka/consumerserver";
-import { load } from "ekafka";
-import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
-import { uniqueName } from "./support/env.js";
+import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { createTopic, waitForTopic } from "./support/raw.js";
+import { serverScenario } from "./support/scenario.js";
+import { until } from "./support/wait.js";
 
 const components = componentsClosedAfterEach();
 // Servers are stopped before their components are closed, whatever the test's outcome.
@@ -26,59 +26,33 @@ function scenario(
   serverKeys: string,
   extra = "",
   reader: "consumerGroupName" | "consumerName" = "consumerGroupName",
-  options: consumerserver.Option[] = [consumerserver.withRetry({ attempts: 0 })],
+  serverOptions: consumerserver.Option[] = [consumerserver.withRetry({ attempts: 0 })],
 ) {
-  const topic = uniqueName("e2e-tiers");
-  const groupID = uniqueName("g-tiers");
-  const readerToml =
-    reader === "consumerName"
-      ? `[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`
-      : `[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`;
-  const toml = `
-[kafka.producers.p1]
-topic = "${topic}"
-batchTimeout = "5ms"
+  const s = serverScenario({
+    name: "tiers",
+    reader: reader === "consumerName" ? "consumer" : "group",
+    extra: (topic, groupID) => `
 [kafka.producers.retry]
 batchTimeout = "1ms"
-${readerToml}
 [kafka.consumers.dlt]
 topic = "${topic}.DLT"
 groupID = "${groupID}-dlt"
 ${FAST_GROUP}
-${extra}
-[kafkaConsumerServers.s1]
-${reader === "consumerName" ? 'consumerName = "c1"' : 'consumerGroupName = "cg1"'}
-retryProducer = "retry"
-${serverKeys}
-`;
-  const cfg: Config = e2eConfig(toml);
-  const kafka: Component = components.track(load("kafka", cfg).build());
-  // By default no in-place retries: each failure goes to the next tier at once.
-  const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), ...options);
+${extra}`,
+    serverKeys: `retryProducer = "retry"\n${serverKeys}`,
+    // By default no in-place retries: each failure goes to the next tier at once.
+    serverOptions,
+    track: components.track,
+  });
+  const { kafka, server, cfg } = s.build();
   servers.push(server);
-  return { topic, groupID, kafka, server, cfg };
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return { topic: s.topic, groupID: s.groupID, kafka, server, cfg };
 }
 
 /** Waits until the dead-letter topic the server creates at start is known to every broker. */
 async function deadLetterTopicReady(s: { topic: string; kafka: Component }): Promise<void> {
   const deadLetterTopic = `${s.topic}.DLT`;
-  await waitFor(
+  await until(
     () => s.kafka.client().topicExists(deadLetterTopic),
     30_000,
     () => `${deadLetterTopic} to be created`,

@@ -9,7 +9,7 @@ import { REDACTED, redactConfig } from "ekafka";
 import { settableSensitiveProperties } from "../unit/support/librdkafka-sensitive.js";
 import { buildComponent, FAST_GROUP } from "./support/component.js";
 import { brokers, localCluster, localListeners, sasl, tlsFiles, uniqueName } from "./support/env.js";
-import { compileFixtures, removeCompiled, startChild } from "./fixtures/reliability/support.js";
+import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
 
 const CHILD = "test/e2e/fixtures/reliability/secrets-child.ts";
 const WRONG_PASSWORD = "Wr0ng-scram512-Pa55word-7f3e";

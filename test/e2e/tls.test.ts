@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Message, withBrokers, type Component } from "ekafka";
 import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { localCluster, localListeners, sasl, tlsFiles, uniqueName } from "./support/env.js";
+import { until } from "./support/wait.js";
 
 /** The rejection of `promise` and how long it took to come. */
 async function rejection(promise: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
@@ -43,10 +44,7 @@ ${FAST_GROUP}
 /** Creates `topic` through the component's admin client, writes one message and reads it back with the group. */
 async function roundTrip(kafka: Component, topic: string, value: string): Promise<Message> {
   await kafka.client().createTopics([{ topic, numPartitions: 1, replicationFactor: 3 }]);
-  for (let tries = 0; (await kafka.client().metadata(topic))[0]?.partitions.length !== 1; tries++) {
-    if (tries > 50) throw new Error(`topic ${topic} did not appear in the metadata`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until(async () => (await kafka.client().metadata(topic))[0]?.partitions.length === 1, 10_000, `${topic} in the metadata`, 100);
   await kafka.producer("p1").writeMessages({ key: "k", value });
   const group = kafka.consumerGroup("g1");
   const deadline = Date.now() + 30_000;

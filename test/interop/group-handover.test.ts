@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../e2e/support/env.js";
 import { createTopic, fillTopic } from "../e2e/support/raw.js";
 import { buildKgo, runKgo, type Report } from "./support/kgo.js";
-import { serverToml, startServer, until } from "./support/server.js";
+import { e2eConfig } from "../e2e/support/component.js";
+import { scenarioToml } from "../e2e/support/scenario.js";
+import { startServer } from "../e2e/support/server.js";
+import { until } from "../e2e/support/wait.js";
 
 let kgo: string;
 
@@ -30,22 +33,27 @@ describe("a group handed over between kafka-go and a Consumer Server", () => {
     for (const r of goRead) goNext.set(r.partition as number, Math.max(goNext.get(r.partition as number) ?? 0, (r.offset as number) + 1));
 
     // 2. The Consumer Server, same group: it must read exactly the other 35.
-    const server = startServer(serverToml(topic, groupID));
+    const server = startServer(e2eConfig(scenarioToml({ topic, groupID })));
     try {
       const committed = await server.kafka.client().offsetFetch(groupID, topic);
       for (const [partition, next] of goNext) expect(committed.find((p) => p.partition === partition)?.offset).toBe(next);
-      await until(() => server.handled.length >= 35, 60_000, "the 35 messages Go did not read");
+      await until(() => server.messages().length >= 35, 60_000, "the 35 messages Go did not read");
     } finally {
       await server.stop();
     }
     const goIds = new Set(goRead.map((r) => id(r.partition as number, r.offset as number)));
-    const tsIds = server.handled.map((m) => id(m.partition, m.offset));
+    const tsIds = server.messages().map((m) => id(m.partition, m.offset));
     expect(tsIds.filter((x) => goIds.has(x))).toEqual([]); // nothing re-read
     expect(new Set(tsIds).size).toBe(tsIds.length);
     expect(tsIds).toHaveLength(35); // nothing skipped: 25 + 35 distinct = all 60
-    expect(new Set([...goRead.map((r) => r.value), ...server.handled.map((m) => m.valueString())])).toEqual(new Set(values));
+    expect(new Set([...goRead.map((r) => r.value), ...server.messages().map((m) => m.valueString())])).toEqual(new Set(values));
     for (const [partition, next] of goNext) {
-      const first = Math.min(...server.handled.filter((m) => m.partition === partition).map((m) => m.offset));
+      const first = Math.min(
+        ...server
+          .messages()
+          .filter((m) => m.partition === partition)
+          .map((m) => m.offset),
+      );
       if (Number.isFinite(first)) expect(first).toBe(next);
     }
 

@@ -7,7 +7,10 @@ import { AsyncLocalStorageContextManager } from "../e2e/support/context-manager.
 import { uniqueName } from "../e2e/support/env.js";
 import { createTopic } from "../e2e/support/raw.js";
 import { buildKgo, runKgo } from "./support/kgo.js";
-import { serverToml, startServer, until } from "./support/server.js";
+import { e2eConfig } from "../e2e/support/component.js";
+import { scenarioToml } from "../e2e/support/scenario.js";
+import { startServer } from "../e2e/support/server.js";
+import { until } from "../e2e/support/wait.js";
 
 const components = componentsClosedAfterEach();
 let kgo: string;
@@ -27,7 +30,7 @@ describe("W3C trace context between Go and TypeScript", () => {
     await createTopic(topic, 3, 3);
     const [written] = await runKgo(kgo, ["traced", "-topic", topic, "-value", "from-go"]);
     const seen: Array<{ traceId?: string; spanId?: string; isRemote?: boolean }> = [];
-    const server = startServer(serverToml(topic, uniqueName("g-trace")), () => {
+    const server = startServer(e2eConfig(scenarioToml({ topic: topic, groupID: uniqueName("g-trace") })), () => {
       const span = trace.getSpanContext(context.active());
       seen.push({ traceId: span?.traceId, spanId: span?.spanId, isRemote: span?.isRemote });
     });
@@ -36,7 +39,7 @@ describe("W3C trace context between Go and TypeScript", () => {
     } finally {
       await server.stop();
     }
-    expect(server.handled[0]!.valueString()).toBe("from-go");
+    expect(server.messages()[0]!.valueString()).toBe("from-go");
     expect(seen[0]).toEqual({ traceId: written!.traceId, spanId: written!.spanId, isRemote: true });
   });
 

@@ -40,21 +40,3 @@ export function componentsClosedAfterEach(): {
   };
   return { build: (toml, ...options) => track(buildComponent(toml, ...options)), track };
 }
-
-/**
- * The TOML of a Consumer Server `s1` reading `topic` through consumer group `cg1` (brokers of e2e.toml),
- * as child-process fixtures load it; `serverKeys` go into `[kafkaConsumerServers.s1]`.
- */
-export function consumerServerToml(topic: string, groupID: string, serverKeys = ""): string {
-  return `
-[kafka]
-brokers = ${JSON.stringify(brokers)}
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-${FAST_GROUP}
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-${serverKeys}
-`;
-}

@@ -1,7 +1,7 @@
 // Builds and runs the Go program of test/interop/go (kafka-go, the library Go's Ego ekafka wraps), which
 // plays the Go service in the interop tests. It reports one JSON object per stdout line.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { bootstrap, repoRoot } from "../../e2e/support/env.js";
@@ -31,8 +31,12 @@ export function goCommand(): string {
 export async function buildKgo(): Promise<string> {
   mkdirSync(`${repoRoot}.kafka`, { recursive: true });
   const binary = `${repoRoot}.kafka/kgo`;
+  // Interop files run side by side and each builds: each writes its own file and renames it into place,
+  // so no build overwrites the binary another file is running.
+  const own = `${binary}.${process.pid}`;
   try {
-    await run(goCommand(), ["build", "-buildvcs=false", "-o", binary, "."], { cwd: goModuleDir });
+    await run(goCommand(), ["build", "-buildvcs=false", "-o", own, "."], { cwd: goModuleDir });
+    renameSync(own, binary);
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? "";
     throw new Error(`building the kafka-go program in ${goModuleDir} failed (has \`make setup\` downloaded its modules?): ${stderr}`);

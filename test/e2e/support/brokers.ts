@@ -1,0 +1,32 @@
+// Starting the local cluster's brokers again after a fault test stopped them. kafka/cluster.sh can report
+// a broker that is still being launched as "exited while starting" (or a port not open in time) when the
+// machine is busy, although it goes on starting: each start is tried up to three times.
+import { cluster } from "./env.js";
+import { sleep } from "./wait.js";
+
+async function withRetries(what: string, start: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      return;
+    } catch (error) {
+      const reason = String((error as Error).message)
+        .split("\n")
+        .filter((line) => !line.startsWith("["))
+        .join(" ");
+      if (attempt >= 3) throw new Error(`${what} failed three times: ${reason}`);
+      console.warn(`${what} failed (attempt ${attempt}), trying again: ${reason.slice(0, 500)}`);
+      await sleep(2_000);
+    }
+  }
+}
+
+/** Starts broker `id` again and waits until the cluster serves (a running broker is only waited for). */
+export function ensureBrokerUp(id: number): Promise<void> {
+  return withRetries(`kafka/cluster.sh start-broker ${id}`, () => cluster("start-broker", String(id)));
+}
+
+/** Starts every stopped broker together and waits for the quorum. */
+export function clusterUp(): Promise<void> {
+  return withRetries("kafka/cluster.sh up", () => cluster("up"));
+}
