@@ -4,6 +4,15 @@ import { decode, defineSchema, type FieldSpec, type Schema } from "./core/schema
 import { closestName } from "./core/suggestion.js";
 import { fitProducer, fitReader } from "./go-values.js";
 import { joinKeyPath } from "./core/table.js";
+import {
+  checkSerdeConfig,
+  producerSerdeSchema,
+  readerSerdeSchema,
+  schemaRegistrySchema,
+  type ProducerSerdeConfig,
+  type ReaderSerdeConfig,
+  type SchemaRegistrySettings,
+} from "./schema-registry/config.js";
 
 // The `[kafka]` tree: one schema holds every key and its default; the interfaces below describe the
 // decoded result; decodeKafkaConfig adds the rules that involve more than one key.
@@ -120,6 +129,7 @@ const producerSchema = defineSchema({
     doc: "Idempotent producer: no duplicates or reordering on retry. Needs requiredAcks = -1. Beyond the Go original.",
   },
   clientID: { type: "string", doc: "client.id for this producer; overrides kafka.clientID. Beyond the Go original." },
+  ...producerSerdeSchema,
   properties: propertiesField("this producer"),
 });
 
@@ -233,6 +243,7 @@ const readerSchema = defineSchema({
     doc: "read_committed hides messages of aborted transactions (kafka-go read uncommitted). Beyond the Go original.",
   },
   clientID: { type: "string", doc: "client.id for this reader; overrides kafka.clientID. Beyond the Go original." },
+  ...readerSerdeSchema,
   properties: propertiesField("this reader"),
 });
 
@@ -286,6 +297,11 @@ export const kafkaSchema = defineSchema({
     doc: "How often each client reports librdkafka statistics (lag, group, broker and queue metrics, readiness); 0 turns them off. Beyond the Go original.",
   },
   tls: { type: "object", fields: tlsSchema, doc: "TLS to the brokers. Beyond the Go original." },
+  schemaRegistry: {
+    type: "object",
+    fields: schemaRegistrySchema,
+    doc: "The schema registry of valueFormat / keyFormat (Avro, JSON Schema). Beyond the Go original.",
+  },
   properties: propertiesField("every client of the component"),
   producers: { type: "map", of: producerSchema, doc: "Named producers: [kafka.producers.<name>]." },
   consumers: { type: "map", of: consumerSchema, doc: "Named consumers: [kafka.consumers.<name>]." },
@@ -309,7 +325,7 @@ export interface TlsConfig {
 }
 
 /** `kafka.producers.<name>`: one producer. Durations are milliseconds. */
-export interface ProducerConfig {
+export interface ProducerConfig extends ProducerSerdeConfig {
   /** The topic written to; may be left out when every message names its topic. Default: none. */
   topic?: string;
   /** "roundRobin", "hash", "murmur2" or a registered balancer's name. Default "roundRobin". */
@@ -347,7 +363,7 @@ export interface ProducerConfig {
 }
 
 /** `kafka.consumers.<name>` and `kafka.consumerGroups.<name>`: one reader. Durations are milliseconds. */
-export interface ReaderConfig {
+export interface ReaderConfig extends ReaderSerdeConfig {
   /** The topic read from. Exactly one of topic, topics, topicRegex is required. Default: none. */
   topic?: string;
   /** Several topics for one reader (needs groupID). Beyond the Go original. Default []. */
@@ -435,6 +451,8 @@ export interface KafkaConfig {
   statisticsInterval: number;
   /** TLS to the brokers. Beyond the Go original. */
   tls: TlsConfig;
+  /** The schema registry of valueFormat / keyFormat. Beyond the Go original. */
+  schemaRegistry: SchemaRegistrySettings;
   /** Raw librdkafka properties for every client, applied before the per-instance ones. Default {}. */
   properties: Record<string, string>;
   /** Named producers. Default {}. */
@@ -526,6 +544,11 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
   for (const [name, producer] of Object.entries(config.producers)) checkProducer(producer, at("producers", name));
   for (const [name, consumer] of Object.entries(config.consumers)) checkConsumer(consumer, at("consumers", name));
   for (const [name, group] of Object.entries(config.consumerGroups)) checkConsumerGroup(group, at("consumerGroups", name));
+  for (const tree of ["producers", "consumers", "consumerGroups"] as const) {
+    const entries = Object.entries<ReaderSerdeConfig>(config[tree]);
+    for (const [name, entry] of entries)
+      checkSerdeConfig(entry, at(tree, name), config.schemaRegistry, at("schemaRegistry"), tree === "producers");
+  }
   return config;
 }
 
@@ -545,7 +568,8 @@ export function subscriptionOf(reader: ReaderConfig): string[] {
 export const REDACTED = "******";
 
 /**
- * A copy of the config that is safe to log: the SASL password, the TLS key password and every raw
+ * A copy of the config that is safe to log: the SASL password, the TLS key password, the schema
+ * registry's password and every raw
  * property whose name contains "password" or "secret" are replaced by {@link REDACTED} (empty values
  * stay empty, so a log still shows that none was set).
  */
@@ -556,6 +580,10 @@ export function redactConfig(config: KafkaConfig): KafkaConfig {
     client: { ...config.client },
     saslPassword: redact(config.saslPassword),
     tls: config.tls.keyPassword === undefined ? { ...config.tls } : { ...config.tls, keyPassword: redact(config.tls.keyPassword) },
+    schemaRegistry:
+      config.schemaRegistry.password === undefined
+        ? { ...config.schemaRegistry }
+        : { ...config.schemaRegistry, password: redact(config.schemaRegistry.password) },
     properties: redactProperties(config.properties),
     producers: mapEntries(config.producers, (p) => ({ ...p, properties: redactProperties(p.properties) })),
     consumers: mapEntries(config.consumers, (r) => ({ ...r, topics: [...r.topics], properties: redactProperties(r.properties) })),
