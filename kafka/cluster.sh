@@ -269,6 +269,14 @@ wait_registry() { # wait_registry SECONDS
   done
 }
 
+set_registry_compatibility() { # BACKWARD by default, also as the Confluent-compatible API reports it
+  # The start-up default (REGISTRY_RULES_GLOBAL_COMPATIBILITY) is enforced but not shown by GET /config,
+  # which some clients read before registering; setting it through that API shows it (it is kept).
+  curl -sf -m 5 -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+    -d '{"compatibility":"BACKWARD"}' "http://127.0.0.1:$registry_port/apis/ccompat/v7/config" >/dev/null ||
+    die "setting the registry's default compatibility failed (log: $registry_log)"
+}
+
 stop_registry() { # sends TERM and waits until the process is gone (KILL after 30 s)
   local pid
   pid=$(registry_pid) || { rm -f "$registry_pid_file"; return 0; }
@@ -289,6 +297,7 @@ cmd_up() {
   wait_ready 90
   echo "kafka: 3 brokers up on 127.0.0.1:9091-9093 (SASL 9191-9193, SSL 9391-9393, SASL_SSL 9491-9493) in $((SECONDS - started)) s"
   wait_registry 90
+  set_registry_compatibility
   echo "kafka: schema registry up on http://127.0.0.1:$registry_port (Confluent-compatible API: /apis/ccompat/v7) in $((SECONDS - started)) s"
 }
 
@@ -343,7 +352,7 @@ case "${1:-}" in
   stop-broker) check_id "${2:-}"; stop_process "$2" "${3:-TERM}"; echo "kafka: broker $2 stopped" ;;
   start-broker) check_id "${2:-}"; require_jars; ensure_tls; start_process "$2"; wait_port "$2" "909$2" 90; wait_ready 90 ;;
   stop-registry) stop_registry; echo "kafka: registry stopped" ;;
-  start-registry) require_jars; start_registry; wait_registry 90; echo "kafka: registry up on http://127.0.0.1:$registry_port" ;;
+  start-registry) require_jars; start_registry; wait_registry 90; set_registry_compatibility; echo "kafka: registry up on http://127.0.0.1:$registry_port" ;;
   reset) cmd_down; rm -rf "$home/data" "$home/run" "$home/logs" "$cluster_id_file"; echo "kafka: data removed" ;;
   dump-log) shift; java_run kafka.tools.DumpLogSegments --deep-iteration --files "$@" ;;
   tool) shift; java_run "$@" ;;

@@ -33,6 +33,9 @@ export { Client, type OffsetSpecInput, type PartitionInfo, type PartitionOffset,
 export { Message, type Header, type HeadersInput, type MessageFields, type MessageInput } from "./message.js";
 export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
+export { SchemaDecodeError, SchemaEncodeError, SchemaRegistryError } from "./schema-registry/errors.js";
+export { SCHEMA_FORMATS, type SchemaFormat } from "./schema-registry/format.js";
+export type { ProducerSerdeConfig, ReaderSerdeConfig, SchemaRegistrySettings } from "./schema-registry/config.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type BalanceWindow, type Balancer, type BalancerMessage } from "./balancer.js";
 export {
