@@ -40,6 +40,8 @@ export class SchemaRegistry {
     readonly urlKey = "kafka.schemaRegistry.url",
   ) {
     this.url = config.url;
+    // Loading starts now, when the first producer or reader with a format is made, not at its first write.
+    void schemaRegistryLibrary().catch(() => undefined);
   }
 
   /** The library and the shared client, made on first use. */
