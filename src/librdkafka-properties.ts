@@ -1,3 +1,4 @@
+import { producerSerdeReferenceRows, readerSerdeReferenceRows, schemaRegistryReferenceRows } from "./schema-registry/config.js";
 import { kafkaFieldSpec, type KafkaConfig, type ProducerConfig, type ReaderConfig } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import type { FieldSpec } from "./core/schema.js";
@@ -152,6 +153,7 @@ const clientMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
     value: withTls((k) => (k.tls.insecureSkipVerify ? "none" : undefined)),
   },
   { key: "properties", librdkafka: null, note: `${RAW_PROPERTIES_NOTE} Applies to every client; per-instance tables come after it.` },
+  ...schemaRegistryReferenceRows,
 ];
 
 /** Producers and readers report statistics (lag, queue, broker metrics); the admin client has no use for them. */
@@ -227,6 +229,7 @@ const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
   { key: "idempotent", librdkafka: "enable.idempotence", note: "As is.", value: (p) => p.idempotent },
   { key: "clientID", librdkafka: "client.id", note: "Overrides kafka.clientID.", value: (p) => p.clientID },
   { key: "properties", librdkafka: null, note: RAW_PROPERTIES_NOTE },
+  ...producerSerdeReferenceRows,
 ];
 
 const metadataRefreshWhenWatching = (r: ReaderConfig): number | undefined =>
@@ -360,6 +363,7 @@ const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
   { key: "isolationLevel", librdkafka: "isolation.level", note: "As is.", value: (r) => r.isolationLevel },
   { key: "clientID", librdkafka: "client.id", note: "Overrides kafka.clientID.", value: (r) => r.clientID },
   { key: "properties", librdkafka: null, note: RAW_PROPERTIES_NOTE },
+  ...readerSerdeReferenceRows,
 ];
 
 /**

@@ -112,3 +112,44 @@ export function checkSerdeConfig(
     }
   }
 }
+
+/** A config-reference row of a key that sets no librdkafka property. */
+interface ReferenceRow {
+  key: string;
+  librdkafka: null;
+  note: string;
+}
+
+const NO_PROPERTY = "No librdkafka property:";
+
+/** The README config reference's rows of `kafka.schemaRegistry` (spread into the mapping table). */
+export const schemaRegistryReferenceRows: readonly ReferenceRow[] = [
+  {
+    key: "schemaRegistry.url",
+    librdkafka: null,
+    note: `${NO_PROPERTY} the registry serializers and deserializers ask (@confluentinc/schemaregistry).`,
+  },
+  { key: "schemaRegistry.userName", librdkafka: null, note: `${NO_PROPERTY} basic auth to the registry.` },
+  { key: "schemaRegistry.password", librdkafka: null, note: `${NO_PROPERTY} basic auth to the registry; never logged.` },
+  {
+    key: "schemaRegistry.timeout",
+    librdkafka: null,
+    note: `${NO_PROPERTY} bounds each registry call; a write that needs the registry fails after it.`,
+  },
+];
+
+/** The rows of a producer's format keys. */
+export const producerSerdeReferenceRows: readonly ReferenceRow[] = [
+  { key: "valueFormat", librdkafka: null, note: `${NO_PROPERTY} writeMessages serializes the value object (subject <topic>-value).` },
+  { key: "keyFormat", librdkafka: null, note: `${NO_PROPERTY} writeMessages serializes the key object (subject <topic>-key).` },
+  { key: "valueSchemaFile", librdkafka: null, note: `${NO_PROPERTY} the value's schema, read when the producer is made.` },
+  { key: "keySchemaFile", librdkafka: null, note: `${NO_PROPERTY} the key's schema, read when the producer is made.` },
+  { key: "useLatestVersion", librdkafka: null, note: `${NO_PROPERTY} as Confluent's use.latest.version.` },
+  { key: "autoRegister", librdkafka: null, note: `${NO_PROPERTY} as Confluent's auto.register.schemas.` },
+];
+
+/** The rows of a reader's format keys. */
+export const readerSerdeReferenceRows: readonly ReferenceRow[] = [
+  { key: "valueFormat", librdkafka: null, note: `${NO_PROPERTY} the value is decoded into message.data before the message is returned.` },
+  { key: "keyFormat", librdkafka: null, note: `${NO_PROPERTY} the key is decoded into message.keyData.` },
+];

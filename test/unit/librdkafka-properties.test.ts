@@ -23,8 +23,11 @@ type ReaderTree = (typeof READER_TREES)[number];
 /** Builds a `[kafka]` TOML with one producer p1 and one reader r1 in each reader tree. */
 function kafkaToml(parts: { client?: string; producer?: string; reader?: string; readerWithoutGroup?: boolean }): string {
   const reader = withBaseline(parts.reader ?? "", parts.readerWithoutGroup === true ? { topic: '"t"' } : { topic: '"t"', groupID: '"g"' });
+  // A registry URL, which a producer's or reader's format needs, unless the case sets one itself.
+  const registry = parts.client?.includes("schemaRegistry.url") === true ? "" : 'schemaRegistry.url = "http://registry.test"';
   return [
     "[kafka]",
+    registry,
     parts.client ?? "",
     "[kafka.producers.p1]",
     parts.producer ?? "",
@@ -77,6 +80,10 @@ interface RowCase {
 }
 
 const clientCases: RowCase[] = [
+  { key: "schemaRegistry.url", librdkafka: null, set: 'schemaRegistry.url = "http://a"', other: 'schemaRegistry.url = "http://b"' },
+  { key: "schemaRegistry.userName", librdkafka: null, set: 'schemaRegistry.userName = "u"', other: "" },
+  { key: "schemaRegistry.password", librdkafka: null, set: 'schemaRegistry.password = "p"', other: "" },
+  { key: "schemaRegistry.timeout", librdkafka: null, set: 'schemaRegistry.timeout = "1s"', other: "" },
   { key: "brokers", librdkafka: "bootstrap.servers", set: 'brokers = ["a:9091", "b:9092"]', expected: "a:9091,b:9092" },
   { key: "debug", librdkafka: null, set: "debug = true", other: "debug = false" },
   { key: "saslMechanism", librdkafka: "sasl.mechanisms", set: SASL("scram-sha-512"), expected: "SCRAM-SHA-512" },
@@ -139,6 +146,22 @@ function TLS(lines: string): string {
 }
 
 const producerCases: RowCase[] = [
+  { key: "valueFormat", librdkafka: null, set: 'valueFormat = "avro"\nuseLatestVersion = true', other: "useLatestVersion = true" },
+  { key: "keyFormat", librdkafka: null, set: 'keyFormat = "json-schema"\nuseLatestVersion = true', other: "useLatestVersion = true" },
+  {
+    key: "valueSchemaFile",
+    librdkafka: null,
+    set: 'valueFormat = "avro"\nvalueSchemaFile = "a.avsc"',
+    other: 'valueFormat = "avro"\nuseLatestVersion = true',
+  },
+  {
+    key: "keySchemaFile",
+    librdkafka: null,
+    set: 'keyFormat = "avro"\nkeySchemaFile = "k.avsc"',
+    other: 'keyFormat = "avro"\nuseLatestVersion = true',
+  },
+  { key: "useLatestVersion", librdkafka: null, set: "useLatestVersion = true", other: "" },
+  { key: "autoRegister", librdkafka: null, set: "autoRegister = false", other: "" },
   { key: "topic", librdkafka: null, set: 'topic = "a"', other: 'topic = "b"' },
   { key: "balancer", librdkafka: null, set: 'balancer = "hash"', other: 'balancer = "roundRobin"' },
   { key: "maxAttempts", librdkafka: "message.send.max.retries", set: "maxAttempts = 3", expected: 2 },
@@ -204,6 +227,8 @@ const readerCases: RowCase[] = [
     property: "fetch.queue.backoff.ms",
     expected: "50",
   },
+  { key: "valueFormat", librdkafka: null, set: 'valueFormat = "avro"', other: "" },
+  { key: "keyFormat", librdkafka: null, set: 'keyFormat = "json-schema"', other: "" },
 ];
 
 /** Every case with the full key under `[kafka]` and a function giving the properties for a fragment. */
