@@ -15,8 +15,10 @@ export async function consumeWithEkafka(
   size: number,
   count: number,
   mode: "message" | "batch" = "message",
+  /** More TOML: keys of the group's table (e.g. valueFormat), then other tables. */
+  extraToml = "",
 ): Promise<Throughput> {
-  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(`server-${mode}`))}
+  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(`server-${mode}`))}${extraToml}
 [kafkaConsumerServers.bench]
 consumerGroupName = "bench"
 `);

@@ -2,7 +2,7 @@ import type { MessageInput } from "../message.js";
 import type { ProducerSerdeConfig } from "./config.js";
 import { readSchemaFile } from "./format.js";
 import type { SchemaRegistry } from "./registry.js";
-import { FieldSerializer } from "./serializer.js";
+import { FieldSerializer, type Encode } from "./serializer.js";
 
 /**
  * A producer's serialization of values and keys through the schema registry: `writeMessages` hands it
@@ -50,17 +50,35 @@ export class ProducerSerde {
    */
   async serialize(inputs: readonly MessageInput[], defaultTopic: string | undefined): Promise<MessageInput[]> {
     const out = new Array<MessageInput>(inputs.length);
+    // A write call usually goes to one topic: its encoders are looked up once, not per message.
+    let topic: string | undefined;
+    let encodeValue: Encode | undefined;
+    let encodeKey: Encode | undefined;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
-      const topic = (input as MessageInput | null)?.topic ?? defaultTopic;
-      if (topic === undefined || topic === "" || input === null || typeof input !== "object") {
+      const target = (input as MessageInput | null)?.topic ?? defaultTopic;
+      if (target === undefined || target === "" || input === null || typeof input !== "object") {
         out[i] = input;
         continue;
       }
-      const value = this.value === undefined || input.value == null ? input.value : await this.value.serialize(topic, input.value, i);
-      const key = this.key === undefined || input.key == null ? input.key : await this.key.serialize(topic, input.key, i);
-      out[i] = { ...input, value, ...(key === undefined ? {} : { key }) };
+      if (target !== topic) {
+        topic = target;
+        encodeValue = await this.value?.encoderFor(topic);
+        encodeKey = await this.key?.encoderFor(topic);
+      }
+      const value = encodeValue === undefined || input.value == null ? input.value : await encodeValue(input.value, i);
+      const key = encodeKey === undefined || input.key == null ? input.key : await encodeKey(input.key, i);
+      out[i] = withBytes(input, value, key);
     }
     return out;
   }
+}
+
+/**
+ * The message with its value and key replaced by their bytes, as an object of one fixed shape: copying
+ * the caller's object with a spread cost more than encoding the value.
+ */
+function withBytes(input: MessageInput, value: MessageInput["value"], key: MessageInput["key"]): MessageInput {
+  const { topic, partition, headers, time } = input;
+  return { topic, partition, key, value, headers, time };
 }
