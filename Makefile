@@ -15,14 +15,18 @@ VITEST := node_modules/.bin/vitest
 CLUSTER := kafka/cluster.sh
 # The interop tests build a Go program against kafka-go: go on the PATH, or the official tarball's place.
 GO := $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; })
+# The newest TypeScript on the npm registry, next to the pinned one in node_modules: the package test
+# (test/e2e/package.test.ts) builds the README's app with both. Fetched by `make setup`, because the tests
+# may run where the registry cannot be reached.
+TS_NEWEST := .tools/typescript-newest
 
-.PHONY: help setup deps-debian deps-node deps-kafka deps-go build typecheck lint format docs test test-unit test-e2e \
+.PHONY: help setup deps-debian deps-node deps-kafka deps-go deps-typescript build typecheck lint format docs test test-unit test-e2e \
         kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-stop-registry kafka-start-registry kafka-reset bench demo soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-setup: deps-debian deps-node deps-kafka deps-go ## install everything: Debian packages, npm packages (builds librdkafka), Kafka jars, Go modules
+setup: deps-debian deps-node deps-kafka deps-go deps-typescript ## install everything: Debian packages, npm packages (builds librdkafka), Kafka jars, Go modules, the newest TypeScript
 	@echo "setup done: run 'make test'"
 
 deps-debian: ## install the Debian packages the client build and the local cluster need, when missing
@@ -47,6 +51,19 @@ deps-go: ## download the Go modules of the interop tests' kafka-go program (test
 	@if [ -z "$(GO)" ]; then echo "Go is missing: install it from https://go.dev/dl/ (the interop tests build a kafka-go program)"; exit 1; fi
 	cd test/interop/go && $(GO) mod download
 	@echo "go modules: $$(cd test/interop/go && $(GO) list -m github.com/segmentio/kafka-go)"
+
+# @types/node is installed with it so that npm's cache also holds the newest one: the README's
+# `npm install --save-dev typescript @types/node`, which the package test runs, then resolves offline.
+# The versions are recorded (exact) in the folder's package.json. Installed next to the old copy and
+# swapped in at the end, so a run without registry access keeps the copy there was.
+deps-typescript: ## the newest TypeScript (and @types/node) from the npm registry into .tools/typescript-newest, for the package test
+	rm -rf $(TS_NEWEST).new
+	mkdir -p $(TS_NEWEST).new
+	echo '{ "private": true }' > $(TS_NEWEST).new/package.json
+	cd $(TS_NEWEST).new && npm install --no-audit --no-fund --save-exact typescript@latest @types/node@latest
+	rm -rf $(TS_NEWEST)
+	mv $(TS_NEWEST).new $(TS_NEWEST)
+	@echo "typescript (newest on the registry): $$(node -p "require('./$(TS_NEWEST)/node_modules/typescript/package.json').version") in $(TS_NEWEST)"
 
 build: ## compile to dist/ (examples run from there)
 	node_modules/.bin/tsc -p tsconfig.build.json

@@ -9,6 +9,7 @@ import { consumeWithEkafka } from "./consume/ekafka.js";
 import { consumeWithEkafkaPoll } from "./consume/ekafka-poll.js";
 import { fillTopic } from "./consume/fill.js";
 import { consumeWithKafkajs } from "./consume/kafkajs.js";
+import { consumeConcurrentlyWithKafkajs, consumeOrderedWithEkafka, fillKeyedTopic, type HandlerWork } from "./consume/ordering.js";
 import { consumeWithRaw, RAW_BEST_BATCH } from "./consume/raw.js";
 import { kafkajsCompression } from "./kafkajs.js";
 import { ekafkaLatencyRig } from "./latency/ekafka.js";
@@ -214,6 +215,69 @@ async function consumeRows(admin: Component): Promise<Row[]> {
   ];
 }
 
+/** Keys of the ordering rows' topic, and how many messages each row reads (a partition-ordered row at 10 ms a message is slow). */
+const ORDERING = { keys: 1000, slowCount: Math.max(300, Math.round(3000 * SCALE)), count: Math.max(2000, Math.round(20_000 * SCALE)) };
+
+/**
+ * The ordering rows: a Consumer Server `onEachMessage` whose handler awaits 10 ms (I/O), on 3 partitions
+ * and 1,000 keys, with each ordering and concurrency, and KafkaJS with `partitionsConsumedConcurrently: 3`;
+ * then a handler that does not wait (CPU only), partition against key ordering. Single runs.
+ */
+async function orderingRows(admin: Component): Promise<Row[]> {
+  const topic = benchTopic("ordering");
+  await createTopic(admin, topic);
+  console.log(`${elapsed()} ordering: ${ORDERING.count.toLocaleString("en-US")} messages over ${ORDERING.keys} keys (filling the topic)`);
+  await fillKeyedTopic(topic, ORDERING.count, ORDERING.keys);
+  const io: HandlerWork = { waitMs: 10 };
+  const ekafkaRow = async (name: string, serverKeys: string, count: number, work: HandlerWork): Promise<Row> => {
+    const outcome = await attempt(name, () => consumeOrderedWithEkafka(topic, count, serverKeys, work));
+    return { name, unit: "rate", ekafka: fromThroughput(outcome), diagnostic: true, mib: { ekafka: mibOf(outcome) } };
+  };
+  const kafkajs = await attempt("KafkaJS partitionsConsumedConcurrently 3, handler awaits 10 ms", () =>
+    consumeConcurrentlyWithKafkajs(topic, ORDERING.slowCount, 3, io),
+  );
+  return [
+    await ekafkaRow("ordering: handler awaits 10 ms, ordering partition, one at a time", "", ORDERING.slowCount, io),
+    await ekafkaRow(
+      "ordering: handler awaits 10 ms, ordering partition, partitionConcurrency",
+      "partitionConcurrency = true",
+      ORDERING.slowCount,
+      io,
+    ),
+    await ekafkaRow(
+      "ordering: handler awaits 10 ms, ordering key, concurrency 100",
+      'ordering = "key"\nconcurrency = 100',
+      ORDERING.count,
+      io,
+    ),
+    await ekafkaRow(
+      "ordering: handler awaits 10 ms, ordering key, concurrency 1,000",
+      'ordering = "key"\nconcurrency = 1000',
+      ORDERING.count,
+      io,
+    ),
+    await ekafkaRow(
+      "ordering: handler awaits 10 ms, unordered, concurrency 1,000",
+      'ordering = "unordered"\nconcurrency = 1000',
+      ORDERING.count,
+      io,
+    ),
+    {
+      name: "ordering: handler awaits 10 ms, KafkaJS partitionsConsumedConcurrently 3",
+      unit: "rate",
+      kafkajs: fromThroughput(kafkajs),
+      mib: { kafkajs: mibOf(kafkajs) },
+    },
+    await ekafkaRow("ordering: CPU-only handler, ordering partition, one at a time", "", ORDERING.count, "cpu"),
+    await ekafkaRow(
+      "ordering: CPU-only handler, ordering key, concurrency 100",
+      'ordering = "key"\nconcurrency = 100',
+      ORDERING.count,
+      "cpu",
+    ),
+  ];
+}
+
 /** A diagnostic variant: the producer's in-flight requests per broker bounded as the Java client's default. */
 const BOUNDED_IN_FLIGHT = { "max.in.flight.requests.per.connection": "5" };
 
@@ -295,10 +359,10 @@ const NOTES = [
 ];
 
 /**
- * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,latency,schema-registry` (any subset)
+ * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,ordering,latency,schema-registry` (any subset)
  * runs only those, for checking one path (the table is then partial: do not publish it).
  */
-const GROUPS = ["produce", "sequential", "consume", "latency", "schema-registry"];
+const GROUPS = ["produce", "sequential", "consume", "ordering", "latency", "schema-registry"];
 const ONLY = new Set((process.env.BENCH_ONLY ?? GROUPS.join(",")).split(",").map((s) => s.trim()));
 
 async function main(): Promise<void> {
@@ -314,6 +378,7 @@ async function main(): Promise<void> {
     const rows = ONLY.has("produce") ? await produceRows(admin) : [];
     if (ONLY.has("sequential")) for (const { perCall, calls } of SEQUENTIAL_ROWS) rows.push(await sequentialRow(admin, perCall, calls));
     if (ONLY.has("consume")) rows.push(...(await consumeRows(admin)));
+    if (ONLY.has("ordering")) rows.push(...(await orderingRows(admin)));
     if (ONLY.has("schema-registry")) rows.push(...(await schemaRegistryRows(admin, SCHEMA_REGISTRY_COUNT)));
     const latency = ONLY.has("latency") ? await latencyRows(admin) : { rows: [], ekafkaP99: undefined };
     rows.push(...latency.rows);

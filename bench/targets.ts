@@ -48,6 +48,32 @@ const TARGETS: Target[] = [
   },
 ];
 
+/** The rate of the row named `name` (a single contender's cell), if measured. */
+function rateOf(rows: readonly Row[], name: string): number | undefined {
+  const row = rows.find((r) => r.name === name);
+  const cell = row?.ekafka ?? row?.kafkajs;
+  return cell !== undefined && "ok" in cell ? cell.ok : undefined;
+}
+
+/** The key-ordering targets: key at concurrency 100 ≥ 5,000 msg/s and ≥ 15× partition ordering; CPU-only handler loses ≤ 10 %. */
+function orderingLines(rows: readonly Row[]): string[] {
+  const key = rateOf(rows, "ordering: handler awaits 10 ms, ordering key, concurrency 100");
+  const partition = rateOf(rows, "ordering: handler awaits 10 ms, ordering partition, one at a time");
+  const cpuPartition = rateOf(rows, "ordering: CPU-only handler, ordering partition, one at a time");
+  const cpuKey = rateOf(rows, "ordering: CPU-only handler, ordering key, concurrency 100");
+  if (key === undefined || partition === undefined) return [];
+  const verdict = (ok: boolean) => (ok ? "**met**" : "**missed**");
+  const lines = [
+    `- key ordering at concurrency 100 ≥ 5,000 msg/s with a 10 ms handler: ${verdict(key >= 5000)} (${Math.round(key).toLocaleString("en-US")} msg/s)`,
+    `- key ordering at concurrency 100 ≥ 15× partition ordering (one at a time): ${verdict(key / partition >= 15)} (${(key / partition).toFixed(1)}×)`,
+  ];
+  if (cpuPartition !== undefined && cpuKey !== undefined)
+    lines.push(
+      `- CPU-only handler: key ordering loses ≤ 10 % against partition ordering: ${verdict(cpuKey / cpuPartition >= 0.9)} (${(cpuKey / cpuPartition).toFixed(2)}×)`,
+    );
+  return lines;
+}
+
 /** The targets as Markdown lines: for each, the rows that meet it and the worst and typical ratio. */
 export function targetLines(rows: readonly Row[], latencyP99: number | undefined): string[] {
   const lines = TARGETS.map((target) => {
@@ -72,6 +98,7 @@ export function targetLines(rows: readonly Row[], latencyP99: number | undefined
   });
   const p99 = latencyP99 === undefined ? "not measured" : `${latencyP99 < 20 ? "**met**" : "**missed**"} (${latencyP99.toFixed(1)} ms)`;
   lines.push(`- ekafka end-to-end p99 < 20 ms at 1,000 msg/s: ${p99} (Kafka's own EndToEndLatency floor is in the table)`);
+  lines.push(...orderingLines(rows));
   return lines;
 }
 

@@ -43,13 +43,60 @@ export const consumerServerSchema = defineSchema({
     default: false,
     doc: "Handle partitions in parallel, each partition in order. Beyond the Go original; same as withPartitionConcurrency().",
   },
+  ordering: {
+    type: "enum",
+    values: ["partition", "key", "unordered"],
+    default: "partition",
+    doc:
+      "`onEachMessage`: which messages may be handled at the same time. `partition`: one message of a partition at a time, in " +
+      "offset order. `key`: messages with the same key one at a time, in offset order (messages without a key: per " +
+      "partition); different keys at once. `unordered`: any message as soon as a slot is free. Offsets are committed up to " +
+      "the first message not done. `onEachBatch` takes `partition` only. Beyond the Go original.",
+  },
+  concurrency: {
+    type: "number",
+    integer: true,
+    min: 1,
+    default: 1,
+    doc:
+      'Messages (batches) in flight at once for the whole server. 1: one at a time, as in Go. With `ordering = "partition"` ' +
+      "at most one per partition (`partitionConcurrency = true`: one per partition, as many partitions as are assigned). " +
+      "Beyond the Go original.",
+  },
+  maxQueued: {
+    type: "number",
+    integer: true,
+    min: 1,
+    default: 1000,
+    doc:
+      "Messages fetched and not yet handled that the server holds, waiting or in flight, with `concurrency` above 1 or " +
+      "`partitionConcurrency`; above it the server stops fetching until it is under it again. Beyond the Go original.",
+  },
+  maxQueuedPerPartition: {
+    type: "number",
+    integer: true,
+    min: 1,
+    default: 100,
+    doc:
+      "Of those, the most of one partition: above it that partition is paused, and resumed once half of them are done. " +
+      "Beyond the Go original.",
+  },
+  inPlaceRetries: {
+    type: "number",
+    integer: true,
+    min: 0,
+    doc:
+      "How many times a recoverable handler failure is retried in place, holding up its partition, before the message " +
+      "moves on (to the first retry tier, the dead-letter topic, or the server stops). Default 3 without retryDelays " +
+      "(Go's behaviour) and 0 with them (a failure goes to tier 1 at once). withRetry({ attempts }) in code wins. Beyond the Go original.",
+  },
   retryDelays: {
     type: "stringList",
     default: [],
     doc:
       'Retry tiers: how long a failed message waits in each tier (Go durations), e.g. ["1s", "10s", "1m"]. A recoverable ' +
       "failure moves the message to the first tier's retry topic and the partition goes on; empty (the default) keeps " +
-      "retrying in place, blocking the partition. Beyond the Go original.",
+      "retrying in place (inPlaceRetries), blocking the partition. Beyond the Go original.",
   },
   retryProducer: {
     type: "string",

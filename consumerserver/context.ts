@@ -1,7 +1,7 @@
 import type { Context } from "@opentelemetry/api";
 import { activeContext, traceContextOf, type Message } from "../src/index.js";
 import type { Logger } from "../src/core/index.js";
-import type { Batch, Delivery } from "./delivery.js";
+import type { Batch, Delivery, Outcome } from "./delivery.js";
 
 /** What every handler receives: the server's lifetime and where to log. */
 export interface ServerContext {
@@ -37,6 +37,8 @@ export interface BatchContext extends ServerContext {
 abstract class BaseDelivery implements Delivery {
   attempts = 0;
   error: Error | undefined;
+  outcome: Outcome | undefined;
+  retries = 0;
   /**
    * The trace context of the handling: first the one the first message carries in its headers (W3C
    * `traceparent`); a middleware may put a span of its own in it (the `process` span does).

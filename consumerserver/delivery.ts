@@ -30,6 +30,17 @@ export interface Batch {
 }
 
 /**
+ * How the handling of a delivery ended, set by the step that decided it; metrics, spans and log lines
+ * read it (the `result` label of `ekafka_consumerserver_handled_total`):
+ * - `ok`: the handler succeeded (after in-place retries, if any), or a middleware resolved without calling it;
+ * - `retry_tier`: the messages were written to the next retry tier's topic;
+ * - `dead_lettered`: the messages were written to the dead-letter topic;
+ * - `failed`: the handling failed for good and the server stops without committing them.
+ * A hard stop abandons a delivery: it gets no outcome of its own.
+ */
+export type Outcome = "ok" | "retry_tier" | "dead_lettered" | "failed";
+
+/**
  * Messages on their way through the Consumer Server's handling pipeline — one message for
  * `onEachMessage`, one {@link Batch} for `onEachBatch`: what a {@link Middleware} sees.
  *
@@ -50,6 +61,10 @@ export interface Delivery {
   readonly attempts: number;
   /** What the last handler call failed with; undefined before the first call and after a success. */
   readonly error: Error | undefined;
+  /** How the handling ended so far (see {@link Outcome}); undefined until a step decided. */
+  readonly outcome: Outcome | undefined;
+  /** In-place retries of this delivery so far (calls of the handler after its first one here). */
+  readonly retries: number;
   /** Aborts on a hard stop: give up, the messages are left uncommitted. Pass it on to I/O. */
   readonly signal: AbortSignal;
   /**
@@ -84,4 +99,9 @@ export type Middleware = (next: DeliveryHandler) => DeliveryHandler;
 /** Applies middlewares around `handler`, the first one outermost. */
 export function chain(handler: DeliveryHandler, ...middlewares: Middleware[]): DeliveryHandler {
   return middlewares.reduceRight((next, middleware) => middleware(next), handler);
+}
+
+/** Records the outcome a step decided for `delivery` (the built-in steps' way to set {@link Delivery.outcome}). */
+export function decide(delivery: Delivery, outcome: Outcome): void {
+  (delivery as { outcome: Outcome | undefined }).outcome = outcome;
 }

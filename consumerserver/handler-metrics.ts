@@ -1,5 +1,5 @@
 import { Counter, Gauge, register, type Registry } from "prom-client";
-import type { Delivery, Middleware } from "./delivery.js";
+import type { Delivery, Middleware, Outcome } from "./delivery.js";
 import { AccumulatingHistogram, type HistogramSeries } from "./seconds-histogram.js";
 import { stepMiddleware } from "./sync-step.js";
 
@@ -11,13 +11,16 @@ export const HANDLER_METRICS = Object.freeze({
   handled: "ekafka_consumerserver_handled_total",
   /** Gauge (server): messages being handled now, retries and dead-lettering included. */
   inFlight: "ekafka_consumerserver_in_flight_messages",
+  /** Gauge (server): messages fetched and waiting for their turn (their key, partition or a free slot), not started yet. */
+  waiting: "ekafka_consumerserver_waiting_messages",
 });
 
 /**
- * The `result` label of the `ekafka_consumerserver_handled_total` counter ({@link HANDLER_METRICS}): one of `ok`, `dead_lettered` or `failed` per message, and
- * one `retried` per retry of a message.
+ * The `result` label of the `ekafka_consumerserver_handled_total` counter ({@link HANDLER_METRICS}): the
+ * delivery's {@link Outcome} once per message — `ok`, `retry_tier` (moved to a retry tier's topic),
+ * `dead_lettered` or `failed` — and one `retried` per in-place retry of a message (or batch).
  */
-export type HandlerResult = "ok" | "retried" | "dead_lettered" | "failed";
+export type HandlerResult = Outcome | "retried";
 
 /** Handler calls take from microseconds (in-memory work) to the retry backoff's seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -35,6 +38,7 @@ interface Metrics {
   seconds: AccumulatingHistogram;
   handled: Counter<"server" | "topic" | "result">;
   inFlight: Gauge<"server">;
+  waiting: Gauge<"server">;
 }
 
 /**
@@ -44,8 +48,10 @@ interface Metrics {
  */
 const pendingCounts = new WeakMap<object, Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>>();
 const inFlightCounts = new WeakMap<object, Map<string, { value: number }>>();
+/** How each server (by name) tells its waiting messages, read when the gauge is. */
+const waitingSources = new WeakMap<object, Map<string, () => number>>();
 
-const RESULTS: readonly HandlerResult[] = ["ok", "retried", "dead_lettered", "failed"];
+const RESULTS: readonly HandlerResult[] = ["ok", "retried", "retry_tier", "dead_lettered", "failed"];
 
 function flushHandled(this: Counter<"server" | "topic" | "result">): void {
   for (const { labels, pending } of pendingCounts.get(this)?.values() ?? []) {
@@ -59,6 +65,10 @@ function flushHandled(this: Counter<"server" | "topic" | "result">): void {
 
 function setInFlight(this: Gauge<"server">): void {
   for (const [server, count] of inFlightCounts.get(this) ?? []) this.set({ server }, count.value);
+}
+
+function setWaiting(this: Gauge<"server">): void {
+  for (const [server, count] of waitingSources.get(this) ?? []) this.set({ server }, count());
 }
 
 function metricsIn(registry: Registry): Metrics {
@@ -77,7 +87,7 @@ function metricsIn(registry: Registry): Metrics {
       existing<Metrics["handled"]>(HANDLER_METRICS.handled) ??
       new Counter({
         name: HANDLER_METRICS.handled,
-        help: "Messages handled by a Consumer Server, by result: ok, dead_lettered or failed once per message; retried once per retry.",
+        help: "Messages handled by a Consumer Server, by result: ok, retry_tier, dead_lettered or failed once per message; retried once per in-place retry.",
         labelNames: ["server", "topic", "result"],
         registers: [registry],
         collect: flushHandled,
@@ -91,15 +101,23 @@ function metricsIn(registry: Registry): Metrics {
         registers: [registry],
         collect: setInFlight,
       }),
+    waiting:
+      existing<Metrics["waiting"]>(HANDLER_METRICS.waiting) ??
+      new Gauge({
+        name: HANDLER_METRICS.waiting,
+        help: "Messages a Consumer Server fetched that wait for their turn (their key, partition or a free slot of concurrency).",
+        labelNames: ["server"],
+        registers: [registry],
+        collect: setWaiting,
+      }),
   };
 }
 
 /**
- * The handler metrics of one Consumer Server, as two middlewares: {@link outer} goes outside dead letter
- * and retry (it sees the final result and keeps the in-flight count), {@link inner} right around the
- * handler (it times each call and counts each retry). A delivery that leaves the outer middleware
- * without an error while its last handler call failed (`delivery.error`) was parked by the dead-letter
- * middleware. Results count messages: a batch counts each of its messages once.
+ * The handler metrics of one Consumer Server, as two middlewares: {@link outer} goes outside the failure
+ * steps and retry (it counts each delivery's outcome, as the step that decided it set it, and keeps the
+ * in-flight count), {@link inner} right around the handler (it times each call). A delivery whose
+ * pipeline rejected counts as `failed`. Results count messages: a batch counts each of its messages once.
  *
  * Per message they cost plain arithmetic and two clock reads: the counts reach prom-client when the
  * registry is read, and both stay synchronous when the handler is (see `SyncStep`).
@@ -127,6 +145,13 @@ export class HandlerMetrics {
     exported.value = 0;
     this.#exported = exported;
     this.#metrics.inFlight.set({ server }, 0);
+  }
+
+  /** Says how to read the server's waiting messages (the engine's queue); 0 until told. */
+  countWaiting(source: () => number): void {
+    let byServer = waitingSources.get(this.#metrics.waiting);
+    if (byServer === undefined) waitingSources.set(this.#metrics.waiting, (byServer = new Map<string, () => number>()));
+    byServer.set(this.server, source);
   }
 
   /** Messages being handled now. */
@@ -160,10 +185,9 @@ export class HandlerMetrics {
     );
   });
 
-  /** Times each handler call and counts each retry. */
+  /** Times each handler call. */
   readonly inner: Middleware = stepMiddleware((next) => (delivery) => {
     const series = this.#seriesOf(delivery.message.topic);
-    if (delivery.attempts > 0) series.handled.retried++;
     const started = performance.now();
     let result: Promise<void> | undefined;
     try {
@@ -189,15 +213,15 @@ export class HandlerMetrics {
   #settled(delivery: Delivery, count: number, series: TopicSeries, failed: boolean): void {
     this.#inFlight -= count;
     this.#exported.value -= count;
+    series.handled.retried += delivery.retries;
     // A hard stop abandons the messages (they are read again): no result of their own.
-    let last: HandlerResult | undefined;
-    if (!failed) last = delivery.error === undefined ? "ok" : "dead_lettered";
-    else if (!delivery.signal.aborted) last = "failed";
-    if (last === undefined) return;
+    if (failed && delivery.signal.aborted) return;
+    // A middleware that resolved without calling the handler counted the messages as handled.
+    const outcome: Outcome = failed ? "failed" : (delivery.outcome ?? "ok");
     // Messages of a batch resolved along the way were handled, whatever became of the rest.
     const remaining = delivery.messages.length;
     if (count > remaining) series.handled.ok += count - remaining;
-    series.handled[last] += remaining;
+    series.handled[outcome] += remaining;
   }
 
   #seriesOf(topic: string): TopicSeries {
@@ -221,7 +245,8 @@ export class HandlerMetrics {
       pendingCounts.set(handled, (byLabels = new Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>()));
     const key = `${labels.server}\u0000${labels.topic}`;
     let entry = byLabels.get(key);
-    if (entry === undefined) byLabels.set(key, (entry = { labels, pending: { ok: 0, retried: 0, dead_lettered: 0, failed: 0 } }));
+    if (entry === undefined)
+      byLabels.set(key, (entry = { labels, pending: { ok: 0, retried: 0, retry_tier: 0, dead_lettered: 0, failed: 0 } }));
     return entry.pending;
   }
 }

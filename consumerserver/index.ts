@@ -30,13 +30,13 @@ export { DEFAULT_RETRY_POLICY, retryBackoff, retryPolicy, shouldRetry, type Retr
 export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC_SUFFIX, DeadLetterError, deadLetterMessage } from "./dead-letter.js";
 export { isPermanentFetchError } from "./fetch-error.js";
 export { DEFAULT_RETRY_TOPIC_FORMAT, retryTopicName, type RetryTierSettings } from "./retry-tiers/settings.js";
-export { RETRY_TIER_HEADERS } from "./retry-tiers/headers.js";
-export { RetryTierError } from "./retry-tiers/tier-write.js";
+export { RETRY_TIER_HEADERS } from "./failure-headers.js";
+export { RetryTierError } from "./retry-tiers/retry-tier-error.js";
 export { RETRY_GROUP_SUFFIX } from "./retry-tiers/retry-tiers.js";
 export { replayDeadLetters, REPLAYED_FROM_HEADER, type ReplayOptions, type ReplayResult } from "./retry-tiers/replay.js";
 export { PartitionScheduler, type SchedulerHooks } from "./partition-scheduler.js";
 export type { BatchContext, MessageContext, ServerContext } from "./context.js";
-export { chain, type Batch, type Delivery, type DeliveryHandler, type Middleware } from "./delivery.js";
+export { chain, type Batch, type Delivery, type DeliveryHandler, type Middleware, type Outcome } from "./delivery.js";
 export type { ErrorDetails, ErrorHandler, ErrorPhase } from "./error-report.js";
 export type { BatchHandler, MessageHandler } from "./middleware.js";
 export { HANDLER_METRICS, HandlerMetrics, type HandlerResult } from "./handler-metrics.js";

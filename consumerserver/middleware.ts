@@ -1,10 +1,10 @@
-import { runInContext, type Backoff, type Message } from "../src/index.js";
+import { runInContext, withRetries, type Message } from "../src/index.js";
 import type { BatchContext, BatchDelivery, MessageContext, MessageDelivery } from "./context.js";
-import { delay } from "./delay.js";
 import type { Batch, Delivery, DeliveryHandler, Middleware } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
 import { toError } from "./handler-error.js";
-import { retryBackoff, shouldRetry, type RetryPolicy } from "./retry.js";
+import { isRecoverable } from "./recoverable-error.js";
+import type { RetryPolicy } from "./retry.js";
 import { handlerOf, isThenable, recovering, type SyncStep } from "./sync-step.js";
 
 /** An `onEachMessage` handler: resolves when the message is handled; throwing fails it. */
@@ -22,21 +22,23 @@ export type BatchHandler = (ctx: BatchContext, batch: Batch) => unknown;
  * handler that returns without a promise finishes the step synchronously (see {@link SyncStep}).
  */
 export function callHandler(handler: MessageHandler): DeliveryHandler {
-  return handlerOf((delivery) => {
-    const own = delivery as MessageDelivery;
-    own.attempts++;
-    const ctx = own.handlerContext();
-    return settled(own, handler, ctx, own.message);
-  });
+  return calling(handler, messageOf);
 }
 
 /** The innermost step of `onEachBatch`: like {@link callHandler}, with the batch's messages not resolved yet. */
 export function callBatchHandler(handler: BatchHandler): DeliveryHandler {
+  return calling(handler, batchOf);
+}
+
+const messageOf = (ctx: MessageContext): Message => ctx.message;
+const batchOf = (ctx: BatchContext): Batch => ctx.batch;
+
+function calling<C extends MessageContext | BatchContext, A>(handler: (ctx: C, arg: A) => unknown, argOf: (ctx: C) => A): DeliveryHandler {
   return handlerOf((delivery) => {
-    const own = delivery as BatchDelivery;
+    const own = delivery as MessageDelivery | BatchDelivery;
     own.attempts++;
-    const ctx = own.handlerContext();
-    return settled(own, handler, ctx, ctx.batch);
+    const ctx = own.handlerContext() as C;
+    return settled(own, handler, ctx, argOf(ctx));
   });
 }
 
@@ -60,11 +62,13 @@ function settled<C, A>(
   }
   if (!isThenable(result)) {
     own.error = undefined;
+    own.outcome = "ok";
     return undefined;
   }
   return Promise.resolve(result).then(
     () => {
       own.error = undefined;
+      own.outcome = "ok";
     },
     (thrown: unknown) => {
       throw failed(own, thrown);
@@ -72,42 +76,50 @@ function settled<C, A>(
   );
 }
 
+/** The handler failed: the delivery is failed unless a step after it (retry, retry tier, dead letter) decides otherwise. */
 function failed(own: MessageDelivery | BatchDelivery, thrown: unknown): Error {
   own.error = toError(thrown, own.message);
+  own.outcome = "failed";
   return own.error;
 }
 
 /**
- * Retries a delivery whose handler failed with a recoverable error (see `isRecoverable`), as `policy`
- * says, waiting between tries (exponential backoff with jitter, see `Backoff`). Every failure is
- * reported (phase `handle`). Gives up at once when the delivery's signal aborts (a hard stop): the
- * messages then stay uncommitted. A batch is retried with its messages not resolved yet.
+ * Retries a delivery whose handler failed with a recoverable error (see `isRecoverable`) in place, up to
+ * `policy.attempts` times for this delivery, waiting between tries (exponential backoff with jitter)
+ * through the one retry loop (`withRetries`). Every failure is reported (phase `handle`) and each retry
+ * counted on the delivery (`retries`). Gives up at once when the delivery's signal aborts (a hard
+ * stop): the messages then stay uncommitted. A batch is retried with its messages not resolved yet.
  */
 export function retrying(policy: RetryPolicy, report: Reporter): Middleware {
   return recovering((next, delivery, error) => retryAfter(next, delivery, error, policy, report));
 }
 
-/** The tries after a first failure (`error`): the backoff is made only when a delivery fails. */
+/** The tries after a first failure (`error`); the policy is made only when a delivery fails. */
 async function retryAfter(next: SyncStep, delivery: Delivery, error: unknown, policy: RetryPolicy, report: Reporter): Promise<void> {
-  let backoff: Backoff | undefined;
-  for (;;) {
-    if (delivery.signal.aborted) throw error;
-    const again = shouldRetry(policy, error, delivery.attempts);
-    report(error as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: again });
-    if (!again) throw error;
-    backoff ??= retryBackoff(policy);
-    const waitMs = backoff.next();
-    delivery.logger.warn(
-      { err: error, attempt: delivery.attempts, retryInMs: waitMs },
-      "handler failed with a recoverable error; retrying",
+  if (delivery.signal.aborted) throw error;
+  const own = delivery as MessageDelivery | BatchDelivery;
+  try {
+    await withRetries(
+      (tries) => (tries === 0 ? Promise.reject(error) : (next(delivery) ?? Promise.resolve())),
+      {
+        retries: policy.attempts,
+        waits: { initialMs: policy.backoffMs, maxMs: policy.maxBackoffMs, multiplier: policy.multiplier },
+        retryIf: isRecoverable,
+        onRetry: (failure, _retry, waitMs) => {
+          report(failure as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: true });
+          delivery.logger.warn(
+            { err: failure, attempt: delivery.attempts, retryInMs: waitMs },
+            "handler failed with a recoverable error; retrying",
+          );
+          own.retries++;
+        },
+      },
+      delivery.signal,
     );
-    if (!(await delay(waitMs, delivery.signal))) throw error;
-    try {
-      await next(delivery);
-      return;
-    } catch (retryError) {
-      error = retryError;
-    }
+  } catch (last) {
+    if (!delivery.signal.aborted)
+      report(last as Error, { phase: "handle", message: delivery.message, attempt: delivery.attempts, retrying: false });
+    throw last;
   }
 }
 

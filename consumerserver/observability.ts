@@ -56,6 +56,11 @@ export class ServerObservability {
     return [spans.outer, this.#metrics.outer, ...middlewares, this.#metrics.inner, spans.inner];
   }
 
+  /** Says how to read the messages waiting for their turn (the waiting gauge). */
+  countWaiting(source: () => number): void {
+    this.#metrics.countWaiting(source);
+  }
+
   /** A reporter that also keeps the last error for the status. */
   recording(report: Reporter): Reporter {
     return (error, details) => {

@@ -3,7 +3,7 @@ import type { Logger } from "../src/core/index.js";
 import type { Middleware } from "./delivery.js";
 import { retryPolicy, type RetryPolicy } from "./retry.js";
 
-/** Limits on how much work the server holds with {@link withPartitionConcurrency}. */
+/** Limits on how much work the server holds with {@link withPartitionConcurrency} (or `concurrency` above 1): the keys of the same names, which these override. */
 export interface ConcurrencyLimits {
   /**
    * Messages of one partition queued or in flight before the partition is paused (it resumes once
@@ -18,16 +18,19 @@ export interface ConcurrencyLimits {
 export interface ServerOptions {
   /** The component the server reads and writes through ({@link withEkafka}); `build()` fails without it. */
   ekafka?: Component;
-  /** How recoverable handler errors are retried in place ({@link withRetry}); default {@link DEFAULT_RETRY_POLICY}. */
-  retry: RetryPolicy;
+  /**
+   * The fields of the in-place retry policy set with {@link withRetry}; the others come from the
+   * `inPlaceRetries` key and {@link DEFAULT_RETRY_POLICY}.
+   */
+  retry: Partial<RetryPolicy>;
   /** Overrides the `deadLetterProducer` key when set. */
   deadLetterProducer?: string;
   /** Overrides the `partitionConcurrency` key when set. */
   partitionConcurrency?: boolean;
-  /** See {@link ConcurrencyLimits.maxQueuedPerPartition}; default 100. */
-  maxQueuedPerPartition: number;
-  /** See {@link ConcurrencyLimits.maxQueued}; default 1000. */
-  maxQueued: number;
+  /** Overrides the `maxQueuedPerPartition` key when set (see {@link ConcurrencyLimits.maxQueuedPerPartition}). */
+  maxQueuedPerPartition?: number;
+  /** Overrides the `maxQueued` key when set (see {@link ConcurrencyLimits.maxQueued}). */
+  maxQueued?: number;
   /** The logger the server's lines derive from ({@link withLogger}); the core root logger when absent. */
   logger?: Logger;
   /** The user's middlewares, outermost first (see {@link withMiddleware}). */
@@ -39,7 +42,7 @@ export type Option = (options: ServerOptions) => void;
 
 /** The options before any {@link Option} is applied. */
 export function defaultServerOptions(): ServerOptions {
-  return { retry: retryPolicy(), maxQueuedPerPartition: 100, maxQueued: 1000, middlewares: [] };
+  return { retry: {}, middlewares: [] };
 }
 
 /** The ekafka component whose consumers, consumer groups and producers the server uses. Required. */
@@ -50,14 +53,17 @@ export function withEkafka(component: Component): Option {
 }
 
 /**
- * How recoverable handler errors are retried (default: 3 retries, 100 ms backoff doubling up to 5 s).
- * `attempts` counts retries after the first call, so `{ attempts: 3 }` calls a handler at most 4 times.
+ * How recoverable handler errors are retried in place (default: 3 retries without retry tiers, none with
+ * them; 100 ms backoff doubling up to 5 s). `attempts` counts retries after the first call, so
+ * `{ attempts: 3 }` calls a handler at most 4 times. The fields given here win over the `inPlaceRetries`
+ * key; the others keep their defaults.
  * @throws RangeError for a negative or non-numeric value
  */
 export function withRetry(policy: Partial<RetryPolicy>): Option {
-  const checked = retryPolicy(policy); // fail where the option is written, not at start
+  retryPolicy(policy); // fail where the option is written, not at start
+  const given = Object.fromEntries(Object.entries(policy).filter(([, value]) => value !== undefined)) as Partial<RetryPolicy>;
   return (options) => {
-    options.retry = checked;
+    options.retry = given;
   };
 }
 

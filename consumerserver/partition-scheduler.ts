@@ -12,6 +12,8 @@ export interface SchedulerHooks<T> {
 interface Lane<T> {
   readonly queue: T[];
   running: boolean;
+  /** Waits in the ready queue for a slot (see `maxRunning`). */
+  ready: boolean;
   /** Weight of the running item (0 when none). */
   runningWeight: number;
   /** Weight of the queued items. */
@@ -24,11 +26,22 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
+/** Which lanes a {@link PartitionScheduler.drop} or {@link PartitionScheduler.whenIdle} concerns: these keys, or those a test accepts. */
+export type LaneFilter = ReadonlySet<string> | ((lane: string) => boolean);
+
+/** How many lanes may run at once, and which lanes that limit concerns. */
+export interface SchedulerLimit {
+  /** Lanes running at once, at most (default: no limit). Lanes waiting for a slot start in the order they became ready. */
+  maxRunning: number;
+  /** Whether `lane` counts toward the limit (default: every lane). */
+  limited?: (lane: string) => boolean;
+}
+
 /**
- * Runs work items in lanes — one lane per partition — so that the items of one lane run strictly one
- * after the other, in the order they were pushed, while different lanes run in parallel. This is what
- * lets a consumer handle partitions concurrently without ever handling (or committing) a message of a
- * partition before the one in front of it.
+ * Runs work items in lanes — one lane per partition, or per key of a partition — so that the items of
+ * one lane run strictly one after the other, in the order they were pushed, while different lanes run
+ * in parallel, at most `maxRunning` at once. This is what lets a consumer handle partitions (or keys)
+ * concurrently without ever handling a message of a lane before the one in front of it.
  *
  * The scheduler itself never limits how much is queued; its owner reads {@link size} and
  * {@link laneLength} and waits with {@link whenSizeBelow} (a global bound of 1 makes it strictly
@@ -40,23 +53,41 @@ export class PartitionScheduler<T> {
   readonly #work: (item: T) => Promise<void> | void;
   readonly #hooks: SchedulerHooks<T>;
   readonly #weigh: (item: T) => number;
+  readonly #limit: Required<SchedulerLimit>;
+  /** Lanes with work waiting for a slot, in the order they became ready. */
+  #ready: string[] = [];
+  /** Limited lanes running now. */
+  #running = 0;
   #waiters: Waiter[] = [];
   #size = 0;
+  /** Weight of the items running now, over all lanes. */
+  #runningWeight = 0;
   #interrupted = false;
 
   /**
    * @param work runs one item; a rejection halts the item's lane (see {@link SchedulerHooks.onFailure})
    * @param weigh what an item counts for in {@link size} and {@link laneLength} (default 1)
    */
-  constructor(work: (item: T) => Promise<void> | void, hooks: SchedulerHooks<T> = {}, weigh: (item: T) => number = () => 1) {
+  constructor(
+    work: (item: T) => Promise<void> | void,
+    hooks: SchedulerHooks<T> = {},
+    weigh: (item: T) => number = () => 1,
+    limit: SchedulerLimit = { maxRunning: Infinity },
+  ) {
     this.#work = work;
     this.#hooks = hooks;
     this.#weigh = weigh;
+    this.#limit = { limited: () => true, ...limit };
   }
 
   /** Items queued or running, over all lanes. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Items queued and not started yet, over all lanes. */
+  get waiting(): number {
+    return this.#size - this.#runningWeight;
   }
 
   /** Items queued or running in `lane`. */
@@ -77,7 +108,7 @@ export class PartitionScheduler<T> {
   push(lane: string, item: T): boolean {
     let found = this.#lanes.get(lane);
     if (found === undefined) {
-      found = { queue: [], running: false, runningWeight: 0, queuedWeight: 0, halted: false };
+      found = { queue: [], running: false, ready: false, runningWeight: 0, queuedWeight: 0, halted: false };
       this.#lanes.set(lane, found);
     }
     if (found.halted) return false;
@@ -93,10 +124,10 @@ export class PartitionScheduler<T> {
    * Removes the items that have not started, in every lane or in those `lanes`, and returns them. Running
    * items are left to finish.
    */
-  drop(lanes?: ReadonlySet<string>): T[] {
+  drop(lanes?: LaneFilter): T[] {
     const dropped: T[] = [];
     for (const [key, lane] of this.#lanes) {
-      if (lanes !== undefined && !lanes.has(key)) continue;
+      if (lanes !== undefined && !matches(lanes, key)) continue;
       dropped.push(...lane.queue.splice(0));
       this.#size -= lane.queuedWeight;
       lane.queuedWeight = 0;
@@ -111,8 +142,13 @@ export class PartitionScheduler<T> {
   }
 
   /** Resolves once nothing is queued or running in `lanes` — in any lane when not given (or on interrupt). */
-  whenIdle(lanes?: ReadonlySet<string>): Promise<void> {
-    return this.#wait(() => (lanes === undefined ? this.#size === 0 : [...lanes].every((lane) => this.laneLength(lane) === 0)));
+  whenIdle(lanes?: LaneFilter): Promise<void> {
+    return this.#wait(() => (lanes === undefined ? this.#size === 0 : this.#idle(lanes)));
+  }
+
+  #idle(lanes: LaneFilter): boolean {
+    for (const [key, lane] of this.#lanes) if (matches(lanes, key) && lane.queuedWeight + lane.runningWeight > 0) return false;
+    return true;
   }
 
   /** Resolves every pending and future wait at once: the owner is stopping and must not block on work. */
@@ -127,16 +163,24 @@ export class PartitionScheduler<T> {
   }
 
   #pump(key: string, lane: Lane<T>): void {
-    if (lane.running || lane.halted) return;
-    const item = lane.queue.shift();
-    if (item === undefined) {
+    if (lane.running || lane.halted || lane.ready) return;
+    if (lane.queue.length === 0) {
       this.#lanes.delete(key); // an idle lane costs nothing to recreate; halted lanes stay to refuse work
       return;
     }
+    const limited = this.#limit.limited(key);
+    if (limited && this.#running >= this.#limit.maxRunning) {
+      lane.ready = true;
+      this.#ready.push(key);
+      return;
+    }
+    if (limited) this.#running++;
+    const item = lane.queue.shift()!;
     const weight = this.#weigh(item);
     lane.queuedWeight -= weight;
     lane.running = true;
     lane.runningWeight = weight;
+    this.#runningWeight += weight;
     void this.#run(key, lane, item);
   }
 
@@ -151,11 +195,25 @@ export class PartitionScheduler<T> {
       this.#notify(() => this.#hooks.onFailure?.(key, item, error));
     } finally {
       lane.running = false;
+      if (this.#limit.limited(key)) this.#running--;
       this.#size -= lane.runningWeight;
+      this.#runningWeight -= lane.runningWeight;
       lane.runningWeight = 0;
       this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queuedWeight));
+      // Lanes waiting for a slot go first; this lane's next item queues behind them.
+      this.#startReady();
       this.#pump(key, lane);
       this.#check();
+    }
+  }
+
+  #startReady(): void {
+    while (this.#ready.length > 0 && this.#running < this.#limit.maxRunning) {
+      const key = this.#ready.shift()!;
+      const lane = this.#lanes.get(key);
+      if (lane === undefined || !lane.ready) continue;
+      lane.ready = false;
+      this.#pump(key, lane);
     }
   }
 
@@ -169,6 +227,7 @@ export class PartitionScheduler<T> {
   }
 
   #check(): void {
+    if (this.#ready.length > 0) this.#startReady(); // a drop may have emptied lanes that held slots' turn
     if (this.#waiters.length === 0) return;
     const pending: Waiter[] = [];
     for (const waiter of this.#waiters) {
@@ -177,4 +236,8 @@ export class PartitionScheduler<T> {
     }
     this.#waiters = pending;
   }
+}
+
+function matches(filter: LaneFilter, lane: string): boolean {
+  return typeof filter === "function" ? filter(lane) : filter.has(lane);
 }

@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span } from "@opentelemetry/api";
 import { messagingAttributes, traceContextOf, tracerProviderRegistered, TRACER_NAME } from "../src/index.js";
-import type { Delivery, Middleware } from "./delivery.js";
+import type { Delivery, Middleware, Outcome } from "./delivery.js";
 import { stepMiddleware, type SyncStep } from "./sync-step.js";
 
 /** Names of the span events the Consumer Server adds to a delivery's `process` span. */
@@ -9,7 +9,15 @@ export const PROCESS_SPAN_EVENTS = Object.freeze({
   retry: "ekafka.retry",
   /** The messages were written to the dead-letter producer after their last failure. */
   deadLetter: "ekafka.dead_letter",
+  /** The messages were written to the next retry tier's topic. */
+  retryTier: "ekafka.retry_tier",
 });
+
+/** The span event of an outcome decided after a failure. */
+const OUTCOME_EVENTS: Partial<Record<Outcome, string>> = {
+  dead_lettered: PROCESS_SPAN_EVENTS.deadLetter,
+  retry_tier: PROCESS_SPAN_EVENTS.retryTier,
+};
 
 /**
  * OpenTelemetry `process` spans of the messaging semantic conventions: one CONSUMER span per delivery a
@@ -54,8 +62,11 @@ export class ProcessSpans {
     delivery.otelContext = trace.setSpan(delivery.otelContext, span);
     try {
       await context.with(delivery.otelContext, () => next(delivery));
-      if (delivery.error !== undefined) span.addEvent(PROCESS_SPAN_EVENTS.deadLetter, { "messaging.ekafka.attempts": delivery.attempts });
+      const event = OUTCOME_EVENTS[delivery.outcome ?? "ok"];
+      if (event !== undefined) span.addEvent(event, { "messaging.ekafka.attempts": delivery.attempts });
+      span.setAttribute("messaging.ekafka.outcome", delivery.outcome ?? "ok");
     } catch (error) {
+      span.setAttribute("messaging.ekafka.outcome", "failed");
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       span.setAttribute("error.type", error instanceof Error ? error.name : typeof error);
       throw error;
@@ -65,7 +76,7 @@ export class ProcessSpans {
   }
 
   async #recorded(next: SyncStep, delivery: Delivery, span: Span): Promise<void> {
-    if (delivery.attempts > 0) span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
+    if (delivery.retries > 0) span.addEvent(PROCESS_SPAN_EVENTS.retry, { "messaging.ekafka.attempt": delivery.attempts + 1 });
     try {
       await next(delivery);
     } catch (error) {

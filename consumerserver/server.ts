@@ -1,25 +1,15 @@
-import type { Component, Consumer, ConsumerGroup, Message, ReaderTree } from "../src/index.js";
+import type { Component, Consumer, ConsumerGroup, ReaderTree } from "../src/index.js";
 import { ConfigError, createLogger, type Logger, type Server, type ServerStatus } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
-import { DEAD_LETTER_TOPIC_SUFFIX, deadLettering } from "./dead-letter.js";
-import { chain, type DeliveryHandler, type Middleware } from "./delivery.js";
-import { reporter, type ErrorHandler, type Reporter } from "./error-report.js";
-import {
-  callBatchHandler,
-  callHandler,
-  intercepting,
-  retrying,
-  type BatchHandler,
-  type InterceptedCall,
-  type MessageHandler,
-} from "./middleware.js";
+import { Engine } from "./engine.js";
+import { reporter, type ErrorHandler } from "./error-report.js";
+import { callBatchHandler, callHandler, type BatchHandler, type MessageHandler } from "./middleware.js";
 import type { ServerOptions } from "./options.js";
 import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
-import { EachMessageRunner } from "./runner.js";
 import { observedReader, ServerObservability } from "./observability.js";
-import { createRetryTiers } from "./retry-tiers/create.js";
-import type { RetryTiers } from "./retry-tiers/retry-tiers.js";
-import { RunTogether } from "./retry-tiers/run-together.js";
+import { inPlacePolicy, pipelineOf } from "./pipeline.js";
+import { serverResources, topicsOf, type Resources } from "./server-resources.js";
+import type { Subscription } from "./subscription.js";
 
 /** The `comp` field of the server's log lines. */
 export const COMPONENT_NAME = "ekafka.consumerserver";
@@ -34,17 +24,6 @@ type Mode =
 interface Runner {
   run(): Promise<void>;
   stop(graceful: boolean): void;
-}
-
-/** The Kafka instances a server uses, created by init(). */
-interface Resources {
-  group?: ConsumerGroup;
-  /** The server interceptors, as calls of the reader the handler's messages come from. */
-  intercept?: InterceptedCall;
-  consumer?: Consumer;
-  deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined; name: string };
-  /** With `retryDelays`: the retry topics, their writing step and their reader. */
-  tiers?: RetryTiers | undefined;
 }
 
 /**
@@ -177,37 +156,21 @@ export class ConsumerServer implements Server {
         `${this.key}: no handler registered; call onEachMessage, onEachBatch, onStart or onConsumerGroupStart before starting`,
       );
     }
-    const resources: Resources = {};
-    let reader: { tree: ReaderTree; name: string } | undefined;
-    if (mode.kind === "onStart") {
-      resources.consumer = this.#lookUp("consumerName", mode.kind, "consumers", (name) => this.#component.consumer(name));
-    } else if (mode.kind === "onConsumerGroupStart") {
-      resources.group = this.#lookUp("consumerGroupName", mode.kind, "consumerGroups", (name) => this.#component.consumerGroup(name));
-    } else {
-      reader = this.#readerOf(mode.kind);
-      const { tree, name } = reader;
-      resources.group = this.#named(tree === "consumers" ? "consumerName" : "consumerGroupName", name, (n) =>
-        this.#component.consumerGroup(n, { from: tree }),
+    if (mode.kind === "onEachBatch" && this.config.ordering !== "partition") {
+      throw ConfigError.atKey(
+        `${this.key}.ordering`,
+        `onEachBatch hands over runs of one partition: it takes ordering = "partition" only, found ${JSON.stringify(this.config.ordering)} (use onEachMessage for "key" or "unordered")`,
       );
-      resources.intercept = this.#component.serverInterception(tree, name);
     }
-    const deadLetter = this.deadLetterProducer;
-    if ((mode.kind === "onEachMessage" || mode.kind === "onEachBatch") && deadLetter !== undefined) {
-      const producer = this.#named("deadLetterProducer", deadLetter, (name) => this.#component.producer(name));
-      resources.deadLetter = { producer, topic: this.#configuredTopic(deadLetter), name: deadLetter };
-    }
-    if (reader !== undefined) {
-      resources.tiers = createRetryTiers({
-        key: this.key,
-        config: this.config,
-        component: this.#component,
-        reader,
-        deadLetter: resources.deadLetter,
-        logger: this.logger,
-      });
-    }
+    const resources = serverResources(mode.kind, {
+      key: this.key,
+      config: this.config,
+      component: this.#component,
+      deadLetterProducer: this.deadLetterProducer,
+      logger: this.logger,
+    });
     this.#resources = resources;
-    this.#observed.reading(this.#observedReaderOf(mode.kind, reader));
+    this.#observed.reading(this.#observedReaderOf(mode.kind, resources.reader));
   }
 
   /** The reader whose statistics and group the governor shows: the one the mode reads with. */
@@ -271,7 +234,12 @@ export class ConsumerServer implements Server {
         consumerGroupName: this.config.consumerGroupName,
         consumerName: this.config.consumerName,
         partitionConcurrency: this.partitionConcurrency,
+        ordering: this.config.ordering,
+        concurrency: this.config.concurrency,
         deadLetterProducer: this.deadLetterProducer,
+        ...(this.#mode!.kind === "onEachMessage" || this.#mode!.kind === "onEachBatch"
+          ? { inPlaceRetries: inPlacePolicy({ resources: this.#resources!, config: this.config, retry: this.#options.retry }).attempts }
+          : {}),
         ...(this.#resources!.tiers === undefined
           ? {}
           : { retryDelays: this.config.retryDelays, retryGroupID: this.#resources!.tiers.groupID }),
@@ -292,80 +260,47 @@ export class ConsumerServer implements Server {
   }
 
   #createRunner(mode: Mode, resources: Resources): Runner {
-    switch (mode.kind) {
-      case "onStart":
-        return new OwnedLoopRunner(
-          resources.consumer!,
-          mode.handler,
-          mode.kind,
-          this.logger,
-          this.#observed.recording(reporter(undefined, this.logger)),
-        );
-      case "onConsumerGroupStart":
-        return new OwnedLoopRunner(
-          resources.group!,
-          mode.handler,
-          mode.kind,
-          this.logger,
-          this.#observed.recording(reporter(undefined, this.logger)),
-        );
-      case "onEachMessage":
-      case "onEachBatch": {
-        const report = this.#observed.recording(reporter(mode.onError, this.logger));
-        const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
-        const main = new EachMessageRunner({
-          group: resources.group!,
-          handle: this.#pipeline(handler, resources, report),
-          ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
-          report,
-          logger: this.logger,
-          debug: this.config.debug,
-          concurrent: this.partitionConcurrency,
-          maxQueued: this.#options.maxQueued,
-          maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
-        });
-        if (resources.tiers === undefined) return main;
-        const tierSetup = {
-          outer: this.#observed.around(this.#outerMiddlewares(resources)),
-          report,
-          logger: this.logger,
-          debug: this.config.debug,
-          batches: mode.kind === "onEachBatch",
-          maxQueuedPerPartition: this.#options.maxQueuedPerPartition,
-        };
-        return new RunTogether(main, resources.tiers.reader(handler, tierSetup));
-      }
+    if (mode.kind === "onStart" || mode.kind === "onConsumerGroupStart") {
+      const source = mode.kind === "onStart" ? resources.consumer! : resources.group!;
+      const report = this.#observed.recording(reporter(undefined, this.logger));
+      return new OwnedLoopRunner<Consumer | ConsumerGroup>(
+        source,
+        mode.handler as LoopHandler<Consumer | ConsumerGroup>,
+        mode.kind,
+        this.logger,
+        report,
+      );
     }
-  }
-
-  /**
-   * The handling pipeline, outermost first: the process span and handler metrics, the steps around every
-   * delivery (server interceptors, the user's middlewares), what happens on a failure (dead letter or retry tiers, in-place retry), the handler.
-   */
-  #pipeline(handler: DeliveryHandler, resources: Resources, report: Reporter): DeliveryHandler {
-    return chain(handler, ...this.#observed.around([...this.#outerMiddlewares(resources), ...this.#failureMiddlewares(resources, report)]));
-  }
-
-  /** Server interceptors and the user's middlewares: around every delivery, of the topics and of the retry topics. */
-  #outerMiddlewares(resources: Resources): Middleware[] {
-    const middlewares: Middleware[] = [];
-    if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
-    middlewares.push(...this.#options.middlewares);
-    return middlewares;
-  }
-
-  /** Dead letter (or retry tiers) around the in-place retry. */
-  #failureMiddlewares(resources: Resources, report: Reporter): Middleware[] {
-    const inPlace = retrying(this.#options.retry, report);
-    if (resources.tiers !== undefined) return resources.tiers.middlewares(inPlace, report);
-    const middlewares: Middleware[] = [];
-    const deadLetter = resources.deadLetter;
-    if (deadLetter !== undefined) {
-      const topicOf = (message: Message) => (deadLetter.topic === undefined ? `${message.topic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined);
-      middlewares.push(deadLettering(deadLetter.producer, topicOf, report));
-    }
-    middlewares.push(inPlace);
-    return middlewares;
+    const report = this.#observed.recording(reporter(mode.onError, this.logger));
+    const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
+    const subscriptions: Subscription[] = [
+      { name: "topics", group: resources.group!, topics: topicsOf(this.#component, resources.reader!) },
+    ];
+    if (resources.tiers !== undefined) subscriptions.push(resources.tiers.subscription());
+    const handle = pipelineOf({
+      handler,
+      resources,
+      config: this.config,
+      middlewares: this.#options.middlewares,
+      retry: this.#options.retry,
+      report,
+      observed: (middlewares) => this.#observed.around(middlewares),
+    });
+    const engine = new Engine({
+      subscriptions,
+      handle,
+      ...(mode.kind === "onEachBatch" ? { batchSize: this.config.batchSize, batchWaitMs: this.config.batchWait } : {}),
+      report,
+      logger: this.logger,
+      debug: this.config.debug,
+      ordering: this.config.ordering,
+      concurrency: this.config.concurrency,
+      partitionConcurrency: this.partitionConcurrency,
+      maxQueued: this.#options.maxQueued ?? this.config.maxQueued,
+      maxQueuedPerPartition: this.#options.maxQueuedPerPartition ?? this.config.maxQueuedPerPartition,
+    });
+    this.#observed.countWaiting(() => engine.waiting);
+    return engine;
   }
 
   /** Retry topics must exist before anything is moved there; a failure leaves nothing open. */
@@ -403,54 +338,5 @@ export class ConsumerServer implements Server {
       }
     })();
     return this.#closedUnstarted;
-  }
-
-  /**
-   * Which reader `onEachMessage` / `onEachBatch` use. Go's rule: the consumer `consumerName`, with its
-   * settings. Beyond Go: the consumer group `consumerGroupName` when it is the only name set. When both
-   * are set, the server says once which one it reads with.
-   * @throws ConfigError naming consumerName when neither is set
-   */
-  #readerOf(mode: string): { tree: ReaderTree; name: string } {
-    const { consumerName, consumerGroupName } = this.config;
-    if (consumerName !== undefined) {
-      if (consumerGroupName !== undefined) {
-        this.logger.info(
-          { consumerName, consumerGroupName },
-          `${mode} reads with consumerName ${consumerName} (kafka.consumers.${consumerName}) and its settings, as in Go; consumerGroupName ${consumerGroupName} is for onConsumerGroupStart`,
-        );
-      }
-      return { tree: "consumers", name: consumerName };
-    }
-    if (consumerGroupName !== undefined) return { tree: "consumerGroups", name: consumerGroupName };
-    throw ConfigError.atKey(
-      `${this.key}.consumerName`,
-      `required for ${mode}: the name of a kafka.consumers entry (or set consumerGroupName to read with a kafka.consumerGroups entry)`,
-    );
-  }
-
-  #lookUp<T>(field: "consumerName" | "consumerGroupName", mode: string, section: string, get: (name: string) => T): T {
-    const name = this.config[field];
-    if (name === undefined) {
-      throw ConfigError.atKey(`${this.key}.${field}`, `required for ${mode}: the name of a kafka.${section} entry`);
-    }
-    return this.#named(field, name, get);
-  }
-
-  /** Gets a named instance from the component; its unknown-name error is re-thrown naming our key. */
-  #named<T>(field: string, name: string, get: (name: string) => T): T {
-    try {
-      return get(name);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`${this.key}.${field}: ${reason}`, { key: `${this.key}.${field}`, cause: error });
-    }
-  }
-
-  /** The topic configured for the producer `name`, if any (names matched as the component does, ignoring case as a fallback). */
-  #configuredTopic(name: string): string | undefined {
-    const producers = this.#component.config.producers;
-    const entry = producers[name] ?? Object.entries(producers).find(([candidate]) => candidate.toLowerCase() === name.toLowerCase())?.[1];
-    return entry?.topic;
   }
 }

@@ -63,3 +63,4 @@ export {
 export { STATISTICS_METRICS } from "./statistics-metrics.js";
 export { DELIVERY_ERRORS_TOTAL } from "./producer-metrics.js";
 export { componentDebugConfig } from "./debug-config.js";
+export { withRetries, isRetriableWriteError, type RetryOptions, type RetryWaits } from "./retry-policies.js";

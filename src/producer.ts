@@ -1,6 +1,5 @@
 import type { LibrdKafkaError, DeliveryReport, MessageHeader } from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
-import { Backoff } from "./backoff.js";
 import type { Balancer } from "./balancer.js";
 import { Intercepted, type CallSite } from "./call.js";
 import type { ProducerConfig } from "./config.js";
@@ -11,6 +10,7 @@ import { IN_FLIGHT, Message, messageFromInput, type MessageInput } from "./messa
 import { watchStatistics } from "./client-statistics.js";
 import { countDeliveryError } from "./producer-metrics.js";
 import { callback, connectClient, disconnectClient, FailureLog, native, nativeProducer } from "./rdkafka.js";
+import { withRetries } from "./retry-policies.js";
 import type { ProducerSerde } from "./schema-registry/producer-serde.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
@@ -288,21 +288,24 @@ export class Producer {
    * are down may come back. At the deadline the last reason is the error.
    */
   private async awaitPartitions(topic: string, deadline: number): Promise<number[]> {
-    const backoff = new Backoff({ initialMs: METADATA_RETRY_MIN_MS, maxMs: METADATA_RETRY_MAX_MS });
     let reason: KafkaError | undefined;
-    for (;;) {
+    const ask = async () => {
       const remaining = deadline - Date.now();
-      const outcome = await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining))).catch(
-        (err: unknown) => err as KafkaError,
-      );
-      if (Array.isArray(outcome)) return outcome;
-      // A request cut short by the deadline says less than the cluster's last answer ("no such topic").
-      if (reason === undefined || outcome.code !== ErrorCodes.ERR__TIMED_OUT) reason = outcome;
-      const left = deadline - Date.now();
-      if (this.closed || left <= 0) throw reason;
-      // The last pause ends at the deadline, for one more request: a topic may appear at the last moment.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(backoff.next(), left)));
-    }
+      try {
+        return await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining)));
+      } catch (err) {
+        // A request cut short by the deadline says less than the cluster's last answer ("no such topic").
+        if (reason === undefined || (err as KafkaError).code !== ErrorCodes.ERR__TIMED_OUT) reason = err as KafkaError;
+        throw reason;
+      }
+    };
+    // The last pause ends at the deadline, for one more request: a topic may appear at the last moment.
+    return withRetries(ask, {
+      retries: Infinity,
+      waits: { initialMs: METADATA_RETRY_MIN_MS, maxMs: METADATA_RETRY_MAX_MS },
+      deadline,
+      retryIf: () => !this.closed,
+    });
   }
 
   /** Asks the cluster for the topic's partitions (one request per topic at a time) and caches them. */

@@ -3,7 +3,7 @@ import { ConfigError, type Logger } from "../../src/core/index.js";
 import type { ConsumerServerConfig } from "../config.js";
 import { RetryTiers } from "./retry-tiers.js";
 import { retryTierSettings } from "./settings.js";
-import type { RecordWriter } from "./tier-write.js";
+import type { RecordWriter } from "../move-on-failure.js";
 
 /** What a server knows when it sets up its retry tiers. */
 export interface RetryTiersContext {
@@ -13,22 +13,23 @@ export interface RetryTiersContext {
   component: Component;
   /** The entry the server reads its topics with (`consumerName`, else `consumerGroupName`); the retry reader derives its group from it. */
   reader: { tree: ReaderTree; name: string };
-  /** The dead-letter producer the server has (from the config or withDeadLetter), with its configured topic. */
-  deadLetter: { producer: RecordWriter; topic: string | undefined; name: string } | undefined;
+  /** The dead-letter producer the server has (from the config or withDeadLetter), if any. */
+  deadLetterName: string | undefined;
+  /** The dead-letter topic of an original topic the server derives, or undefined for the dead-letter producer's own topic. */
+  deadLetterTopicOf: (originalTopic: string) => string | undefined;
   logger: Logger;
 }
 
 /**
  * The server's retry tiers, or undefined when `retryDelays` is empty. Records are written with
- * `retryProducer`, else with the dead-letter producer; dead letters with the dead-letter producer, else
- * with the retry producer to `<topic>.DLT`.
+ * `retryProducer`, else with the dead-letter producer (dead letters: see the server's failure destinations).
  * @throws ConfigError naming the key for a bad delay or format, or when no producer is named
  */
 export function createRetryTiers(context: RetryTiersContext): RetryTiers | undefined {
   const { key, config, component } = context;
   const settings = retryTierSettings(config, key);
   if (settings === undefined) return undefined;
-  const producerName = config.retryProducer ?? context.deadLetter?.name;
+  const producerName = config.retryProducer ?? context.deadLetterName;
   if (producerName === undefined) {
     throw ConfigError.atKey(
       `${key}.retryProducer`,
@@ -48,10 +49,7 @@ export function createRetryTiers(context: RetryTiersContext): RetryTiers | undef
     component,
     reader: context.reader,
     retryWriter,
-    deadLetter:
-      context.deadLetter === undefined
-        ? { writer: retryWriter, topic: undefined }
-        : { writer: context.deadLetter.producer, topic: context.deadLetter.topic },
+    deadLetterTopicOf: context.deadLetterTopicOf,
     logger: context.logger,
   });
 }

@@ -1,5 +1,5 @@
 import { Message, PollTimeoutError, type Component, type Header, type ReaderTree } from "../../src/index.js";
-import { isTierHeader, RETRY_TIER_HEADERS } from "./headers.js";
+import { isTierHeader, RETRY_TIER_HEADERS } from "../failure-headers.js";
 
 /** What {@link replayDeadLetters} reads, where it writes, and with what. */
 export interface ReplayOptions {

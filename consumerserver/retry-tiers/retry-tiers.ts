@@ -1,14 +1,10 @@
-import type { Component, ConsumerGroup, ReaderTree } from "../../src/index.js";
+import type { Component, ReaderTree } from "../../src/index.js";
 import { ConfigError, type Logger } from "../../src/core/index.js";
-import { DEAD_LETTER_TOPIC_SUFFIX } from "../dead-letter.js";
-import type { Reporter } from "../error-report.js";
-import { chain, type DeliveryHandler, type Middleware } from "../delivery.js";
-import { retrying } from "../middleware.js";
-import { retryPolicy } from "../retry.js";
-import { recordingFailures } from "./failure-recording.js";
+import { setTierState } from "../delivery-state.js";
+import { stateOf } from "../failure-headers.js";
+import type { RecordWriter, TierDestinations } from "../move-on-failure.js";
+import type { Subscription } from "../subscription.js";
 import { retryTopicName, type RetryTierSettings } from "./settings.js";
-import { RetryTierReader } from "./tier-reader.js";
-import { retryTierWriting, type RecordWriter, type TierDestinations } from "./tier-write.js";
 import { ensureTierTopics, type TierTopics } from "./topics.js";
 
 /** The suffix of the group that reads a server's retry topics: `<groupID>.retry`. */
@@ -30,32 +26,20 @@ export interface RetryTiersSetup {
   reader: { tree: ReaderTree; name: string };
   /** Writes the retry-topic records. */
   retryWriter: RecordWriter;
-  /** Writes the dead-letter records; `topic` is its configured topic (else `<topic>.DLT` is used). */
-  deadLetter: { writer: RecordWriter; topic: string | undefined };
+  /** The dead-letter topic of an original topic the server derives (and so creates), or undefined for the dead-letter producer's own topic. */
+  deadLetterTopicOf: (originalTopic: string) => string | undefined;
   logger: Logger;
-}
-
-/** What the retry-topic reader needs from the server. */
-export interface TierReaderSetup {
-  /** The steps around every delivery (server interceptors, the user's middlewares), outermost first. */
-  outer: Middleware[];
-  report: Reporter;
-  logger: Logger;
-  debug: boolean;
-  /** `onEachBatch`: each due record is handed over as a batch of one. */
-  batches: boolean;
-  maxQueuedPerPartition: number;
 }
 
 /**
  * A server's retry tiers: the topics (`retryTopicFormat` for each topic the server reads and each of
- * `retryDelays`), the step that moves a failed message on, and the reader of the retry topics (a member
- * of the group `<groupID>.retry`, reading from the oldest offset).
+ * `retryDelays`), where the failure step writes, and the subscription of the retry topics (a member of
+ * the group `<groupID>.retry`, reading from the oldest offset) that the server's engine reads beside its
+ * own topics.
  */
 export class RetryTiers implements TierDestinations {
   readonly settings: RetryTierSettings;
   readonly retryWriter: RecordWriter;
-  readonly deadLetterWriter: RecordWriter;
   /** The server's topics, each with its retry topics (and derived dead-letter topic). */
   readonly topics: readonly TierTopics[];
   /** The group reading the retry topics. */
@@ -69,7 +53,6 @@ export class RetryTiers implements TierDestinations {
     this.#setup = setup;
     this.settings = setup.settings;
     this.retryWriter = setup.retryWriter;
-    this.deadLetterWriter = setup.deadLetter.writer;
     const { tree, name } = setup.reader;
     const group = setup.component.config[tree][name];
     const where = `${setup.component.key}.${tree}.${name}`;
@@ -86,7 +69,7 @@ export class RetryTiers implements TierDestinations {
     this.topics = names.map((topic) => {
       const retries = this.settings.delaysMs.map((_, index) => this.retryTopic(topic, index + 1));
       retries.forEach((retryTopic, index) => this.#tierOfTopic.set(retryTopic, index + 1));
-      const deadLetter = this.deadLetterTopic(topic);
+      const deadLetter = setup.deadLetterTopicOf(topic);
       return { topic, derived: deadLetter === undefined ? retries : [...retries, deadLetter] };
     });
     const clash = names.find((topic) => this.#tierOfTopic.has(topic));
@@ -101,10 +84,6 @@ export class RetryTiers implements TierDestinations {
   retryPartition(retryTopic: string, originalPartition: number): number | undefined {
     const count = this.#partitions.get(retryTopic);
     return count !== undefined && originalPartition >= 0 && originalPartition < count ? originalPartition : undefined;
-  }
-
-  deadLetterTopic(originalTopic: string): string | undefined {
-    return this.#setup.deadLetter.topic === undefined ? `${originalTopic}${DEAD_LETTER_TOPIC_SUFFIX}` : undefined;
   }
 
   /** The tier whose retry topic `topic` is (0 when it is none). */
@@ -122,41 +101,27 @@ export class RetryTiers implements TierDestinations {
   }
 
   /**
-   * The steps around the server's in-place retries for messages of its own topics: the retry-tier step
-   * outermost, then `inPlace`, then the recording of each failed call.
+   * The retry topics as a subscription of the server's engine: a record is due at the time its headers
+   * say, and its delivery carries the tier and the attempts its headers say.
    */
-  middlewares(inPlace: Middleware, report: Reporter): Middleware[] {
-    return [retryTierWriting(this, report), inPlace, recordingFailures()];
-  }
-
-  /**
-   * The reader of the retry topics, handing due records to `handler` (the same handler as the server's
-   * own topics, `onEachMessage` or `onEachBatch`) through the same outer steps and the retry-tier step,
-   * without in-place retries: each tier is one more try.
-   */
-  reader(handler: DeliveryHandler, setup: TierReaderSetup): RetryTierReader {
-    const group: ConsumerGroup = this.#setup.component.derivedConsumerGroup(this.#setup.reader.name, {
+  subscription(): Subscription {
+    const topics = this.topics.flatMap((set) => set.derived.filter((topic) => this.#tierOfTopic.has(topic)));
+    const group = this.#setup.component.derivedConsumerGroup(this.#setup.reader.name, {
       from: this.#setup.reader.tree,
       groupID: this.groupID,
-      topics: this.topics.flatMap((set) => set.derived.filter((topic) => this.#tierOfTopic.has(topic))),
+      topics,
       startOffset: OLDEST,
     });
-    const handle = chain(
-      handler,
-      ...setup.outer,
-      retryTierWriting(this, setup.report),
-      retrying(retryPolicy({ attempts: 0 }), setup.report),
-      recordingFailures(),
-    );
-    return new RetryTierReader({
+    return {
+      name: "retry topics",
       group,
-      handle,
-      tierOfTopic: (topic) => this.tierOfTopic(topic),
-      report: setup.report,
-      logger: setup.logger.child({ retryGroup: this.groupID }),
-      debug: setup.debug,
-      batches: setup.batches,
-      maxQueuedPerPartition: setup.maxQueuedPerPartition,
-    });
+      topics,
+      dueAt: (message) => stateOf(message, this.tierOfTopic(message.topic)).dueMs,
+      prepare: (delivery) => {
+        const state = stateOf(delivery.message, this.tierOfTopic(delivery.message.topic));
+        delivery.attempts = state.attempts;
+        setTierState(delivery, state);
+      },
+    };
   }
 }

@@ -1,4 +1,4 @@
-import type { Client } from "../../src/index.js";
+import { withRetries, type Client } from "../../src/index.js";
 import type { Logger } from "../../src/core/index.js";
 
 /** The topics a server's retry tiers write to, by the topic whose messages they hold. */
@@ -11,6 +11,8 @@ export interface TierTopics {
 
 /** How long to wait for created topics to have a leader for every partition. */
 const READY_TIMEOUT_MS = 30_000;
+/** How often to ask meanwhile: constant, a leader is elected within a moment. */
+const LEADER_WAITS = { initialMs: 200, maxMs: 200, multiplier: 1 };
 
 /**
  * Makes sure every retry (and derived dead-letter) topic exists: a missing one is created with its
@@ -52,19 +54,18 @@ async function shapeOf(client: Client, topic: string): Promise<{ numPartitions: 
 
 /** The partition counts of `topics`, once each partition has a leader (a just-created topic takes a moment). */
 async function waitForLeaders(client: Client, topics: readonly string[], timeoutMs: number, where: string): Promise<Map<string, number>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let notReady: readonly string[] = topics;
+  const ask = async () => {
     const described = await client.metadata(...topics).catch(() => []);
     const counts = new Map<string, number>();
     for (const info of described) {
       if (info.partitions.length > 0 && info.partitions.every((p) => p.leader !== null && p.leader >= 0))
         counts.set(info.name, info.partitions.length);
     }
-    if (counts.size === topics.length) return counts;
-    if (Date.now() >= deadline) {
-      const notReady = topics.filter((topic) => !counts.has(topic));
+    notReady = topics.filter((topic) => !counts.has(topic));
+    if (notReady.length > 0)
       throw new Error(`${where}: the retry-tier topics ${notReady.join(", ")} have no leader for every partition after ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return counts;
+  };
+  return withRetries(ask, { retries: Infinity, waits: LEADER_WAITS, deadline: Date.now() + timeoutMs, retryIf: () => true });
 }

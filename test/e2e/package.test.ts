@@ -1,8 +1,12 @@
 // The package as a user gets it: `npm pack`, installed into a new app in a temporary folder outside the
-// repository with the commands of the README's "Use it in your service" section, a service type-checked
-// there against the published .d.ts files, and the README's quick start run against the cluster.
+// repository with the commands of the README's "Use it in your service" section, that section's
+// tsconfig.json, config.toml and src/main.ts written as they stand there, and its `npx tsc` and
+// `node dist/main.js` run against the cluster. The commands and files are read from the README, never
+// restated here, so the README and this test cannot drift apart. The app is built twice: with the
+// TypeScript this repository pins and with the newest one on the npm registry (`make setup` installs it
+// into .tools/typescript-newest, so that the test also runs where the registry cannot be reached).
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -16,6 +20,32 @@ const CLIENT = join(repoRoot, "node_modules/@confluentinc/kafka-javascript");
 // EKAFKA_PACKAGE_TEST_BUILD=1 lets the install compile librdkafka from source, as it does where no
 // prebuilt binary exists; by default the client this checkout already built is reused (see repackClient).
 const buildFromSource = process.env.EKAFKA_PACKAGE_TEST_BUILD === "1";
+// npm's cache, which `make setup` filled (npm ci and deps-typescript), serves what it holds; the
+// registry only the rest, so the install also works where the registry cannot be reached.
+const NPM_ENV: NodeJS.ProcessEnv = {
+  npm_config_prefer_offline: "true",
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+  npm_config_update_notifier: "false",
+};
+
+/** A TypeScript installation the app is built with: its folder and the version found there, if any. */
+interface Compiler {
+  role: string;
+  dir: string;
+  version: string | undefined;
+}
+
+function compiler(role: string, dir: string): Compiler {
+  const manifest = join(dir, "package.json");
+  const version = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version : undefined;
+  return { role, dir, version };
+}
+
+const compilers = [
+  compiler("pinned by this repository", join(repoRoot, "node_modules/typescript")),
+  compiler("newest on the npm registry, from make setup", join(repoRoot, ".tools/typescript-newest/node_modules/typescript")),
+];
 
 /** The fenced blocks of one language in a `## title` section of the README, in order. */
 function readmeBlocks(title: string, language: string): string[] {
@@ -27,6 +57,30 @@ function readmeBlocks(title: string, language: string): string[] {
   return [...section.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1] ?? "");
 }
 
+/** The one block of a language in the README's section that contains `marker`. */
+function readmeBlock(language: string, marker: string): string {
+  const found = readmeBlocks(SECTION, language).filter((block) => block.includes(marker));
+  if (found.length !== 1)
+    throw new Error(`README.md "${SECTION}": expected one \`\`\`${language} block with ${marker}, found ${found.length}`);
+  return found[0]!;
+}
+
+interface Tsconfig {
+  compilerOptions: Record<string, unknown>;
+}
+
+/** The README's tsconfig.json, parsed. */
+function readmeTsconfig(): Tsconfig {
+  return JSON.parse(readmeBlock("json", '"compilerOptions"')) as Tsconfig;
+}
+
+/** The README's tsconfig.json with another module resolution, the published types checked too. */
+function tsconfigResolving(moduleResolution: "node16" | "bundler"): Tsconfig {
+  const base = readmeTsconfig();
+  const module = moduleResolution === "bundler" ? "preserve" : moduleResolution;
+  return { ...base, compilerOptions: { ...base.compilerOptions, module, moduleResolution, skipLibCheck: false } };
+}
+
 /** Runs a command and resolves to its standard output; rejects with all its output when it fails. */
 async function run(file: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<string> {
   try {
@@ -36,6 +90,11 @@ async function run(file: string, args: string[], options: { cwd: string; env?: N
     const { stdout, stderr, code, signal } = error as { stdout?: string; stderr?: string; code?: number; signal?: string };
     throw new Error(`${file} ${args.join(" ")} failed (exit ${code ?? signal}):\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
   }
+}
+
+/** Runs a README shell block in the app, stopping at its first failing command. */
+function runScript(script: string, cwd: string, timeout: number): Promise<string> {
+  return run("bash", ["-euo", "pipefail", "-c", script], { cwd, env: { ...process.env, ...NPM_ENV }, timeout });
 }
 
 /**
@@ -63,22 +122,15 @@ function repackClient(into: string): string {
   return join(root, "client.tgz");
 }
 
-/** tsconfig for the service: strict, the published types checked too (no skipLibCheck). */
-function tsconfig(moduleResolution: "node16" | "nodenext" | "bundler"): object {
-  const module = moduleResolution === "bundler" ? "preserve" : moduleResolution;
-  return {
-    compilerOptions: {
-      target: "es2022",
-      module,
-      moduleResolution,
-      strict: true,
-      types: ["node"],
-      outDir: "dist",
-      rootDir: "src",
-      skipLibCheck: false,
-    },
-    include: ["src"],
-  };
+/**
+ * Makes the app's `typescript` (what the README's `npm install --save-dev typescript` put there, and
+ * what `npx tsc` runs) the given installation, and checks that `npx tsc` now is that version.
+ */
+async function useCompiler(app: string, typescript: Compiler): Promise<void> {
+  const installed = join(app, "node_modules/typescript");
+  rmSync(installed, { recursive: true, force: true });
+  symlinkSync(typescript.dir, installed, "dir");
+  expect(await runScript("npx tsc --version", app, 60_000)).toBe(`Version ${typescript.version}\n`);
 }
 
 describe("the published package, installed into a new app", () => {
@@ -87,6 +139,14 @@ describe("the published package, installed into a new app", () => {
   let tarball: string;
 
   beforeAll(async () => {
+    for (const { role, dir, version } of compilers) {
+      // Missing is a failure, not a skip: the README's promise to a new user is only checked with both.
+      if (version === undefined) {
+        throw new Error(
+          `TypeScript (${role}) is missing: ${dir} has no package.json; run \`make setup\` (its deps-node step installs the pinned one, deps-typescript the newest from the npm registry)`,
+        );
+      }
+    }
     parent = mkdtempSync(join(tmpdir(), "ekafka-package-"));
     app = join(parent, "service");
     mkdirSync(app);
@@ -100,23 +160,11 @@ describe("the published package, installed into a new app", () => {
       await run("tar", ["czf", client, "-C", join(parent, "client"), "package"], { cwd: parent });
       installs = `${client} ${tarball}`;
     }
-    const [install] = readmeBlocks(SECTION, "sh");
-    const buildSettings = readmeBlocks(SECTION, "sh")[1] ?? "";
-    expect(install, "README install block").toContain(`npm install ${TARBALL_PLACEHOLDER}`);
-    const script = `${buildSettings}\n${install!.replace(TARBALL_PLACEHOLDER, installs)}`;
-    // The npm cache `make setup` filled serves what it can (tarballs); the registry the rest.
-    await run("bash", ["-euo", "pipefail", "-c", script], {
-      cwd: app,
-      env: {
-        ...process.env,
-        npm_config_prefer_offline: "true",
-        npm_config_audit: "false",
-        npm_config_fund: "false",
-        npm_config_update_notifier: "false",
-      },
-      timeout: 600_000,
-    });
+    const install = readmeBlock("sh", `npm install ${TARBALL_PLACEHOLDER}`);
+    const buildSettings = readmeBlock("sh", "export CKJS_LINKING=");
+    await runScript(`${buildSettings}\n${install.replace(TARBALL_PLACEHOLDER, installs)}`, app, 600_000);
     mkdirSync(join(app, "src"));
+    writeFileSync(join(app, "tsconfig.json"), readmeBlock("json", '"compilerOptions"'));
   }, 900_000);
 
   afterAll(() => {
@@ -132,30 +180,40 @@ describe("the published package, installed into a new app", () => {
     expect(listing.filter((path) => /^package\/(test|bench|examples|kafka|dist\/(test|bench|examples))\//.test(path))).toEqual([]);
   });
 
-  // The quick start below is compiled with moduleResolution nodenext, so all three settings are covered.
-  it("type-checks a service against the published .d.ts with moduleResolution node16 and bundler", async () => {
-    writeFileSync(join(app, "src/service.ts"), readFileSync(join(repoRoot, "test/e2e/fixtures/package/service.ts")));
-    for (const resolution of ["node16", "bundler"] as const) {
-      writeFileSync(join(app, `tsconfig.${resolution}.json`), JSON.stringify(tsconfig(resolution), null, 2));
-      await run(join(app, "node_modules/.bin/tsc"), ["-p", `tsconfig.${resolution}.json`, "--noEmit"], { cwd: app });
-    }
-    rmSync(join(app, "src/service.ts"));
-  }, 600_000);
+  it("the README's tsconfig.json checks the package's type declarations (no skipLibCheck)", () => {
+    expect(readmeTsconfig().compilerOptions.skipLibCheck ?? false).toBe(false);
+  });
 
-  it("runs the README quick start, writing to a topic that does not exist yet", async () => {
-    const topic = uniqueName("quickstart");
-    const [toml] = readmeBlocks(SECTION, "toml");
-    const [quickStart] = readmeBlocks(SECTION, "ts");
-    const config = toml!
-      .replace(/^brokers = .*$/m, `brokers = ${JSON.stringify(brokers)}`)
-      .replaceAll('"orders"', JSON.stringify(topic))
-      .replace('groupID = "billing"', `groupID = ${JSON.stringify(uniqueName("quickstart-billing"))}`);
-    expect(config).toContain(topic);
-    writeFileSync(join(app, "config.toml"), config);
-    writeFileSync(join(app, "src/main.ts"), quickStart!);
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify(tsconfig("nodenext"), null, 2));
-    await run(join(app, "node_modules/.bin/tsc"), [], { cwd: app });
-    const output = await run(process.execPath, ["dist/main.js"], { cwd: app, timeout: 120_000 });
-    expect(output).toMatch(/^read order-1 = \{"total":42\} from partition [0-2]$/m);
-  }, 600_000);
+  for (const typescript of compilers) {
+    const named = `TypeScript ${typescript.version ?? "(missing)"} (${typescript.role})`;
+
+    // The README's app itself is compiled with moduleResolution nodenext, so all three settings are covered.
+    it(`type-checks a service against the published .d.ts with moduleResolution node16 and bundler, with ${named}`, async () => {
+      await useCompiler(app, typescript);
+      writeFileSync(join(app, "src/service.ts"), readFileSync(join(repoRoot, "test/e2e/fixtures/package/service.ts")));
+      try {
+        for (const resolution of ["node16", "bundler"] as const) {
+          writeFileSync(join(app, `tsconfig.${resolution}.json`), JSON.stringify(tsconfigResolving(resolution), null, 2));
+          await run(join(app, "node_modules/.bin/tsc"), ["-p", `tsconfig.${resolution}.json`, "--noEmit"], { cwd: app });
+        }
+      } finally {
+        rmSync(join(app, "src/service.ts"));
+      }
+    }, 600_000);
+
+    it(`builds the README's app with ${named} and runs its quick start on a topic that does not exist yet`, async () => {
+      await useCompiler(app, typescript);
+      const topic = uniqueName("quickstart");
+      const config = readmeBlock("toml", "[kafka]")
+        .replace(/^brokers = .*$/m, `brokers = ${JSON.stringify(brokers)}`)
+        .replaceAll('"orders"', JSON.stringify(topic))
+        .replace('groupID = "billing"', `groupID = ${JSON.stringify(uniqueName("quickstart-billing"))}`);
+      expect(config).toContain(topic);
+      writeFileSync(join(app, "config.toml"), config);
+      writeFileSync(join(app, "src/main.ts"), readmeBlock("ts", 'from "ekafka"'));
+      rmSync(join(app, "dist"), { recursive: true, force: true });
+      const output = await runScript(readmeBlock("sh", "npx tsc"), app, 300_000);
+      expect(output).toMatch(/^read order-1 = \{"total":42\} from partition [0-2]$/m);
+    }, 600_000);
+  }
 });

@@ -2,7 +2,7 @@
 // on, then succeeds or ends on the dead-letter topic with every attempt in its headers.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Component, Message } from "ekafka";
-import type { Config } from "ekafka/core";
+import { App, governor, type Config } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { RecoverableError } from "ekafka/consumerserver";
 import { load } from "ekafka";
@@ -22,7 +22,12 @@ afterEach(async () => {
  * with the consumer group `cg1` (`consumerGroupName`) or, as a Go ekafka TOML does, with the consumer
  * `c1` (`consumerName`, a `[kafka.consumers.c1]` entry).
  */
-function scenario(serverKeys: string, extra = "", reader: "consumerGroupName" | "consumerName" = "consumerGroupName") {
+function scenario(
+  serverKeys: string,
+  extra = "",
+  reader: "consumerGroupName" | "consumerName" = "consumerGroupName",
+  options: consumerserver.Option[] = [consumerserver.withRetry({ attempts: 0 })],
+) {
   const topic = uniqueName("e2e-tiers");
   const groupID = uniqueName("g-tiers");
   const readerToml =
@@ -48,12 +53,10 @@ ${serverKeys}
 `;
   const cfg: Config = e2eConfig(toml);
   const kafka: Component = components.track(load("kafka", cfg).build());
-  // No in-place retries: each failure goes to the next tier at once.
-  const server = consumerserver
-    .load("kafkaConsumerServers.s1", cfg)
-    .build(consumerserver.withEkafka(kafka), consumerserver.withRetry({ attempts: 0 }));
+  // By default no in-place retries: each failure goes to the next tier at once.
+  const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka), ...options);
   servers.push(server);
-  return { topic, groupID, kafka, server };
+  return { topic, groupID, kafka, server, cfg };
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
@@ -302,5 +305,58 @@ describe("retry tiers", () => {
     await expect(s.server.start()).rejects.toThrow(
       `kafkaConsumerServers.s1: retry tiers need the topic "${s.topic}/retry/1", which does not exist and could not be created`,
     );
+  });
+
+  it("with retryDelays and nothing else set, a recoverable failure goes to tier 1 at once; /metrics counts each move as retry_tier, never dead_lettered", async () => {
+    // No withRetry option and no inPlaceRetries key: the defaults a TOML user gets.
+    const s = scenario(`retryDelays = ["1s", "1s"]`, `[server.governor]\nhost = "127.0.0.1"\nport = 0`, "consumerGroupName", []);
+    await createTopic(s.topic, 3, 3);
+    const calls: Array<{ at: number; topic: string }> = [];
+    s.server.onEachMessage((_ctx, message) => {
+      if (message.valueString() !== "target") return;
+      calls.push({ at: Date.now(), topic: message.topic });
+      if (calls.length <= 2) throw new RecoverableError(`try ${calls.length} failed`);
+    });
+    const gov = governor.load("server.governor", s.cfg).build();
+    const app = new App({ signals: [], stopTimeoutMs: 20_000 }).serve(gov, s.server);
+    const running = app.run();
+    await until(
+      () => gov.url !== undefined,
+      30_000,
+      () => "the governor to listen",
+    );
+    const scrape = async () => {
+      const text = await (await fetch(`${gov.url}/metrics`)).text();
+      const counts: Record<string, number> = {};
+      for (const match of text.matchAll(/^ekafka_consumerserver_handled_total\{(.*)\} (\S+)$/gm)) {
+        if (!match[1]!.includes(`topic="${s.topic}`) || !match[1]!.includes('server="kafkaConsumerServers.s1"')) continue;
+        const result = /result="(\w+)"/.exec(match[1]!)![1]!;
+        counts[result] = (counts[result] ?? 0) + Number(match[2]);
+      }
+      return counts;
+    };
+    await s.kafka
+      .producer("p1")
+      .writeMessages({ partition: 0, value: "target" }, ...Array.from({ length: 20 }, (_, i) => ({ partition: 0, value: `m${i}` })));
+    await until(
+      () => calls.length === 3,
+      60_000,
+      () => `the third call of the target (${calls.length} so far)`,
+    );
+    let counts: Record<string, number> = {};
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      counts = await scrape();
+      if (counts.ok === 21) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await app.stop();
+    await running;
+
+    // Each failure moved on at once: the second call came from tier 1, at least its delay after the first.
+    expect(calls.map((c) => c.topic)).toEqual([s.topic, `${s.topic}.retry.1`, `${s.topic}.retry.2`]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(1000);
+    // The target's two moves are retry_tier; nothing was dead-lettered or retried in place.
+    expect(counts).toEqual({ ok: 21, retry_tier: 2 });
   });
 });

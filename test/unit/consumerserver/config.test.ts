@@ -31,6 +31,11 @@ describe("the kafkaConsumerServers tree", () => {
       batchSize: 500,
       batchWait: 0,
       partitionConcurrency: false,
+      ordering: "partition",
+      concurrency: 1,
+      maxQueued: 1000,
+      maxQueuedPerPartition: 100,
+      inPlaceRetries: undefined,
       retryDelays: [],
       retryProducer: undefined,
       retryTopicFormat: "{topic}.retry.{n}",
@@ -250,6 +255,17 @@ topicRegex = "^t.*"
     expect(() => server.onEachMessage(() => undefined).init()).toThrow(
       /^kafkaConsumerServers\.s1\.consumerName: kafka\.consumers\.direct: reading it as a consumer group needs a groupID/,
     );
+  });
+
+  it("refuses onEachBatch with key or unordered ordering, naming ordering; onEachMessage takes them", () => {
+    for (const ordering of ["key", "unordered"]) {
+      const { server } = build(`consumerGroupName = "cg1"\nordering = "${ordering}"\nconcurrency = 10`);
+      expect(() => server.onEachBatch(() => undefined).init()).toThrow(
+        `kafkaConsumerServers.s1.ordering: onEachBatch hands over runs of one partition: it takes ordering = "partition" only, found "${ordering}"`,
+      );
+      const messages = build(`consumerGroupName = "cg1"\nordering = "${ordering}"\nconcurrency = 10`);
+      expect(() => messages.server.onEachMessage(() => undefined).init()).not.toThrow();
+    }
   });
 
   it("names the key of a consumer that is not configured", () => {

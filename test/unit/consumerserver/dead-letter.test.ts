@@ -1,7 +1,9 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { MessageDelivery } from "../../../consumerserver/context.js";
-import { deadLettering, DeadLetterError } from "../../../consumerserver/dead-letter.js";
+import { DeadLetterError } from "../../../consumerserver/dead-letter.js";
+import { recordingFailures } from "../../../consumerserver/failure-recording.js";
+import { movingOnFailure } from "../../../consumerserver/move-on-failure.js";
 import { DEAD_LETTER_HEADERS, deadLetterMessage, RecoverableError, retryPolicy } from "../../../consumerserver/index.js";
 import { callHandler, chain, retrying } from "../../../consumerserver/middleware.js";
 import { Message, normalizeHeaders, type MessageInput } from "../../../src/message.js";
@@ -31,6 +33,9 @@ describe("deadLetterMessage", () => {
       "x-ekafka-original-topic": "orders",
       "x-ekafka-original-partition": "1",
       "x-ekafka-original-offset": "99",
+      "x-ekafka-original-key": "k",
+      "x-ekafka-retry-tier": "0",
+      "x-ekafka-attempt-4": expect.stringMatching(/^\d{4}-\d\d-\d\dT.* orders\[1\]@99 TypeError: bad field$/) as string,
     });
     expect(normalizeHeaders(input.headers).filter((h) => h.key === "x-ekafka-attempts")).toHaveLength(1);
   });
@@ -40,7 +45,7 @@ describe("deadLetterMessage", () => {
   });
 });
 
-describe("the dead-letter middleware", () => {
+describe("the failure step with a dead-letter producer", () => {
   const silent = pino({ level: "silent" });
 
   function pipeline(handler: () => void, write: (m: MessageInput[]) => Promise<void>, signal = new AbortController().signal) {
@@ -48,17 +53,22 @@ describe("the dead-letter middleware", () => {
     const reports: string[] = [];
     const handle = chain(
       callHandler(handler),
-      deadLettering(
+      movingOnFailure(
         {
-          writeMessages: async (...m) => {
-            written.push(...m);
-            await write(m);
+          deadLetter: {
+            writer: {
+              writeMessages: async (...m) => {
+                written.push(...m);
+                await write(m);
+              },
+            },
+            topicOf: () => undefined,
           },
         },
-        () => undefined,
         (e, d) => reports.push(`${d.phase}: ${e.message}`),
       ),
       retrying(retryPolicy({ attempts: 2, backoffMs: 0 }), (e, d) => reports.push(`${d.phase}: ${e.message}`)),
+      recordingFailures(),
     );
     return { done: handle(new MessageDelivery(original(), signal, silent)), written, reports };
   }
@@ -73,6 +83,12 @@ describe("the dead-letter middleware", () => {
     await expect(done).resolves.toBeUndefined();
     expect(written).toHaveLength(1);
     expect(text(written[0]!)).toMatchObject({ "x-ekafka-error": "RecoverableError: still busy", "x-ekafka-attempts": "3" });
+    // One header per failed call: the one dead-letter writer records every attempt, with or without retry tiers.
+    expect(Object.keys(text(written[0]!)).filter((key) => key.startsWith("x-ekafka-attempt-"))).toEqual([
+      "x-ekafka-attempt-1",
+      "x-ekafka-attempt-2",
+      "x-ekafka-attempt-3",
+    ]);
   });
 
   it("fails with a DeadLetterError when the write fails", async () => {

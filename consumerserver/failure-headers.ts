@@ -1,12 +1,25 @@
-import type { Header, Message, MessageInput } from "../../src/index.js";
-import { DEAD_LETTER_HEADERS } from "../dead-letter.js";
+import type { Header, Message, MessageInput } from "../src/index.js";
+
+/** Headers a dead-lettered message carries, saying why it is there and where it came from. */
+export const DEAD_LETTER_HEADERS = Object.freeze({
+  /** `<error name>: <error message>` of the final failure. */
+  error: "x-ekafka-error",
+  /** How many times the handler was called for the message. */
+  attempts: "x-ekafka-attempts",
+  /** The topic the message was first read from. */
+  originalTopic: "x-ekafka-original-topic",
+  /** The partition it was first read from, in decimal. */
+  originalPartition: "x-ekafka-original-partition",
+  /** Its offset there, in decimal: with the topic and partition, where to find the original. */
+  originalOffset: "x-ekafka-original-offset",
+});
 
 /**
- * Headers of a record in a retry topic, and of a record that reached the dead-letter topic through the
- * tiers. Kafka keeps headers as a list, so a header per attempt is a plain repeated pattern.
+ * Headers of a record in a retry topic, and of every dead-letter record (besides {@link DEAD_LETTER_HEADERS}).
+ * Kafka keeps headers as a list, so a header per attempt is a plain repeated pattern.
  */
 export const RETRY_TIER_HEADERS = Object.freeze({
-  /** The tier the record waits in (1 for the first); on a dead letter, the last tier it went through. */
+  /** The tier the record waits in (1 for the first); on a dead letter, the last tier it went through (0: none). */
   tier: "x-ekafka-retry-tier",
   /** When the record becomes due, as an ISO 8601 time. */
   due: "x-ekafka-retry-due",
@@ -29,8 +42,8 @@ export const RETRY_TIER_HEADERS = Object.freeze({
   attemptPrefix: "x-ekafka-attempt-",
 });
 
-// Many attempts, each with a long error, must not make the record too large for the broker.
-const MAX_ERROR_TEXT = 1024;
+// A long error (a stack in the message, say), once per attempt, must not make the record too large for the broker.
+const MAX_ERROR_TEXT = 4096;
 
 const OURS = new Set<string>([
   ...Object.values(DEAD_LETTER_HEADERS),
@@ -136,8 +149,9 @@ export function tierRecord(
 }
 
 /**
- * The dead-letter record of `message`: the headers of {@link deadLetterMessage} (naming the original
- * topic, not the retry topic) plus the tier it reached and one header per attempt.
+ * The dead-letter record of `message` — the only one ekafka writes, with or without retry tiers: its key,
+ * value and own headers, plus {@link DEAD_LETTER_HEADERS} (naming where it was first read, not a retry
+ * topic), the tier it reached and one header per attempt.
  * @param topic the dead-letter topic, or undefined for the producer's configured one
  */
 export function deadLetterRecord(

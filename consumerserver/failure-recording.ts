@@ -1,5 +1,5 @@
-import { toError } from "../handler-error.js";
-import type { Middleware } from "../middleware.js";
+import { toError } from "./handler-error.js";
+import type { Middleware } from "./middleware.js";
 import { recordFailure } from "./delivery-state.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { Delivery } from "../delivery.js";
-import { freshState, type Failure, type TierState } from "./headers.js";
+import type { Delivery } from "./delivery.js";
+import { freshState, type Failure, type TierState } from "./failure-headers.js";
 
 // Kept beside the delivery rather than on it: only the retry-tier steps read these.
 const states = new WeakMap<Delivery, TierState>();

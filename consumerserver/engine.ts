@@ -1,0 +1,447 @@
+import type { Logger } from "../src/core/index.js";
+import { AssignedPartitions, PollTimeoutError, RevokedPartitions, type Message } from "../src/index.js";
+import { BatchDelivery, MessageDelivery } from "./context.js";
+import type { DeliveryHandler } from "./delivery.js";
+import { DueGate } from "./due-gate.js";
+import type { Reporter } from "./error-report.js";
+import { isPermanentFetchError } from "./fetch-error.js";
+import { CommittablePrefix } from "./committable-prefix.js";
+import { PartitionPauses, laneOf, partitionOfLane, topicOfLane } from "./partition-pauses.js";
+import { partitionRuns } from "./partition-runs.js";
+import { PartitionScheduler } from "./partition-scheduler.js";
+import type { Subscription } from "./subscription.js";
+import { stepOf, type SyncStep } from "./sync-step.js";
+
+/** What an {@link Engine} needs. */
+export interface EngineOptions {
+  /** What it reads: the server's topics, and with retry tiers the retry topics. */
+  subscriptions: readonly Subscription[];
+  /** The handling pipeline (observability, interceptors, middlewares, failure steps, the handler): one for every subscription. */
+  handle: DeliveryHandler;
+  /** `onEachBatch`: the most messages of one partition handed to one handler call; absent for `onEachMessage`. */
+  batchSize?: number;
+  /** `onEachBatch`: how long to keep polling for more when a poll brought fewer than batchSize (0: not at all). */
+  batchWaitMs?: number;
+  report: Reporter;
+  logger: Logger;
+  /** Log one line per handled message (per batch for `onEachBatch`). */
+  debug: boolean;
+  /** Which messages may run at once (see {@link Ordering}). */
+  ordering: Ordering;
+  /** Messages (batches) in flight at once; 1 with `partitionConcurrency` off: one at a time, in the poll loop. */
+  concurrency: number;
+  /** One message (batch) per partition in flight, as many partitions as are assigned (unless `concurrency` caps them). */
+  partitionConcurrency: boolean;
+  /** Messages queued or in flight before polling waits (messages handled in lanes). */
+  maxQueued: number;
+  /** Messages queued or in flight in one partition before it is paused. */
+  maxQueuedPerPartition: number;
+}
+
+/**
+ * Which messages of a server may be handled at the same time: `partition` — one per partition, in offset
+ * order; `key` — one per key (messages without a key: one per partition), each key in offset order;
+ * `unordered` — any.
+ */
+export type Ordering = "partition" | "key" | "unordered";
+
+/** One unit of handling: a message (`onEachMessage`) or a run of one partition's messages (`onEachBatch`). */
+type Work = readonly Message[];
+type PollEvent = Message[] | AssignedPartitions | RevokedPartitions | Error;
+
+/** Most messages taken from a consumer group per poll when handling one at a time. */
+const POLL_BATCH = 500;
+
+/** A subscription as the engine runs it. */
+interface Reading {
+  readonly subscription: Subscription;
+  /** Handled in lanes (one per partition) rather than one at a time in the poll loop. */
+  readonly laned: boolean;
+  /** Stores one message resolved inside a batch (one function per subscription, none per batch: see DeliveryBatch). */
+  readonly storeOne: (message: Message) => void;
+  /** An event met while gathering a batch, handled on the next round. */
+  pending: PollEvent | undefined;
+}
+
+/**
+ * The one consume engine of the Consumer Server: every subscription — the server's topics and, with
+ * retry tiers, the retry topics — is polled by the same loop, handed to the same pipeline, stored,
+ * revoked, stopped and closed by the same code.
+ *
+ * Scheduling: the server's topics are handled one message (or batch) at a time in the poll loop, or with
+ * partition concurrency in lanes of a {@link PartitionScheduler} (each partition in order, partitions in
+ * parallel); a subscription with due times (a retry topic) always uses lanes, so a record waiting for
+ * its time holds up only its own partition, which stays paused meanwhile (see {@link DueGate}).
+ *
+ * Offsets are stored (no round trip) only after the pipeline resolved for a message (or a batch's
+ * message was resolved); the consumer group commits them in the background, before a revocation
+ * completes and once on close. A partition stops at its first failure, so nothing after an unhandled
+ * message is ever stored: at-least-once.
+ */
+export class Engine {
+  readonly #options: EngineOptions;
+  readonly #log: Logger;
+  readonly #readings: Reading[];
+  readonly #bySubscriptionTopic = new Map<string, Reading>();
+  /** Aborts polling and due-time waits (any stop, or a failure). */
+  readonly #fetching = new AbortController();
+  /** Aborts handlers (hard stop only): their ctx.signal. */
+  readonly #handling = new AbortController();
+  readonly #scheduler: PartitionScheduler<Work>;
+  /** Messages queued or in flight per partition (lanes of one partition together), for back-pressure. */
+  readonly #held = new Map<string, number>();
+  /** Which offset of a partition may be stored when its messages finish out of order. */
+  readonly #prefix = new CommittablePrefix();
+  /** Topics whose records wait for a due time: their lanes take no slot of `concurrency`. */
+  readonly #gatedTopics = new Set<string>();
+  readonly #pauses: PartitionPauses;
+  readonly #gate: DueGate;
+  /** The pipeline, in its synchronous-capable form. */
+  readonly #step: SyncStep;
+  /** One-at-a-time mode: the handler call in flight, which a stop lets finish (graceful) or not (hard). */
+  #inFlight: Promise<void> | undefined;
+  /**
+   * One-at-a-time mode: ends the wait for the handler in flight on a hard stop. A wait of its own per
+   * handler call: a race against one promise pending for the engine's life added a reaction to that
+   * promise per call, never released (about 300 bytes of heap per message).
+   */
+  #wake: (() => void) | undefined;
+  #failure: { error: Error } | undefined;
+  #hard = false;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+    this.#step = stepOf(options.handle);
+    this.#readings = options.subscriptions.map((subscription) => this.#reading(subscription));
+    this.#scheduler = new PartitionScheduler<Work>(
+      async (work) => this.#runLaned(work),
+      {
+        onFailure: (_lane, _work, error) => this.#fail(error as Error),
+        onSettled: (_lane, work) => this.#release(work),
+      },
+      (work) => work.length,
+      {
+        maxRunning: options.concurrency > 1 ? options.concurrency : Infinity,
+        limited: (lane) => !this.#gatedTopics.has(topicOfLane(lane)),
+      },
+    );
+    this.#pauses = new PartitionPauses(
+      options.maxQueuedPerPartition,
+      (partition) => this.#held.get(partition) ?? 0,
+      (topic) => this.#readingOf(topic).subscription.group,
+      this.#fetching.signal,
+      { report: options.report, logger: options.logger },
+    );
+    this.#gate = new DueGate(this.#fetching.signal, this.#pauses);
+  }
+
+  /**
+   * Polls and handles until stopped or failed, then closes every consumer group (which commits what was handled).
+   * @throws the error that stopped the server (a handler error, a fatal fetch error, a failed dead-letter or retry-tier write)
+   */
+  async run(): Promise<void> {
+    await Promise.all(
+      this.#readings.map((reading) =>
+        this.#pollLoop(reading).catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error)))),
+      ),
+    );
+    this.#scheduler.drop(); // not started yet: left uncommitted, redelivered to whoever reads next
+    await this.#scheduler.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
+    if (!this.#hard) await this.#inFlight?.catch(() => undefined);
+    await Promise.all(this.#readings.map((reading) => this.#close(reading)));
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
+
+  /** Messages fetched and waiting for their turn (their key, partition or a free slot), not started yet. */
+  get waiting(): number {
+    return this.#scheduler.waiting;
+  }
+
+  /**
+   * Stops polling. Graceful: the handlers in flight finish (and their offsets are committed); hard: their
+   * `ctx.signal` aborts and the engine does not wait for them — what they finish is not committed.
+   * Records waiting for their due time are left uncommitted either way.
+   */
+  stop(graceful: boolean): void {
+    if (!graceful) {
+      this.#hard = true;
+      this.#wake?.();
+      this.#handling.abort();
+      this.#scheduler.interrupt();
+    }
+    this.#fetching.abort();
+    this.#scheduler.drop();
+  }
+
+  #reading(subscription: Subscription): Reading {
+    const { concurrency, partitionConcurrency } = this.#options;
+    const reading: Reading = {
+      subscription,
+      laned: concurrency > 1 || partitionConcurrency || subscription.dueAt !== undefined,
+      storeOne: (message) => void this.#store(subscription, [message]),
+      pending: undefined,
+    };
+    for (const topic of subscription.topics) this.#bySubscriptionTopic.set(topic, reading);
+    if (subscription.dueAt !== undefined) for (const topic of subscription.topics) this.#gatedTopics.add(topic);
+    return reading;
+  }
+
+  #readingOf(topic: string): Reading {
+    return this.#bySubscriptionTopic.get(topic) ?? this.#readings[0]!; // a topicRegex subscription names no topics
+  }
+
+  async #pollLoop(reading: Reading): Promise<void> {
+    const stopped = this.#fetching.signal;
+    const { maxQueued } = this.#options;
+    while (!stopped.aborted) {
+      if (reading.laned) await this.#scheduler.whenSizeBelow(maxQueued); // bounds the work held
+      if (stopped.aborted) break;
+      const room = reading.laned ? Math.max(1, maxQueued - this.#scheduler.size) : POLL_BATCH;
+      const event = await this.#poll(reading, room);
+      if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
+      if (Array.isArray(event)) {
+        const work = this.#split(reading, event);
+        if (reading.laned) for (const item of work) this.#dispatch(reading, item);
+        else await this.#handleInOrder(reading, work);
+      } else if (event instanceof RevokedPartitions) {
+        await this.#revoked(reading, event);
+      } else if (event instanceof AssignedPartitions) {
+        this.#log.info({ partitions: event.partitions, subscription: reading.subscription.name }, "partitions assigned");
+      } else {
+        this.#fetchFailed(reading, event);
+      }
+    }
+  }
+
+  /**
+   * The messages polled, or another event; undefined when polling was aborted. With batchWait, polls on
+   * until batchSize messages came or the wait is over; an event met meanwhile waits for the next round.
+   */
+  async #poll(reading: Reading, maxMessages: number): Promise<PollEvent | undefined> {
+    const pending = reading.pending;
+    if (pending !== undefined) {
+      reading.pending = undefined;
+      return pending;
+    }
+    const first = await this.#pollOnce(reading, maxMessages);
+    const { batchSize, batchWaitMs = 0 } = this.#options;
+    if (!Array.isArray(first) || batchSize === undefined || batchWaitMs <= 0 || reading.subscription.dueAt !== undefined) return first;
+    const messages = first;
+    const deadline = Date.now() + batchWaitMs;
+    while (messages.length < Math.min(batchSize, maxMessages) && Date.now() < deadline && !this.#fetching.signal.aborted) {
+      const more = await this.#pollOnce(reading, maxMessages - messages.length, deadline - Date.now());
+      if (more === undefined) break; // the wait is over (or polling stopped)
+      if (!Array.isArray(more)) {
+        reading.pending = more;
+        break;
+      }
+      messages.push(...more);
+    }
+    return messages;
+  }
+
+  /** One poll; undefined when aborted or (with a timeout) when nothing came in time. */
+  async #pollOnce(reading: Reading, maxMessages: number, timeoutMs?: number): Promise<PollEvent | undefined> {
+    try {
+      return await reading.subscription.group.pollBatch({
+        signal: this.#fetching.signal,
+        maxMessages,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
+    } catch (error) {
+      if (this.#fetching.signal.aborted) return undefined;
+      if (timeoutMs !== undefined && error instanceof PollTimeoutError) return undefined;
+      return error instanceof Error ? error : new Error(`poll() rejected with ${String(error)}`);
+    }
+  }
+
+  /**
+   * The units of work in a poll's messages: each message on its own (`onEachMessage`, and every record
+   * of a retry topic, which falls due on its own), or each partition's runs (`onEachBatch`).
+   */
+  #split(reading: Reading, messages: Message[]): Work[] {
+    const size = this.#options.batchSize;
+    if (size === undefined || reading.subscription.dueAt !== undefined) return messages.map((message) => [message]);
+    return partitionRuns(messages, size);
+  }
+
+  /**
+   * One at a time: a plain loop over the work, one handler call at a time; a failure or a stop ends it,
+   * leaving the rest unhandled. A delivery handled synchronously (see {@link SyncStep}) costs no await.
+   */
+  async #handleInOrder(reading: Reading, work: Work[]): Promise<void> {
+    for (const item of work) {
+      if (this.#fetching.signal.aborted) return;
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.#handle(reading, item);
+      } catch (error) {
+        this.#fail(error as Error);
+        return;
+      }
+      if (pending === undefined) continue;
+      this.#inFlight = pending;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.#wake = resolve;
+          pending.then(resolve, reject);
+        });
+        if (this.#hard) return;
+      } catch (error) {
+        this.#fail(error as Error);
+        return;
+      } finally {
+        this.#wake = undefined;
+        this.#inFlight = undefined;
+      }
+    }
+  }
+
+  #dispatch(reading: Reading, work: Work): void {
+    const first = work[0]!;
+    const partition = laneOf(first);
+    if (this.#options.batchSize === undefined) this.#prefix.track(partition, first); // before it can finish
+    if (!this.#scheduler.push(this.#laneKey(reading, first), work)) return; // its lane failed: the server is stopping
+    this.#held.set(partition, (this.#held.get(partition) ?? 0) + work.length);
+    this.#pauses.update(partition, first);
+  }
+
+  /** The lane a message runs in: its partition's, its key's, or its own, as the ordering says. */
+  #laneKey(reading: Reading, message: Message): string {
+    const partition = laneOf(message);
+    const { ordering } = this.#options;
+    if (ordering === "partition" || reading.subscription.dueAt !== undefined) return partition;
+    if (ordering === "unordered") return `${partition}@${message.offset}`;
+    return message.key === null ? partition : `${partition}#${message.key.toString("latin1")}`;
+  }
+
+  /** Work left its lane (handled, failed or dropped): its partition holds less. */
+  #release(work: Work): void {
+    const partition = laneOf(work[0]!);
+    const held = (this.#held.get(partition) ?? 0) - work.length;
+    if (held > 0) this.#held.set(partition, held);
+    else this.#held.delete(partition);
+    this.#pauses.update(partition, work[0]!);
+  }
+
+  /** A lane's unit of work: waits until due (retry topics), then goes through the pipeline. */
+  async #runLaned(work: Work): Promise<void> {
+    const first = work[0]!;
+    const reading = this.#readingOf(first.topic);
+    const dueAt = reading.subscription.dueAt?.(first);
+    if (dueAt !== undefined && !(await this.#gate.until(laneOf(first), first, dueAt))) return; // abandoned: read again later
+    await this.#handle(reading, work);
+  }
+
+  /** Handles one unit of work through the pipeline; undefined when that finished synchronously. */
+  #handle(reading: Reading, work: Work): Promise<void> | undefined {
+    const started = this.#options.debug ? performance.now() : 0;
+    const delivery =
+      this.#options.batchSize === undefined
+        ? new MessageDelivery(work[0]!, this.#handling.signal, this.#log, work)
+        : new BatchDelivery(work, this.#handling.signal, this.#log, reading.storeOne);
+    reading.subscription.prepare?.(delivery);
+    const pending = this.#step(delivery);
+    if (pending === undefined) {
+      this.#handled(reading, delivery, work, started);
+      return undefined;
+    }
+    return pending.then(() => this.#handled(reading, delivery, work, started));
+  }
+
+  /** After the pipeline resolved: stores the offsets (and logs the debug line, with the outcome). */
+  #handled(reading: Reading, delivery: MessageDelivery | BatchDelivery, work: Work, started: number): void {
+    if (this.#hard) return; // abandoned by a hard stop; the group may already be closed
+    if (!this.#store(reading.subscription, this.#storable(reading, work, delivery))) return;
+    if (this.#options.debug) {
+      const fields = { costMs: Math.round(performance.now() - started), attempts: delivery.attempts, outcome: delivery.outcome ?? "ok" };
+      if (delivery.batch === undefined) delivery.logger.info(fields, "message handled");
+      else delivery.logger.info({ ...fields, messages: work.length, lastOffset: work.at(-1)!.offset }, "batch handled");
+    }
+  }
+
+  /**
+   * What a handled delivery lets the engine store: its messages when they finish in offset order (one at
+   * a time, partition lanes, batches); else the last message of the partition's committable prefix, if
+   * this one completed it (see {@link CommittablePrefix}).
+   */
+  #storable(reading: Reading, work: Work, delivery: MessageDelivery | BatchDelivery): readonly Message[] {
+    if (!reading.laned || this.#options.batchSize !== undefined) return delivery.messages;
+    const upTo = this.#prefix.done(laneOf(work[0]!), work[0]!);
+    return upTo === undefined ? [] : [upTo];
+  }
+
+  /** Stores the offsets of handled messages; false (reported) when the group refused them. */
+  #store(subscription: Subscription, messages: readonly Message[]): boolean {
+    if (messages.length === 0) return true;
+    try {
+      subscription.group.storeOffsets(...messages);
+      return true;
+    } catch (error) {
+      // E.g. the partition was revoked under a stale message: its new owner reads it again.
+      this.#options.report(error as Error, { phase: "commit", message: messages[0]!, retrying: false });
+      this.#log.warn(
+        { err: error, topic: messages[0]!.topic, partition: messages[0]!.partition },
+        "storing the offset of a handled message failed",
+      );
+      return false;
+    }
+  }
+
+  /**
+   * The rebalance contract: the partitions are released when poll() is next called (or
+   * `event.release()`), after the offsets stored for them are committed. So before that, every handler
+   * of those partitions must have finished and stored its offset. Messages of theirs not started yet,
+   * and records waiting for their due time, are dropped: the new owner reads them from the committed offset.
+   */
+  async #revoked(reading: Reading, event: RevokedPartitions): Promise<void> {
+    const partitions = new Set(event.partitions.map(laneOf));
+    const ofRevoked = (lane: string) => partitions.has(partitionOfLane(lane));
+    const droppedWork = this.#scheduler.drop(ofRevoked);
+    for (const work of droppedWork) this.#release(work);
+    const dropped = droppedWork.reduce((sum, work) => sum + work.length, 0);
+    this.#gate.abandon(partitions);
+    await this.#scheduler.whenIdle(ofRevoked);
+    this.#prefix.forget(partitions);
+    this.#pauses.forget(partitions); // while still assigned: a partition that comes back must not come back paused
+    this.#log.info({ partitions: event.partitions, dropped, subscription: reading.subscription.name }, "partitions revoked");
+    await event.release();
+  }
+
+  /**
+   * A fetch error: a fatal one stops the server; any other is reported and polling goes on (the consumer
+   * group backs off before its next fetch, see `readBackoffMin`).
+   */
+  #fetchFailed(reading: Reading, error: Error): void {
+    const permanent = isPermanentFetchError(error);
+    this.#options.report(error, { phase: "fetch", retrying: !permanent });
+    if (permanent) {
+      this.#log.error({ err: error, subscription: reading.subscription.name }, "fatal fetch error; stopping");
+      this.#fail(error);
+      return;
+    }
+    this.#log.warn({ err: error, subscription: reading.subscription.name }, "fetch error; polling again");
+  }
+
+  /** Stops polling and keeps the first failure for run() to reject with. */
+  #fail(error: Error): void {
+    if (this.#hard) return; // an aborted handler's error, after a hard stop
+    if (this.#failure === undefined) {
+      this.#failure = { error };
+      this.#log.error({ err: error }, "consumption failed; stopping without committing the failed message");
+    }
+    this.#fetching.abort();
+    this.#scheduler.drop();
+  }
+
+  /** Closing a group commits the stored offsets (once) and leaves the group. */
+  async #close(reading: Reading): Promise<void> {
+    try {
+      await reading.subscription.group.close();
+    } catch (error) {
+      this.#options.report(error as Error, { phase: "close", retrying: false });
+      this.#log.error({ err: error, subscription: reading.subscription.name }, "closing the consumer group failed");
+    }
+  }
+}

@@ -1,0 +1,395 @@
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { Engine, type EngineOptions } from "../../../consumerserver/engine.js";
+import { callBatchHandler, callHandler, chain, type BatchHandler, type MessageHandler } from "../../../consumerserver/middleware.js";
+import type { Subscription } from "../../../consumerserver/subscription.js";
+import { Message } from "../../../src/index.js";
+import { FakeGroup, gate, until } from "./fake-group.js";
+
+const silent = pino({ level: "silent" });
+const engines: Engine[] = [];
+
+function engine(
+  subscriptions: Subscription[],
+  handler: MessageHandler,
+  overrides: Partial<EngineOptions> = {},
+): { engine: Engine; done: Promise<void>; reports: string[] } {
+  const reports: string[] = [];
+  const built = new Engine({
+    subscriptions,
+    handle: chain(callHandler(handler)),
+    report: (error, details) => reports.push(`${details.phase}: ${error.message}`),
+    logger: silent,
+    debug: false,
+    ordering: "partition",
+    concurrency: 1,
+    partitionConcurrency: false,
+    maxQueued: 1000,
+    maxQueuedPerPartition: 100,
+    ...overrides,
+  });
+  engines.push(built);
+  const done = built.run();
+  done.catch(() => undefined);
+  return { engine: built, done, reports };
+}
+
+const topics = (group: FakeGroup, ...names: string[]): Subscription => ({ name: "topics", group, topics: names });
+
+afterEach(() => {
+  for (const e of engines.splice(0)) e.stop(false);
+});
+
+describe("the consume engine", () => {
+  it("stores an offset only after the handler resolved, and commits on close once stopped gracefully", async () => {
+    const group = new FakeGroup();
+    const inFlight = gate();
+    const { engine: e, done } = engine([topics(group, "t")], async (_ctx, message) => {
+      if (message.offset === 1) await inFlight.promise;
+    });
+    group.push("t", 0, [0, 1, 2]);
+    await until(() => group.stored.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(group.stored).toEqual(["t/0@0"]); // offset 1 in flight: not stored, nor what is after it
+    e.stop(true);
+    inFlight.open();
+    await done;
+    expect(group.stored).toEqual(["t/0@0", "t/0@1"]); // graceful: the one in flight finished; 2 was never started
+    expect(group.log.at(-1)).toBe("closed");
+  });
+
+  it("a revocation in the middle of the lanes' work drops the revoked partition's queue, waits for its handler in flight, stores it, then releases; other partitions go on", async () => {
+    const group = new FakeGroup();
+    const slow = gate();
+    const handled: string[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.partition === 0 && message.offset === 0) await slow.promise;
+        handled.push(`${message.partition}@${message.offset}`);
+      },
+      { partitionConcurrency: true },
+    );
+    group.push("t", 0, [0, 1, 2]);
+    group.push("t", 1, [0, 1]);
+    await until(() => handled.includes("1@1"));
+    const released = group.revoke(["t", 0]);
+    group.push("t", 1, [2]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(group.log.some((line) => line.startsWith("released"))).toBe(false); // its handler is still in flight
+    slow.open();
+    await released;
+    const releasedAt = group.log.indexOf("released t/0");
+    expect(group.log.indexOf("stored t/0@0")).toBeLessThan(releasedAt); // stored before the release
+    expect(handled).not.toContain("0@1"); // queued behind the revocation: dropped, for the next owner
+    expect(group.stored).not.toContain("t/0@1");
+    await until(() => handled.includes("1@2")); // the partition kept goes on
+  });
+
+  it("pauses a partition whose lane grows to maxQueuedPerPartition and resumes it at half", async () => {
+    const group = new FakeGroup();
+    const hold = gate();
+    engine(
+      [topics(group, "t")],
+      async () => {
+        await hold.promise;
+      },
+      { partitionConcurrency: true, maxQueuedPerPartition: 4 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4, 5]);
+    await until(() => group.pauses.length === 1);
+    expect(group.pauses).toEqual(["pause t/0"]);
+    hold.open();
+    await until(() => group.stored.length === 6);
+    expect(group.pauses).toEqual(["pause t/0", "resume t/0"]);
+  });
+
+  it("bounds what it holds: polling waits while maxQueued messages are queued or in flight", async () => {
+    const group = new FakeGroup();
+    const hold = gate();
+    const started: number[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        started.push(message.offset);
+        await hold.promise;
+      },
+      { partitionConcurrency: true, maxQueued: 3, maxQueuedPerPartition: 100 },
+    );
+    group.push("t", 0, [0]);
+    group.push("t", 1, [0]);
+    group.push("t", 2, [0]);
+    group.push("t", 3, [0]);
+    await until(() => started.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(started).toHaveLength(3); // the fourth partition's message is not even polled
+    hold.open();
+    await until(() => group.stored.length === 4);
+  });
+
+  it("a retry record not due yet waits with its partition paused, without holding up another partition or the topics", async () => {
+    const main = new FakeGroup();
+    const retries = new FakeGroup();
+    const dueIn = new Map<string, number>();
+    const handled: string[] = [];
+    const tier: Subscription = {
+      name: "retry topics",
+      group: retries,
+      topics: ["t.retry.1"],
+      dueAt: (message) => dueIn.get(`${message.partition}@${message.offset}`),
+    };
+    const started = Date.now();
+    engine([topics(main, "t"), tier], (_ctx, message) => {
+      handled.push(`${message.topic}/${message.partition}@${message.offset}`);
+    });
+    dueIn.set("0@0", started + 150);
+    retries.push("t.retry.1", 0, [0]);
+    retries.push("t.retry.1", 1, [0]); // due now
+    main.push("t", 0, [0, 1]);
+    await until(() => handled.includes("t.retry.1/1@0") && handled.includes("t/0@1"));
+    expect(handled).not.toContain("t.retry.1/0@0");
+    expect(retries.pauses).toEqual(["pause t.retry.1/0"]);
+    expect(retries.stored).not.toContain("t.retry.1/0@0");
+    await until(() => handled.includes("t.retry.1/0@0"));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(retries.pauses).toEqual(["pause t.retry.1/0", "resume t.retry.1/0"]);
+    await until(() => retries.stored.includes("t.retry.1/0@0"));
+  });
+
+  it("a revocation abandons a record waiting for its due time: released at once, neither handled nor stored", async () => {
+    const main = new FakeGroup();
+    const retries = new FakeGroup();
+    const handled: string[] = [];
+    const tier: Subscription = { name: "retry topics", group: retries, topics: ["t.retry.1"], dueAt: () => Date.now() + 60_000 };
+    engine([topics(main, "t"), tier], (_ctx, message) => {
+      handled.push(`${message.topic}@${message.offset}`);
+    });
+    retries.push("t.retry.1", 0, [7]);
+    await until(() => retries.pauses.length === 1);
+    await retries.revoke(["t.retry.1", 0]);
+    expect(handled).toEqual([]);
+    expect(retries.stored).toEqual([]);
+    expect(retries.pauses).toEqual(["pause t.retry.1/0", "resume t.retry.1/0"]); // resumed while still assigned
+  });
+
+  it("gives a retry record's delivery what its subscription says (tier state, attempts) before the handler runs", async () => {
+    const main = new FakeGroup();
+    const retries = new FakeGroup();
+    const attempts: number[] = [];
+    const tier: Subscription = {
+      name: "retry topics",
+      group: retries,
+      topics: ["t.retry.1"],
+      dueAt: () => undefined,
+      prepare: (delivery) => {
+        delivery.attempts = 2;
+      },
+    };
+    engine([topics(main, "t"), tier], (ctx) => {
+      attempts.push(ctx.attempt);
+    });
+    retries.pushMessage(new Message("t.retry.1", 0, null, Buffer.from("x"), [], 0, 3));
+    await until(() => attempts.length === 1);
+    expect(attempts).toEqual([3]); // the third call of the message's handler
+  });
+
+  it("a failure in one subscription stops every subscription, closes every group and is what run() rejects with", async () => {
+    const main = new FakeGroup();
+    const retries = new FakeGroup();
+    const tier: Subscription = { name: "retry topics", group: retries, topics: ["t.retry.1"], dueAt: () => undefined };
+    const { done } = engine([topics(main, "t"), tier], (_ctx, message) => {
+      if (message.topic === "t.retry.1") throw new Error("poison in a retry topic");
+    });
+    retries.push("t.retry.1", 0, [0]);
+    await expect(done).rejects.toThrow("poison in a retry topic");
+    expect([main.closed, retries.closed]).toEqual([1, 1]);
+    expect(retries.stored).toEqual([]);
+  });
+
+  it("a hard stop does not wait for the handler in flight and stores nothing it finishes afterwards", async () => {
+    const group = new FakeGroup();
+    const hold = gate();
+    let aborted = false;
+    const { engine: e, done } = engine([topics(group, "t")], async (ctx) => {
+      ctx.signal.addEventListener("abort", () => (aborted = true));
+      await hold.promise;
+    });
+    group.push("t", 0, [0]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    e.stop(false);
+    await done;
+    expect(aborted).toBe(true);
+    hold.open();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(group.stored).toEqual([]);
+    expect(group.closed).toBe(1);
+  });
+
+  it("a fatal fetch error stops the engine; another is reported and polling goes on", async () => {
+    const group = new FakeGroup();
+    const handled: number[] = [];
+    const { done, reports } = engine([topics(group, "t")], (_ctx, message) => {
+      handled.push(message.offset);
+    });
+    group.fail(new Error("broker transport failure"));
+    group.push("t", 0, [0]);
+    await until(() => handled.length === 1);
+    expect(reports).toEqual(["fetch: broker transport failure"]);
+    const fatal = Object.assign(new Error("fenced"), { fatal: true });
+    group.fail(fatal);
+    await expect(done).rejects.toThrow("fenced");
+  });
+
+  it("onEachBatch: a retry record is handed over as a batch of one, whatever batchSize says", async () => {
+    const main = new FakeGroup();
+    const retries = new FakeGroup();
+    const sizes: number[] = [];
+    const batchHandler: BatchHandler = (_ctx, batch) => {
+      sizes.push(batch.messages.length);
+    };
+    const tier: Subscription = { name: "retry topics", group: retries, topics: ["t.retry.1"], dueAt: () => undefined };
+    const e = new Engine({
+      subscriptions: [topics(main, "t"), tier],
+      handle: chain(callBatchHandler(batchHandler)),
+      batchSize: 10,
+      report: () => undefined,
+      logger: silent,
+      debug: false,
+      ordering: "partition",
+      concurrency: 1,
+      partitionConcurrency: false,
+      maxQueued: 1000,
+      maxQueuedPerPartition: 100,
+    });
+    engines.push(e);
+    void e.run().catch(() => undefined);
+    main.push("t", 0, [0, 1, 2]);
+    retries.push("t.retry.1", 0, [0, 1]);
+    await until(() => sizes.length === 3);
+    expect(sizes.sort()).toEqual([1, 1, 3]);
+  });
+});
+
+describe("the consume engine with key ordering", () => {
+  it("runs different keys of a partition at once, each key in offset order, never two of one key together, within concurrency", async () => {
+    const group = new FakeGroup();
+    let running = 0;
+    let most = 0;
+    const runningKeys = new Set<string>();
+    const handledByKey = new Map<string, number[]>();
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        const key = message.key!.toString();
+        expect(runningKeys.has(key)).toBe(false); // the same key never twice at once
+        runningKeys.add(key);
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, (message.offset * 7) % 5));
+        handledByKey.set(key, [...(handledByKey.get(key) ?? []), message.offset]);
+        runningKeys.delete(key);
+        running--;
+      },
+      { ordering: "key", concurrency: 8 },
+    );
+    const offsets = Array.from({ length: 400 }, (_, i) => i);
+    group.push("t", 0, offsets, (offset) => `k${offset % 20}`);
+    await until(() => group.stored.includes("t/0@399"));
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    for (const [key, handled] of handledByKey) {
+      expect(handled, key).toEqual(offsets.filter((offset) => `k${offset % 20}` === key));
+    }
+  });
+
+  it("stores only the committable prefix: a slow message holds the partition's offset back while later keys finish", async () => {
+    const group = new FakeGroup();
+    const slow = gate();
+    const handled: number[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.offset === 1) await slow.promise;
+        handled.push(message.offset);
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4], (offset) => `k${offset}`);
+    await until(() => handled.length === 4);
+    expect(group.stored).toEqual(["t/0@0"]); // 2, 3 and 4 are done, but 1 is not: nothing past it is stored
+    slow.open();
+    await until(() => group.stored.length === 2);
+    expect(group.stored).toEqual(["t/0@0", "t/0@4"]);
+  });
+
+  it("messages without a key run one at a time per partition, in order", async () => {
+    const group = new FakeGroup();
+    let running = 0;
+    let most = 0;
+    const handled: number[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        handled.push(message.offset);
+        running--;
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4, 5]);
+    await until(() => handled.length === 6);
+    expect(handled).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(most).toBe(1);
+  });
+
+  it("unordered: any message as soon as a slot is free, at most concurrency at once", async () => {
+    const group = new FakeGroup();
+    const hold = gate();
+    let running = 0;
+    let most = 0;
+    const { engine: e } = engine(
+      [topics(group, "t")],
+      async () => {
+        most = Math.max(most, ++running);
+        await hold.promise;
+        running--;
+      },
+      { ordering: "unordered", concurrency: 4 },
+    );
+    group.push("t", 0, [0, 1, 2, 3, 4, 5, 6, 7], () => "same key");
+    await until(() => running === 4);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(most).toBe(4);
+    expect(e.waiting).toBe(4); // the waiting gauge: fetched, not started
+    hold.open();
+    await until(() => group.stored.includes("t/0@7"));
+  });
+
+  it("a revocation waits only for the revoked partition's keys in flight, not for another partition's", async () => {
+    const group = new FakeGroup();
+    const revokedSlow = gate();
+    const keptSlow = gate();
+    const handled: string[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.partition === 0 && message.offset === 0) await revokedSlow.promise;
+        if (message.partition === 1 && message.offset === 0) await keptSlow.promise;
+        handled.push(`${message.partition}@${message.offset}`);
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1], (offset) => `a${offset}`);
+    group.push("t", 1, [0, 1], (offset) => `b${offset}`);
+    await until(() => handled.includes("0@1") && handled.includes("1@1"));
+    const released = group.revoke(["t", 0]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(group.log.includes("released t/0")).toBe(false); // its key a0 is still in flight
+    revokedSlow.open();
+    await released; // while b0 of the kept partition is still in flight
+    expect(handled).not.toContain("1@0");
+    expect(group.log.indexOf("stored t/0@1")).toBeLessThan(group.log.indexOf("released t/0"));
+    keptSlow.open();
+    await until(() => group.stored.includes("t/1@1"));
+  });
+});
