@@ -2,11 +2,13 @@
 // registry) against ekafka writing and reading plain bytes of the same size. In these rows the "raw"
 // column holds the bytes run, so "ekafka / raw" is the cost of Avro. One run of each.
 import type { Component } from "ekafka";
+import type { ConsumerServer } from "ekafka/consumerserver";
 import { benchComponent, producerToml } from "./component.js";
-import { consumeWithEkafka } from "./consume/ekafka.js";
+import { consumeWithEkafka, runServerUntilCounted } from "./consume/ekafka.js";
+import type { HandledCounter } from "./consume/counter.js";
 import { Payloads } from "./payload.js";
 import { produceWithEkafka, type ValueSource } from "./produce/ekafka.js";
-import type { Outcome, Throughput } from "./result.js";
+import { throughput, type Outcome, type Throughput } from "./result.js";
 import { attempt } from "./attempt.js";
 import { fromThroughput, type Row } from "./table.js";
 import { elapsed } from "./timing.js";
@@ -82,9 +84,11 @@ export async function schemaRegistryRows(admin: Component, count: number): Promi
   // Each topic holds the untimed warm-up chunk too; reading `count` of its messages is what is timed.
   const consumed = {
     bytes: await attempt("ekafka Consumer Server, bytes", () => consumeWithEkafka(bytesTopic, AVRO_SIZE, count)),
-    avro: await attempt("ekafka Consumer Server, Avro", () =>
-      consumeWithEkafka(avroTopic, AVRO_SIZE, count, "message", `valueFormat = "avro"\n${registry}`),
-    ),
+    avro: await attempt("ekafka Consumer Server, Avro", async () => {
+      const handled = (server: ConsumerServer, counter: HandledCounter) => server.onEachMessage(() => counter.handled());
+      const seconds = await runServerUntilCounted(avroTopic, "server-avro", "", count, handled, `valueFormat = "avro"\n${registry}`);
+      return throughput(count, seconds, AVRO_SIZE);
+    }),
   };
   const row = (name: string, outcomes: Record<"avro" | "bytes", Outcome<Throughput>>): Row => ({
     name,

@@ -2,13 +2,11 @@ import type { Logger } from "../src/core/index.js";
 import { AssignedPartitions, PollTimeoutError, RevokedPartitions, type Message } from "../src/index.js";
 import { BatchDelivery, MessageDelivery } from "./context.js";
 import type { DeliveryHandler } from "./delivery.js";
-import { DueGate } from "./due-gate.js";
 import type { Reporter } from "./error-report.js";
 import { isPermanentFetchError } from "./fetch-error.js";
-import { CommittablePrefix } from "./committable-prefix.js";
-import { PartitionPauses, laneOf, partitionOfLane, topicOfLane } from "./partition-pauses.js";
+import { Dispatcher, type Ordering, type Work } from "./dispatcher.js";
+import { laneOf } from "./partition-pauses.js";
 import { partitionRuns } from "./partition-runs.js";
-import { PartitionScheduler } from "./partition-scheduler.js";
 import type { Subscription } from "./subscription.js";
 import { stepOf, type SyncStep } from "./sync-step.js";
 
@@ -38,15 +36,7 @@ export interface EngineOptions {
   maxQueuedPerPartition: number;
 }
 
-/**
- * Which messages of a server may be handled at the same time: `partition` — one per partition, in offset
- * order; `key` — one per key (messages without a key: one per partition), each key in offset order;
- * `unordered` — any.
- */
-export type Ordering = "partition" | "key" | "unordered";
-
-/** One unit of handling: a message (`onEachMessage`) or a run of one partition's messages (`onEachBatch`). */
-type Work = readonly Message[];
+export type { Ordering } from "./dispatcher.js";
 type PollEvent = Message[] | AssignedPartitions | RevokedPartitions | Error;
 
 /** Most messages taken from a consumer group per poll when handling one at a time. */
@@ -68,10 +58,10 @@ interface Reading {
  * retry tiers, the retry topics — is polled by the same loop, handed to the same pipeline, stored,
  * revoked, stopped and closed by the same code.
  *
- * Scheduling: the server's topics are handled one message (or batch) at a time in the poll loop, or with
- * partition concurrency in lanes of a {@link PartitionScheduler} (each partition in order, partitions in
- * parallel); a subscription with due times (a retry topic) always uses lanes, so a record waiting for
- * its time holds up only its own partition, which stays paused meanwhile (see {@link DueGate}).
+ * Scheduling: the server's topics are handled one message (or batch) at a time in the poll loop, or, with
+ * `concurrency` above 1 or partition concurrency, in lanes of its {@link Dispatcher} (per partition, per
+ * key or per message, as `ordering` says); a subscription with due times (a retry topic) always uses
+ * lanes, so a record waiting for its time holds up only its own partition, which stays paused meanwhile.
  *
  * Offsets are stored (no round trip) only after the pipeline resolved for a message (or a batch's
  * message was resolved); the consumer group commits them in the background, before a revocation
@@ -87,15 +77,7 @@ export class Engine {
   readonly #fetching = new AbortController();
   /** Aborts handlers (hard stop only): their ctx.signal. */
   readonly #handling = new AbortController();
-  readonly #scheduler: PartitionScheduler<Work>;
-  /** Messages queued or in flight per partition (lanes of one partition together), for back-pressure. */
-  readonly #held = new Map<string, number>();
-  /** Which offset of a partition may be stored when its messages finish out of order. */
-  readonly #prefix = new CommittablePrefix();
-  /** Topics whose records wait for a due time: their lanes take no slot of `concurrency`. */
-  readonly #gatedTopics = new Set<string>();
-  readonly #pauses: PartitionPauses;
-  readonly #gate: DueGate;
+  readonly #lanes: Dispatcher;
   /** The pipeline, in its synchronous-capable form. */
   readonly #step: SyncStep;
   /** One-at-a-time mode: the handler call in flight, which a stop lets finish (graceful) or not (hard). */
@@ -113,27 +95,19 @@ export class Engine {
     this.#options = options;
     this.#log = options.logger;
     this.#step = stepOf(options.handle);
+    this.#lanes = new Dispatcher({
+      ordering: options.ordering,
+      maxRunning: options.concurrency > 1 ? options.concurrency : Infinity,
+      batches: options.batchSize !== undefined,
+      maxQueuedPerPartition: options.maxQueuedPerPartition,
+      run: (work) => this.#runLaned(work),
+      onFailure: (error) => this.#fail(error as Error),
+      groupOf: (topic) => this.#readingOf(topic).subscription.group,
+      stopped: this.#fetching.signal,
+      report: options.report,
+      logger: options.logger,
+    });
     this.#readings = options.subscriptions.map((subscription) => this.#reading(subscription));
-    this.#scheduler = new PartitionScheduler<Work>(
-      async (work) => this.#runLaned(work),
-      {
-        onFailure: (_lane, _work, error) => this.#fail(error as Error),
-        onSettled: (_lane, work) => this.#release(work),
-      },
-      (work) => work.length,
-      {
-        maxRunning: options.concurrency > 1 ? options.concurrency : Infinity,
-        limited: (lane) => !this.#gatedTopics.has(topicOfLane(lane)),
-      },
-    );
-    this.#pauses = new PartitionPauses(
-      options.maxQueuedPerPartition,
-      (partition) => this.#held.get(partition) ?? 0,
-      (topic) => this.#readingOf(topic).subscription.group,
-      this.#fetching.signal,
-      { report: options.report, logger: options.logger },
-    );
-    this.#gate = new DueGate(this.#fetching.signal, this.#pauses);
   }
 
   /**
@@ -146,8 +120,8 @@ export class Engine {
         this.#pollLoop(reading).catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error)))),
       ),
     );
-    this.#scheduler.drop(); // not started yet: left uncommitted, redelivered to whoever reads next
-    await this.#scheduler.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
+    this.#lanes.dropAll(); // not started yet: left uncommitted, redelivered to whoever reads next
+    await this.#lanes.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
     if (!this.#hard) await this.#inFlight?.catch(() => undefined);
     await Promise.all(this.#readings.map((reading) => this.#close(reading)));
     if (this.#failure !== undefined) throw this.#failure.error;
@@ -155,7 +129,7 @@ export class Engine {
 
   /** Messages fetched and waiting for their turn (their key, partition or a free slot), not started yet. */
   get waiting(): number {
-    return this.#scheduler.waiting;
+    return this.#lanes.waiting;
   }
 
   /**
@@ -168,10 +142,10 @@ export class Engine {
       this.#hard = true;
       this.#wake?.();
       this.#handling.abort();
-      this.#scheduler.interrupt();
+      this.#lanes.interrupt();
     }
     this.#fetching.abort();
-    this.#scheduler.drop();
+    this.#lanes.dropAll();
   }
 
   #reading(subscription: Subscription): Reading {
@@ -183,7 +157,7 @@ export class Engine {
       pending: undefined,
     };
     for (const topic of subscription.topics) this.#bySubscriptionTopic.set(topic, reading);
-    if (subscription.dueAt !== undefined) for (const topic of subscription.topics) this.#gatedTopics.add(topic);
+    if (subscription.dueAt !== undefined) this.#lanes.gate(subscription.topics);
     return reading;
   }
 
@@ -195,14 +169,14 @@ export class Engine {
     const stopped = this.#fetching.signal;
     const { maxQueued } = this.#options;
     while (!stopped.aborted) {
-      if (reading.laned) await this.#scheduler.whenSizeBelow(maxQueued); // bounds the work held
+      if (reading.laned) await this.#lanes.whenSizeBelow(maxQueued); // bounds the work held
       if (stopped.aborted) break;
-      const room = reading.laned ? Math.max(1, maxQueued - this.#scheduler.size) : POLL_BATCH;
+      const room = reading.laned ? Math.max(1, maxQueued - this.#lanes.size) : POLL_BATCH;
       const event = await this.#poll(reading, room);
       if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
       if (Array.isArray(event)) {
         const work = this.#split(reading, event);
-        if (reading.laned) for (const item of work) this.#dispatch(reading, item);
+        if (reading.laned) for (const item of work) this.#lanes.dispatch(item);
         else await this.#handleInOrder(reading, work);
       } else if (event instanceof RevokedPartitions) {
         await this.#revoked(reading, event);
@@ -298,39 +272,12 @@ export class Engine {
     }
   }
 
-  #dispatch(reading: Reading, work: Work): void {
-    const first = work[0]!;
-    const partition = laneOf(first);
-    if (this.#options.batchSize === undefined) this.#prefix.track(partition, first); // before it can finish
-    if (!this.#scheduler.push(this.#laneKey(reading, first), work)) return; // its lane failed: the server is stopping
-    this.#held.set(partition, (this.#held.get(partition) ?? 0) + work.length);
-    this.#pauses.update(partition, first);
-  }
-
-  /** The lane a message runs in: its partition's, its key's, or its own, as the ordering says. */
-  #laneKey(reading: Reading, message: Message): string {
-    const partition = laneOf(message);
-    const { ordering } = this.#options;
-    if (ordering === "partition" || reading.subscription.dueAt !== undefined) return partition;
-    if (ordering === "unordered") return `${partition}@${message.offset}`;
-    return message.key === null ? partition : `${partition}#${message.key.toString("latin1")}`;
-  }
-
-  /** Work left its lane (handled, failed or dropped): its partition holds less. */
-  #release(work: Work): void {
-    const partition = laneOf(work[0]!);
-    const held = (this.#held.get(partition) ?? 0) - work.length;
-    if (held > 0) this.#held.set(partition, held);
-    else this.#held.delete(partition);
-    this.#pauses.update(partition, work[0]!);
-  }
-
   /** A lane's unit of work: waits until due (retry topics), then goes through the pipeline. */
   async #runLaned(work: Work): Promise<void> {
     const first = work[0]!;
     const reading = this.#readingOf(first.topic);
     const dueAt = reading.subscription.dueAt?.(first);
-    if (dueAt !== undefined && !(await this.#gate.until(laneOf(first), first, dueAt))) return; // abandoned: read again later
+    if (dueAt !== undefined && !(await this.#lanes.untilDue(first, dueAt))) return; // abandoned: read again later
     await this.#handle(reading, work);
   }
 
@@ -353,23 +300,13 @@ export class Engine {
   /** After the pipeline resolved: stores the offsets (and logs the debug line, with the outcome). */
   #handled(reading: Reading, delivery: MessageDelivery | BatchDelivery, work: Work, started: number): void {
     if (this.#hard) return; // abandoned by a hard stop; the group may already be closed
-    if (!this.#store(reading.subscription, this.#storable(reading, work, delivery))) return;
+    const storable = reading.laned ? this.#lanes.storable(work, delivery.messages) : delivery.messages;
+    if (!this.#store(reading.subscription, storable)) return;
     if (this.#options.debug) {
       const fields = { costMs: Math.round(performance.now() - started), attempts: delivery.attempts, outcome: delivery.outcome ?? "ok" };
       if (delivery.batch === undefined) delivery.logger.info(fields, "message handled");
       else delivery.logger.info({ ...fields, messages: work.length, lastOffset: work.at(-1)!.offset }, "batch handled");
     }
-  }
-
-  /**
-   * What a handled delivery lets the engine store: its messages when they finish in offset order (one at
-   * a time, partition lanes, batches); else the last message of the partition's committable prefix, if
-   * this one completed it (see {@link CommittablePrefix}).
-   */
-  #storable(reading: Reading, work: Work, delivery: MessageDelivery | BatchDelivery): readonly Message[] {
-    if (!reading.laned || this.#options.batchSize !== undefined) return delivery.messages;
-    const upTo = this.#prefix.done(laneOf(work[0]!), work[0]!);
-    return upTo === undefined ? [] : [upTo];
   }
 
   /** Stores the offsets of handled messages; false (reported) when the group refused them. */
@@ -396,15 +333,7 @@ export class Engine {
    * and records waiting for their due time, are dropped: the new owner reads them from the committed offset.
    */
   async #revoked(reading: Reading, event: RevokedPartitions): Promise<void> {
-    const partitions = new Set(event.partitions.map(laneOf));
-    const ofRevoked = (lane: string) => partitions.has(partitionOfLane(lane));
-    const droppedWork = this.#scheduler.drop(ofRevoked);
-    for (const work of droppedWork) this.#release(work);
-    const dropped = droppedWork.reduce((sum, work) => sum + work.length, 0);
-    this.#gate.abandon(partitions);
-    await this.#scheduler.whenIdle(ofRevoked);
-    this.#prefix.forget(partitions);
-    this.#pauses.forget(partitions); // while still assigned: a partition that comes back must not come back paused
+    const dropped = await this.#lanes.revoke(new Set(event.partitions.map(laneOf)));
     this.#log.info({ partitions: event.partitions, dropped, subscription: reading.subscription.name }, "partitions revoked");
     await event.release();
   }
@@ -432,7 +361,7 @@ export class Engine {
       this.#log.error({ err: error }, "consumption failed; stopping without committing the failed message");
     }
     this.#fetching.abort();
-    this.#scheduler.drop();
+    this.#lanes.dropAll();
   }
 
   /** Closing a group commits the stored offsets (once) and leaves the group. */

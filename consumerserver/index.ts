@@ -34,7 +34,7 @@ export { RETRY_TIER_HEADERS } from "./failure-headers.js";
 export { RetryTierError } from "./retry-tiers/retry-tier-error.js";
 export { RETRY_GROUP_SUFFIX } from "./retry-tiers/retry-tiers.js";
 export { replayDeadLetters, REPLAYED_FROM_HEADER, type ReplayOptions, type ReplayResult } from "./retry-tiers/replay.js";
-export { PartitionScheduler, type SchedulerHooks } from "./partition-scheduler.js";
+export { PartitionScheduler, type LaneFilter, type SchedulerHooks, type SchedulerLimit } from "./partition-scheduler.js";
 export type { BatchContext, MessageContext, ServerContext } from "./context.js";
 export { chain, type Batch, type Delivery, type DeliveryHandler, type Middleware, type Outcome } from "./delivery.js";
 export type { ErrorDetails, ErrorHandler, ErrorPhase } from "./error-report.js";

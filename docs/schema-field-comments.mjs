@@ -24,13 +24,22 @@ function fieldText(field, checker) {
   return result;
 }
 
+/** The `doc` of a field built by a helper call (e.g. the `properties` tables), read from its type. */
+function builtFieldText(initializer, checker) {
+  const doc = checker.getTypeAtLocation(initializer).getProperty("doc");
+  if (doc === undefined) return undefined;
+  const text = checker.getTypeOfSymbolAtLocation(doc, initializer);
+  return text.isStringLiteral() ? text.value : undefined;
+}
+
 export function load(app) {
   app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {
     if (!reflection.kindOf(ReflectionKind.Property) || reflection.hasComment()) return;
     const declaration = context.getSymbolFromReflection(reflection)?.declarations?.[0];
-    if (declaration === undefined || !ts.isPropertyAssignment(declaration) || !ts.isObjectLiteralExpression(declaration.initializer))
-      return;
-    const text = fieldText(declaration.initializer, context.checker);
+    if (declaration === undefined || !ts.isPropertyAssignment(declaration)) return;
+    const text = ts.isObjectLiteralExpression(declaration.initializer)
+      ? fieldText(declaration.initializer, context.checker)
+      : builtFieldText(declaration.initializer, context.checker);
     if (text !== undefined) reflection.comment = new Comment([{ kind: "text", text }]);
   });
 }

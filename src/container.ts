@@ -1,6 +1,7 @@
 import { resolveBalancer } from "./balancer.js";
 import { Component } from "./component.js";
-import { decodeKafkaConfig, redactConfig, type KafkaConfig } from "./config.js";
+import { decodeKafkaConfig, type KafkaConfig } from "./config.js";
+import { redactConfig } from "./secrets.js";
 import { config as globalConfig, type Config } from "./core/config.js";
 import { ConfigError } from "./core/errors.js";
 import { createLogger } from "./core/logger.js";

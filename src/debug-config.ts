@@ -1,29 +1,25 @@
-import type { Component } from "./component.js";
-import { isSecretProperty, redactConfig, REDACTED } from "./config.js";
+import type { KafkaConfig } from "./config.js";
 import { adminProperties, type LibrdkafkaProperties } from "./librdkafka-properties.js";
+import { redactConfig, redactProperties } from "./secrets.js";
 
-/**
- * Properties that hold a secret without saying so in their name: an inline private key, and the
- * OAUTHBEARER config string (which carries client secrets). Shown as redacted on top of the names
- * isSecretProperty catches.
- */
-const SECRET_VALUED = /(^|\.)key\.pem$|keystore\.pem$|oauthbearer\.config$/i;
-
-/** `properties` with every secret value replaced by REDACTED (empty values stay empty). */
-export function redactProperties(properties: LibrdkafkaProperties): LibrdkafkaProperties {
-  const redacted: LibrdkafkaProperties = {};
-  for (const [name, value] of Object.entries(properties)) {
-    const secret = isSecretProperty(name) || SECRET_VALUED.test(name);
-    redacted[name] = secret && value !== "" ? REDACTED : value;
-  }
-  return redacted;
+/** What `/debug/config` reads of a component (a Component is one). */
+export interface DebugConfigSource {
+  /** The component's key, e.g. "kafka". */
+  readonly key: string;
+  /** The decoded `[kafka]` tree. */
+  readonly config: KafkaConfig;
+  /** The librdkafka properties the named producer is (or would be) built with. */
+  producerPropertiesOf(name: string): LibrdkafkaProperties;
+  /** The librdkafka properties the named consumer or consumer group member is (or would be) built with. */
+  consumerPropertiesOf(tree: "consumers" | "consumerGroups", name: string): LibrdkafkaProperties;
 }
 
 /**
  * What the governor's `/debug/config` shows of a component: its decoded `[kafka]` tree and the
- * librdkafka properties each configured client is (or would be) built with, secrets redacted.
+ * librdkafka properties each configured client is (or would be) built with, secrets redacted by the
+ * one rule of secrets.ts.
  */
-export function componentDebugConfig(component: Component): unknown {
+export function componentDebugConfig(component: DebugConfigSource): unknown {
   const config = component.config;
   const each = <T>(names: Record<string, T>, properties: (name: string) => LibrdkafkaProperties) =>
     Object.fromEntries(Object.keys(names).map((name) => [name, redactProperties(properties(name))]));

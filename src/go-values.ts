@@ -1,6 +1,14 @@
-import { FIRST_OFFSET, LAST_OFFSET, type ProducerConfig, type ReaderConfig } from "./config.js";
 import { formatDuration } from "./core/duration.js";
 import { joinKeyPath } from "./core/table.js";
+import {
+  fieldTables,
+  FIRST_OFFSET,
+  LAST_OFFSET,
+  type AnyField,
+  type AnyFields,
+  type ProducerConfig,
+  type ReaderConfig,
+} from "./kafka-fields.js";
 import { INT32_MAX, LIBRDKAFKA_RANGES, type RangedProperty } from "./librdkafka-ranges.js";
 
 // Go ekafka handed its values to kafka-go, which checks little: it reads a value <= 0 as "not set",
@@ -9,66 +17,40 @@ import { INT32_MAX, LIBRDKAFKA_RANGES, type RangedProperty } from "./librdkafka-
 // must be at least session.timeout.ms). A file that loaded in Go must load here, so each such value is
 // brought to the nearest one librdkafka accepts and one warning says what changed and why. What Go
 // refused (negative sizes, readBackoffMin > readBackoffMax, a startOffset other than -1/-2 in a group …)
-// is still refused by the checks in config.ts.
+// is still refused by the checks in config.ts. Which rule applies to which key is the field table's
+// `go` entry (kafka-fields.ts); the range is that of the key's first ranged librdkafka property.
 
 /** Receives one message per value changed. */
 export type Warn = (message: string) => void;
 
 type Kind = "duration" | "number";
 
-/** A numeric field and the librdkafka property whose range bounds it. */
-interface Bounded<T> {
-  field: keyof T & string;
-  kind: Kind;
-  property?: RangedProperty;
-  /** Go reads a negative value as "not set" (kafka-go's `if x > 0`): the default applies. */
-  negativeMeansDefault?: boolean;
-  /** Readers only: the field means something only in a group (kafka-go ignores it otherwise). */
-  groupOnly?: boolean;
+/** Reader fields whose negative value Go refused too (checked in config.ts, after fitting). */
+export const notNegativeFields: readonly string[] = Object.entries(fieldTables.reader as AnyFields)
+  .filter(([, field]) => field.go?.notNegative === true)
+  .map(([name]) => name);
+
+/**
+ * `entry` with every field whose Go rule is `zeroIsDefault` set to its default when it is 0 (kafka-go
+ * reads 0 as "not set"; keys where 0 is a real value, such as requiredAcks or compression, keep it).
+ */
+export function zeroAsDefault<T extends object>(entry: T, fields: AnyFields): T {
+  const copy: Record<string, unknown> = { ...(entry as Record<string, unknown>) };
+  for (const [name, field] of Object.entries(fields)) {
+    if (field.go?.zeroIsDefault === true && copy[name] === 0 && "default" in field) copy[name] = field.default;
+  }
+  return copy as T;
 }
-
-const PRODUCER_FIELDS: ReadonlyArray<Bounded<ProducerConfig>> = [
-  { field: "maxAttempts", kind: "number", negativeMeansDefault: true },
-  { field: "batchSize", kind: "number", property: "batch.num.messages", negativeMeansDefault: true },
-  { field: "batchBytes", kind: "number", property: "batch.size", negativeMeansDefault: true },
-  { field: "batchTimeout", kind: "duration", property: "linger.ms", negativeMeansDefault: true },
-  { field: "readTimeout", kind: "duration", property: "socket.timeout.ms", negativeMeansDefault: true },
-  { field: "writeTimeout", kind: "duration", property: "message.timeout.ms", negativeMeansDefault: true },
-];
-
-const READER_FIELDS: ReadonlyArray<Bounded<ReaderConfig>> = [
-  { field: "minBytes", kind: "number", property: "fetch.min.bytes" },
-  { field: "maxBytes", kind: "number", property: "max.partition.fetch.bytes" },
-  { field: "maxWait", kind: "duration", property: "fetch.wait.max.ms", negativeMeansDefault: true },
-  { field: "timeout", kind: "duration", negativeMeansDefault: true },
-  { field: "commitInterval", kind: "duration", property: "auto.commit.interval.ms", groupOnly: true },
-  { field: "heartbeatInterval", kind: "duration", property: "heartbeat.interval.ms", groupOnly: true },
-  { field: "sessionTimeout", kind: "duration", property: "session.timeout.ms", groupOnly: true },
-  { field: "rebalanceTimeout", kind: "duration", property: "max.poll.interval.ms", groupOnly: true },
-  { field: "joinGroupBackoff", kind: "duration", groupOnly: true },
-  { field: "partitionWatchInterval", kind: "duration", property: "topic.metadata.refresh.interval.ms", groupOnly: true },
-  { field: "readBackoffMin", kind: "duration", property: "retry.backoff.ms" },
-  { field: "readBackoffMax", kind: "duration", property: "retry.backoff.max.ms" },
-];
 
 /**
  * A producer's values as librdkafka can take them: negative values give the default (as in kafka-go),
  * values beyond librdkafka's range are capped, and a writeTimeout not longer than batchTimeout becomes
  * batchTimeout + writeTimeout (librdkafka counts the wait for the batch in the message's timeout; kafka-go
  * applied writeTimeout to each write after the batch was sent).
- *
- * @param defaults the schema's defaults, for the negative values kafka-go read as "not set"
  */
-export function fitProducer(producer: ProducerConfig, defaults: Partial<ProducerConfig>, keyPath: string, warn: Warn): ProducerConfig {
-  const fitted = fitFields(producer, PRODUCER_FIELDS, defaults, keyPath, warn, true);
-  fitted.maxAttempts = capped(
-    fitted.maxAttempts,
-    INT32_MAX,
-    "number",
-    joinKeyPath(keyPath, "maxAttempts"),
-    "librdkafka's message.send.max.retries",
-    warn,
-  );
+export function fitProducer(producer: ProducerConfig, keyPath: string, warn: Warn): ProducerConfig {
+  const fields: AnyFields = fieldTables.producer;
+  const fitted = fitFields(zeroAsDefault(producer, fields), fields, keyPath, warn, true);
   if (fitted.compression < 0) {
     warn(
       `${joinKeyPath(keyPath, "compression")}: ${fitted.compression} means no compression (Go ekafka compressed only when compression > 0); read as 0`,
@@ -94,9 +76,10 @@ export function fitProducer(producer: ProducerConfig, defaults: Partial<Producer
  * defaults (kafka-go ignored them), a rebalanceTimeout below sessionTimeout is raised to it, and a
  * startOffset other than -1/-2 of a reader without a group reads from the oldest offset, as kafka-go did.
  */
-export function fitReader(reader: ReaderConfig, defaults: Partial<ReaderConfig>, keyPath: string, warn: Warn): ReaderConfig {
+export function fitReader(reader: ReaderConfig, tree: "consumers" | "consumerGroups", keyPath: string, warn: Warn): ReaderConfig {
   const inGroup = reader.groupID !== undefined;
-  const fitted = fitFields(reader, READER_FIELDS, defaults, keyPath, warn, inGroup);
+  const fields: AnyFields = tree === "consumers" ? fieldTables.consumer : fieldTables.reader;
+  const fitted = fitFields(zeroAsDefault(reader, fields), fields, keyPath, warn, inGroup);
   const key = (field: string) => joinKeyPath(keyPath, field);
   if (inGroup && fitted.partition === 0) delete fitted.partition; // Go's zero value: not set
   if (!inGroup && fitted.startOffset !== FIRST_OFFSET && fitted.startOffset !== LAST_OFFSET) {
@@ -105,6 +88,8 @@ export function fitReader(reader: ReaderConfig, defaults: Partial<ReaderConfig>,
     );
     fitted.startOffset = FIRST_OFFSET;
   }
+  // The session and heartbeat are the broker's with the consumer protocol (KIP-848): nothing to reconcile.
+  if (fitted.groupProtocol !== "classic") return fitted;
   if (inGroup && fitted.sessionTimeout >= 0 && fitted.rebalanceTimeout >= 0 && fitted.rebalanceTimeout < fitted.sessionTimeout) {
     warn(
       `${key("rebalanceTimeout")}: ${formatDuration(fitted.rebalanceTimeout)} is shorter than sessionTimeout (${formatDuration(fitted.sessionTimeout)}); ` +
@@ -121,36 +106,38 @@ export function fitReader(reader: ReaderConfig, defaults: Partial<ReaderConfig>,
   return fitted;
 }
 
-function fitFields<T extends object>(
-  entry: T,
-  fields: ReadonlyArray<Bounded<T>>,
-  defaults: Partial<T>,
-  keyPath: string,
-  warn: Warn,
-  inGroup: boolean,
-): T {
+function fitFields<T extends object>(entry: T, fields: AnyFields, keyPath: string, warn: Warn, inGroup: boolean): T {
   const fitted = { ...entry } as Record<string, unknown>;
-  for (const { field, kind, property, negativeMeansDefault, groupOnly } of fields) {
-    const value = fitted[field];
-    if (typeof value !== "number") continue;
-    const key = joinKeyPath(keyPath, field);
-    const fallback = (defaults as Record<string, unknown>)[field];
-    if (value < 0 && typeof fallback === "number" && (negativeMeansDefault || (groupOnly && !inGroup))) {
+  for (const [name, field] of Object.entries(fields)) {
+    const value = fitted[name];
+    if (typeof value !== "number" || (field.type !== "number" && field.type !== "duration")) continue;
+    const kind: Kind = field.type;
+    const key = joinKeyPath(keyPath, name);
+    const property = rangedProperty(field);
+    const { negativeIsDefault = false, groupOnly = false } = field.go ?? {};
+    if (value < 0 && field.default !== undefined && (negativeIsDefault || (groupOnly && !inGroup))) {
       // Without a group kafka-go never looked at a group-only value: nothing to report.
-      if (negativeMeansDefault)
-        warn(`${key}: ${show(value, kind)} is negative; kafka-go read it as not set, so the default ${show(fallback, kind)} applies`);
-      fitted[field] = fallback;
+      if (negativeIsDefault)
+        warn(`${key}: ${show(value, kind)} is negative; kafka-go read it as not set, so the default ${show(field.default, kind)} applies`);
+      fitted[name] = field.default;
       continue;
     }
-    if (property !== undefined && value > LIBRDKAFKA_RANGES[property][1]) {
-      fitted[field] = capped(value, LIBRDKAFKA_RANGES[property][1], kind, key, `librdkafka's ${property}`, warn);
-    } else if (property !== undefined && value > 0 && value < LIBRDKAFKA_RANGES[property][0]) {
-      const least = LIBRDKAFKA_RANGES[property][0];
+    if (property === undefined) continue;
+    const [least, most] = LIBRDKAFKA_RANGES[property];
+    if (value > most) {
+      fitted[name] = capped(value, most, kind, key, `librdkafka's ${property}`, warn);
+    } else if (value > 0 && value < least) {
       warn(`${key}: ${show(value, kind)} is below the least ${property} librdkafka accepts; ${show(least, kind)} is used`);
-      fitted[field] = least;
+      fitted[name] = least;
     }
   }
   return fitted as T;
+}
+
+/** The librdkafka property whose range bounds the key's value: its first ranged one. */
+function rangedProperty(field: AnyField): RangedProperty | undefined {
+  for (const mapping of field.librdkafka ?? []) if (mapping.ranged === true) return mapping.name;
+  return undefined;
 }
 
 function capped(value: number, most: number, kind: Kind, key: string, what: string, warn: Warn): number {

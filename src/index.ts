@@ -35,13 +35,10 @@ export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./ev
 export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
 export { SchemaDecodeError, SchemaEncodeError, SchemaRegistryError } from "./schema-registry/errors.js";
 export { SCHEMA_FORMATS, type SchemaFormat } from "./schema-registry/format.js";
-export type { ProducerSerdeConfig, ReaderSerdeConfig, SchemaRegistrySettings } from "./schema-registry/config.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type BalanceWindow, type Balancer, type BalancerMessage } from "./balancer.js";
 export {
   decodeKafkaConfig,
-  redactConfig,
-  REDACTED,
   SASL_MECHANISMS,
   type KafkaConfig,
   type SaslMechanism,
@@ -49,6 +46,7 @@ export {
   type ReaderConfig,
   type TlsConfig,
 } from "./config.js";
+export { type AdminClientConfig, type ProducerSerdeConfig, type ReaderSerdeConfig, type SchemaRegistrySettings } from "./kafka-fields.js";
 export { mappingTable, type LibrdkafkaProperties, type MappingRow, type PropertyValue } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
 export { clientStatistics } from "./client-statistics.js";
@@ -62,5 +60,6 @@ export {
 } from "./statistics.js";
 export { STATISTICS_METRICS } from "./statistics-metrics.js";
 export { DELIVERY_ERRORS_TOTAL } from "./producer-metrics.js";
-export { componentDebugConfig } from "./debug-config.js";
+export { componentDebugConfig, type DebugConfigSource } from "./debug-config.js";
+export { isSecretProperty, redactConfig, redactProperties, REDACTED, SENSITIVE_PROPERTIES } from "./secrets.js";
 export { withRetries, isRetriableWriteError, type RetryOptions, type RetryWaits } from "./retry-policies.js";

@@ -1,16 +1,22 @@
-import { producerSerdeReferenceRows, readerSerdeReferenceRows, schemaRegistryReferenceRows } from "./schema-registry/config.js";
-import { kafkaFieldSpec, type KafkaConfig, type ProducerConfig, type ReaderConfig } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import type { FieldSpec } from "./core/schema.js";
+import {
+  fieldTables,
+  type AnyField,
+  type AnyFields,
+  type KafkaConfig,
+  type PropertyValue,
+  type ProducerConfig,
+  type ReaderConfig,
+} from "./kafka-fields.js";
 import { LIBRDKAFKA_RANGES } from "./librdkafka-ranges.js";
 
-// The one place where our config becomes librdkafka configuration. Each typed key has a row saying
-// which librdkafka property it sets and how its value converts, or that it has no librdkafka
-// counterpart and why. The rows drive producerProperties/consumerProperties/adminProperties, and
-// `mappingTable` (the same rows, for the README's config reference and the tests).
+// The one place where our config becomes librdkafka configuration. Which property each typed key sets
+// and how its value converts is the key's `librdkafka` entry in the field table (kafka-fields.ts); this
+// file applies those entries (producerProperties/consumerProperties/adminProperties), layers the managed
+// and raw properties on top, and lists them as `mappingTable` for the README's config reference.
 
-/** A librdkafka property value as the client constructor takes it. */
-export type PropertyValue = string | number | boolean;
+export { PARTITION_READER_GROUP_ID, type PropertyValue } from "./kafka-fields.js";
 
 /** librdkafka property name → value. */
 export type LibrdkafkaProperties = Record<string, PropertyValue>;
@@ -37,334 +43,7 @@ export interface PropertiesContext {
   instanceKey?: string;
 }
 
-/** How one key becomes (or does not become) one librdkafka property. */
-interface Mapping<Source> {
-  /** Key relative to the table the source was read from (`compression`, `tls.caFile`). */
-  key: string;
-  librdkafka: string | null;
-  note: string;
-  /** The property value for this source, or undefined to leave the property unset. */
-  value?: (source: Source) => PropertyValue | undefined;
-  /** librdkafka's accepted range for numeric values; a value outside it is reported against our key. */
-  range?: readonly [number, number];
-  /** Reader rows only: the one reader tree the key exists in. */
-  only?: "consumers" | "consumerGroups";
-}
-
-/** librdkafka wants whole milliseconds; a sub-millisecond Go duration ("1500us") rounds up, never to 0. */
-const wholeMilliseconds = (ms: number): number => Math.ceil(ms);
-
-const COMPRESSION_CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
-
-/**
- * The group.id of a consumer that reads one partition without a group. librdkafka's KafkaConsumer
- * refuses to start without a group.id (`"group.id" must be configured`); the reader only assigns
- * partitions, so it never joins this group, and with auto-commit off it never commits to it.
- */
-export const PARTITION_READER_GROUP_ID = "ekafka-partition-reader";
-
 const inGroup = (reader: ReaderConfig): boolean => reader.groupID !== undefined;
-const whenGroup =
-  (convert: (reader: ReaderConfig) => PropertyValue | undefined) =>
-  (reader: ReaderConfig): PropertyValue | undefined =>
-    inGroup(reader) ? convert(reader) : undefined;
-
-/** SASL and TLS together decide the protocol: SASL_SSL, SASL_PLAINTEXT, SSL, or librdkafka's plaintext. */
-function securityProtocol(kafka: KafkaConfig): string | undefined {
-  const sasl = kafka.saslMechanism !== "";
-  if (sasl) return kafka.tls.enable ? "sasl_ssl" : "sasl_plaintext";
-  return kafka.tls.enable ? "ssl" : undefined;
-}
-
-const withSasl = (value: (kafka: KafkaConfig) => string) => (kafka: KafkaConfig) => (kafka.saslMechanism === "" ? undefined : value(kafka));
-const withTls = (value: (kafka: KafkaConfig) => PropertyValue | undefined) => (kafka: KafkaConfig) =>
-  kafka.tls.enable ? value(kafka) : undefined;
-
-const INTERCEPTOR_NOTE = "No librdkafka property: switches one of our interceptors.";
-const RAW_PROPERTIES_NOTE = "Each entry is passed to librdkafka as is, after the typed keys (so it overrides them).";
-
-const clientMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
-  {
-    key: "brokers",
-    librdkafka: "bootstrap.servers",
-    note: "Joined with commas.",
-    value: (k) => (k.brokers.length === 0 ? undefined : k.brokers.join(",")),
-  },
-  {
-    key: "debug",
-    librdkafka: null,
-    note: "No librdkafka property: turns on our debug interceptor. librdkafka's own `debug` contexts can be set in `properties`.",
-  },
-  {
-    key: "saslMechanism",
-    librdkafka: "sasl.mechanisms",
-    note: "Set when not empty.",
-    value: withSasl((k) => k.saslMechanism),
-  },
-  {
-    key: "saslMechanism",
-    librdkafka: "security.protocol",
-    note: "sasl_plaintext, or sasl_ssl with tls.enable.",
-    value: securityProtocol,
-  },
-  { key: "saslUserName", librdkafka: "sasl.username", note: "Set with saslMechanism.", value: withSasl((k) => k.saslUserName) },
-  { key: "saslPassword", librdkafka: "sasl.password", note: "Set with saslMechanism.", value: withSasl((k) => k.saslPassword) },
-  {
-    key: "client.timeout",
-    librdkafka: null,
-    note: "No librdkafka property: the timeout client() gives each admin operation.",
-  },
-  { key: "enableAccessInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
-  { key: "enableAccessInterceptorReq", librdkafka: null, note: INTERCEPTOR_NOTE },
-  { key: "enableAccessInterceptorRes", librdkafka: null, note: INTERCEPTOR_NOTE },
-  { key: "enableMetricInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
-  { key: "enableTraceInterceptor", librdkafka: null, note: INTERCEPTOR_NOTE },
-  { key: "clientID", librdkafka: "client.id", note: "Producers and readers may override it.", value: (k) => k.clientID },
-  {
-    key: "tls.enable",
-    librdkafka: "security.protocol",
-    note: "ssl, or sasl_ssl with saslMechanism.",
-    value: securityProtocol,
-  },
-  { key: "tls.caFile", librdkafka: "ssl.ca.location", note: "With tls.enable.", value: withTls((k) => k.tls.caFile) },
-  {
-    key: "tls.certFile",
-    librdkafka: "ssl.certificate.location",
-    note: "With tls.enable.",
-    value: withTls((k) => k.tls.certFile),
-  },
-  { key: "tls.keyFile", librdkafka: "ssl.key.location", note: "With tls.enable.", value: withTls((k) => k.tls.keyFile) },
-  {
-    key: "tls.keyPassword",
-    librdkafka: "ssl.key.password",
-    note: "With tls.enable.",
-    value: withTls((k) => k.tls.keyPassword),
-  },
-  {
-    key: "tls.insecureSkipVerify",
-    librdkafka: "enable.ssl.certificate.verification",
-    note: "true sets it to false.",
-    value: withTls((k) => (k.tls.insecureSkipVerify ? false : undefined)),
-  },
-  {
-    key: "tls.insecureSkipVerify",
-    librdkafka: "ssl.endpoint.identification.algorithm",
-    note: 'true sets it to "none" (no host name check), as Go\'s InsecureSkipVerify does.',
-    value: withTls((k) => (k.tls.insecureSkipVerify ? "none" : undefined)),
-  },
-  { key: "properties", librdkafka: null, note: `${RAW_PROPERTIES_NOTE} Applies to every client; per-instance tables come after it.` },
-  ...schemaRegistryReferenceRows,
-];
-
-/** Producers and readers report statistics (lag, queue, broker metrics); the admin client has no use for them. */
-const statisticsMappings: ReadonlyArray<Mapping<KafkaConfig>> = [
-  {
-    key: "statisticsInterval",
-    librdkafka: "statistics.interval.ms",
-    note:
-      "Milliseconds, for producers and readers; 0 turns statistics off (then the lag, group, broker and queue metrics stay " +
-      "empty and readiness cannot see broker connections).",
-    value: (k) => wholeMilliseconds(k.statisticsInterval),
-    range: [0, 86_400_000],
-  },
-];
-
-const producerMappings: ReadonlyArray<Mapping<ProducerConfig>> = [
-  { key: "topic", librdkafka: null, note: "No librdkafka property: the topic writeMessages sends to." },
-  {
-    key: "balancer",
-    librdkafka: null,
-    note: "No librdkafka property: our balancer picks each message's partition, so librdkafka's partitioner is not used.",
-  },
-  {
-    key: "maxAttempts",
-    librdkafka: "message.send.max.retries",
-    note: "maxAttempts - 1: kafka-go counts the first try, librdkafka counts only retries.",
-    value: (p) => p.maxAttempts - 1,
-    range: LIBRDKAFKA_RANGES["message.send.max.retries"],
-  },
-  {
-    key: "batchSize",
-    librdkafka: "batch.num.messages",
-    note: "As is.",
-    value: (p) => p.batchSize,
-    range: LIBRDKAFKA_RANGES["batch.num.messages"],
-  },
-  { key: "batchBytes", librdkafka: "batch.size", note: "As is.", value: (p) => p.batchBytes, range: LIBRDKAFKA_RANGES["batch.size"] },
-  {
-    key: "batchTimeout",
-    librdkafka: "linger.ms",
-    note: "Milliseconds.",
-    value: (p) => wholeMilliseconds(p.batchTimeout),
-    range: LIBRDKAFKA_RANGES["linger.ms"],
-  },
-  {
-    key: "readTimeout",
-    librdkafka: "socket.timeout.ms",
-    note: "Milliseconds: how long one request waits for the broker's response.",
-    value: (p) => wholeMilliseconds(p.readTimeout),
-    range: LIBRDKAFKA_RANGES["socket.timeout.ms"],
-  },
-  {
-    key: "writeTimeout",
-    librdkafka: "message.timeout.ms",
-    note:
-      "Milliseconds: the whole delivery, retries included, after which the write fails. (kafka-go applies it to " +
-      "each attempt; librdkafka bounds a message's whole delivery, which is what a caller waits on.)",
-    value: (p) => wholeMilliseconds(p.writeTimeout),
-    range: LIBRDKAFKA_RANGES["message.timeout.ms"],
-  },
-  { key: "requiredAcks", librdkafka: "acks", note: "-1 (all), 0 or 1, as is.", value: (p) => p.requiredAcks },
-  {
-    key: "async",
-    librdkafka: null,
-    note: "No librdkafka property: writeMessages resolves without waiting for delivery reports.",
-  },
-  {
-    key: "compression",
-    librdkafka: "compression.codec",
-    note: "0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.",
-    value: (p) => COMPRESSION_CODECS[p.compression],
-  },
-  { key: "idempotent", librdkafka: "enable.idempotence", note: "As is.", value: (p) => p.idempotent },
-  { key: "clientID", librdkafka: "client.id", note: "Overrides kafka.clientID.", value: (p) => p.clientID },
-  { key: "properties", librdkafka: null, note: RAW_PROPERTIES_NOTE },
-  ...producerSerdeReferenceRows,
-];
-
-const metadataRefreshWhenWatching = (r: ReaderConfig): number | undefined =>
-  r.watchPartitionChanges ? wholeMilliseconds(r.partitionWatchInterval) : undefined;
-
-const readerMappings: ReadonlyArray<Mapping<ReaderConfig>> = [
-  { key: "topic", librdkafka: null, note: "No librdkafka property: the topic subscribed to or assigned." },
-  { key: "topics", librdkafka: null, note: "No librdkafka property: the topics subscribed to." },
-  { key: "topicRegex", librdkafka: null, note: 'No librdkafka property: subscribed to as "^<regex>".' },
-  {
-    key: "groupID",
-    librdkafka: "group.id",
-    note:
-      `As is. A consumer without groupID (one partition) gets "${PARTITION_READER_GROUP_ID}": librdkafka's consumer ` +
-      "cannot be created without a group.id; it never joins that group and never commits to it.",
-    value: (r) => r.groupID ?? PARTITION_READER_GROUP_ID,
-  },
-  {
-    key: "partition",
-    librdkafka: null,
-    note: "No librdkafka property: the partition assigned (without a group).",
-    only: "consumers",
-  },
-  { key: "minBytes", librdkafka: "fetch.min.bytes", note: "As is.", value: (r) => r.minBytes, range: LIBRDKAFKA_RANGES["fetch.min.bytes"] },
-  {
-    key: "maxBytes",
-    librdkafka: "max.partition.fetch.bytes",
-    note:
-      "As is: kafka-go fetches one partition per request, so its limit is a per-partition one. " +
-      "fetch.max.bytes (per request) keeps librdkafka's default.",
-    value: (r) => r.maxBytes,
-    range: LIBRDKAFKA_RANGES["max.partition.fetch.bytes"],
-  },
-  {
-    key: "maxWait",
-    librdkafka: "fetch.wait.max.ms",
-    note: "Milliseconds.",
-    value: (r) => wholeMilliseconds(r.maxWait),
-    range: LIBRDKAFKA_RANGES["fetch.wait.max.ms"],
-  },
-  {
-    key: "startOffset",
-    librdkafka: "auto.offset.reset",
-    note: '-2 "earliest", -1 "latest".',
-    value: (r) => (r.startOffset === -1 ? "latest" : "earliest"),
-  },
-  {
-    key: "commitInterval",
-    librdkafka: "auto.commit.interval.ms",
-    note:
-      "With a group: commitInterval, or 1000 when it is 0. librdkafka always auto-commits the offsets " +
-      "commitMessages stores; with 0, commitMessages also commits synchronously before it returns.",
-    value: whenGroup((r) => (r.commitInterval > 0 ? wholeMilliseconds(r.commitInterval) : 1000)),
-    range: LIBRDKAFKA_RANGES["auto.commit.interval.ms"],
-  },
-  {
-    key: "heartbeatInterval",
-    librdkafka: "heartbeat.interval.ms",
-    note: "Milliseconds, with a group.",
-    value: whenGroup((r) => wholeMilliseconds(r.heartbeatInterval)),
-    range: LIBRDKAFKA_RANGES["heartbeat.interval.ms"],
-  },
-  {
-    key: "sessionTimeout",
-    librdkafka: "session.timeout.ms",
-    note: "Milliseconds, with a group.",
-    value: whenGroup((r) => wholeMilliseconds(r.sessionTimeout)),
-    range: LIBRDKAFKA_RANGES["session.timeout.ms"],
-  },
-  {
-    key: "rebalanceTimeout",
-    librdkafka: "max.poll.interval.ms",
-    note:
-      "Milliseconds, with a group. librdkafka sends max.poll.interval.ms as the JoinGroup rebalance timeout; it " +
-      "also leaves the group when the application reads nothing for that long, so raise it for slow handlers.",
-    value: whenGroup((r) => wholeMilliseconds(r.rebalanceTimeout)),
-    range: LIBRDKAFKA_RANGES["max.poll.interval.ms"],
-  },
-  {
-    key: "joinGroupBackoff",
-    librdkafka: null,
-    note: "No librdkafka counterpart: librdkafka rejoins a group on its own schedule. Accepted for compatibility.",
-  },
-  {
-    key: "retentionTime",
-    librdkafka: null,
-    note: "No librdkafka counterpart: modern brokers ignore a client-side retention; offsets.retention.minutes applies.",
-  },
-  { key: "readLagInterval", librdkafka: null, note: "No librdkafka property, and nothing to refresh: accepted for Go files, ignored." },
-  {
-    key: "watchPartitionChanges",
-    librdkafka: "topic.metadata.refresh.interval.ms",
-    note:
-      "true sets it to partitionWatchInterval. librdkafka always notices new partitions on its metadata refresh " +
-      "(every 5 min by default); watching only makes that more frequent.",
-    value: metadataRefreshWhenWatching,
-  },
-  {
-    key: "partitionWatchInterval",
-    librdkafka: "topic.metadata.refresh.interval.ms",
-    note: "Milliseconds, with watchPartitionChanges = true.",
-    value: metadataRefreshWhenWatching,
-    range: LIBRDKAFKA_RANGES["topic.metadata.refresh.interval.ms"],
-  },
-  {
-    key: "readBackoffMin",
-    librdkafka: "retry.backoff.ms",
-    note: "Milliseconds: first backoff of a retried request; grows exponentially up to readBackoffMax, as in kafka-go.",
-    value: (r) => wholeMilliseconds(r.readBackoffMin),
-    range: LIBRDKAFKA_RANGES["retry.backoff.ms"],
-  },
-  {
-    key: "readBackoffMin",
-    librdkafka: "fetch.error.backoff.ms",
-    note: "Milliseconds: wait before fetching a partition again after a fetch error.",
-    value: (r) => wholeMilliseconds(r.readBackoffMin),
-    range: LIBRDKAFKA_RANGES["fetch.error.backoff.ms"],
-  },
-  {
-    key: "readBackoffMax",
-    librdkafka: "retry.backoff.max.ms",
-    note: "Milliseconds: longest backoff of a retried request.",
-    value: (r) => wholeMilliseconds(r.readBackoffMax),
-    range: LIBRDKAFKA_RANGES["retry.backoff.max.ms"],
-  },
-  {
-    key: "timeout",
-    librdkafka: null,
-    note: "No librdkafka property: the timeout our code gives coordinator calls (commit, committed offsets, offset lookups).",
-  },
-  { key: "isolationLevel", librdkafka: "isolation.level", note: "As is.", value: (r) => r.isolationLevel },
-  { key: "clientID", librdkafka: "client.id", note: "Overrides kafka.clientID.", value: (r) => r.clientID },
-  { key: "properties", librdkafka: null, note: RAW_PROPERTIES_NOTE },
-  ...readerSerdeReferenceRows,
-];
 
 /**
  * Properties our code depends on, set on every client of a kind. A raw `properties` table may not change
@@ -402,9 +81,8 @@ export function producerProperties(kafka: KafkaConfig, producer: ProducerConfig,
   return assemble({
     typed: {
       ...changedDefaults.producer,
-      ...apply(clientMappings, kafka, componentKey),
-      ...apply(statisticsMappings, kafka, componentKey),
-      ...apply(producerMappings, producer, instanceKey),
+      ...apply(fieldTables.kafka, kafka, componentKey, "client"),
+      ...apply(fieldTables.producer, producer, instanceKey, "client"),
     },
     managed: managedProperties.producer,
     componentRaw: kafka.properties,
@@ -424,9 +102,8 @@ export function consumerProperties(kafka: KafkaConfig, reader: ReaderConfig, con
   const instanceKey = context.instanceKey ?? `${componentKey}.consumers.<name>`;
   return assemble({
     typed: {
-      ...apply(clientMappings, kafka, componentKey),
-      ...apply(statisticsMappings, kafka, componentKey),
-      ...apply(readerMappings, reader, instanceKey),
+      ...apply(fieldTables.kafka, kafka, componentKey, "client"),
+      ...apply(fieldTables.consumer, reader, instanceKey, "client"),
     },
     managed: { ...managedProperties.reader, ...(inGroup(reader) ? managedProperties.group : managedProperties.partitionReader) },
     componentRaw: kafka.properties,
@@ -440,7 +117,7 @@ export function consumerProperties(kafka: KafkaConfig, reader: ReaderConfig, con
 export function adminProperties(kafka: KafkaConfig, context: Pick<PropertiesContext, "componentKey"> = {}): LibrdkafkaProperties {
   const componentKey = context.componentKey ?? "kafka";
   return assemble({
-    typed: apply(clientMappings, kafka, componentKey),
+    typed: apply(fieldTables.kafka, kafka, componentKey, "admin"),
     managed: {},
     componentRaw: kafka.properties,
     instanceRaw: {},
@@ -449,22 +126,29 @@ export function adminProperties(kafka: KafkaConfig, context: Pick<PropertiesCont
   });
 }
 
-function apply<Source>(mappings: ReadonlyArray<Mapping<Source>>, source: Source, keyPath: string): LibrdkafkaProperties {
+/**
+ * The properties the keys of `fields` set for `source` (a nested table's keys read the same source),
+ * each checked against librdkafka's range when the table says so. Maps of named entries are not walked.
+ */
+function apply(fields: AnyFields, source: unknown, keyPath: string, client: "client" | "admin"): LibrdkafkaProperties {
   const properties: LibrdkafkaProperties = {};
-  for (const mapping of mappings) {
-    if (mapping.librdkafka === null || mapping.value === undefined) continue;
-    const value = mapping.value(source);
-    if (value === undefined) continue;
-    if (mapping.range !== undefined) checkRange(value, mapping, `${keyPath}.${mapping.key}`);
-    properties[mapping.librdkafka] = value;
+  for (const [name, field] of Object.entries(fields)) {
+    const key = `${keyPath}.${name}`;
+    if (field.type === "object") Object.assign(properties, apply(field.fields, source, key, client));
+    for (const mapping of field.librdkafka ?? []) {
+      if (client === "admin" && mapping.notAdmin === true) continue;
+      const value = mapping.value(source as never);
+      if (value === undefined) continue;
+      if (mapping.ranged === true) checkRange(value, mapping.name, LIBRDKAFKA_RANGES[mapping.name], key);
+      properties[mapping.name] = value;
+    }
   }
   return properties;
 }
 
-function checkRange(value: PropertyValue, mapping: Mapping<never>, keyPath: string): void {
-  const [min, max] = mapping.range!;
+function checkRange(value: PropertyValue, property: string, [min, max]: readonly [number, number], keyPath: string): void {
   if (typeof value !== "number" || (value >= min && value <= max)) return;
-  throw ConfigError.atKey(keyPath, `gives librdkafka ${mapping.librdkafka} = ${value}, outside the range it accepts (${min}..${max})`);
+  throw ConfigError.atKey(keyPath, `gives librdkafka ${property} = ${value}, outside the range it accepts (${min}..${max})`);
 }
 
 interface Layers {
@@ -536,22 +220,28 @@ export function splitByLevel(properties: LibrdkafkaProperties): { global: Librdk
 
 /**
  * Every key of the `[kafka]` tree with the librdkafka property it sets (several rows when it sets
- * several), or null and what uses it instead. Types and defaults come from the config schema.
- * Consumer and consumer group keys appear once per tree.
+ * several), or null and what uses it instead, in the field table's order. Consumer and consumer group
+ * keys appear once per tree.
  */
-export const mappingTable: readonly MappingRow[] = [
-  ...clientMappings.map((m) => row(m.key, m)),
-  ...statisticsMappings.map((m) => row(m.key, m)),
-  ...producerMappings.map((m) => row(`producers.<name>.${m.key}`, m)),
-  ...(["consumers", "consumerGroups"] as const).flatMap((tree) =>
-    readerMappings.filter((m) => m.only === undefined || m.only === tree).map((m) => row(`${tree}.<name>.${m.key}`, m)),
-  ),
-];
+export const mappingTable: readonly MappingRow[] = rowsOf(fieldTables.kafka, "");
 
-function row(key: string, mapping: Mapping<never>): MappingRow {
-  const spec = kafkaFieldSpec(key);
-  if (spec === undefined) throw new Error(`mapping table names ${key}, which the kafka schema does not have`);
-  return { key, type: describeType(spec), default: describeDefault(spec), librdkafka: mapping.librdkafka, note: mapping.note };
+function rowsOf(fields: AnyFields, prefix: string): MappingRow[] {
+  return Object.entries(fields).flatMap(([name, field]): MappingRow[] => {
+    const key = `${prefix}${name}`;
+    if (field.type === "object") return rowsOf(field.fields, `${key}.`);
+    if (field.type === "map") return rowsOf(field.of, `${key}.<name>.`);
+    return rowsOfField(key, field);
+  });
+}
+
+function rowsOfField(key: string, field: AnyField): MappingRow[] {
+  const shown = { key, type: describeType(field), default: describeDefault(field) };
+  const mappings = field.librdkafka ?? [];
+  if (mappings.length === 0) {
+    if (field.note === undefined) throw new Error(`field table: ${key} sets no librdkafka property and has no note saying what uses it`);
+    return [{ ...shown, librdkafka: null, note: field.note }];
+  }
+  return mappings.map((mapping) => ({ ...shown, librdkafka: mapping.name, note: mapping.note }));
 }
 
 function describeType(spec: FieldSpec): string {

@@ -3,24 +3,15 @@
 // and their errors become KafkaErrors that name our config keys.
 import kafka from "@confluentinc/kafka-javascript";
 import type { Assignment, LibrdKafkaError } from "@confluentinc/kafka-javascript";
-import { isSecretProperty, REDACTED } from "./config.js";
 import { ConfigError } from "./core/errors.js";
 import { toKafkaError, type KafkaError } from "./errors.js";
 import { splitByLevel, type LibrdkafkaProperties } from "./librdkafka-properties.js";
+import { redactText } from "./secrets.js";
 
 export { kafka as native };
 
 /** A native client's configuration split the way its constructor takes it (see splitByLevel). */
 export type NativeConfig = ReturnType<typeof splitByLevel>;
-
-/** Replaces every secret value of `properties` (see isSecretProperty) that occurs in `text`. */
-export function redactSecrets(text: string, properties: LibrdkafkaProperties): string {
-  let redacted = text;
-  for (const [name, value] of Object.entries(properties)) {
-    if (isSecretProperty(name) && typeof value === "string" && value.length > 0) redacted = redacted.split(value).join(REDACTED);
-  }
-  return redacted;
-}
 
 /**
  * Constructs a native client, turning librdkafka's rejection of a property (an unknown name, a value
@@ -35,7 +26,7 @@ export function constructClient<T>(
   try {
     return construct(splitByLevel(properties));
   } catch (err) {
-    const reason = redactSecrets(err instanceof Error ? err.message : String(err), secretsFrom);
+    const reason = redactText(err instanceof Error ? err.message : String(err), secretsFrom);
     throw new ConfigError(`${keyPath}: librdkafka rejected the configuration: ${reason}`, { key: keyPath });
   }
 }
@@ -156,7 +147,7 @@ export class FailureLog {
   }
 
   private clean(message: string): string {
-    return redactSecrets(message.replace(/^\[thrd:[^\]]*\]: /, ""), this.properties);
+    return redactText(message.replace(/^\[thrd:[^\]]*\]: /, ""), this.properties);
   }
 }
 

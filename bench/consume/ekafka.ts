@@ -15,19 +15,38 @@ export async function consumeWithEkafka(
   size: number,
   count: number,
   mode: "message" | "batch" = "message",
-  /** More TOML: keys of the group's table (e.g. valueFormat), then other tables. */
-  extraToml = "",
 ): Promise<Throughput> {
-  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(`server-${mode}`))}${extraToml}
+  const seconds = await runServerUntilCounted(topic, `server-${mode}`, "", count, (server, counter) => {
+    if (mode === "message") server.onEachMessage(() => counter.handled());
+    else server.onEachBatch((_ctx, batch) => counter.handledMany(batch.messages.length));
+  });
+  return throughput(count, seconds, size);
+}
+
+/**
+ * Runs a Consumer Server `kafkaConsumerServers.bench` (its keys `serverKeys`) in an App, in a new group
+ * reading `topic` from the start, with the handler `register` gives it, until `count` messages were
+ * counted; resolves to the seconds from the first to the last. `groupKeys` is more TOML after the
+ * group's keys: keys of its table (e.g. valueFormat), then other tables.
+ */
+export async function runServerUntilCounted(
+  topic: string,
+  purpose: string,
+  serverKeys: string,
+  count: number,
+  register: (server: consumerserver.ConsumerServer, counter: HandledCounter) => void,
+  groupKeys = "",
+): Promise<number> {
+  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(purpose))}${groupKeys}
 [kafkaConsumerServers.bench]
 consumerGroupName = "bench"
+${serverKeys}
 `);
   const kafka = benchComponent("", cfg);
   const counter = new HandledCounter(count);
   const app = new App();
   const server = consumerserver.load("kafkaConsumerServers.bench", cfg).build(consumerserver.withEkafka(kafka));
-  if (mode === "message") server.onEachMessage(() => counter.handled());
-  else server.onEachBatch((_ctx, batch) => counter.handledMany(batch.messages.length));
+  register(server, counter);
   const running = app.serve(server).run();
   const stoppedEarly = running.then(() => Promise.reject(new Error(`the App stopped after ${counter.count} of ${count} messages`)));
   try {
@@ -37,5 +56,5 @@ consumerGroupName = "bench"
     await running.catch(() => undefined); // a failure was already reported by the race
     await kafka.close();
   }
-  return throughput(count, counter.seconds, size);
+  return counter.seconds;
 }

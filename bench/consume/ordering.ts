@@ -1,10 +1,9 @@
-import { App } from "ekafka/core";
-import * as consumerserver from "ekafka/consumerserver";
-import { benchComponent, benchConfig, groupToml } from "../component.js";
+import { benchComponent } from "../component.js";
 import { kafkajsClient } from "../kafkajs.js";
 import { throughput, type Throughput } from "../result.js";
 import { CONSUME_TIMEOUT_MS, CONSUMER, freshGroupId } from "../settings.js";
 import { HandledCounter } from "./counter.js";
+import { runServerUntilCounted } from "./ekafka.js";
 
 /** How the handler of an ordering row spends its time: waiting on I/O for `waitMs`, or on the CPU only. */
 export type HandlerWork = { waitMs: number } | "cpu";
@@ -45,26 +44,10 @@ export async function fillKeyedTopic(topic: string, count: number, keys: number)
 
 /** Reads `count` messages with a Consumer Server `onEachMessage` in a new group, with `serverKeys` (ordering, concurrency). */
 export async function consumeOrderedWithEkafka(topic: string, count: number, serverKeys: string, work: HandlerWork): Promise<Throughput> {
-  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId("ordering"))}
-[kafkaConsumerServers.bench]
-consumerGroupName = "bench"
-${serverKeys}
-`);
-  const kafka = benchComponent("", cfg);
-  const counter = new HandledCounter(count);
-  const app = new App();
-  const server = consumerserver.load("kafkaConsumerServers.bench", cfg).build(consumerserver.withEkafka(kafka));
-  server.onEachMessage(handlerOf(work, counter));
-  const running = app.serve(server).run();
-  const stoppedEarly = running.then(() => Promise.reject(new Error(`the App stopped after ${counter.count} of ${count} messages`)));
-  try {
-    await Promise.race([counter.finished(CONSUME_TIMEOUT_MS), stoppedEarly]);
-  } finally {
-    await app.stop();
-    await running.catch(() => undefined);
-    await kafka.close();
-  }
-  return throughput(count, counter.seconds, 100);
+  const seconds = await runServerUntilCounted(topic, "ordering", serverKeys, count, (server, counter) =>
+    server.onEachMessage(handlerOf(work, counter)),
+  );
+  return throughput(count, seconds, 100);
 }
 
 /** Reads `count` messages with KafkaJS eachMessage, `partitionsConsumedConcurrently` partitions at once. */

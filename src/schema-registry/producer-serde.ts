@@ -1,5 +1,5 @@
 import type { MessageInput } from "../message.js";
-import type { ProducerSerdeConfig } from "./config.js";
+import type { ProducerSerdeConfig } from "../kafka-fields.js";
 import { readSchemaFile } from "./format.js";
 import type { SchemaRegistry } from "./registry.js";
 import { FieldSerializer, type Encode } from "./serializer.js";

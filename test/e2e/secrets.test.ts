@@ -5,10 +5,10 @@
 // it must hold the debug lines (and, for the wrong password, the authentication failures), and neither
 // password may appear anywhere in it. redactConfig is checked on the same configuration.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REDACTED } from "../../src/config.js";
-import { redactConfig } from "ekafka";
+import { REDACTED, redactConfig } from "ekafka";
+import { settableSensitiveProperties } from "../unit/support/librdkafka-sensitive.js";
 import { buildComponent, FAST_GROUP } from "./support/component.js";
-import { localCluster, localListeners, sasl, tlsFiles, uniqueName } from "./support/env.js";
+import { brokers, localCluster, localListeners, sasl, tlsFiles, uniqueName } from "./support/env.js";
 import { compileFixtures, removeCompiled, startChild } from "./fixtures/reliability/support.js";
 
 const CHILD = "test/e2e/fixtures/reliability/secrets-child.ts";
@@ -16,7 +16,7 @@ const WRONG_PASSWORD = "Wr0ng-scram512-Pa55word-7f3e";
 let outDir: string | undefined;
 
 beforeAll(async () => {
-  if (sasl || localCluster) outDir = await compileFixtures(CHILD);
+  outDir = await compileFixtures(CHILD);
 }, 120_000);
 
 afterAll(() => removeCompiled(outDir));
@@ -123,7 +123,9 @@ describe.runIf(sasl)("secrets", () => {
     const built = good.output.split("\n").find((l) => l.includes('"msg":"built"'));
     expect(built).toBeDefined();
     expect(built).toContain(`"saslPassword":"${REDACTED}"`);
-    expect(built).toContain(`"saslUserName":"${sasl!.scram512User}"`);
+    // librdkafka treats the user name as sensitive too (sasl.username), and so does the one rule.
+    expect(built).toContain(`"saslUserName":"${REDACTED}"`);
+    expect(built).toContain(`"saslMechanism":"SCRAM-SHA-512"`);
 
     // The wrong password: every call failed with an authentication error, printed in full.
     expect(wrong.code, wrong.output.slice(-3000)).toBe(0);
@@ -163,13 +165,14 @@ groupID = "g"
       expect(redacted.consumerGroups.cg1!.properties["sasl.password"]).toBe(REDACTED);
       expect(redacted.producers.p1!.properties["ssl.key.password"]).toBe(REDACTED);
       // everything else is kept, and the component's own config is not changed
-      expect(redacted.saslUserName).toBe(sasl!.scram512User);
+      expect(redacted.saslUserName).toBe(REDACTED);
       expect(redacted.consumerGroups.cg1!.properties["fetch.wait.max.ms"]).toBe("100");
       expect(redacted.brokers).toEqual(kafka.config.brokers);
       expect(kafka.config.saslPassword).toBe(WRONG_PASSWORD);
       expect({
         ...redacted,
         saslPassword: WRONG_PASSWORD,
+        saslUserName: sasl!.scram512User,
         properties: kafka.config.properties,
         consumerGroups: kafka.config.consumerGroups,
         producers: kafka.config.producers,
@@ -213,5 +216,92 @@ describe.runIf(localCluster)("the TLS key password", () => {
       expect(good.output.includes(secret), `right-password run printed ${JSON.stringify(secret)}`).toBe(false);
       expect(wrong.output.includes(secret), `wrong-password run printed ${JSON.stringify(secret)}`).toBe(false);
     }
+  }, 120_000);
+});
+
+/**
+ * Every property librdkafka treats as sensitive (read from its rdkafka_conf.c, not from our list), set
+ * to a marker of its own in `[kafka.properties]`, plus the typed saslUserName and saslPassword (SASL is
+ * off, so the plaintext cluster is still reached).
+ */
+function markerToml(topic: string, markers: ReadonlyMap<string, string>): string {
+  const group = (name: string) => `
+[kafka.consumerGroups.${name}]
+topic = "${topic}"
+groupID = "${topic}-${name}"
+${FAST_GROUP}`;
+  return `
+[server.governor]
+host = "127.0.0.1"
+port = 0
+[kafka]
+brokers = ${JSON.stringify(brokers)}
+debug = true
+statisticsInterval = "1s"
+enableAccessInterceptor = true
+enableAccessInterceptorReq = true
+enableAccessInterceptorRes = true
+enableMetricInterceptor = true
+enableTraceInterceptor = true
+saslUserName = "${markers.get("saslUserName")!}"
+saslPassword = "${markers.get("saslPassword")!}"
+[kafka.properties]
+${[...markers]
+  .filter(([name]) => name.includes("."))
+  .map(([name, marker]) => `"${name}" = "${marker}"`)
+  .join("\n")}
+[kafka.client]
+timeout = "5s"
+[kafka.producers.p1]
+topic = "${topic}"
+batchTimeout = "5ms"
+writeTimeout = "5s"
+[kafka.consumers.c1]
+topic = "${topic}"
+partition = 0
+${group("cg1")}
+${group("cg2")}
+[kafkaConsumerServers.s1]
+debug = true
+consumerGroupName = "cg2"
+`;
+}
+
+describe("every sensitive librdkafka property", () => {
+  it("set to a marker, shows in no log, debug or access line, error, metric nor governor page of any client", async () => {
+    const topic = uniqueName("e2e-secrets-markers");
+    const names = [...settableSensitiveProperties(), "saslUserName", "saslPassword"];
+    const markers = new Map(names.map((name, i) => [name, `MARKER${i}x${Math.random().toString(36).slice(2, 10)}`]));
+    const child = startChild(
+      outDir!,
+      CHILD,
+      { CHILD_TOML: markerToml(topic, markers), CHILD_MODE: "markers", TOPIC: topic, NO_COLOR: "1" },
+      90_000,
+    );
+    const code = await child.exited;
+    const output = child.output();
+    const debugLines = output.split("\n").filter((l) => /\[ekafka\] kafka(\.\S+)? \S+ \[[\d.]+ms\] \w+ \|/.test(l));
+    const leaked = names.filter((name) => forms(markers.get(name)!).some((form) => output.includes(form)));
+    console.log(
+      `secrets (markers): ${names.length} properties and keys set, ${output.length} bytes printed, ` +
+        `${debugLines.length} debug lines; leaked: ${leaked.length === 0 ? "none" : leaked.join(", ")}`,
+    );
+
+    // Everything ran and printed: each kind of client, a call that failed, and every governor page.
+    expect(code, output.slice(-3000)).toBe(0);
+    expect(output).toContain("group read 10");
+    expect(output).toContain("consumer read 0");
+    expect(output).toContain("server handled 10");
+    expect(output).toMatch(/createTopics \(exists\) failed/);
+    expect(output).toContain('"msg":"built"');
+    expect(output).toMatch(/"operation":"WriteMessages"/);
+    for (const operation of ["CreateTopics", "WriteMessages", "ReadMessage", "Poll", "CommitMessages"])
+      expect(debugLines.join("\n"), operation).toContain(` ${operation} |`);
+    for (const page of ["/debug/config: 200", "/debug/servers: 200", "/metrics: 200"]) expect(output).toContain(`governor ${page}`);
+    // The pages show the properties, redacted: each one is there.
+    const config = output.split("\n").find((l) => l.startsWith("governor /debug/config"))!;
+    for (const name of names.filter((n) => n.includes("."))) expect(config, name).toContain(`"${name}":"${REDACTED}"`);
+
+    expect(leaked).toEqual([]);
   }, 120_000);
 });

@@ -2,17 +2,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  decodeKafkaConfig,
-  isSecretProperty,
-  kafkaFieldSpec,
-  kafkaSchema,
-  type KafkaConfig,
-  REDACTED,
-  redactConfig,
-  subscriptionOf,
-} from "../../src/config.js";
+import { decodeKafkaConfig, kafkaFieldSpec, kafkaSchema, type KafkaConfig, subscriptionOf } from "../../src/config.js";
 import { ConfigError } from "../../src/core/errors.js";
+import { consumerProperties } from "../../src/librdkafka-properties.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/core/${name}`, import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -106,6 +98,10 @@ describe("defaults", () => {
       topics: [],
       topicRegex: undefined,
       groupID: "g1",
+      groupInstanceID: undefined,
+      groupProtocol: "classic",
+      groupRemoteAssignor: undefined,
+      assignmentStrategy: ["range", "roundrobin"],
       minBytes: 1,
       maxBytes: 1_048_576,
       maxWait: 10_000,
@@ -500,6 +496,88 @@ describe("consumer rules", () => {
   });
 });
 
+describe("group protocol, assignors and static membership", () => {
+  const group = (keys: string) => `[kafka.consumerGroups.cg1]\ntopic = "t"\ngroupID = "g"\n${keys}`;
+  const member = (keys: string) => decodeToml(group(keys)).consumerGroups["cg1"]!;
+  const properties = (keys: string) => {
+    const config = decodeToml(group(keys));
+    return consumerProperties(config, config.consumerGroups["cg1"]!);
+  };
+
+  it("defaults to the classic protocol with kafka-go's range then roundrobin assignors", () => {
+    expect(member("")).toMatchObject({ groupProtocol: "classic", assignmentStrategy: ["range", "roundrobin"], groupInstanceID: undefined });
+    expect(properties("")).toMatchObject({ "group.protocol": "classic", "partition.assignment.strategy": "range,roundrobin" });
+    expect(properties("")).not.toHaveProperty(["group.instance.id"]);
+  });
+
+  it('reads groupInstanceID with "${ENV}" and sends it as group.instance.id', () => {
+    process.env["EKAFKA_TEST_INSTANCE"] = "pod-7";
+    try {
+      expect(properties('groupInstanceID = "orders-${EKAFKA_TEST_INSTANCE}"')["group.instance.id"]).toBe("orders-pod-7");
+    } finally {
+      delete process.env["EKAFKA_TEST_INSTANCE"];
+    }
+    expect(properties('groupInstanceID = ""')).not.toHaveProperty(["group.instance.id"]);
+  });
+
+  it("refuses two readers joining one group as the same static member", () => {
+    const error = failure(`${group('groupInstanceID = "m1"')}\n[kafka.consumers.c1]\ntopic = "t"\ngroupID = "g"\ngroupInstanceID = " m1 "`);
+    expect(error.key).toBe("kafka.consumerGroups.cg1.groupInstanceID");
+    expect(error.message).toMatch(/as kafka\.consumers\.c1\.groupInstanceID is: one static member would fence the other off/);
+    const other = decodeToml(
+      `${group('groupInstanceID = "m1"')}\n[kafka.consumers.c1]\ntopic = "t"\ngroupID = "g2"\ngroupInstanceID = "m1"`,
+    );
+    expect(other.consumers["c1"]!.groupInstanceID).toBe("m1");
+  });
+
+  it("refuses groupInstanceID without a group", () => {
+    const error = failure('[kafka.consumers.c1]\ntopic = "t"\ngroupInstanceID = "m1"');
+    expect(error.key).toBe("kafka.consumers.c1.groupInstanceID");
+    expect(error.message).toMatch(/needs groupID/);
+  });
+
+  it('with "consumer" sends the remote assignor and leaves the session, heartbeat and assignors to the broker', () => {
+    const sent = properties('groupProtocol = "Consumer"\ngroupRemoteAssignor = "range"');
+    expect(sent).toMatchObject({ "group.protocol": "consumer", "group.remote.assignor": "range" });
+    for (const name of ["session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy"])
+      expect(sent).not.toHaveProperty([name]);
+    expect(properties("")).not.toHaveProperty(["group.remote.assignor"]);
+  });
+
+  it.each([
+    ['sessionTimeout = "10s"', "kafka.consumerGroups.cg1.sessionTimeout", "group.consumer.session.timeout.ms"],
+    ['HeartbeatInterval = "1s"', "kafka.consumerGroups.cg1.HeartbeatInterval", "group.consumer.heartbeat.interval.ms"],
+    ['assignmentStrategy = "range"', "kafka.consumerGroups.cg1.assignmentStrategy", "group.consumer.assignors"],
+  ])('with "consumer" refuses %s, naming the key and the broker setting', (line, key, brokerSetting) => {
+    const error = failure(group(`groupProtocol = "consumer"\n${line}`));
+    expect(error.key).toBe(key);
+    expect(error.message).toContain(brokerSetting);
+  });
+
+  it('refuses groupRemoteAssignor with "classic"', () => {
+    const error = failure(group('groupRemoteAssignor = "uniform"'));
+    expect(error.key).toBe("kafka.consumerGroups.cg1.groupRemoteAssignor");
+    expect(error.message).toMatch(/groupProtocol = "consumer"/);
+  });
+
+  it("reads assignmentStrategy ignoring case, and refuses unknown assignors and cooperative-sticky mixed with others", () => {
+    expect(member('assignmentStrategy = ["RoundRobin"]').assignmentStrategy).toEqual(["roundrobin"]);
+    expect(properties('assignmentStrategy = "cooperative-sticky"')["partition.assignment.strategy"]).toBe("cooperative-sticky");
+    expect(failure(group('assignmentStrategy = "sticky"')).message).toMatch(
+      /expected assignors among range, roundrobin, cooperative-sticky, found "sticky"/,
+    );
+    expect(failure(group('assignmentStrategy = "range,cooperative-sticky"')).message).toMatch(/cannot be combined/);
+    expect(failure(group('assignmentStrategy = ""')).message).toMatch(/at least one assignor/);
+    expect(failure(group('groupProtocol = "eager"')).key).toBe("kafka.consumerGroups.cg1.groupProtocol");
+  });
+
+  it('with "consumer" does not raise rebalanceTimeout to sessionTimeout (the session is the broker\'s)', () => {
+    const { config, warnings } = load(group('groupProtocol = "consumer"\nrebalanceTimeout = "10s"'));
+    expect(config.consumerGroups["cg1"]!.rebalanceTimeout).toBe(10_000);
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe("subscriptionOf", () => {
   const reader = (extra: string) => decodeToml(`[kafka.consumerGroups.cg1]\ngroupID = "g"\n${extra}`).consumerGroups["cg1"]!;
 
@@ -511,73 +589,10 @@ describe("subscriptionOf", () => {
   });
 });
 
-describe("redactConfig", () => {
-  const secretConfig = () =>
-    decodeToml(`
-[kafka]
-saslMechanism = "SCRAM-SHA-512"
-saslUserName = "alice"
-saslPassword = "hunter2"
-[kafka.tls]
-enable = true
-certFile = "${THIS_FILE}"
-keyFile = "${THIS_FILE}"
-keyPassword = "keypass"
-[kafka.properties]
-"sasl.oauthbearer.client.secret" = "oauth-secret"
-"ssl.keystore.password" = "ks-pass"
-"linger.ms" = 5
-[kafka.producers.p1.properties]
-"ssl.key.password" = "other"
-[kafka.consumers.c1]
-topic = "t"
-[kafka.consumers.c1.properties]
-"SASL.PASSWORD" = "x"
-[kafka.consumerGroups.cg1]
-groupID = "g"
-topic = "t"
-[kafka.consumerGroups.cg1.properties]
-"client.secret.thing" = "y"
-`);
-
-  it("hides every password and secret", () => {
-    const redacted = redactConfig(secretConfig());
-    const text = JSON.stringify(redacted);
-    for (const secret of ["hunter2", "keypass", "oauth-secret", "ks-pass", '"other"', '"x"', '"y"']) {
-      expect(text).not.toContain(secret);
-    }
-    expect(redacted.saslPassword).toBe(REDACTED);
-    expect(redacted.tls.keyPassword).toBe(REDACTED);
-    expect(redacted.properties).toEqual({
-      "sasl.oauthbearer.client.secret": REDACTED,
-      "ssl.keystore.password": REDACTED,
-      "linger.ms": "5",
-    });
-    expect(redacted.saslUserName).toBe("alice");
-  });
-
-  it("does not change the original", () => {
-    const config = secretConfig();
-    redactConfig(config);
-    expect(config.saslPassword).toBe("hunter2");
-    expect(config.producers["p1"]?.properties["ssl.key.password"]).toBe("other");
-  });
-
-  it("leaves empty secrets empty", () => {
-    expect(redactConfig(decodeKafkaConfig({}, "kafka")).saslPassword).toBe("");
-  });
-
-  it("recognises secret property names ignoring case", () => {
-    expect(isSecretProperty("SSL.Key.Password")).toBe(true);
-    expect(isSecretProperty("sasl.oauthbearer.client.secret")).toBe(true);
-    expect(isSecretProperty("sasl.username")).toBe(false);
-  });
-});
-
 describe("kafkaFieldSpec", () => {
   it("finds keys through tables and <name> placeholders", () => {
     expect(kafkaFieldSpec("brokers")).toBe(kafkaSchema.brokers);
-    expect(kafkaFieldSpec("client.timeout")).toEqual({ type: "duration", default: 3000, doc: expect.any(String) });
+    expect(kafkaFieldSpec("client.timeout")).toMatchObject({ type: "duration", default: 3000, doc: expect.any(String) });
     expect(kafkaFieldSpec("tls.caFile")?.type).toBe("string");
     expect(kafkaFieldSpec("producers.<name>.compression")).toMatchObject({ type: "number", default: 0 });
     expect(kafkaFieldSpec("consumers.<name>.partition")?.type).toBe("number");
@@ -648,11 +663,5 @@ valueFormat = "json-schema"
     expect(failure(`[kafka]\n${registry}[kafka.consumers.c1]\ntopic = "t"\nvalueFormat = "xml"`).message).toBe(
       'kafka.consumers.c1.valueFormat: expected one of avro, json-schema, found "xml"',
     );
-  });
-
-  it("redacts the registry password", () => {
-    const redacted = redactConfig(decodeToml(`[kafka]\n${registry}`));
-    expect(redacted.schemaRegistry.password).toBe(REDACTED);
-    expect(JSON.stringify(redacted)).not.toContain("registry-secret");
   });
 });

@@ -22,7 +22,8 @@ type ReaderTree = (typeof READER_TREES)[number];
 
 /** Builds a `[kafka]` TOML with one producer p1 and one reader r1 in each reader tree. */
 function kafkaToml(parts: { client?: string; producer?: string; reader?: string; readerWithoutGroup?: boolean }): string {
-  const reader = withBaseline(parts.reader ?? "", parts.readerWithoutGroup === true ? { topic: '"t"' } : { topic: '"t"', groupID: '"g"' });
+  // Its own group, so that a static member (groupInstanceID) of both trees is not one member twice.
+  const reader = withBaseline(parts.reader ?? "", parts.readerWithoutGroup === true ? { topic: '"t"' } : { topic: '"t"', groupID: '"gc"' });
   // A registry URL, which a producer's or reader's format needs, unless the case sets one itself.
   const registry = parts.client?.includes("schemaRegistry.url") === true ? "" : 'schemaRegistry.url = "http://registry.test"';
   return [
@@ -183,6 +184,20 @@ const readerCases: RowCase[] = [
   { key: "topics", librdkafka: null, set: 'topics = ["a", "b"]', other: 'topics = ["c"]' },
   { key: "topicRegex", librdkafka: null, set: 'topicRegex = "a.*"', other: 'topicRegex = "b.*"' },
   { key: "groupID", librdkafka: "group.id", set: 'groupID = "orders"', expected: "orders" },
+  { key: "groupInstanceID", librdkafka: "group.instance.id", set: 'groupInstanceID = "member-1"', expected: "member-1" },
+  { key: "groupProtocol", librdkafka: "group.protocol", set: 'groupProtocol = "consumer"', expected: "consumer" },
+  {
+    key: "groupRemoteAssignor",
+    librdkafka: "group.remote.assignor",
+    set: 'groupProtocol = "consumer"\ngroupRemoteAssignor = "uniform"',
+    expected: "uniform",
+  },
+  {
+    key: "assignmentStrategy",
+    librdkafka: "partition.assignment.strategy",
+    set: 'assignmentStrategy = "Cooperative-Sticky"',
+    expected: "cooperative-sticky",
+  },
   {
     key: "partition",
     librdkafka: null,
@@ -444,6 +459,8 @@ describe("consumerProperties", () => {
       "bootstrap.servers": "k:9092",
       "statistics.interval.ms": 5000,
       "group.id": "g",
+      "group.protocol": "classic",
+      "partition.assignment.strategy": "range,roundrobin",
       "fetch.min.bytes": 1,
       "max.partition.fetch.bytes": 1_048_576,
       "fetch.wait.max.ms": 10_000,
@@ -485,7 +502,7 @@ describe("consumerProperties", () => {
 
   it("treats a consumer with a groupID as a group member", () => {
     const properties = readerOf(kafkaToml({}), "consumers");
-    expect(properties).toMatchObject({ "group.id": "g", "enable.auto.commit": true, "enable.auto.offset.store": false });
+    expect(properties).toMatchObject({ "group.id": "gc", "enable.auto.commit": true, "enable.auto.offset.store": false });
   });
 
   it("maps startOffset -2 to earliest and -1 to latest", () => {

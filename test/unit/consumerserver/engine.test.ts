@@ -248,21 +248,7 @@ describe("the consume engine", () => {
       sizes.push(batch.messages.length);
     };
     const tier: Subscription = { name: "retry topics", group: retries, topics: ["t.retry.1"], dueAt: () => undefined };
-    const e = new Engine({
-      subscriptions: [topics(main, "t"), tier],
-      handle: chain(callBatchHandler(batchHandler)),
-      batchSize: 10,
-      report: () => undefined,
-      logger: silent,
-      debug: false,
-      ordering: "partition",
-      concurrency: 1,
-      partitionConcurrency: false,
-      maxQueued: 1000,
-      maxQueuedPerPartition: 100,
-    });
-    engines.push(e);
-    void e.run().catch(() => undefined);
+    engine([topics(main, "t"), tier], () => undefined, { handle: chain(callBatchHandler(batchHandler)), batchSize: 10 });
     main.push("t", 0, [0, 1, 2]);
     retries.push("t.retry.1", 0, [0, 1]);
     await until(() => sizes.length === 3);

@@ -1,0 +1,172 @@
+import type { Logger } from "../src/core/index.js";
+import type { Message } from "../src/index.js";
+import { CommittablePrefix } from "./committable-prefix.js";
+import { DueGate } from "./due-gate.js";
+import type { Reporter } from "./error-report.js";
+import { laneOf, PartitionPauses, partitionOfLane, topicOfLane } from "./partition-pauses.js";
+import { PartitionScheduler } from "./partition-scheduler.js";
+import type { PollingGroup } from "./subscription.js";
+
+/**
+ * Which messages of a server may be handled at the same time: `partition` — one per partition, in offset
+ * order; `key` — one per key (messages without a key: one per partition), each key in offset order;
+ * `unordered` — any.
+ */
+export type Ordering = "partition" | "key" | "unordered";
+
+/** One unit of handling: a message (`onEachMessage`) or a run of one partition's messages (`onEachBatch`). */
+export type Work = readonly Message[];
+
+/** What a {@link Dispatcher} needs. */
+export interface DispatcherOptions {
+  ordering: Ordering;
+  /** Lanes running at once (Infinity: no limit); lanes of gated topics take no slot. */
+  maxRunning: number;
+  /** Units of work are batches (`onEachBatch`): they run in partition lanes and store their own offsets. */
+  batches: boolean;
+  maxQueuedPerPartition: number;
+  /** Runs a unit of work once its lane's turn came (and, for a gated topic, once due). */
+  run: (work: Work) => Promise<void>;
+  /** A unit of work failed: its lane halts. */
+  onFailure: (error: unknown) => void;
+  /** The consumer group a topic is read with (for pausing). */
+  groupOf: (topic: string) => PollingGroup;
+  /** Aborts on any stop: pauses and waits end. */
+  stopped: AbortSignal;
+  report: Reporter;
+  logger: Logger;
+}
+
+/**
+ * The scheduling half of the consume engine: puts each unit of work in its lane as the server's ordering
+ * says (its partition's, its key's, or its own), runs at most `concurrency` lanes at once, holds a
+ * retry record back until it is due, pauses a partition that holds too much, and says which offset of
+ * a partition may be stored once work finishes (the committable prefix). One dispatcher serves every
+ * subscription of an engine.
+ */
+export class Dispatcher {
+  readonly #options: DispatcherOptions;
+  readonly #scheduler: PartitionScheduler<Work>;
+  /** Messages queued or in flight per partition (lanes of one partition together), for back-pressure. */
+  readonly #held = new Map<string, number>();
+  readonly #prefix = new CommittablePrefix();
+  /** Topics whose records wait for a due time: partition lanes, no slot of `concurrency`. */
+  readonly #gatedTopics = new Set<string>();
+  readonly #pauses: PartitionPauses;
+  readonly #gate: DueGate;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+    this.#scheduler = new PartitionScheduler<Work>(
+      (work) => options.run(work),
+      { onFailure: (_lane, _work, error) => options.onFailure(error), onSettled: (_lane, work) => this.#release(work) },
+      (work) => work.length,
+      { maxRunning: options.maxRunning, limited: (lane) => !this.#gatedTopics.has(topicOfLane(lane)) },
+    );
+    this.#pauses = new PartitionPauses(
+      options.maxQueuedPerPartition,
+      (partition) => this.#held.get(partition) ?? 0,
+      options.groupOf,
+      options.stopped,
+      { report: options.report, logger: options.logger },
+    );
+    this.#gate = new DueGate(options.stopped, this.#pauses);
+  }
+
+  /** Messages queued or in flight. */
+  get size(): number {
+    return this.#scheduler.size;
+  }
+
+  /** Messages fetched and waiting for their turn, not started yet. */
+  get waiting(): number {
+    return this.#scheduler.waiting;
+  }
+
+  /** Records of these topics wait for their due time (retry topics). */
+  gate(topics: readonly string[]): void {
+    for (const topic of topics) this.#gatedTopics.add(topic);
+  }
+
+  /** Queues a unit of work in its lane. */
+  dispatch(work: Work): void {
+    const first = work[0]!;
+    const partition = laneOf(first);
+    if (!this.#options.batches) this.#prefix.track(partition, first); // before it can finish
+    if (!this.#scheduler.push(this.#laneKey(first), work)) return; // its lane failed: the server is stopping
+    this.#held.set(partition, (this.#held.get(partition) ?? 0) + work.length);
+    this.#pauses.update(partition, first);
+  }
+
+  /**
+   * Waits until `first`, the head of its partition's lane, is due (see {@link DueGate}).
+   * @returns false when the wait was abandoned (revocation, stop)
+   */
+  untilDue(first: Message, dueMs: number): Promise<boolean> {
+    return this.#gate.until(laneOf(first), first, dueMs);
+  }
+
+  /**
+   * What finished work lets the engine store: batches their own messages; a message the last of its
+   * partition's committable prefix, if it completed it (see {@link CommittablePrefix}).
+   */
+  storable(work: Work, handled: readonly Message[]): readonly Message[] {
+    if (this.#options.batches) return handled;
+    const upTo = this.#prefix.done(laneOf(work[0]!), work[0]!);
+    return upTo === undefined ? [] : [upTo];
+  }
+
+  /** Resolves once fewer than `limit` messages are queued or in flight (or on a hard stop). */
+  whenSizeBelow(limit: number): Promise<void> {
+    return this.#scheduler.whenSizeBelow(limit);
+  }
+
+  /**
+   * A revocation: drops the partitions' work not started and abandons their due-time waits, waits for
+   * their work in flight, then forgets them (resuming a paused one while it is still assigned).
+   * @returns how many messages were dropped
+   */
+  async revoke(partitions: ReadonlySet<string>): Promise<number> {
+    const ofRevoked = (lane: string) => partitions.has(partitionOfLane(lane));
+    const droppedWork = this.#scheduler.drop(ofRevoked);
+    for (const work of droppedWork) this.#release(work);
+    this.#gate.abandon(partitions);
+    await this.#scheduler.whenIdle(ofRevoked);
+    this.#prefix.forget(partitions);
+    this.#pauses.forget(partitions);
+    return droppedWork.reduce((sum, work) => sum + work.length, 0);
+  }
+
+  /** Drops all work not started (stop, failure): left uncommitted, read again by whoever reads next. */
+  dropAll(): void {
+    this.#scheduler.drop();
+  }
+
+  /** Resolves once no work is queued or in flight (or on a hard stop). */
+  whenIdle(): Promise<void> {
+    return this.#scheduler.whenIdle();
+  }
+
+  /** A hard stop: every wait resolves at once. */
+  interrupt(): void {
+    this.#scheduler.interrupt();
+  }
+
+  /** The lane a message runs in: its partition's, its key's, or its own, as the ordering says. */
+  #laneKey(message: Message): string {
+    const partition = laneOf(message);
+    const { ordering, batches } = this.#options;
+    if (ordering === "partition" || batches || this.#gatedTopics.has(message.topic)) return partition;
+    if (ordering === "unordered") return `${partition}@${message.offset}`;
+    return message.key === null ? partition : `${partition}#${message.key.toString("latin1")}`;
+  }
+
+  /** Work left its lane (handled, failed or dropped): its partition holds less. */
+  #release(work: Work): void {
+    const partition = laneOf(work[0]!);
+    const held = (this.#held.get(partition) ?? 0) - work.length;
+    if (held > 0) this.#held.set(partition, held);
+    else this.#held.delete(partition);
+    this.#pauses.update(partition, work[0]!);
+  }
+}
