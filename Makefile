@@ -10,7 +10,7 @@ export CKJS_LINKING := dynamic
 export npm_config_nodedir := $(NODE_PREFIX)
 
 DEB_PACKAGES := zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev \
-                build-essential python3 openjdk-17-jre-headless maven openssl
+                build-essential python3 openjdk-17-jre-headless maven openssl curl
 VITEST := node_modules/.bin/vitest
 CLUSTER := kafka/cluster.sh
 # The interop tests build a Go program against kafka-go: go on the PATH, or the official tarball's place.
@@ -21,7 +21,7 @@ GO := $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo
 TS_NEWEST := .tools/typescript-newest
 
 .PHONY: help setup deps-debian deps-node deps-kafka deps-go deps-typescript build typecheck lint format docs test test-unit test-e2e \
-        kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-reset bench demo soak clean
+        kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-stop-registry kafka-start-registry kafka-reset bench demo soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -41,10 +41,11 @@ deps-node: ## npm ci, building librdkafka from source against the system librari
 	npm ci --no-audit --no-fund
 	@node -e "const k=require('@confluentinc/kafka-javascript'); const need=['gzip','snappy','lz4','zstd','ssl','sasl_plain','sasl_scram']; const miss=need.filter(f=>!k.features.includes(f)); if(miss.length){console.error('librdkafka was built without: '+miss.join(', '));process.exit(1)} console.log('librdkafka '+k.librdkafkaVersion+': '+need.join(', '))"
 
-deps-kafka: ## copy the Apache Kafka broker jars from Maven Central into .kafka/libs
-	rm -rf .kafka/libs
+deps-kafka: ## copy the Apache Kafka broker jars from Maven Central into .kafka/libs, and Apicurio Registry into .kafka/registry
+	rm -rf .kafka/libs .kafka/registry
 	mvn -q -B dependency:copy-dependencies -DoutputDirectory=.kafka/libs -DincludeScope=runtime
-	@echo "kafka jars: $$(ls .kafka/libs | wc -l) in .kafka/libs"
+	mvn -q -B dependency:unpack@registry
+	@echo "kafka jars: $$(ls .kafka/libs | wc -l) in .kafka/libs; registry: $$(ls .kafka/registry/*-runner.jar)"
 
 deps-go: ## download the Go modules of the interop tests' kafka-go program (test/interop/go)
 	@if [ -z "$(GO)" ]; then echo "Go is missing: install it from https://go.dev/dl/ (the interop tests build a kafka-go program)"; exit 1; fi
@@ -95,13 +96,13 @@ test-e2e: build ## e2e and Go interop tests against the cluster in test/e2e/conf
 	PATH="$(if $(GO),$(dir $(GO)):)$$PATH" $(VITEST) run --project e2e --project e2e-faults \
 	  --reporter=default --reporter=./test/e2e/support/durations-reporter.ts
 
-kafka-up: ## start the local 3-broker cluster (a running one is reused)
+kafka-up: ## start the local 3-broker cluster and the schema registry on 127.0.0.1:8081 (running ones are reused)
 	$(CLUSTER) up
 
-kafka-down: ## stop the local cluster; no broker process is left
+kafka-down: ## stop the local cluster and the registry; no broker or registry process is left
 	$(CLUSTER) down
 
-kafka-status: ## which brokers are up, and the controller quorum
+kafka-status: ## which brokers are up, the controller quorum, and the registry
 	$(CLUSTER) status
 
 kafka-stop-broker: ## stop one broker: make kafka-stop-broker ID=2
@@ -110,7 +111,13 @@ kafka-stop-broker: ## stop one broker: make kafka-stop-broker ID=2
 kafka-start-broker: ## start one broker again: make kafka-start-broker ID=2
 	$(CLUSTER) start-broker $(ID)
 
-kafka-reset: ## stop the cluster and delete its data
+kafka-stop-registry: ## stop the schema registry only (its schemas are kept)
+	$(CLUSTER) stop-registry
+
+kafka-start-registry: ## start the schema registry again
+	$(CLUSTER) start-registry
+
+kafka-reset: ## stop the cluster and the registry and delete their data
 	$(CLUSTER) reset
 
 .PHONY: example

@@ -3,6 +3,7 @@
 // ekafka's ratios and writes BENCHMARKS.md. Not part of `make test`.
 import { setLogLevel } from "ekafka/core";
 import type { Component } from "ekafka";
+import { attempt } from "./attempt.js";
 import { benchComponent, producerToml } from "./component.js";
 import { consumeWithEkafka } from "./consume/ekafka.js";
 import { consumeWithEkafkaPoll } from "./consume/ekafka-poll.js";
@@ -15,6 +16,7 @@ import { ekafkaLatencyRig } from "./latency/ekafka.js";
 import { kafkajsLatencyRig } from "./latency/kafkajs.js";
 import { measureLatency } from "./latency/measure.js";
 import { rawLatencyRig } from "./latency/raw.js";
+import { AVRO_SIZE, schemaRegistryRows } from "./schema-registry.js";
 import type { LatencyRig } from "./latency/rig.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { Payloads } from "./payload.js";
@@ -38,6 +40,7 @@ import {
   PRODUCE_ROWS,
   PRODUCER,
   SCALE,
+  SCHEMA_REGISTRY_COUNT,
   SEQUENTIAL_ROWS,
   WRITE_CHUNK,
   WRITES_IN_FLIGHT,
@@ -46,26 +49,6 @@ import { fromLatency, fromThroughput, markdownTable, type Row } from "./table.js
 import { targetLines } from "./targets.js";
 import { elapsed, sleep } from "./timing.js";
 import { benchTopic, createTopic, deleteBenchTopics } from "./topics.js";
-
-/** Runs one contender; a failure becomes a table cell instead of ending the whole run. */
-async function attempt<T>(label: string, run: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    const ok = await run();
-    console.log(`  ${label}: ${describe(ok)}`);
-    return { ok };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.replace(/^bench: /, "") : String(error);
-    console.log(`  ${label}: FAILED ${reason}`);
-    return { skipped: `failed: ${reason.length > 80 ? `${reason.slice(0, 80)}…` : reason}` };
-  }
-}
-
-function describe(value: unknown): string {
-  const v = value as Partial<Throughput & Latency>;
-  if (v.rate !== undefined)
-    return `${Math.round(v.rate).toLocaleString("en-US")} msg/s, ${v.mibPerSec!.toFixed(1)} MiB/s (${v.messages} in ${v.seconds!.toFixed(2)} s)`;
-  return `p50 ${v.p50!.toFixed(1)} ms, p99 ${v.p99!.toFixed(1)} ms, max ${v.max!.toFixed(1)} ms (${v.samples} samples)`;
-}
 
 const mibOf = (outcome: Outcome<Throughput>) => ("ok" in outcome ? outcome.ok.mibPerSec : undefined);
 
@@ -361,12 +344,14 @@ function settingsLines(): string[] {
     `Sequential produce: ${SEQUENTIAL_ROWS.map((r) => `${r.calls.toLocaleString("en-US")} calls of ${r.perCall.toLocaleString("en-US")}`).join(" and ")} messages of 100 bytes, each call awaited before the next (ekafka: \`await writeMessages(...)\`; raw: produce() then wait for the delivery reports), after one untimed call.`,
     `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: the writes of each linger.ms window in one send() (KafkaJS has no linger) → eachMessage. ` +
       `Floor: Kafka's own \`org.apache.kafka.tools.EndToEndLatency\` (broker jars), ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages of 100 bytes with acks=all, one at a time (each read back by its consumer before the next is sent), percentiles in whole milliseconds as it prints them; shown in the ceiling column.`,
+    `Schema registry: ${SCHEMA_REGISTRY_COUNT.toLocaleString("en-US")} Avro records of ${AVRO_SIZE} bytes on the wire (a string id, a long, an 83-letter string; the 5-byte schema header included) written by a producer with \`valueFormat = "avro"\` and read by a Consumer Server with \`valueFormat = "avro"\` through the local cluster's Apicurio Registry, against the same producer and server writing and reading plain ${AVRO_SIZE}-byte values; same producer and consumer settings as above, one run each.`,
   ];
 }
 
 const NOTES = [
   "Ratios are ekafka's value over the other contender's in the same row: above 1× ekafka is faster; in the latency rows (milliseconds) below 1× ekafka is faster.",
   "Rows marked diagnostic measure one contender alone — a layer under the Consumer Server, a producer setting ekafka does not use by default, or the raw loop at its best batch size (the binding's floor) — to show where time goes; they count towards no target.",
+  "In the schema registry rows the raw column is not the raw client: it is ekafka writing (reading) plain bytes of the Avro records' size, so ekafka / raw is what Avro through the registry costs.",
   "KafkaJS ships only a GZIP codec (Snappy, LZ4 and ZSTD need extra packages), so those rows have no KafkaJS cell.",
   "The Java ceiling's time includes its producer's start (metadata, first connections); the JS contenders write an untimed warm-up first.",
   "The latency runs load the brokers themselves (requests queue up at them), so the load average at the end is partly the bench's own.",
@@ -374,10 +359,11 @@ const NOTES = [
 ];
 
 /**
- * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,ordering,latency` (any subset)
+ * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,ordering,latency,schema-registry` (any subset)
  * runs only those, for checking one path (the table is then partial: do not publish it).
  */
-const ONLY = new Set((process.env.BENCH_ONLY ?? "produce,sequential,consume,ordering,latency").split(",").map((s) => s.trim()));
+const GROUPS = ["produce", "sequential", "consume", "ordering", "latency", "schema-registry"];
+const ONLY = new Set((process.env.BENCH_ONLY ?? GROUPS.join(",")).split(",").map((s) => s.trim()));
 
 async function main(): Promise<void> {
   setLogLevel("warn");
@@ -393,13 +379,14 @@ async function main(): Promise<void> {
     if (ONLY.has("sequential")) for (const { perCall, calls } of SEQUENTIAL_ROWS) rows.push(await sequentialRow(admin, perCall, calls));
     if (ONLY.has("consume")) rows.push(...(await consumeRows(admin)));
     if (ONLY.has("ordering")) rows.push(...(await orderingRows(admin)));
+    if (ONLY.has("schema-registry")) rows.push(...(await schemaRegistryRows(admin, SCHEMA_REGISTRY_COUNT)));
     const latency = ONLY.has("latency") ? await latencyRows(admin) : { rows: [], ekafkaP99: undefined };
     rows.push(...latency.rows);
     const table = markdownTable(rows);
     const targets = targetLines(rows, latency.ekafkaP99);
     const load = `1-minute load average ${loadBefore} at the start, ${loadAverage()} at the end`;
     console.log(`\nMachine: ${machine}; ${load}\n\n${table}\n\n${targets.join("\n")}`);
-    if (ONLY.size < 5) {
+    if (GROUPS.some((group) => !ONLY.has(group))) {
       console.log("\nBENCH_ONLY is set: a partial table, BENCHMARKS.md is left as it is");
       return;
     }

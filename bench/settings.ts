@@ -59,6 +59,9 @@ export const LATENCY = { rate: 1000, seconds: Math.max(2, Math.round(10 * SCALE)
 /** Round trips Kafka's EndToEndLatency makes for the floor row (one message at a time). */
 export const FLOOR_LATENCY_MESSAGES = Math.max(200, Math.round(2_000 * SCALE));
 
+/** Messages the schema registry rows write (Avro, then bytes) and read back, one run each. */
+export const SCHEMA_REGISTRY_COUNT = scaled(100_000);
+
 /** Consumer settings every contender gets. */
 export const CONSUMER = { maxWaitMs: 500, commitIntervalMs: 1000, maxBytesPerPartition: 1_048_576 } as const;
 

@@ -35,6 +35,12 @@ const TARGETS: Target[] = [
     stretch: true,
   },
   {
+    name: "Avro through the schema registry ≥ 0.8× plain bytes, producing and consuming",
+    rows: (r) => r.name.startsWith("schema registry:"),
+    other: "raw",
+    atLeast: 0.8,
+  },
+  {
     name: "Latency p99 at 1,000 msg/s ≤ 1.1× the raw client's",
     rows: (r) => r.name === "latency p99, write → handler",
     other: "raw",

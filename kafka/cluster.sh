@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The local test cluster: three combined broker+controller Apache Kafka processes (KRaft) on 127.0.0.1.
+# The local test cluster: three combined broker+controller Apache Kafka processes (KRaft) on 127.0.0.1,
+# and a schema registry (Apicurio Registry) beside them.
 #
-#   kafka/cluster.sh up              start the brokers that are not running, wait until the cluster serves
-#   kafka/cluster.sh down            stop every broker and wait until no broker process is left
-#   kafka/cluster.sh status          which brokers run, and the controller quorum
+#   kafka/cluster.sh up              start the brokers and the registry that are not running, wait until all serve
+#   kafka/cluster.sh down            stop every broker and the registry, and wait until no such process is left
+#   kafka/cluster.sh status          which brokers run, the controller quorum, and the registry
+#   kafka/cluster.sh stop-registry   stop the registry only (its schemas are kept), for fault tests
+#   kafka/cluster.sh start-registry  start the registry again and wait until it serves
 #   kafka/cluster.sh stop-broker N   stop broker N (1..3), for fault tests
 #   kafka/cluster.sh start-broker N  start broker N again and wait until it has rejoined
 #   kafka/cluster.sh reset           down, then remove all data (the next up formats fresh storage)
@@ -18,14 +21,19 @@
 #   SASL_SSL        949N   TLS (server certificate only) with PLAIN and SCRAM-SHA-256/512
 #   PROXIED         959N   plaintext, advertised as 127.0.0.1:969N: clients reach it only through the
 #                          fault proxy of the e2e tests (test/e2e/support/fault-proxy.ts) listening on 969N
+#   registry        8081   Apicurio Registry over HTTP; its Confluent-compatible API is /apis/ccompat/v7.
+#                          Schemas live in an H2 database file (.kafka/data/registry), so they survive a
+#                          restart of the registry; new subjects get BACKWARD compatibility, as in
+#                          Confluent Schema Registry.
 #
 # TLS material (made with openssl on the first `up`, kept in .kafka/tls): ca.pem (the CA that signed
 # everything), broker-N.pem (key + certificate for 127.0.0.1 and localhost), client.pem / client.key
 # (a client certificate signed by the CA), client-encrypted.key (the same key, encrypted with
 # "client-key-secret"), and other-ca.pem (a CA that signed nothing here, for wrong-CA tests).
 #
-# The jars come from Maven Central (`make setup` copies them into .kafka/libs); data and logs live under
-# .kafka/ (git-ignored). Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS.
+# The jars come from Maven Central (`make setup` copies them into .kafka/libs, and unpacks the registry
+# into .kafka/registry); data and logs live under .kafka/ (git-ignored).
+# Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +43,8 @@ run=$home/run
 cluster_id_file=$home/cluster-id
 brokers=(1 2 3)
 heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+registry_port=8081
+registry_dir=$home/registry # the unpacked distribution (pom.xml names its version)
 
 # Users of the SASL listener. The SCRAM users are written into the metadata log when storage is formatted.
 sasl_plain_user=ekafka-plain
@@ -50,8 +60,10 @@ die() { echo "kafka: $*" >&2; exit 1; }
 
 require_jars() {
   compgen -G "$libs/kafka_2.13-*.jar" >/dev/null || die "broker jars missing in $libs: run 'make setup' first"
+  compgen -G "$registry_dir/apicurio-registry-app-*-runner.jar" >/dev/null || die "registry missing in $registry_dir: run 'make setup' first"
   command -v java >/dev/null || die "java not found: install a Java 17 runtime (Debian: openjdk-17-jre-headless)"
   command -v openssl >/dev/null || die "openssl not found: install it (Debian: openssl), or run 'make setup'"
+  command -v curl >/dev/null || die "curl not found (the registry's health check): install it (Debian: curl), or run 'make setup'"
 }
 
 ensure_tls() { # the CA, broker and client certificates, made once (a leftover partial set is made again)
@@ -213,15 +225,80 @@ wait_ready() { # every running broker registered, and a topic with RF 3 accepts 
   }
 }
 
+# The registry: one Java process, identified by its jar; its pid file, log and data sit beside the brokers'.
+registry_pid_file=$run/registry.pid
+registry_log=$home/logs/registry.log
+registry_data=$home/data/registry
+
+registry_pid() { # prints the registry's pid when its process is alive
+  [ -f "$registry_pid_file" ] || return 1
+  local pid; pid=$(cat "$registry_pid_file")
+  kill -0 "$pid" 2>/dev/null && ps -o args= -p "$pid" 2>/dev/null | grep -q 'apicurio-registry-app' && echo "$pid"
+}
+
+registry_ready() { # the registry's health check says every part (storage included) is up
+  curl -sf -m 2 "http://127.0.0.1:$registry_port/health/ready" >/dev/null 2>&1
+}
+
+start_registry() { # starts the registry in the background unless it runs already
+  registry_pid >/dev/null && return 0
+  port_open "$registry_port" && die "port $registry_port is in use by a process that is not this checkout's registry: stop it first"
+  mkdir -p "$run" "$registry_data" "$home/logs"
+  echo "=== start $(date -Is)" >>"$registry_log"
+  # In-memory H2 is the registry's default; a file keeps the schemas (and so their ids) across restarts.
+  # A small connection pool: the default opens 20 connections at start.
+  REGISTRY_DATASOURCE_URL="jdbc:h2:file:$registry_data/registry" \
+  REGISTRY_RULES_GLOBAL_COMPATIBILITY=BACKWARD \
+    setsid nohup java -Xms64m -Xmx384m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$registry_port \
+    -Dquarkus.datasource.jdbc.initial-size=2 -Dquarkus.datasource.jdbc.min-size=2 \
+    -jar "$(compgen -G "$registry_dir/apicurio-registry-app-*-runner.jar" | head -n 1)" >>"$registry_log" 2>&1 </dev/null &
+  echo $! >"$registry_pid_file"
+}
+
+wait_registry() { # wait_registry SECONDS
+  local deadline=$((SECONDS + $1)) pid
+  pid=$(cat "$registry_pid_file" 2>/dev/null || true)
+  until registry_ready; do
+    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 40 "$registry_log" >&2
+      die "the registry exited while starting (log: $registry_log)"
+    fi
+    [ $SECONDS -lt $deadline ] || { tail -n 40 "$registry_log" >&2; die "the registry was not ready within $1 s (log: $registry_log)"; }
+    sleep 0.5
+  done
+}
+
+set_registry_compatibility() { # BACKWARD by default, also as the Confluent-compatible API reports it
+  # The start-up default (REGISTRY_RULES_GLOBAL_COMPATIBILITY) is enforced but not shown by GET /config,
+  # which some clients read before registering; setting it through that API shows it (it is kept).
+  curl -sf -m 5 -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+    -d '{"compatibility":"BACKWARD"}' "http://127.0.0.1:$registry_port/apis/ccompat/v7/config" >/dev/null ||
+    die "setting the registry's default compatibility failed (log: $registry_log)"
+}
+
+stop_registry() { # sends TERM and waits until the process is gone (KILL after 30 s)
+  local pid
+  pid=$(registry_pid) || { rm -f "$registry_pid_file"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  rm -f "$registry_pid_file"
+}
+
 cmd_up() {
   require_jars
   ensure_cluster_id
   ensure_tls
   local started=$SECONDS
   for b in "${brokers[@]}"; do start_process "$b"; done
+  start_registry
   for b in "${brokers[@]}"; do wait_port "$b" "909$b" 90; done
   wait_ready 90
   echo "kafka: 3 brokers up on 127.0.0.1:9091-9093 (SASL 9191-9193, SSL 9391-9393, SASL_SSL 9491-9493) in $((SECONDS - started)) s"
+  wait_registry 90
+  set_registry_compatibility
+  echo "kafka: schema registry up on http://127.0.0.1:$registry_port (Confluent-compatible API: /apis/ccompat/v7) in $((SECONDS - started)) s"
 }
 
 stop_process() { # stop_process BROKER_ID SIGNAL: sends the signal and waits until the process is gone
@@ -235,13 +312,14 @@ stop_process() { # stop_process BROKER_ID SIGNAL: sends the signal and waits unt
 
 cmd_down() {
   for b in "${brokers[@]}"; do stop_process "$b" TERM & done
+  stop_registry &
   wait
   # A broker whose pid file was lost (a removed .kafka/run, say) is still found by its config path.
   local stray
   stray=$(pgrep -f "kafka.Kafka $run/broker-" || true)
   if [ -n "$stray" ]; then kill -KILL $stray 2>/dev/null || true; sleep 0.5; fi
   pgrep -f "kafka.Kafka $run/broker-" >/dev/null && die "broker processes are still running: $(pgrep -f "kafka.Kafka $run/broker-" | tr '\n' ' ')"
-  echo "kafka: all brokers stopped"
+  echo "kafka: all brokers and the registry stopped"
 }
 
 cmd_status() {
@@ -256,7 +334,12 @@ cmd_status() {
     java_run org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-controller "127.0.0.1:9291,127.0.0.1:9292,127.0.0.1:9293" \
       describe --status 2>/dev/null || echo "controller quorum: not answering"
   fi
-  [ $up -eq ${#brokers[@]} ]
+  local registry=0
+  if pid=$(registry_pid); then
+    if registry_ready; then echo "registry: up (pid $pid, http://127.0.0.1:$registry_port/apis/ccompat/v7)"; registry=1
+    else echo "registry: starting (pid $pid)"; fi
+  else echo "registry: down"; fi
+  [ $up -eq ${#brokers[@]} ] && [ $registry -eq 1 ]
 }
 
 check_id() { [[ "${1:-}" =~ ^[123]$ ]] || die "broker id must be 1, 2 or 3, got '${1:-}'"; }
@@ -265,11 +348,13 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  running) for b in "${brokers[@]}"; do broker_pid "$b" >/dev/null && port_open "909$b" || exit 1; done ;;
+  running) for b in "${brokers[@]}"; do broker_pid "$b" >/dev/null && port_open "909$b" || exit 1; done; registry_ready || exit 1 ;;
   stop-broker) check_id "${2:-}"; stop_process "$2" "${3:-TERM}"; echo "kafka: broker $2 stopped" ;;
   start-broker) check_id "${2:-}"; require_jars; ensure_tls; start_process "$2"; wait_port "$2" "909$2" 90; wait_ready 90 ;;
+  stop-registry) stop_registry; echo "kafka: registry stopped" ;;
+  start-registry) require_jars; start_registry; wait_registry 90; set_registry_compatibility; echo "kafka: registry up on http://127.0.0.1:$registry_port" ;;
   reset) cmd_down; rm -rf "$home/data" "$home/run" "$home/logs" "$cluster_id_file"; echo "kafka: data removed" ;;
   dump-log) shift; java_run kafka.tools.DumpLogSegments --deep-iteration --files "$@" ;;
   tool) shift; java_run "$@" ;;
-  *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -14,6 +14,9 @@ import { adminProperties, consumerProperties, producerProperties, type Librdkafk
 import type { BuildOptions } from "./options.js";
 import { Producer } from "./producer.js";
 import { propertyOrigins } from "./refused-config.js";
+import { MessageDecoder } from "./schema-registry/decoder.js";
+import { ProducerSerde } from "./schema-registry/producer-serde.js";
+import { SchemaRegistry } from "./schema-registry/registry.js";
 import { ConsumerSession, type SessionSource } from "./session.js";
 
 /** The trees a reader entry can be in: `kafka.consumers` or `kafka.consumerGroups`. */
@@ -42,6 +45,8 @@ export class Component {
   /** ConsumerGroup faces over `consumers` entries (see consumerGroup's `from`). */
   private readonly consumerGroupFaces = new Map<string, ConsumerGroup>();
   private admin: Client | undefined;
+  /** The schema registry client shared by every producer and reader with a format; made on first use. */
+  private registry: SchemaRegistry | undefined;
   private readonly clientInterceptors: Interceptor[];
   private readonly serverInterceptors: Interceptor[];
   private closed = false;
@@ -93,6 +98,7 @@ export class Component {
           componentRaw: cfg.properties,
           instanceRaw: producerConfig.properties,
         }),
+        ...optional("serde", ProducerSerde.of(this.schemaRegistry(producerConfig), producerConfig, key)),
       });
     });
   }
@@ -103,7 +109,13 @@ export class Component {
       const readerConfig = cfg.consumers[name]!;
       const source = readerSource(readerConfig);
       const session = this.session(key, "consumers", readerConfig, source, this.consumerPropertiesOf("consumers", name), false);
-      return new Consumer(session, source, this.site(key, name, "consumer", readerConfig), this.serverInterceptors);
+      return new Consumer(
+        session,
+        source,
+        this.site(key, name, "consumer", readerConfig),
+        this.serverInterceptors,
+        this.decoder(key, readerConfig),
+      );
     });
   }
 
@@ -297,12 +309,34 @@ export class Component {
       session,
       this.site(key, name, asConsumer ? "consumer" : "consumerGroup", readerConfig),
       asConsumer ? this.serverInterceptors : this.clientInterceptors,
+      this.decoder(key, readerConfig),
     );
+  }
+
+  /** The registry client, when `entry` has a valueFormat or keyFormat (the config check made sure a URL is set). */
+  private schemaRegistry(entry: { valueFormat?: string; keyFormat?: string }): SchemaRegistry | undefined {
+    const { url } = this.config.schemaRegistry;
+    if ((entry.valueFormat === undefined && entry.keyFormat === undefined) || url === undefined) return undefined;
+    this.registry ??= new SchemaRegistry({ ...this.config.schemaRegistry, url }, `${this.key}.schemaRegistry.url`);
+    return this.registry;
+  }
+
+  /** The decoder of a reader with a valueFormat or keyFormat. */
+  private decoder(key: string, config: ReaderConfig): MessageDecoder | undefined {
+    const registry = this.schemaRegistry(config);
+    if (registry === undefined) return undefined;
+    const log = this.logger.child({ reader: key });
+    return new MessageDecoder(registry, config, key, (message) => log.warn(message));
   }
 
   private site(key: string, name: string, kind: CallSite["kind"], config: ReaderConfig): CallSite {
     return { key, name, kind, brokers: this.config.brokers, topic: subscriptionOf(config).join(",") };
   }
+}
+
+/** `{ [name]: value }` when the value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
+function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [name]: value } as { [P in K]?: V });
 }
 
 /** Where a session's partitions come from: its group's subscription, or one partition read directly. */

@@ -18,6 +18,7 @@ import {
   type AnyField,
   type AnyFields,
 } from "./kafka-fields.js";
+import { checkSerdeConfig } from "./schema-registry/config.js";
 
 // Decoding the `[kafka]` tree: every key, its default and Go's rules for it are in the field table
 // (kafka-fields.ts); this file adds the rules that involve more than one key.
@@ -63,6 +64,10 @@ export function decodeKafkaConfig(raw: unknown, keyPath: string, warn?: (message
   for (const [name, producer] of Object.entries(config.producers)) checkProducer(producer, at("producers", name));
   for (const [name, consumer] of Object.entries(config.consumers)) checkConsumer(consumer, at("consumers", name));
   for (const [name, group] of Object.entries(config.consumerGroups)) checkConsumerGroup(group, at("consumerGroups", name));
+  for (const tree of ["producers", "consumers", "consumerGroups"] as const) {
+    for (const [name, entry] of Object.entries<ProducerConfig | ReaderConfig>(config[tree]))
+      checkSerdeConfig(entry, at(tree, name), config.schemaRegistry, at("schemaRegistry"), tree === "producers");
+  }
   checkUniqueInstances(config, at);
   return config;
 }

@@ -3,6 +3,7 @@ import type { KafkaError } from "./errors.js";
 import type { AssignedPartitions, RevokedPartitions } from "./events.js";
 import type { Interceptor } from "./interceptors.js";
 import { Message } from "./message.js";
+import type { MessageDecoder } from "./schema-registry/decoder.js";
 import type { ConsumerSession } from "./session.js";
 
 /** What `ConsumerGroup.poll()` resolves to; tell the kinds apart with `instanceof`. */
@@ -46,6 +47,8 @@ export class ConsumerGroup {
     private readonly session: ConsumerSession,
     site: CallSite,
     interceptors: readonly Interceptor[],
+    /** Decodes values and keys with the reader's valueFormat / keyFormat into message.data / keyData. */
+    private readonly decoder?: MessageDecoder,
   ) {
     this.name = site.name;
     this.key = site.key;
@@ -63,7 +66,10 @@ export class ConsumerGroup {
   async poll(options: PollOptions = {}): Promise<ConsumerGroupEvent> {
     return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {
       const event = await this.session.next(options);
-      if (event instanceof Message) messages.push(event);
+      if (event instanceof Message) {
+        if (this.decoder !== undefined) await this.decoder.decode([event], options.signal);
+        messages.push(event);
+      }
       cmd.response = event;
       return event;
     });
@@ -80,7 +86,10 @@ export class ConsumerGroup {
       throw new RangeError(`${this.key}: pollBatch: maxMessages must be an integer of at least 1, found ${String(options.maxMessages)}`);
     return this.intercepted.run("Poll", [], undefined, async (messages, cmd) => {
       const event = await this.session.nextBatch(options, max);
-      if (Array.isArray(event)) messages.push(...event);
+      if (Array.isArray(event)) {
+        if (this.decoder !== undefined) await this.decoder.decode(event, options.signal);
+        messages.push(...event);
+      }
       cmd.response = Array.isArray(event) ? `${event.length} messages` : event;
       return event;
     });

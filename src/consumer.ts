@@ -2,6 +2,7 @@ import { Intercepted, type CallSite } from "./call.js";
 import { KafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import { Message } from "./message.js";
+import type { MessageDecoder } from "./schema-registry/decoder.js";
 import type { ConsumerSession, SessionSource } from "./session.js";
 
 /** Options of one read. */
@@ -39,6 +40,8 @@ export class Consumer {
     private readonly source: SessionSource,
     site: CallSite,
     interceptors: readonly Interceptor[],
+    /** Decodes values and keys with the reader's valueFormat / keyFormat into message.data / keyData. */
+    private readonly decoder?: MessageDecoder,
   ) {
     this.name = site.name;
     this.key = site.key;
@@ -150,6 +153,7 @@ export class Consumer {
       const event = await this.session.next(options);
       if (event instanceof Message) {
         if (this.source.kind === "partition") this.nextOffset = event.offset + 1;
+        if (this.decoder !== undefined) await this.decoder.decode([event], options.signal);
         return event;
       }
       if (event instanceof KafkaError) throw event;

@@ -33,6 +33,8 @@ export { Client, type OffsetSpecInput, type PartitionInfo, type PartitionOffset,
 export { Message, type Header, type HeadersInput, type MessageFields, type MessageInput } from "./message.js";
 export { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 export { KafkaError, ClosedError, ErrorCodes } from "./errors.js";
+export { SchemaDecodeError, SchemaEncodeError, SchemaRegistryError } from "./schema-registry/errors.js";
+export { SCHEMA_FORMATS, type SchemaFormat } from "./schema-registry/format.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { Hash, Murmur2, RoundRobin, type BalanceWindow, type Balancer, type BalancerMessage } from "./balancer.js";
 export {
@@ -44,7 +46,7 @@ export {
   type ReaderConfig,
   type TlsConfig,
 } from "./config.js";
-export { type AdminClientConfig } from "./kafka-fields.js";
+export { type AdminClientConfig, type ProducerSerdeConfig, type ReaderSerdeConfig, type SchemaRegistrySettings } from "./kafka-fields.js";
 export { mappingTable, type LibrdkafkaProperties, type MappingRow, type PropertyValue } from "./librdkafka-properties.js";
 export * from "./interceptors.js";
 export { clientStatistics } from "./client-statistics.js";

@@ -1,5 +1,6 @@
 import type { Decoded, FieldSpec } from "./core/schema.js";
 import type { RangedProperty } from "./librdkafka-ranges.js";
+import { SCHEMA_FORMATS } from "./schema-registry/format.js";
 
 // The field table of the `[kafka]` tree: every key is declared here once, with its type, default and
 // doc (what `decode` reads), how Go's loader treated its zero and negative values, the librdkafka
@@ -190,6 +191,86 @@ const adminClientFields = {
   },
 } as const satisfies Fields<KafkaConfig>;
 
+// ---- [kafka.schemaRegistry], and the format keys of producers and readers ----
+
+const REGISTRY_NOTE = "No librdkafka property:";
+
+const schemaRegistryFields = {
+  url: {
+    type: "string",
+    doc: 'Base URL of a Confluent-compatible schema registry API, e.g. "http://127.0.0.1:8081/apis/ccompat/v7" (Apicurio) or "http://registry:8081" (Confluent). Needed by valueFormat / keyFormat.',
+    note: `${REGISTRY_NOTE} the registry serializers and deserializers ask (@confluentinc/schemaregistry).`,
+  },
+  userName: { type: "string", doc: "Basic-auth user name of the registry.", note: `${REGISTRY_NOTE} basic auth to the registry.` },
+  password: {
+    type: "string",
+    doc: 'Basic-auth password of the registry; use "${ENV_VAR}" to keep it out of the file. Never logged.',
+    note: `${REGISTRY_NOTE} basic auth to the registry.`,
+    secret: true,
+  },
+  timeout: {
+    type: "duration",
+    default: 5 * SECOND,
+    doc: "Longest a registry call (a registration, a schema lookup) may take before the write fails naming the registry's URL.",
+    note: `${REGISTRY_NOTE} bounds each registry call; a write that needs the registry fails after it.`,
+  },
+} as const satisfies Fields<KafkaConfig>;
+
+const formatField = <const Field extends "value" | "key", const Target extends string>(field: Field, target: Target, note: string) =>
+  ({
+    type: "enum",
+    values: SCHEMA_FORMATS,
+    // One template literal, so the doc stays a literal type that the API reference can read.
+    doc: `"avro" or "json-schema": the ${field} is ${target} in the schema registry's wire format. Unset: bytes and strings.`,
+    note: `${REGISTRY_NOTE} ${note}`,
+  }) as const;
+
+/** The keys a producer entry has for the schema registry. */
+const producerSerdeFields = {
+  valueFormat: formatField(
+    "value",
+    "serialized from the object given to writeMessages",
+    "writeMessages serializes the value object (subject <topic>-value).",
+  ),
+  keyFormat: formatField(
+    "key",
+    "serialized from the object given to writeMessages",
+    "writeMessages serializes the key object (subject <topic>-key).",
+  ),
+  valueSchemaFile: {
+    type: "string",
+    doc: "The value's schema: an Avro (.avsc) or JSON Schema file. Or useLatestVersion.",
+    note: `${REGISTRY_NOTE} the value's schema, read when the producer is made.`,
+  },
+  keySchemaFile: {
+    type: "string",
+    doc: "The key's schema: an Avro (.avsc) or JSON Schema file. Or useLatestVersion.",
+    note: `${REGISTRY_NOTE} the key's schema, read when the producer is made.`,
+  },
+  useLatestVersion: {
+    type: "boolean",
+    default: false,
+    doc: "Write with the latest schema registered under <topic>-value / <topic>-key instead of a schema file.",
+    note: `${REGISTRY_NOTE} as Confluent's use.latest.version.`,
+  },
+  autoRegister: {
+    type: "boolean",
+    default: true,
+    doc: "Register the schema file under <topic>-value / <topic>-key when it is not there (as the Confluent serializers do); false: it must be registered already.",
+    note: `${REGISTRY_NOTE} as Confluent's auto.register.schemas.`,
+  },
+} as const satisfies Fields<ProducerConfig>;
+
+/** The keys a consumer or consumer group entry has for the schema registry. */
+const readerSerdeFields = {
+  valueFormat: formatField(
+    "value",
+    "decoded into message.data (message.value keeps the bytes)",
+    "the value is decoded into message.data before the message is returned.",
+  ),
+  keyFormat: formatField("key", "decoded into message.keyData (message.key keeps the bytes)", "the key is decoded into message.keyData."),
+} as const satisfies Fields<ReaderConfig>;
+
 // ---- [kafka.producers.<name>] ----
 
 const producerFields = {
@@ -317,6 +398,7 @@ const producerFields = {
     doc: "client.id for this producer; overrides kafka.clientID. Beyond the Go original.",
     librdkafka: [{ name: "client.id", note: "Overrides kafka.clientID.", value: (p: ProducerConfig): Value => p.clientID }],
   },
+  ...producerSerdeFields,
   properties: propertiesField("this producer", RAW_PROPERTIES_NOTE),
 } as const satisfies Fields<ProducerConfig>;
 
@@ -647,6 +729,7 @@ const readerFields = {
     doc: "client.id for this reader; overrides kafka.clientID. Beyond the Go original.",
     librdkafka: [{ name: "client.id", note: "Overrides kafka.clientID.", value: (r: ReaderConfig): Value => r.clientID }],
   },
+  ...readerSerdeFields,
   properties: propertiesField("this reader", RAW_PROPERTIES_NOTE),
 } as const satisfies Fields<ReaderConfig>;
 
@@ -740,6 +823,11 @@ export const kafkaSchema = {
     ],
   },
   tls: { type: "object", fields: tlsFields, doc: "TLS to the brokers. Beyond the Go original." },
+  schemaRegistry: {
+    type: "object",
+    fields: schemaRegistryFields,
+    doc: "The schema registry of valueFormat / keyFormat (Avro, JSON Schema). Beyond the Go original.",
+  },
   properties: propertiesField(
     "every client of the component",
     `${RAW_PROPERTIES_NOTE} Applies to every client; per-instance tables come after it.`,
@@ -757,6 +845,28 @@ export const kafkaSchema = {
  * @interface
  */
 export type TlsConfig = Decoded<typeof tlsFields>;
+
+/**
+ * `kafka.schemaRegistry`: the schema registry of valueFormat / keyFormat. Durations are milliseconds;
+ * `password` is a secret (redacted wherever the config is shown).
+ *
+ * @interface
+ */
+export type SchemaRegistrySettings = Decoded<typeof schemaRegistryFields>;
+
+/**
+ * A reader's formats: `valueFormat` / `keyFormat` of a consumer or consumer group.
+ *
+ * @interface
+ */
+export type ReaderSerdeConfig = Decoded<typeof readerSerdeFields>;
+
+/**
+ * A producer's formats and schemas.
+ *
+ * @interface
+ */
+export type ProducerSerdeConfig = Decoded<typeof producerSerdeFields>;
 
 // ProducerConfig, ReaderConfig and KafkaConfig are interfaces, not type aliases: the table's conversions
 // take them as parameters, and only an interface may be named inside the initializer it is derived from.
@@ -781,7 +891,7 @@ export type AdminClientConfig = Decoded<typeof adminClientFields>;
 /** The decoded `[kafka]` tree. Durations are milliseconds. */
 export interface KafkaConfig extends Omit<
   Decoded<typeof kafkaSchema>,
-  "saslMechanism" | "client" | "tls" | "producers" | "consumers" | "consumerGroups"
+  "saslMechanism" | "client" | "tls" | "schemaRegistry" | "producers" | "consumers" | "consumerGroups"
 > {
   /** `saslMechanism` in its canonical spelling, or "" for no SASL. */
   saslMechanism: SaslMechanism;
@@ -789,6 +899,8 @@ export interface KafkaConfig extends Omit<
   client: AdminClientConfig;
   /** TLS to the brokers. */
   tls: TlsConfig;
+  /** The schema registry of valueFormat / keyFormat. */
+  schemaRegistry: SchemaRegistrySettings;
   /** Named producers. */
   producers: Record<string, ProducerConfig>;
   /** Named consumers. */

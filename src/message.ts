@@ -16,7 +16,12 @@ export type HeadersInput =
     }>
   | Readonly<Record<string, string | Buffer>>;
 
-/** What a caller hands to `Producer.writeMessages`. Only `value` is required. */
+/**
+ * What a caller hands to `Producer.writeMessages`. Only `value` is required.
+ *
+ * A producer with `valueFormat` / `keyFormat` (Avro, JSON Schema) takes the value / key as the object to
+ * serialize; without one, as bytes or a string.
+ */
 export interface MessageInput {
   /** Overrides the producer's configured topic for this message. */
   topic?: string;
@@ -26,9 +31,12 @@ export interface MessageInput {
    * The record's key (a string is written as UTF-8). Absent or null: no key, and the producer's
    * balancer picks the partition without one.
    */
-  key?: string | Buffer | null;
-  /** The record's value (a string is written as UTF-8); null writes a tombstone on a compacted topic. */
-  value: string | Buffer | null;
+  key?: string | Buffer | null | object;
+  /**
+   * The record's value (a string is written as UTF-8); null writes a tombstone on a compacted topic. An
+   * object (or any value the schema describes) only with the producer's `valueFormat`.
+   */
+  value: string | Buffer | null | object;
   /** The record's headers; none when absent. */
   headers?: HeadersInput;
   /** The record's timestamp; the broker's/producer's clock when absent. */
@@ -70,6 +78,25 @@ export const NO_HEADERS: Header[] = Object.freeze([]) as unknown as Header[];
 export const IN_FLIGHT: unique symbol = Symbol("ekafka.inFlight");
 
 /**
+ * The slot holding what a reader with `valueFormat` / `keyFormat` decoded from a message (see
+ * {@link Message.data}). Declared on every Message so that a decoded message keeps its shape. Not part
+ * of the API.
+ */
+export const DECODED: unique symbol = Symbol("ekafka.decoded");
+
+/** What was decoded from one message: each field's value, or the error decoding it met. */
+export interface Decoded {
+  /** The decoded value, when the reader has a valueFormat and decoding succeeded. */
+  data?: unknown;
+  /** Why the value could not be decoded. */
+  dataError?: Error;
+  /** The decoded key, when the reader has a keyFormat and decoding succeeded. */
+  keyData?: unknown;
+  /** Why the key could not be decoded. */
+  keyDataError?: Error;
+}
+
+/**
  * A Kafka record, as written by a producer or read by a consumer.
  *
  * The same type flows through the interceptor chain in both directions: on a write `offset` and
@@ -98,6 +125,8 @@ export class Message {
   headers: Header[];
   /** @internal the producer's bookkeeping while the message is in flight (see IN_FLIGHT) */
   [IN_FLIGHT]: unknown = undefined;
+  /** @internal what a reader with valueFormat / keyFormat decoded (see DECODED) */
+  [DECODED]: Decoded | undefined = undefined;
   /**
    * The record's time as a Date, or, for a message read and not asked for its time yet, its epoch ms:
    * `new Date(ms)` costs about 130 ns on Node 20, more than the rest of making a read message, so a read
@@ -164,6 +193,35 @@ export class Message {
     return typeof this.#time === "number" ? this.#time : this.#time.getTime();
   }
 
+  /**
+   * The value decoded with the reader's `valueFormat` (an Avro record, a JSON Schema document), decoded
+   * before the message was returned; `value` keeps the raw bytes. Undefined when the reader has no
+   * valueFormat, null for a tombstone.
+   * @throws SchemaDecodeError naming topic, partition, offset and schema id, when the value could not be
+   *   decoded (in a Consumer Server the handler then fails, not recoverably)
+   */
+  get data(): unknown {
+    const decoded = this[DECODED];
+    if (decoded?.dataError !== undefined) throw decoded.dataError;
+    return decoded?.data;
+  }
+
+  /**
+   * The key decoded with the reader's `keyFormat`; `key` keeps the raw bytes. Undefined when the reader
+   * has no keyFormat, null when the record has no key.
+   * @throws SchemaDecodeError when the key could not be decoded
+   */
+  get keyData(): unknown {
+    const decoded = this[DECODED];
+    if (decoded?.keyDataError !== undefined) throw decoded.keyDataError;
+    return decoded?.keyData;
+  }
+
+  /** Why the value or key could not be decoded, without throwing; undefined when both were (or there was nothing to decode). */
+  get decodeError(): Error | undefined {
+    return this[DECODED]?.dataError ?? this[DECODED]?.keyDataError;
+  }
+
   /** The JSON form of a message lists `time` with its fields, as it did when `time` was a plain field. */
   toJSON(): Record<string, unknown> {
     const { topic, partition, offset, highWaterMark, key, value, headers } = this;
@@ -206,8 +264,9 @@ export class Message {
  */
 export function messageFromInput(input: MessageInput, defaultTopic: string, now: Date = new Date(), index = 0): Message {
   checkMessageInput(input, index);
-  const key = input.key;
-  const value = input.value;
+  // checkMessageInput let only bytes, strings and null through.
+  const key = input.key as string | Buffer | null | undefined;
+  const value = input.value as string | Buffer | null;
   return new Message(
     input.topic ?? defaultTopic,
     input.partition ?? -1,

@@ -13,6 +13,7 @@ import { callback, connectClient, disconnectClient, FailureLog, native, nativePr
 import { withRetries } from "./retry-policies.js";
 import { clientOnlyOrigins, refusedConfigError, type PropertyOrigins } from "./refused-config.js";
 import { ConfigError } from "./core/errors.js";
+import type { ProducerSerde } from "./schema-registry/producer-serde.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
 export type AsyncErrorHandler = (error: KafkaError, messages: Message[]) => void;
@@ -31,6 +32,8 @@ export interface ProducerSetup {
   requestTimeoutMs: number;
   /** Where `properties` come from, to name the key behind a configuration librdkafka refuses. */
   origins?: PropertyOrigins;
+  /** Serializes values and keys through the schema registry (valueFormat / keyFormat); absent: bytes and strings. */
+  serde?: ProducerSerde;
 }
 
 /**
@@ -129,16 +132,20 @@ export class Producer {
    *
    * All messages are checked first (types of key, value, headers, partition, topic, time): when one is
    * wrong the call rejects with a TypeError naming its index and the field, and none of its messages is
-   * sent. A topic whose metadata is not known yet (a topic the cluster creates on first use, brokers
+   * sent. With `valueFormat` / `keyFormat` the values / keys are serialized first, in the same way: one
+   * that does not match the schema rejects the call (SchemaEncodeError) and nothing of it is sent. A topic whose metadata is not known yet (a topic the cluster creates on first use, brokers
    * unreachable) is waited for until `writeTimeout` has passed since the call.
    * @throws TypeError when a message is malformed (nothing of the call was sent)
+   * @throws SchemaEncodeError when a value or key does not match its schema (nothing was sent)
+   * @throws SchemaRegistryError when the registry is unreachable within its timeout, or refuses the schema (nothing was sent)
    * @throws KafkaError naming the topic and the broker's reason when a message could not be delivered;
    *   its `failed` property lists those messages (the others were delivered).
    * @throws ConfigError naming the key and librdkafka's reason when librdkafka refuses the configuration
    *   as it creates the client (on the first write); every later write rejects with the same error.
    */
-  async writeMessages(...inputs: MessageInput[]): Promise<void> {
+  async writeMessages(...given: MessageInput[]): Promise<void> {
     if (this.closed) throw new ClosedError(`producer ${this.key}`, "writeMessages");
+    const inputs = this.setup.serde === undefined ? given : await this.setup.serde.serialize(given, this.setup.config.topic);
     const now = new Date();
     // Every message is checked before the first is produced: a call with a bad message sends nothing.
     const messages = new Array<Message>(inputs.length);

@@ -26,7 +26,8 @@ export async function consumeWithEkafka(
 /**
  * Runs a Consumer Server `kafkaConsumerServers.bench` (its keys `serverKeys`) in an App, in a new group
  * reading `topic` from the start, with the handler `register` gives it, until `count` messages were
- * counted; resolves to the seconds from the first to the last.
+ * counted; resolves to the seconds from the first to the last. `groupKeys` is more TOML after the
+ * group's keys: keys of its table (e.g. valueFormat), then other tables.
  */
 export async function runServerUntilCounted(
   topic: string,
@@ -34,8 +35,9 @@ export async function runServerUntilCounted(
   serverKeys: string,
   count: number,
   register: (server: consumerserver.ConsumerServer, counter: HandledCounter) => void,
+  groupKeys = "",
 ): Promise<number> {
-  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(purpose))}
+  const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(purpose))}${groupKeys}
 [kafkaConsumerServers.bench]
 consumerGroupName = "bench"
 ${serverKeys}

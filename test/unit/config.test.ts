@@ -61,6 +61,7 @@ describe("defaults", () => {
         keyPassword: undefined,
         insecureSkipVerify: false,
       },
+      schemaRegistry: { url: undefined, userName: undefined, password: undefined, timeout: 5000 },
       properties: {},
       producers: {},
       consumers: {},
@@ -84,6 +85,8 @@ describe("defaults", () => {
       compression: 0,
       idempotent: false,
       clientID: undefined,
+      useLatestVersion: false,
+      autoRegister: true,
       properties: {},
     });
   });
@@ -613,4 +616,52 @@ describe("kafkaFieldSpec", () => {
 
 afterEach(() => {
   delete process.env["EKAFKA_TEST_PASSWORD"];
+});
+
+describe("schema registry keys", () => {
+  const registry = `[kafka.schemaRegistry]\nurl = "http://registry:8081"\npassword = "registry-secret"\n`;
+
+  it("decodes the registry and the formats of producers and readers", () => {
+    const config = decodeToml(`[kafka]
+${registry}
+[kafka.producers.p1]
+topic = "t"
+valueFormat = "AVRO"
+valueSchemaFile = "order.avsc"
+keyFormat = "json-schema"
+useLatestVersion = true
+[kafka.consumerGroups.cg1]
+groupID = "g"
+topic = "t"
+valueFormat = "json-schema"
+`);
+    expect(config.schemaRegistry).toEqual({ url: "http://registry:8081", userName: undefined, password: "registry-secret", timeout: 5000 });
+    expect(config.producers["p1"]).toMatchObject({
+      valueFormat: "avro",
+      valueSchemaFile: "order.avsc",
+      keyFormat: "json-schema",
+      useLatestVersion: true,
+    });
+    expect(config.consumerGroups["cg1"]?.valueFormat).toBe("json-schema");
+  });
+
+  it("refuses a format without a registry URL, naming the key", () => {
+    const error = failure(`[kafka.consumers.c1]\ntopic = "t"\nvalueFormat = "avro"`);
+    expect(error.message).toBe('kafka.consumers.c1.valueFormat: "avro" needs a schema registry: set kafka.schemaRegistry.url');
+  });
+
+  it("refuses a producer format without a schema, and a schema file without a format", () => {
+    expect(failure(`[kafka]\n${registry}[kafka.producers.p1]\nvalueFormat = "avro"`).message).toBe(
+      'kafka.producers.p1.valueFormat: "avro" needs a schema: set valueSchemaFile, or useLatestVersion = true',
+    );
+    expect(failure(`[kafka]\n${registry}[kafka.producers.p1]\nkeySchemaFile = "k.avsc"`).message).toBe(
+      'kafka.producers.p1.keySchemaFile: needs keyFormat ("avro" or "json-schema")',
+    );
+  });
+
+  it("refuses a format it does not know, listing the ones it does", () => {
+    expect(failure(`[kafka]\n${registry}[kafka.consumers.c1]\ntopic = "t"\nvalueFormat = "xml"`).message).toBe(
+      'kafka.consumers.c1.valueFormat: expected one of avro, json-schema, found "xml"',
+    );
+  });
 });

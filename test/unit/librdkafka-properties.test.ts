@@ -24,8 +24,11 @@ type ReaderTree = (typeof READER_TREES)[number];
 function kafkaToml(parts: { client?: string; producer?: string; reader?: string; readerWithoutGroup?: boolean }): string {
   // Its own group, so that a static member (groupInstanceID) of both trees is not one member twice.
   const reader = withBaseline(parts.reader ?? "", parts.readerWithoutGroup === true ? { topic: '"t"' } : { topic: '"t"', groupID: '"gc"' });
+  // A registry URL, which a producer's or reader's format needs, unless the case sets one itself.
+  const registry = parts.client?.includes("schemaRegistry.url") === true ? "" : 'schemaRegistry.url = "http://registry.test"';
   return [
     "[kafka]",
+    registry,
     parts.client ?? "",
     "[kafka.producers.p1]",
     parts.producer ?? "",
@@ -78,6 +81,10 @@ interface RowCase {
 }
 
 const clientCases: RowCase[] = [
+  { key: "schemaRegistry.url", librdkafka: null, set: 'schemaRegistry.url = "http://a"', other: 'schemaRegistry.url = "http://b"' },
+  { key: "schemaRegistry.userName", librdkafka: null, set: 'schemaRegistry.userName = "u"', other: "" },
+  { key: "schemaRegistry.password", librdkafka: null, set: 'schemaRegistry.password = "p"', other: "" },
+  { key: "schemaRegistry.timeout", librdkafka: null, set: 'schemaRegistry.timeout = "1s"', other: "" },
   { key: "brokers", librdkafka: "bootstrap.servers", set: 'brokers = ["a:9091", "b:9092"]', expected: "a:9091,b:9092" },
   { key: "debug", librdkafka: null, set: "debug = true", other: "debug = false" },
   { key: "saslMechanism", librdkafka: "sasl.mechanisms", set: SASL("scram-sha-512"), expected: "SCRAM-SHA-512" },
@@ -140,6 +147,22 @@ function TLS(lines: string): string {
 }
 
 const producerCases: RowCase[] = [
+  { key: "valueFormat", librdkafka: null, set: 'valueFormat = "avro"\nuseLatestVersion = true', other: "useLatestVersion = true" },
+  { key: "keyFormat", librdkafka: null, set: 'keyFormat = "json-schema"\nuseLatestVersion = true', other: "useLatestVersion = true" },
+  {
+    key: "valueSchemaFile",
+    librdkafka: null,
+    set: 'valueFormat = "avro"\nvalueSchemaFile = "a.avsc"',
+    other: 'valueFormat = "avro"\nuseLatestVersion = true',
+  },
+  {
+    key: "keySchemaFile",
+    librdkafka: null,
+    set: 'keyFormat = "avro"\nkeySchemaFile = "k.avsc"',
+    other: 'keyFormat = "avro"\nuseLatestVersion = true',
+  },
+  { key: "useLatestVersion", librdkafka: null, set: "useLatestVersion = true", other: "" },
+  { key: "autoRegister", librdkafka: null, set: "autoRegister = false", other: "" },
   { key: "topic", librdkafka: null, set: 'topic = "a"', other: 'topic = "b"' },
   { key: "balancer", librdkafka: null, set: 'balancer = "hash"', other: 'balancer = "roundRobin"' },
   { key: "maxAttempts", librdkafka: "message.send.max.retries", set: "maxAttempts = 3", expected: 2 },
@@ -219,6 +242,8 @@ const readerCases: RowCase[] = [
     property: "fetch.queue.backoff.ms",
     expected: "50",
   },
+  { key: "valueFormat", librdkafka: null, set: 'valueFormat = "avro"', other: "" },
+  { key: "keyFormat", librdkafka: null, set: 'keyFormat = "json-schema"', other: "" },
 ];
 
 /** Every case with the full key under `[kafka]` and a function giving the properties for a fragment. */

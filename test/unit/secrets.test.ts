@@ -92,6 +92,14 @@ topic = "t"
     expect(redacted.brokers).not.toBe(config.brokers);
   });
 
+  it("hides the schema registry's password, a secret key that sets no librdkafka property", () => {
+    const redacted = redactConfig(
+      decodeToml(`[kafka.schemaRegistry]\nurl = "http://registry:8081"\nuserName = "svc"\npassword = "registry-secret"`),
+    );
+    expect(redacted.schemaRegistry).toEqual({ url: "http://registry:8081", userName: "svc", password: REDACTED, timeout: 5000 });
+    expect(JSON.stringify(redacted)).not.toContain("registry-secret");
+  });
+
   it("leaves empty secrets empty and unset ones unset", () => {
     const redacted = redactConfig(decodeKafkaConfig({}, "kafka"));
     expect(redacted.saslPassword).toBe("");
