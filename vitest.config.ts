@@ -25,6 +25,7 @@ const serialFiles = [
   "test/e2e/reliability-network.test.ts", // fault proxies
   "test/e2e/retry-tiers-faults.test.ts", // stops a broker
   "test/e2e/package.test.ts", // npm pack rebuilds dist/
+  "test/e2e/schema-registry-restart.test.ts", // stops the schema registry
 ];
 
 /** What both e2e projects share. */
