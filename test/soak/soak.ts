@@ -27,7 +27,9 @@
 //
 // Environment: SOAK_SECONDS (600), SOAK_RATE (2000 msg/s), SOAK_WARMUP_SECONDS (min(60, 20% of the run)),
 // SOAK_REPORT_SECONDS (30), SOAK_BROKERS ("127.0.0.1:9091,127.0.0.1:9092,127.0.0.1:9093"),
-// SOAK_MAX_LAG_SECONDS (10), SOAK_DRAIN_SECONDS (60).
+// SOAK_MAX_LAG_SECONDS (10), SOAK_DRAIN_SECONDS (60); SOAK_HANDLER_MS (0: the handler waits that long per
+// message), SOAK_ORDERING and SOAK_CONCURRENCY (the server's ordering and concurrency keys), e.g.
+// `SOAK_RATE=5000 SOAK_HANDLER_MS=10 SOAK_ORDERING=key SOAK_CONCURRENCY=100 make soak` for key-ordered concurrency.
 import { Config, setLogLevel } from "ekafka/core";
 import { load, type Message } from "ekafka";
 import * as consumerserver from "ekafka/consumerserver";
@@ -45,6 +47,13 @@ const REPORT_SECONDS = env("SOAK_REPORT_SECONDS", 30);
 const MAX_LAG_SECONDS = env("SOAK_MAX_LAG_SECONDS", 10);
 const DRAIN_SECONDS = env("SOAK_DRAIN_SECONDS", 60);
 const BROKERS = (process.env.SOAK_BROKERS ?? "127.0.0.1:9091,127.0.0.1:9092,127.0.0.1:9093").split(",");
+/** How long the handler waits on each message (I/O it would do), in ms; 0 (the default) only yields once. */
+const HANDLER_MS = env("SOAK_HANDLER_MS", 0);
+/** Keys of `[kafkaConsumerServers.s1]`, one per line, e.g. `ordering = "key"` and `concurrency = 100` (SOAK_ORDERING and SOAK_CONCURRENCY set them). */
+const SERVER_KEYS = [
+  process.env.SOAK_ORDERING === undefined ? "" : `ordering = "${process.env.SOAK_ORDERING}"`,
+  process.env.SOAK_CONCURRENCY === undefined ? "" : `concurrency = ${Number(process.env.SOAK_CONCURRENCY)}`,
+].join("\n");
 /** Memory growth allowed per message handled, in bytes (see the header). */
 const RSS_BYTES_PER_MESSAGE = 35;
 const HEAP_BYTES_PER_MESSAGE = 9;
@@ -108,6 +117,7 @@ brokers = ${JSON.stringify(BROKERS)}
 timeout = "10s"
 [kafka.producers.p1]
 topic = "${topic}"
+balancer = "hash"
 batchTimeout = "5ms"
 requiredAcks = -1
 [kafka.consumerGroups.cg1]
@@ -118,6 +128,7 @@ heartbeatInterval = "1s"
 sessionTimeout = "10s"
 [kafkaConsumerServers.s1]
 consumerGroupName = "cg1"
+${SERVER_KEYS}
 `);
   const kafka = load("kafka", cfg).build();
   await kafka.client().createTopics([{ topic, numPartitions: 6, replicationFactor: 3 }]);
@@ -130,6 +141,7 @@ consumerGroupName = "cg1"
   let latencyCount = 0;
   const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka));
   server.onEachMessage(async (_ctx, message: Message) => {
+    if (HANDLER_MS > 0) await new Promise((resolve) => setTimeout(resolve, HANDLER_MS));
     const [seq, sentAt] = message.valueString().split(" ").map(Number) as [number, number];
     handled++;
     if (seen[seq] === 0) {
@@ -167,7 +179,7 @@ consumerGroupName = "cg1"
   const sampler = setInterval(takeSample, SAMPLE_MS);
   console.log(
     `soak: ${SECONDS} s at ${RATE} msg/s to ${topic} (6 partitions) through one producer and one Consumer Server; ` +
-      `warm-up ${WARMUP_SECONDS} s; report every ${REPORT_SECONDS} s; gc ${gc ? "exposed (heap after full GC)" : "not exposed (run with --expose-gc for heap after GC)"}`,
+      `${SERVER_KEYS.trim() === "" ? "" : `server ${SERVER_KEYS.replace(/\n/g, ", ")}, handler ${HANDLER_MS} ms; `}warm-up ${WARMUP_SECONDS} s; report every ${REPORT_SECONDS} s; gc ${gc ? "exposed (heap after full GC)" : "not exposed (run with --expose-gc for heap after GC)"}`,
   );
   console.log(`start: rss ${fmt(first.rss)} MB, heap ${fmt(first.heap)} MB, handles ${first.handles} (${first.handleTypes})`);
 
