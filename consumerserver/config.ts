@@ -76,7 +76,7 @@ export const consumerServerSchema = defineSchema({
     type: "number",
     integer: true,
     min: 1,
-    default: 100,
+    default: 1000,
     doc:
       "Of those, the most of one partition: above it that partition is paused, and resumed once half of them are done. " +
       "Beyond the Go original.",

@@ -7,10 +7,10 @@ import { retryPolicy, type RetryPolicy } from "./retry.js";
 export interface ConcurrencyLimits {
   /**
    * Messages of one partition queued or in flight before the partition is paused (it resumes once
-   * half of them are done). Default 100.
+   * half of them are done). Default: the `maxQueuedPerPartition` key (1000).
    */
   maxQueuedPerPartition?: number;
-  /** Messages queued or in flight over all partitions before the server stops polling. Default 1000. */
+  /** Messages queued or in flight over all partitions before the server stops polling. Default: the `maxQueued` key (1000). */
   maxQueued?: number;
 }
 

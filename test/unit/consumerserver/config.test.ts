@@ -34,7 +34,7 @@ describe("the kafkaConsumerServers tree", () => {
       ordering: "partition",
       concurrency: 1,
       maxQueued: 1000,
-      maxQueuedPerPartition: 100,
+      maxQueuedPerPartition: 1000,
       inPlaceRetries: undefined,
       retryDelays: [],
       retryProducer: undefined,
