@@ -108,6 +108,11 @@ const TEXT_HINTS: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
   },
 ];
 
+/** What to check for a failure whose text librdkafka gives (a TLS file it could not load, say), if known. */
+export function hintForText(text: string): string | undefined {
+  return TEXT_HINTS.find(({ pattern }) => pattern.test(text))?.hint;
+}
+
 /**
  * Wraps what the native client reported into a KafkaError that names the operation and the instance.
  *
@@ -122,8 +127,8 @@ export function toKafkaError(err: unknown, operation: string, key: string, detai
   const parts = [`${key}: ${operation} failed: ${text}`];
   const hint = HINTS[code];
   if (hint !== undefined && !text.toLowerCase().includes(hint.toLowerCase())) parts.push(hint);
-  const textHint = TEXT_HINTS.find(({ pattern }) => pattern.test(`${text}\n${detail ?? ""}`));
-  if (textHint !== undefined) parts.push(textHint.hint);
+  const textHint = hintForText(`${text}\n${detail ?? ""}`);
+  if (textHint !== undefined) parts.push(textHint);
   if (detail !== undefined && detail !== "" && detail !== text) parts.push(`last broker error: ${detail}`);
   return new KafkaError(parts.join("; "), {
     code,

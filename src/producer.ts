@@ -32,7 +32,10 @@ export interface ProducerSetup {
   requestTimeoutMs: number;
   /** Where `properties` come from, to name the key behind a configuration librdkafka refuses. */
   origins?: PropertyOrigins;
-  /** Serializes values and keys through the schema registry (valueFormat / keyFormat); absent: bytes and strings. */
+  /**
+   * @internal serializes values and keys through the schema registry (valueFormat / keyFormat); absent:
+   * bytes and strings. Internal, so that the published declarations do not pull in the serde library's.
+   */
   serde?: ProducerSerde;
 }
 

@@ -1,3 +1,4 @@
+import { hintForText } from "./errors.js";
 // librdkafka checks a client's configuration as a whole only when the client is created, which the
 // binding does on connect: a property that conflicts with another (`group.protocol = "consumer"` with
 // the `session.timeout.ms` a group member always gets) passes every check at build time and fails
@@ -91,5 +92,11 @@ export function refusedConfigError(origins: PropertyOrigins, reason: string): Re
   const of = key === origins.instanceKey ? "" : ` of ${origins.instanceKey}`;
   const sources = named.map(({ property, keys }, i) => `${property} ${i === 0 ? "is set by " : "by "}${keys.join(" and ")}`).join("; ");
   const where = sources === "" ? "" : ` (${sources})`;
-  return new RefusedConfigError(`${key}: librdkafka refused the configuration${of}: ${reason}${where}`, { key });
+  const hint = hintForText(reason);
+  return new RefusedConfigError(
+    `${key}: librdkafka refused the configuration${of}: ${reason}${where}${hint === undefined ? "" : `; ${hint}`}`,
+    {
+      key,
+    },
+  );
 }

@@ -140,7 +140,8 @@ describe.skipIf(!localCluster)("examples", () => {
   it("sasl-scram: writes and reads over SCRAM-SHA-512 without printing the password", async () => {
     const { text } = await runExample("sasl-scram");
     expect(text).toMatch(
-      /^connecting to 127\.0\.0\.1:9191,127\.0\.0\.1:9192,127\.0\.0\.1:9193 as ekafka-scram512 with SCRAM-SHA-512 \(password \*+\)$/m,
+      // redactConfig masks the user name too: librdkafka counts sasl.username among its sensitive properties.
+      /^connecting to 127\.0\.0\.1:9191,127\.0\.0\.1:9192,127\.0\.0\.1:9193 as \*+ with SCRAM-SHA-512 \(password \*+\)$/m,
     );
     expect(text).toMatch(/^read it back: "hello over SCRAM-SHA-512 \(run \w+\)"$/m);
     expect(text).not.toContain("scram512-secret");
