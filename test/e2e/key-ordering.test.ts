@@ -8,6 +8,7 @@ import { RecoverableError } from "ekafka/consumerserver";
 import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
+import { until } from "./support/wait.js";
 
 const components = componentsClosedAfterEach();
 const servers: consumerserver.ConsumerServer[] = [];
@@ -42,14 +43,6 @@ ${serverKeys}
     return { kafka, server };
   };
   return { topic, groupID, cfg, member };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** `count` messages over `keys` keys, value = the message's number, written in order. */
