@@ -30,8 +30,10 @@ export interface ConsumerPort {
   connect(): Promise<void>;
   isConnected(): boolean;
   subscribe(topics: string[]): void;
+  /** Takes these partitions: the whole assignment (eager protocol), or what is added to it (cooperative, KIP-848). */
   assign(partitions: Assignment[]): void;
-  unassign(): void;
+  /** Gives these partitions back: all (eager protocol), or only these (cooperative, KIP-848). */
+  unassign(partitions: Assignment[]): void;
   /** Up to `max` messages, waiting a little for the first one; resolves to [] when none came. */
   consume(max: number): Promise<NativeMessage[]>;
   /** Hands next offsets to librdkafka's store (committed in the background). */

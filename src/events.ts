@@ -14,14 +14,20 @@ export interface TopicPartition {
  */
 export class AssignedPartitions {
   constructor(
-    /** This member's whole new assignment (it replaces the one a RevokedPartitions ended). */
+    /**
+     * With the default eager protocol, this member's whole new assignment (it replaces the one a
+     * RevokedPartitions ended). With incremental rebalancing (`groupProtocol = "consumer"` or
+     * `assignmentStrategy = "cooperative-sticky"`), only the partitions added: the others stay assigned.
+     */
     readonly partitions: TopicPartition[],
   ) {}
 }
 
 /**
  * Delivered by `ConsumerGroup.poll()` once when an assignment ends (a rebalance takes the partitions
- * away, or the member leaves the group).
+ * away, or the member leaves the group). With the default eager protocol a rebalance revokes every
+ * partition; with incremental rebalancing (`groupProtocol = "consumer"` or `assignmentStrategy =
+ * "cooperative-sticky"`) it names only the partitions that move, and the others keep being read.
  *
  * The partitions stay with this member until it is done with them: call {@link RevokedPartitions.release | release()} once the work
  * of these partitions is finished and stored, or just poll again (the next `poll()` releases them

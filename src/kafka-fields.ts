@@ -476,8 +476,8 @@ const readerFields = {
     doc:
       '"classic" (every member joins and syncs through the coordinator; what kafka-go speaks) or "consumer", the ' +
       "protocol of KIP-848 (Kafka 4): the broker assigns partitions and rebalances move only what changes. kafka-go " +
-      'members cannot share a group with "consumer" members. Not yet usable for reading: the consume engine assigns ' +
-      "eagerly, so the member joins but its (incremental) assignments fail. Beyond the Go original.",
+      'members cannot share a group with "consumer" members. Assignments are incremental: AssignedPartitions and ' +
+      "RevokedPartitions name only what moves. Beyond the Go original.",
     librdkafka: [{ name: "group.protocol", note: "As is, with a group.", value: whenGroup((r: ReaderConfig): Value => r.groupProtocol) }],
   },
   groupRemoteAssignor: {
@@ -497,8 +497,8 @@ const readerFields = {
     default: ["range", "roundrobin"],
     doc:
       'With groupProtocol = "classic": the partition assignors, in order of preference: "range", "roundrobin", or ' +
-      '"cooperative-sticky" alone (rebalances move only what changes; not yet usable for reading, for the same reason as ' +
-      'groupProtocol = "consumer"). The default is kafka-go\'s, so Go members and these agree. ' +
+      '"cooperative-sticky" alone (incremental: rebalances move only what changes, and AssignedPartitions and ' +
+      "RevokedPartitions name only that). The default is kafka-go's, so Go members and these agree. " +
       "Beyond the Go original.",
     replacedByBroker: "group.consumer.assignors (choose one with groupRemoteAssignor)",
     librdkafka: [

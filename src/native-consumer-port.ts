@@ -1,4 +1,10 @@
-import type { LibrdKafkaError, Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
+import type {
+  Assignment,
+  KafkaConsumer,
+  LibrdKafkaError,
+  Message as NativeMessage,
+  TopicPartitionOffset,
+} from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
 import { watchStatistics } from "./client-statistics.js";
 import type { ReaderConfig } from "./config.js";
@@ -49,8 +55,8 @@ export function nativeConsumerPort(setup: NativeConsumerSetup, hooks: ConsumerPo
     },
     isConnected: () => client.isConnected(),
     subscribe: (topics) => client.subscribe(topics),
-    assign: (partitions) => client.assign(partitions),
-    unassign: () => client.unassign(),
+    assign: (partitions) => (incremental(client) ? cooperative(client).incrementalAssign(partitions) : client.assign(partitions)),
+    unassign: (partitions) => (incremental(client) ? cooperative(client).incrementalUnassign(partitions) : client.unassign()),
     consume: (max) => callback<NativeMessage[]>((cb) => client.consume(max, cb)),
     store: (offsets) => client.offsetsStore(offsets),
     commit: (offsets) => commitAsync(client, offsets),
@@ -102,4 +108,24 @@ function clientErrorCode(err: LibrdKafkaError): number {
   if (/authentication/i.test(err.message)) return ErrorCodes.ERR__AUTHENTICATION;
   if (/all broker connections are down/i.test(err.message)) return ErrorCodes.ERR__ALL_BROKERS_DOWN;
   return err.code;
+}
+
+/** The binding's calls of cooperative rebalancing, which its type declarations leave out. */
+interface CooperativeClient {
+  rebalanceProtocol(): string;
+  incrementalAssign(partitions: Assignment[]): void;
+  incrementalUnassign(partitions: Assignment[]): void;
+}
+
+function cooperative(client: KafkaConsumer): CooperativeClient {
+  return client as unknown as CooperativeClient;
+}
+
+/**
+ * Whether the group's assignments are incremental — the cooperative-sticky assignor or the consumer
+ * protocol (KIP-848): each rebalance then names only the partitions added or taken away, and librdkafka
+ * refuses the eager assign()/unassign() of the whole set.
+ */
+function incremental(client: KafkaConsumer): boolean {
+  return cooperative(client).rebalanceProtocol() === "COOPERATIVE";
 }

@@ -17,8 +17,8 @@ export interface RevocationSetup {
   ledger: OffsetLedger;
   /** Hands the RevokedPartitions event to the application. */
   push(event: RevokedPartitions): void;
-  /** Gives the partitions back to the group (librdkafka's unassign). */
-  unassign(): void;
+  /** Gives the partitions back to the group (librdkafka's unassign; with incremental rebalancing, only these). */
+  unassign(partitions: TopicPartition[]): void;
   /**
    * Whether a revocation waits for the application (ConsumerGroup: it sees the RevokedPartitions event,
    * finishes its work, then calls `release()` or polls again) or completes at once (Consumer).
@@ -99,6 +99,6 @@ export class RevocationHandshake {
     if (this.pending !== revocation) return;
     this.pending = undefined;
     this.setup.ledger.release(revocation.partitions);
-    this.setup.unassign();
+    this.setup.unassign(revocation.partitions);
   }
 }

@@ -7,7 +7,7 @@ import type { ConsumerPort, ConsumerPortHooks, PartitionRef } from "./consumer-p
 import { ConfigError } from "./core/errors.js";
 import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
-import { AssignedPartitions, RevokedPartitions } from "./events.js";
+import { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { Message } from "./message.js";
 import { nativeConsumerPort } from "./native-consumer-port.js";
@@ -112,7 +112,7 @@ export class ConsumerSession {
     this.revocations = new RevocationHandshake({
       ledger: this.ledger,
       push: (event) => this.queue.push(event),
-      unassign: () => this.unassign(),
+      unassign: (partitions) => this.unassign(partitions),
       deferred: setup.deferRevocation,
       logger: setup.logger,
     });
@@ -323,9 +323,9 @@ export class ConsumerSession {
     this.queue.push(new AssignedPartitions(assignment.map(toTopicPartition)));
   }
 
-  private unassign(): void {
+  private unassign(partitions: TopicPartition[]): void {
     try {
-      this.port.unassign();
+      this.port.unassign(partitions.map(({ topic, partition }) => ({ topic, partition })));
     } catch (err) {
       if (this.port.isConnected()) this.setup.logger.warn({ err }, "unassign failed");
     }

@@ -1,12 +1,16 @@
 // The group keys on the real cluster (Kafka 4.1): a member with groupProtocol = "consumer" (KIP-848) joins,
 // and the broker reports a consumer-protocol group with the remote assignor asked for; a classic member
 // with the cooperative-sticky assignor joins a classic group using it. Each member gets a static
-// groupInstanceID from the environment ("${ENV}"), which the broker reports back. Reading with these
-// incremental protocols needs incremental assignment in the consume engine (#24), not checked here.
+// groupInstanceID from the environment ("${ENV}"), which the broker reports back. A Consumer Server reads
+// with each of these incremental protocols (the session assigns and unassigns incrementally), two
+// members sharing the partitions.
 import kafkaNative from "@confluentinc/kafka-javascript";
 import type { GroupDescription } from "@confluentinc/kafka-javascript";
 import { afterEach, describe, expect, it } from "vitest";
-import { PollTimeoutError, type Component } from "ekafka";
+import { load, PollTimeoutError, type Component } from "ekafka";
+import * as consumerserver from "ekafka/consumerserver";
+import { e2eConfig } from "./support/component.js";
+import { until } from "./support/wait.js";
 import { componentsClosedAfterEach } from "./support/component.js";
 import { bootstrap, uniqueName } from "./support/env.js";
 
@@ -91,4 +95,78 @@ describe("group keys", () => {
     expect(description.partitionAssignor).toBe("cooperative-sticky");
     expect(description.members.map((member) => member.groupInstanceId)).toEqual([`${topic}-member-1`]);
   }, 90_000);
+
+  it.each([
+    ['groupProtocol = "consumer"', 'groupProtocol = "consumer"'],
+    [
+      'assignmentStrategy = "cooperative-sticky"',
+      'assignmentStrategy = "cooperative-sticky"\nheartbeatInterval = "500ms"\nsessionTimeout = "6s"',
+    ],
+  ])(
+    "two Consumer Servers read with %s: every message handled, the partitions shared between them",
+    async (_name, keys) => {
+      const topic = uniqueName("e2e-incremental");
+      const groupID = `${topic}-g`;
+      const cfg = e2eConfig(`
+[kafka.producers.p1]
+topic = "${topic}"
+batchTimeout = "5ms"
+[kafka.consumerGroups.cg1]
+topic = "${topic}"
+groupID = "${groupID}"
+maxWait = "100ms"
+${keys}
+[kafkaConsumerServers.s1]
+consumerGroupName = "cg1"
+`);
+      const first = build("");
+      await first.client().createTopics([{ topic, numPartitions: 6, replicationFactor: 3 }]);
+      const handled = new Map<string, Set<number>>(); // member -> partitions it handled
+      const values = new Set<string>();
+      const member = (name: string) => {
+        const kafka = load("kafka", cfg).build();
+        const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka));
+        server.onEachMessage((_ctx, message) => {
+          values.add(message.valueString());
+          if (!handled.has(name)) handled.set(name, new Set());
+          handled.get(name)!.add(message.partition);
+        });
+        return { kafka, server, done: server.start() };
+      };
+      const a = member("a");
+      const b = member("b");
+      const both = () => (handled.get("a")?.size ?? 0) > 0 && (handled.get("b")?.size ?? 0) > 0;
+      let written = 0;
+      try {
+        const writer = load("kafka", cfg).build();
+        try {
+          // Rounds of 60 messages until both members have handled some (a rebalance takes a few seconds), at most 60 s.
+          const deadline = Date.now() + 60_000;
+          for (let round = 0; !both() && Date.now() < deadline; round++) {
+            await writer.producer("p1").writeMessages(...Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `${round}-${i}` })));
+            written += 60;
+            await until(
+              () => values.size >= written,
+              30_000,
+              () => `${values.size} of ${written} handled`,
+            );
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        } finally {
+          await writer.close();
+        }
+      } finally {
+        await Promise.all([a.server.gracefulStop(), b.server.gracefulStop()]);
+        await Promise.all([a.done, b.done]);
+        await Promise.all([a.kafka.close(), b.kafka.close()]);
+      }
+      console.log(
+        `incremental rebalancing (${keys.split("\n")[0]}): ${values.size} handled; partitions a ${[...(handled.get("a") ?? [])].join(",")}, b ${[...(handled.get("b") ?? [])].join(",")}`,
+      );
+      expect(values.size).toBe(written); // every message written was handled
+      expect(handled.get("a")?.size ?? 0).toBeGreaterThan(0); // both members got partitions
+      expect(handled.get("b")?.size ?? 0).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 });
