@@ -19,8 +19,10 @@ export interface BackoffOptions {
  * none exceeds `maxMs`. One Backoff follows one run of consecutive failures; {@link reset} it after a
  * success.
  *
- * Every wait of ekafka comes from here: the Consumer Server's in-place handler retries and a consumer's
- * fetch-error backoff (`readBackoffMin` / `readBackoffMax`), and a write waiting for a topic's metadata.
+ * Used where a loop paces itself rather than retrying a call: a consumer's fetch-error and connect
+ * backoff (`readBackoffMin` / `readBackoffMax`) and the schema decoder's wait for the registry. Retries of
+ * a call (handler retries, retry-tier and dead-letter writes, a write waiting for a topic's metadata)
+ * go through `withRetries` (retry-policies.ts), whose waits come from the same cockatiel generator.
  *
  * @example
  * const backoff = new Backoff({ initialMs: 100, maxMs: 5000 });
