@@ -25,8 +25,8 @@ export interface DispatcherOptions {
   /** Units of work are batches (`onEachBatch`): they run in partition lanes and store their own offsets. */
   batches: boolean;
   maxQueuedPerPartition: number;
-  /** Runs a unit of work once its lane's turn came (and, for a gated topic, once due). */
-  run: (work: Work) => Promise<void>;
+  /** Runs a unit of work once its lane's turn came (and, for a gated topic, once due); undefined when it finished synchronously. */
+  run: (work: Work) => Promise<void> | undefined;
   /** A unit of work failed: its lane halts. */
   onFailure: (error: unknown) => void;
   /** The consumer group a topic is read with (for pausing). */
@@ -61,7 +61,7 @@ export class Dispatcher {
       (work) => options.run(work),
       { onFailure: (_lane, _work, error) => options.onFailure(error), onSettled: (_lane, work) => this.#release(work) },
       (work) => work.length,
-      { maxRunning: options.maxRunning, limited: (lane) => !this.#gatedTopics.has(topicOfLane(lane)) },
+      { maxRunning: options.maxRunning, limited: (lane) => this.#gatedTopics.size === 0 || !this.#gatedTopics.has(topicOfLane(lane)) },
     );
     this.#pauses = new PartitionPauses(
       options.maxQueuedPerPartition,
@@ -92,9 +92,13 @@ export class Dispatcher {
   dispatch(work: Work): void {
     const first = work[0]!;
     const partition = laneOf(first);
-    if (!this.#options.batches) this.#prefix.track(partition, first); // before it can finish
-    if (!this.#scheduler.push(this.#laneKey(first), work)) return; // its lane failed: the server is stopping
+    // Tracked and held before the push: work that finishes synchronously settles inside it.
+    if (!this.#options.batches) this.#prefix.track(partition, first);
     this.#held.set(partition, (this.#held.get(partition) ?? 0) + work.length);
+    if (!this.#scheduler.push(this.#laneKey(partition, first), work)) {
+      this.#release(work); // its lane failed: the server is stopping
+      return;
+    }
     this.#pauses.update(partition, first);
   }
 
@@ -153,8 +157,7 @@ export class Dispatcher {
   }
 
   /** The lane a message runs in: its partition's, its key's, or its own, as the ordering says. */
-  #laneKey(message: Message): string {
-    const partition = laneOf(message);
+  #laneKey(partition: string, message: Message): string {
     const { ordering, batches } = this.#options;
     if (ordering === "partition" || batches || this.#gatedTopics.has(message.topic)) return partition;
     if (ordering === "unordered") return `${partition}@${message.offset}`;

@@ -272,13 +272,16 @@ export class Engine {
     }
   }
 
-  /** A lane's unit of work: waits until due (retry topics), then goes through the pipeline. */
-  async #runLaned(work: Work): Promise<void> {
+  /**
+   * A lane's unit of work: waits until due (retry topics), then goes through the pipeline; undefined
+   * when that finished synchronously.
+   */
+  #runLaned(work: Work): Promise<void> | undefined {
     const first = work[0]!;
     const reading = this.#readingOf(first.topic);
     const dueAt = reading.subscription.dueAt?.(first);
-    if (dueAt !== undefined && !(await this.#lanes.untilDue(first, dueAt))) return; // abandoned: read again later
-    await this.#handle(reading, work);
+    if (dueAt === undefined) return this.#handle(reading, work);
+    return this.#lanes.untilDue(first, dueAt).then((due) => (due ? this.#handle(reading, work) : undefined)); // not due: abandoned, read again later
   }
 
   /** Handles one unit of work through the pipeline; undefined when that finished synchronously. */

@@ -1,3 +1,5 @@
+import { Fifo } from "./fifo.js";
+
 /** What the scheduler tells its owner as work goes on. */
 export interface SchedulerHooks<T> {
   /**
@@ -10,7 +12,7 @@ export interface SchedulerHooks<T> {
 }
 
 interface Lane<T> {
-  readonly queue: T[];
+  readonly queue: Fifo<T>;
   running: boolean;
   /** Waits in the ready queue for a slot (see `maxRunning`). */
   ready: boolean;
@@ -19,6 +21,17 @@ interface Lane<T> {
   /** Weight of the queued items. */
   queuedWeight: number;
   halted: boolean;
+  /** Counts toward `maxRunning` (asked once, when the lane is made). */
+  readonly limited: boolean;
+}
+
+/** An item whose work finished, waiting to be settled. */
+interface Finished<T> {
+  readonly key: string;
+  readonly lane: Lane<T>;
+  readonly item: T;
+  readonly failed: boolean;
+  readonly error: unknown;
 }
 
 interface Waiter {
@@ -55,7 +68,7 @@ export class PartitionScheduler<T> {
   readonly #weigh: (item: T) => number;
   readonly #limit: Required<SchedulerLimit>;
   /** Lanes with work waiting for a slot, in the order they became ready. */
-  #ready: string[] = [];
+  readonly #ready = new Fifo<string>();
   /** Limited lanes running now. */
   #running = 0;
   #waiters: Waiter[] = [];
@@ -63,6 +76,9 @@ export class PartitionScheduler<T> {
   /** Weight of the items running now, over all lanes. */
   #runningWeight = 0;
   #interrupted = false;
+  /** Items finished and not settled yet, and whether a loop is settling them (see #finished). */
+  readonly #settling = new Fifo<Finished<T>>();
+  #draining = false;
 
   /**
    * @param work runs one item; a rejection halts the item's lane (see {@link SchedulerHooks.onFailure})
@@ -102,13 +118,15 @@ export class PartitionScheduler<T> {
   }
 
   /**
-   * Queues `item` at the end of `lane`; it starts at once when the lane is free.
+   * Queues `item` at the end of `lane`; it starts at once when the lane is free (and, when its work
+   * finishes synchronously, settles before push returns: count it as held before pushing).
    * @returns false when the lane is halted and the item was refused
    */
   push(lane: string, item: T): boolean {
     let found = this.#lanes.get(lane);
     if (found === undefined) {
-      found = { queue: [], running: false, ready: false, runningWeight: 0, queuedWeight: 0, halted: false };
+      const limited = this.#limit.limited(lane);
+      found = { queue: new Fifo<T>(), running: false, ready: false, runningWeight: 0, queuedWeight: 0, halted: false, limited };
       this.#lanes.set(lane, found);
     }
     if (found.halted) return false;
@@ -128,7 +146,7 @@ export class PartitionScheduler<T> {
     const dropped: T[] = [];
     for (const [key, lane] of this.#lanes) {
       if (lanes !== undefined && !matches(lanes, key)) continue;
-      dropped.push(...lane.queue.splice(0));
+      dropped.push(...lane.queue.drain());
       this.#size -= lane.queuedWeight;
       lane.queuedWeight = 0;
     }
@@ -168,7 +186,7 @@ export class PartitionScheduler<T> {
       this.#lanes.delete(key); // an idle lane costs nothing to recreate; halted lanes stay to refuse work
       return;
     }
-    const limited = this.#limit.limited(key);
+    const limited = lane.limited;
     if (limited && this.#running >= this.#limit.maxRunning) {
       lane.ready = true;
       this.#ready.push(key);
@@ -181,30 +199,66 @@ export class PartitionScheduler<T> {
     lane.running = true;
     lane.runningWeight = weight;
     this.#runningWeight += weight;
-    void this.#run(key, lane, item);
+    this.#run(key, lane, item);
   }
 
-  async #run(key: string, lane: Lane<T>, item: T): Promise<void> {
+  /**
+   * Runs an item. Work that finishes synchronously (a handler that returned no promise) settles
+   * without a promise or a microtask — what a CPU-only handler in key or unordered lanes would
+   * otherwise pay per message.
+   */
+  #run(key: string, lane: Lane<T>, item: T): void {
+    let result: Promise<void> | void;
     try {
-      await this.#work(item);
+      result = this.#work(item);
     } catch (error) {
+      this.#finished({ key, lane, item, failed: true, error });
+      return;
+    }
+    if (result === undefined) {
+      this.#finished({ key, lane, item, failed: false, error: undefined });
+      return;
+    }
+    result.then(
+      () => this.#finished({ key, lane, item, failed: false, error: undefined }),
+      (error: unknown) => this.#finished({ key, lane, item, failed: true, error }),
+    );
+  }
+
+  /**
+   * Settles finished items one after the other: an item that finished synchronously while another was
+   * settling (its lane started by that settle) is settled by the loop already running, so a run of
+   * synchronous work never deepens the stack.
+   */
+  #finished(done: Finished<T>): void {
+    this.#settling.push(done);
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let next = this.#settling.shift(); next !== undefined; next = this.#settling.shift()) this.#settle(next);
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #settle({ key, lane, item, failed, error }: Finished<T>): void {
+    if (failed) {
       lane.halted = true;
-      lane.queue.splice(0);
+      lane.queue.drain();
       this.#size -= lane.queuedWeight;
       lane.queuedWeight = 0;
       this.#notify(() => this.#hooks.onFailure?.(key, item, error));
-    } finally {
-      lane.running = false;
-      if (this.#limit.limited(key)) this.#running--;
-      this.#size -= lane.runningWeight;
-      this.#runningWeight -= lane.runningWeight;
-      lane.runningWeight = 0;
-      this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queuedWeight));
-      // Lanes waiting for a slot go first; this lane's next item queues behind them.
-      this.#startReady();
-      this.#pump(key, lane);
-      this.#check();
     }
+    lane.running = false;
+    if (lane.limited) this.#running--;
+    this.#size -= lane.runningWeight;
+    this.#runningWeight -= lane.runningWeight;
+    lane.runningWeight = 0;
+    this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queuedWeight));
+    // Lanes waiting for a slot go first; this lane's next item queues behind them.
+    this.#startReady();
+    this.#pump(key, lane);
+    this.#check();
   }
 
   #startReady(): void {

@@ -307,6 +307,26 @@ describe("the consume engine with key ordering", () => {
     expect(group.stored).toEqual(["t/0@0", "t/0@4"]);
   });
 
+  it("synchronous handlers in key lanes: every message handled in key order, the whole prefix stored, no partition left paused", async () => {
+    const group = new FakeGroup();
+    const handled = new Map<string, number[]>();
+    engine(
+      [topics(group, "t")],
+      (_ctx, message) => {
+        const key = message.key!.toString();
+        handled.set(key, [...(handled.get(key) ?? []), message.offset]);
+      },
+      { ordering: "key", concurrency: 3, maxQueuedPerPartition: 4 },
+    );
+    const offsets = Array.from({ length: 200 }, (_, i) => i);
+    group.push("t", 0, offsets, (offset) => `k${offset % 7}`);
+    await until(() => group.stored.at(-1) === "t/0@199");
+    expect([...handled.values()].flat().length).toBe(200);
+    for (const [key, seen] of handled) expect(seen, key).toEqual(offsets.filter((o) => `k${o % 7}` === key));
+    // A pause (if the lane held 4 at once) is always followed by its resume: the held count went back to 0.
+    expect(group.pauses.filter((p) => p.startsWith("pause")).length).toBe(group.pauses.filter((p) => p.startsWith("resume")).length);
+  });
+
   it("messages without a key run one at a time per partition, in order", async () => {
     const group = new FakeGroup();
     let running = 0;

@@ -153,4 +153,73 @@ describe("PartitionScheduler", () => {
     await h.scheduler.whenIdle();
     expect(h.running.size).toBe(1); // the item itself is not cancelled
   });
+
+  it("settles work that finishes synchronously before push returns, with no microtask between items", () => {
+    const order: string[] = [];
+    const scheduler = new PartitionScheduler<number>((id) => void order.push(`run ${id}`), {
+      onSettled: (lane, id) => order.push(`settled ${lane}#${id}`),
+    });
+    scheduler.push("p0", 1);
+    scheduler.push("p1", 2);
+    expect(order).toEqual(["run 1", "settled p0#1", "run 2", "settled p1#2"]);
+    expect(scheduler.size).toBe(0);
+  });
+
+  it("keeps a lane's order and the slot limit with synchronous work started by a settle", () => {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const scheduler = new PartitionScheduler<string>(
+      (name) => {
+        order.push(name);
+        if (name === "a1") return new Promise<void>((resolve) => (release = resolve));
+      },
+      {},
+      () => 1,
+      { maxRunning: 1 },
+    );
+    scheduler.push("a", "a1"); // holds the only slot
+    scheduler.push("a", "a2");
+    scheduler.push("b", "b1");
+    scheduler.push("b", "b2");
+    expect(order).toEqual(["a1"]);
+    release();
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      // b waited for the slot first, so it goes before a's next item; each lane in push order.
+      expect(order).toEqual(["a1", "b1", "a2", "b2"]);
+      expect(scheduler.size).toBe(0);
+    });
+  });
+
+  it("runs a long run of synchronous items in one lane without deepening the stack", async () => {
+    let handled = 0;
+    let release: () => void = () => undefined;
+    const scheduler = new PartitionScheduler<number>((id) => {
+      if (id === 0) return new Promise<void>((resolve) => (release = resolve));
+      handled++;
+    });
+    scheduler.push("p", 0);
+    // Queued behind a promise: once it settles, each synchronous item's settle starts the next one.
+    for (let id = 1; id <= 100_000; id++) scheduler.push("p", id);
+    release();
+    await scheduler.whenIdle();
+    expect(handled).toBe(100_000);
+  });
+
+  it("halts a lane whose synchronous work throws, and runs nothing after it", () => {
+    const ran: number[] = [];
+    const failures: string[] = [];
+    const scheduler = new PartitionScheduler<number>(
+      (id) => {
+        ran.push(id);
+        if (id === 2) throw new Error("boom");
+      },
+      { onFailure: (lane, id, error) => failures.push(`${lane}#${id}: ${(error as Error).message}`) },
+    );
+    expect(scheduler.push("p", 1)).toBe(true);
+    expect(scheduler.push("p", 2)).toBe(true);
+    expect(scheduler.push("p", 3)).toBe(false);
+    expect(ran).toEqual([1, 2]);
+    expect(failures).toEqual(["p#2: boom"]);
+    expect(scheduler.isHalted("p")).toBe(true);
+  });
 });
