@@ -3,6 +3,7 @@ import { Backoff } from "../backoff.js";
 import { DECODED, type Decoded, type Message } from "../message.js";
 import { SchemaDecodeError, SchemaRegistryError } from "./errors.js";
 import type { SchemaFormat } from "./format.js";
+import { protobufDeserializer } from "./protobuf.js";
 import { registryStatus, type SchemaRegistry } from "./registry.js";
 import { hasRules, HEADER_BYTES, wireSchemaId } from "./wire-format.js";
 
@@ -80,7 +81,9 @@ export class MessageDecoder {
         const deserializer =
           format === "avro"
             ? new lib.AvroDeserializer(client, serdeType, conf)
-            : new lib.JsonDeserializer(client, serdeType, { ...conf, validate: true });
+            : format === "protobuf"
+              ? protobufDeserializer(lib, client, serdeType, conf)
+              : new lib.JsonDeserializer(client, serdeType, { ...conf, validate: true });
         return [{ field, format, deserializer, direct: new Map() }];
       };
       return [...make("value", this.formats.valueFormat), ...make("key", this.formats.keyFormat)];

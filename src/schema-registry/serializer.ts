@@ -1,6 +1,7 @@
-import type { AvroSerializer, Serializer } from "@confluentinc/schemaregistry";
+import type { AvroSerializer, ProtobufSerializer, Serializer } from "@confluentinc/schemaregistry";
 import { SchemaEncodeError } from "./errors.js";
 import { REGISTRY_SCHEMA_TYPE, type SchemaFormat } from "./format.js";
+import { protobufMessages } from "./protobuf.js";
 import type { SchemaRegistry } from "./registry.js";
 import { hasRules, wireHeader } from "./wire-format.js";
 
@@ -79,17 +80,32 @@ export class FieldSerializer {
       config = { useSchemaId: id };
     }
     const conf = { ...config, autoRegisterSchemas: false, subjectNameStrategyType: lib.SubjectNameStrategyType.TOPIC };
+    const format = this.serde.format;
     const serializer =
-      this.serde.format === "avro"
+      format === "avro"
         ? new lib.AvroSerializer(client, serdeType, conf)
-        : new lib.JsonSerializer(client, serdeType, { ...conf, validate: true });
+        : format === "protobuf"
+          ? new lib.ProtobufSerializer(client, serdeType, conf)
+          : new lib.JsonSerializer(client, serdeType, { ...conf, validate: true });
     // The lookups serialize() makes, made here within the timeout; afterwards they come from the client's caches.
     const [schemaId, info] = await this.registry.call(`${this.key}: reading the ${this.field} schema of subject ${subject}`, () =>
       serializer.getSchemaId(schemaType, topic, undefined),
     );
-    if (this.serde.format === "avro" && !hasRules(info)) {
+    if (format === "avro" && !hasRules(info)) {
       const [type] = await (serializer as AvroSerializer).toType(info);
       return this.avroEncoder(type, wireHeader(schemaId.id!), topic);
+    }
+    if (format === "protobuf") {
+      const toMessage = protobufMessages(serializer as ProtobufSerializer, info);
+      return (value, index) => {
+        let message: unknown;
+        try {
+          message = toMessage(value);
+        } catch (err) {
+          throw this.encodeError(topic, index, err instanceof Error ? err.message : String(err));
+        }
+        return this.viaSerializer(serializer, topic, message, index);
+      };
     }
     return (value, index) => this.viaSerializer(serializer, topic, value, index);
   }
