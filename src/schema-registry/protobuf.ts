@@ -1,5 +1,5 @@
 import type { Client, ProtobufDeserializer, ProtobufSerializer, SchemaInfo, SerdeType } from "@confluentinc/schemaregistry";
-import type { DescFile, DescMessage, JsonValue } from "@bufbuild/protobuf";
+import type { DescFile, DescMessage, JsonValue, Message } from "@bufbuild/protobuf";
 import { createRequire } from "node:module";
 import { compileProtoSchema } from "./proto-schema.js";
 import type { SchemaRegistryLibrary } from "./registry.js";
@@ -30,16 +30,21 @@ export function protobufDeserializer(
   return deserializer;
 }
 
+/** A value made a message of the schema: its type, and the message. */
+export interface TypedMessage {
+  type: DescMessage;
+  message: Message;
+}
+
 /**
  * Gives `serializer` the types of the schema it writes with (`info`, as the registry holds it), and
  * returns how a value becomes the message it serializes: a value that is a message already (it has a
  * `$typeName`, as one made with @bufbuild/protobuf's `create()` or one read does) is written as that
  * type, which must be a message of the schema; a plain object is read as the schema's first message in
  * Protobuf's JSON mapping (`fromJson`), which refuses unknown fields and values of the wrong type.
- * The message indexes on the wire are those of the type within the registered schema.
  * @throws Error when the schema cannot be compiled or has no message
  */
-export function protobufMessages(serializer: ProtobufSerializer, info: SchemaInfo): (value: unknown) => unknown {
+export function protobufMessages(serializer: ProtobufSerializer, info: SchemaInfo): (value: unknown) => TypedMessage {
   const { create, createMutableRegistry, fromJson } = library();
   const schema = compileProtoSchema(info.schema);
   const first: DescMessage | undefined = schema.messages[0];
@@ -48,7 +53,7 @@ export function protobufMessages(serializer: ProtobufSerializer, info: SchemaInf
   serializer.registry = types;
   return (value) => {
     const typeName = (value as { $typeName?: unknown } | null)?.$typeName;
-    if (typeof typeName !== "string") return fromJson(first, value as JsonValue);
+    if (typeof typeName !== "string") return { type: first, message: fromJson(first, value as JsonValue) };
     const type = types.getMessage(typeName);
     if (type === undefined) {
       throw new Error(
@@ -57,6 +62,29 @@ export function protobufMessages(serializer: ProtobufSerializer, info: SchemaInf
     }
     // A message made elsewhere, or an object literal naming its type: made a complete message of `type`.
     const { $typeName: _, ...fields } = value as Record<string, unknown>;
-    return create(type, fields);
+    return { type, message: create(type, fields) };
+  };
+}
+
+/**
+ * Encodes messages of a schema without data-contract rules as the serializer would — the schema id and
+ * the type's message indexes (the serializer's own framing, made once per type), then the message's
+ * bytes — without its per-message subject, cache and rule lookups, which cost more than the encoding.
+ */
+export function directProtobufEncoder(
+  lib: SchemaRegistryLibrary,
+  serializer: ProtobufSerializer,
+  id: number,
+): (typed: TypedMessage) => Buffer {
+  const { toBinary } = library();
+  const prefixes = new Map<DescMessage, Buffer>();
+  return ({ type, message }) => {
+    let prefix = prefixes.get(type);
+    if (prefix === undefined) {
+      prefix = new lib.SchemaId(lib.PROTOBUF_TYPE, id, undefined, serializer.toMessageIndexArray(type)).idToBytes();
+      prefixes.set(type, prefix);
+    }
+    const body = toBinary(type, message);
+    return Buffer.concat([prefix, body], prefix.length + body.length);
   };
 }
