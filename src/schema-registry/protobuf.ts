@@ -30,6 +30,26 @@ export function protobufDeserializer(
   return deserializer;
 }
 
+/**
+ * Decodes payloads (the bytes after the schema id) of a schema without data-contract rules as the
+ * deserializer would — the message indexes read with its own reader, the type found with its own lookup
+ * in the file descriptor it made for the schema — without its per-message lookups.
+ */
+export async function directProtobufDecoder(
+  lib: SchemaRegistryLibrary,
+  deserializer: ProtobufDeserializer,
+  client: Client,
+  info: SchemaInfo,
+): Promise<(payload: Buffer) => unknown> {
+  const { fromBinary } = library();
+  const file = await deserializer.toFileDesc(client, info); // cached by deserialize() just now
+  const indexes = new lib.SchemaId(lib.PROTOBUF_TYPE);
+  return (payload) => {
+    const [read, path] = indexes.readMessageIndexes(payload);
+    return fromBinary(deserializer.toMessageDescFromIndexes(file, path), payload.subarray(read));
+  };
+}
+
 /** A value made a message of the schema: its type, and the message. */
 export interface TypedMessage {
   type: DescMessage;
