@@ -221,7 +221,7 @@ const formatField = <const Field extends "value" | "key", const Target extends s
     type: "enum",
     values: SCHEMA_FORMATS,
     // One template literal, so the doc stays a literal type that the API reference can read.
-    doc: `"avro" or "json-schema": the ${field} is ${target} in the schema registry's wire format. Unset: bytes and strings.`,
+    doc: `"avro", "protobuf" or "json-schema": the ${field} is ${target} in the schema registry's wire format. Unset: bytes and strings.`,
     note: `${REGISTRY_NOTE} ${note}`,
   }) as const;
 
@@ -239,12 +239,12 @@ const producerSerdeFields = {
   ),
   valueSchemaFile: {
     type: "string",
-    doc: "The value's schema: an Avro (.avsc) or JSON Schema file. Or useLatestVersion.",
+    doc: "The value's schema: an Avro (.avsc), Protobuf (.proto: its first message is written) or JSON Schema file. Or useLatestVersion.",
     note: `${REGISTRY_NOTE} the value's schema, read when the producer is made.`,
   },
   keySchemaFile: {
     type: "string",
-    doc: "The key's schema: an Avro (.avsc) or JSON Schema file. Or useLatestVersion.",
+    doc: "The key's schema: an Avro (.avsc), Protobuf (.proto: its first message is written) or JSON Schema file. Or useLatestVersion.",
     note: `${REGISTRY_NOTE} the key's schema, read when the producer is made.`,
   },
   useLatestVersion: {

@@ -27,7 +27,7 @@ export function checkSerdeConfig(
     }
     if (!producer) continue;
     if (file !== undefined && format === undefined) {
-      throw ConfigError.atKey(joinKeyPath(keyPath, `${field}SchemaFile`), `needs ${field}Format ("avro" or "json-schema")`);
+      throw ConfigError.atKey(joinKeyPath(keyPath, `${field}SchemaFile`), `needs ${field}Format ("avro", "protobuf" or "json-schema")`);
     }
     if (format !== undefined && file === undefined && entry.useLatestVersion !== true) {
       throw ConfigError.atKey(at, `"${format}" needs a schema: set ${field}SchemaFile, or useLatestVersion = true`);

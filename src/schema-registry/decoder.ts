@@ -1,8 +1,9 @@
-import type { AvroDeserializer, Deserializer } from "@confluentinc/schemaregistry";
+import type { AvroDeserializer, Deserializer, ProtobufDeserializer } from "@confluentinc/schemaregistry";
 import { Backoff } from "../backoff.js";
 import { DECODED, type Decoded, type Message } from "../message.js";
 import { SchemaDecodeError, SchemaRegistryError } from "./errors.js";
 import type { SchemaFormat } from "./format.js";
+import { directProtobufDecoder, protobufDeserializer } from "./protobuf.js";
 import { registryStatus, type SchemaRegistry } from "./registry.js";
 import { hasRules, HEADER_BYTES, wireSchemaId } from "./wire-format.js";
 
@@ -34,8 +35,9 @@ interface FieldDecoder {
  * reached is different — nothing could be decoded — so the decoding waits for it, trying again with a
  * growing pause until `signal` aborts.
  *
- * An Avro schema id without data-contract rules is decoded with the deserializer's own Avro type
- * directly once it has been met: the deserializer's per-message path costs several times the decoding.
+ * An Avro or Protobuf schema id without data-contract rules is decoded with the deserializer's own Avro
+ * type (Protobuf: its file descriptor and message-index reading) directly once it has been met: the
+ * deserializer's per-message path costs several times the decoding.
  */
 export class MessageDecoder {
   private fields: Promise<FieldDecoder[]> | undefined;
@@ -80,7 +82,9 @@ export class MessageDecoder {
         const deserializer =
           format === "avro"
             ? new lib.AvroDeserializer(client, serdeType, conf)
-            : new lib.JsonDeserializer(client, serdeType, { ...conf, validate: true });
+            : format === "protobuf"
+              ? protobufDeserializer(lib, client, serdeType, conf)
+              : new lib.JsonDeserializer(client, serdeType, { ...conf, validate: true });
         return [{ field, format, deserializer, direct: new Map() }];
       };
       return [...make("value", this.formats.valueFormat), ...make("key", this.formats.keyFormat)];
@@ -99,7 +103,7 @@ export class MessageDecoder {
       const data = await this.waitingForRegistry(message, field.field, signal, (): Promise<unknown> =>
         field.deserializer.deserialize(message.topic, bytes),
       );
-      if (field.format === "avro") await this.learnDirect(message, field, wireSchemaId(bytes));
+      if (field.format !== "json-schema") await this.learnDirect(message, field, wireSchemaId(bytes));
       return { data };
     } catch (err) {
       if (signal?.aborted === true) throw err;
@@ -113,6 +117,11 @@ export class MessageDecoder {
     const info = await client.getBySubjectAndId(`${message.topic}-${field.field}`, id); // cached by deserialize() just now
     if (hasRules(info)) {
       field.direct.set(id, null);
+      return;
+    }
+    if (field.format === "protobuf") {
+      const { lib } = await this.registry.open();
+      field.direct.set(id, await directProtobufDecoder(lib, field.deserializer as ProtobufDeserializer, client, info));
       return;
     }
     const [type] = await (field.deserializer as AvroDeserializer).toType(info);

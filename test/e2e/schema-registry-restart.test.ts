@@ -7,7 +7,14 @@ import { SchemaRegistryError, type Message } from "ekafka";
 import { componentsClosedAfterEach } from "./support/component.js";
 import { cluster, localCluster, uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
-import { latestSchemaId, registryToml, registryUrl, schemaFile } from "./support/schema-registry.js";
+import {
+  formatConsumerToml,
+  formatProducerKeys,
+  formatProducerToml,
+  latestSchemaId,
+  registryToml,
+  registryUrl,
+} from "./support/schema-registry.js";
 
 const components = componentsClosedAfterEach();
 const TIMEOUT_MS = 3000; // registryToml's timeout
@@ -29,19 +36,12 @@ describe.skipIf(!localCluster || process.env.EKAFKA_E2E_SCHEMA_REGISTRY !== unde
     const fresh = uniqueName("e2e-srr-fresh");
     await createTopic(known, 1, 3);
     await createTopic(fresh, 1, 3);
-    const producer = (name: string, topic: string) => `
-[kafka.producers.${name}]
-topic = "${topic}"
-valueFormat = "avro"
-valueSchemaFile = "${schemaFile("order.avsc")}"
-`;
-    const reader = (name: string, topic: string) => `
-[kafka.consumers.${name}]
-topic = "${topic}"
-valueFormat = "avro"
-`;
     const kafka = components.build(
-      registryToml + producer("known", known) + producer("fresh", fresh) + reader("readKnown", known) + reader("readFresh", fresh),
+      registryToml +
+        formatProducerToml("known", known, "avro", "order.avsc") +
+        formatProducerToml("fresh", fresh, "avro", "order.avsc") +
+        formatConsumerToml("readKnown", known, "avro") +
+        formatConsumerToml("readFresh", fresh, "avro"),
     );
     const acknowledged: Record<string, string[]> = { [known]: [], [fresh]: [] };
     const write = async (name: "known" | "fresh", topic: string, id: string) => {
@@ -96,9 +96,7 @@ url = "${url}"
 timeout = "1s"
 [kafka.producers.p1]
 topic = "${uniqueName("e2e-srr-silent")}"
-valueFormat = "avro"
-valueSchemaFile = "${schemaFile("order.avsc")}"
-`);
+${formatProducerKeys("avro", "order.avsc")}`);
       // The serializers' library loads on first use (up to seconds here): loaded first, it is not timed.
       await import("@confluentinc/schemaregistry");
       const started = Date.now();

@@ -655,13 +655,13 @@ valueFormat = "json-schema"
       'kafka.producers.p1.valueFormat: "avro" needs a schema: set valueSchemaFile, or useLatestVersion = true',
     );
     expect(failure(`[kafka]\n${registry}[kafka.producers.p1]\nkeySchemaFile = "k.avsc"`).message).toBe(
-      'kafka.producers.p1.keySchemaFile: needs keyFormat ("avro" or "json-schema")',
+      'kafka.producers.p1.keySchemaFile: needs keyFormat ("avro", "protobuf" or "json-schema")',
     );
   });
 
   it("refuses a format it does not know, listing the ones it does", () => {
     expect(failure(`[kafka]\n${registry}[kafka.consumers.c1]\ntopic = "t"\nvalueFormat = "xml"`).message).toBe(
-      'kafka.consumers.c1.valueFormat: expected one of avro, json-schema, found "xml"',
+      'kafka.consumers.c1.valueFormat: expected one of avro, protobuf, json-schema, found "xml"',
     );
   });
 });

@@ -23,6 +23,8 @@ export interface ScenarioTomlOptions {
   reader?: Reader;
   /** Producer `p1` writing the topic (batchTimeout 5 ms); default true. */
   producer?: boolean;
+  /** More keys of producer `p1`. */
+  producerKeys?: string;
   /** More TOML after the readers (other producers and consumers, or keys of the last reader). */
   extra?: string;
   /** Keys of `[kafkaConsumerServers.s1]`. */
@@ -33,7 +35,7 @@ export interface ScenarioTomlOptions {
 export function scenarioToml(options: ScenarioTomlOptions): string {
   const { topic, groupID, reader = "group", producer = true } = options;
   const parts: string[] = [];
-  if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"`);
+  if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"\n${options.producerKeys ?? ""}`);
   if (reader !== "consumer") parts.push(`[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`);
   if (reader !== "group") parts.push(`[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`);
   if (options.extra !== undefined) parts.push(options.extra);
@@ -60,6 +62,8 @@ export interface ScenarioOptions {
   /** More TOML after the readers, given the scenario's topic and group id. */
   extra?: string | ((topic: string, groupID: string) => string);
   serverKeys?: string;
+  /** More keys of producer `p1`. */
+  producerKeys?: string;
   /** Options every server of the scenario is built with, before those given to build(). */
   serverOptions?: consumerserver.Option[];
   /** Called with each component built (to close it after the test: componentsClosedAfterEach's `track`). */
@@ -85,7 +89,8 @@ export function serverScenario(options: ScenarioOptions): ServerScenario {
   const topic = uniqueName(`e2e-${options.name}`);
   const groupID = uniqueName(`g-${options.name}`);
   const extra = typeof options.extra === "function" ? options.extra(topic, groupID) : options.extra;
-  const toml = scenarioToml({ topic, groupID, reader: options.reader, extra, serverKeys: options.serverKeys });
+  const { reader, serverKeys, producerKeys } = options;
+  const toml = scenarioToml({ topic, groupID, reader, extra, serverKeys, producerKeys });
   return {
     topic,
     groupID,

@@ -23,3 +23,25 @@ export const registryToml = `
 url = "${registryUrl}"
 timeout = "3s"
 `;
+
+/** A format of the schema registry, as valueFormat names it. */
+export type Format = "avro" | "protobuf" | "json-schema";
+
+/** The keys of a producer writing its values as `format` with the fixture schema `schema`. */
+export const formatProducerKeys = (format: Format, schema: string): string =>
+  `valueFormat = "${format}"\nvalueSchemaFile = "${schemaFile(schema)}"\n`;
+
+/** `[kafka.producers.<name>]` writing `topic`'s values as `format` with the fixture schema `schema`. */
+export const formatProducerToml = (name: string, topic: string, format: Format, schema: string): string =>
+  `\n[kafka.producers.${name}]\ntopic = "${topic}"\n${formatProducerKeys(format, schema)}`;
+
+/** `[kafka.consumers.<name>]` reading `topic` (no group: partition 0 from the start), decoding values as `format`. */
+export const formatConsumerToml = (name: string, topic: string, format: Format): string =>
+  `\n[kafka.consumers.${name}]\ntopic = "${topic}"\nvalueFormat = "${format}"\n`;
+
+/**
+ * A decoded value as plain data, to compare with what was written: Avro decodes a record into an object
+ * of its own class, and a Protobuf message carries its `$typeName`.
+ */
+export const plain = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === "$typeName" ? undefined : v))) as unknown;
