@@ -15,6 +15,13 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** Gives up after this long; `poll()` then rejects with a TimeoutError. */
   timeoutMs?: number;
+  /**
+   * Whether this poll first releases a RevokedPartitions handed out before (default true). False: the
+   * revoked partitions stay with this member until their event's `release()`, while the poll goes on
+   * returning messages of the partitions still assigned — for an application that finishes the revoked
+   * partitions' work in the background and keeps handling the others meanwhile.
+   */
+  releaseRevoked?: boolean;
 }
 
 /** Options of one `pollBatch()` call. */
