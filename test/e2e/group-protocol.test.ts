@@ -98,7 +98,7 @@ const PARTITIONS = [0, 1, 2, 3, 4, 5];
  * The bound asserted on the first server's longest gap in handling on a partition it keeps, beside the
  * time its revocation holds the moving partitions. librdkafka 2.15 pauses every partition of the member
  * while the application holds a revocation (rd_kafka_assignment_pause in rdkafka_cgrp.c), and fetching
- * resumes 0.8-1 s after the release (measured here): the issue's 500 ms holds only when no handler is
+ * resumes 0.8-1 s after the release (measured here): #24's 500 ms holds only when no handler is
  * in flight on a moving partition.
  */
 const KEPT_GAP_BOUND_MS = 1_500;
