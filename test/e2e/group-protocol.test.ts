@@ -193,7 +193,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
     `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms ` +
       `beside the time its revocation waits for a ${SLOW_MS / 1000} s handler call in flight on a moving partition (and under that wait + ` +
       `${KEPT_GAP_BOUND_MS} ms in all); nothing lost, nothing handled twice`,
-    async ({ groupKeys, type }) => {
+    async ({ keys, groupKeys, type }) => {
       // Which partitions move is the group's choice, so every partition has a 3 s call of key "slow" in
       // flight all the time (each asks for the next); with ordering = "key" the other keys of a partition go on meanwhile, so
       // a gap on a kept partition can only come from the rebalance.
@@ -264,7 +264,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
       const handled = [...a.messages(), ...b.messages()].map((m) => m.valueString());
       const rel = (t: number) => t - timeline.joined!;
       console.log(
-        `hand-over (${groupKeys.split("\n")[0]}): moved ${[...moved].join(",")}, kept ${kept.join(",")}; longest gap of a per partition ` +
+        `hand-over (${keys}): moved ${[...moved].join(",")}, kept ${kept.join(",")}; longest gap of a per partition ` +
           [...gaps].map(([p, gap]) => `${p}: ${gap} ms`).join(", ") +
           `; beside the revocation's wait, on kept: ${[...beside].map(([p, gap]) => `${p}: ${gap} ms`).join(", ")}` +
           `; revocations of a ${revoked.map((r) => `[${r.partitions.join(",")}] ${rel(r.from)}..${rel(r.to)} ms`).join(" ")}; ` +
@@ -294,7 +294,7 @@ describe("static membership", () => {
     { keys: 'groupProtocol = "consumer"', groupKeys: 'groupProtocol = "consumer"\nmaxWait = "100ms"' },
   ])(
     "$keys: a server with groupInstanceID restarted within its session timeout gets its partitions back; the other member is not rebalanced",
-    async ({ groupKeys }) => {
+    async ({ keys, groupKeys }) => {
       const scenario = serverScenario({
         name: "static",
         partitions: 6,
@@ -330,7 +330,7 @@ describe("static membership", () => {
           () => `${all().size} of ${writer.values.length} handled (a owns ${[...a.owned()].join(",")}, b ${[...second.owned()].join(",")})`,
         );
         console.log(
-          `static membership (${groupKeys.split("\n")[0]}): b owned ${before.ofB.join(",")} before and ${[...second.owned()].sort().join(",")} after ` +
+          `static membership (${keys}): b owned ${before.ofB.join(",")} before and ${[...second.owned()].sort().join(",")} after ` +
             `its restart; a's revocations ${before.revocations} -> ${a.revocations()}, assignments ${before.assignments} -> ${a.assignments()}`,
         );
         expect([...second.owned()].sort()).toEqual(before.ofB);
