@@ -77,3 +77,10 @@ export function freshGroupId(purpose: string): string {
   groups += 1;
   return `${TOPIC_PREFIX}${purpose}-${RUN_ID}-${groups}`;
 }
+
+/**
+ * The rolling-restart rows: 3 Consumer Server processes on 6 partitions, `perPartitionRate` messages/s
+ * written to each partition; 1 message in `slowEvery` (by offset) takes `slowMs` to handle; after each
+ * restart the bench waits `settleMs` past the restarted member's first message before the next.
+ */
+export const ROLLING = { partitions: 6, perPartitionRate: 30, slowEvery: 100, slowMs: 1000, settleMs: 4000 } as const;

@@ -3,8 +3,8 @@ import type { Latency, Outcome, Throughput } from "./result.js";
 /** One row of the results table: a measurement per contender (missing when not measured). */
 export interface Row {
   name: string;
-  /** "rate": messages/s, higher is better; "ms": latency, lower is better. */
-  unit: "rate" | "ms";
+  /** "rate": messages/s, higher is better; "ms": latency, lower is better; "count": a number of messages. */
+  unit: "rate" | "ms" | "count";
   ekafka?: Outcome<number>;
   raw?: Outcome<number>;
   kafkajs?: Outcome<number>;
@@ -57,6 +57,7 @@ function cell(row: Row, contender: Contender): string {
   if (outcome === undefined) return "";
   if ("skipped" in outcome) return `n/a (${outcome.skipped})`;
   if (row.unit === "ms") return `${outcome.ok.toFixed(1)} ms`;
+  if (row.unit === "count") return outcome.ok.toLocaleString("en-US");
   const mib = row.mib?.[contender];
   return `${Math.round(outcome.ok).toLocaleString("en-US")}/s${mib === undefined ? "" : ` · ${mib.toFixed(1)} MiB/s`}`;
 }

@@ -51,6 +51,8 @@ interface Reading {
   readonly storeOne: (message: Message) => void;
   /** An event met while gathering a batch, handled on the next round. */
   pending: PollEvent | undefined;
+  /** A revocation waiting for its partitions' handlers in flight, while polling goes on for the others. */
+  revoking: Promise<void>;
 }
 
 /**
@@ -123,6 +125,7 @@ export class Engine {
     this.#lanes.dropAll(); // not started yet: left uncommitted, redelivered to whoever reads next
     await this.#lanes.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
     if (!this.#hard) await this.#inFlight?.catch(() => undefined);
+    await Promise.all(this.#readings.map((reading) => reading.revoking));
     await Promise.all(this.#readings.map((reading) => this.#close(reading)));
     if (this.#failure !== undefined) throw this.#failure.error;
   }
@@ -155,6 +158,7 @@ export class Engine {
       laned: concurrency > 1 || partitionConcurrency || subscription.dueAt !== undefined,
       storeOne: (message) => void this.#store(subscription, [message]),
       pending: undefined,
+      revoking: Promise.resolve(),
     };
     for (const topic of subscription.topics) this.#bySubscriptionTopic.set(topic, reading);
     if (subscription.dueAt !== undefined) this.#lanes.gate(subscription.topics);
@@ -179,7 +183,10 @@ export class Engine {
         if (reading.laned) for (const item of work) this.#lanes.dispatch(item);
         else await this.#handleInOrder(reading, work);
       } else if (event instanceof RevokedPartitions) {
-        await this.#revoked(reading, event);
+        // Not awaited: the partitions kept go on being polled and handled while the revoked ones' handlers finish.
+        // Chained: run() waits for every revocation still draining, not only the last one.
+        const revoking = this.#revoked(reading, event);
+        reading.revoking = Promise.all([reading.revoking, revoking]).then(() => undefined);
       } else if (event instanceof AssignedPartitions) {
         this.#log.info({ partitions: event.partitions, subscription: reading.subscription.name }, "partitions assigned");
       } else {
@@ -221,6 +228,7 @@ export class Engine {
       return await reading.subscription.group.pollBatch({
         signal: this.#fetching.signal,
         maxMessages,
+        releaseRevoked: false, // #revoked releases them once their handlers are done
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
       });
     } catch (error) {
@@ -330,15 +338,24 @@ export class Engine {
   }
 
   /**
-   * The rebalance contract: the partitions are released when poll() is next called (or
-   * `event.release()`), after the offsets stored for them are committed. So before that, every handler
-   * of those partitions must have finished and stored its offset. Messages of theirs not started yet,
-   * and records waiting for their due time, are dropped: the new owner reads them from the committed offset.
+   * The rebalance contract: the partitions are released by `event.release()` (polls pass
+   * `releaseRevoked: false`, so polling goes on meanwhile), after the offsets stored for them are
+   * committed. So before that, every handler of those partitions — and only of those — must have
+   * finished and stored its offset. Messages of theirs not started yet, and records waiting for their
+   * due time, are dropped: the new owner reads them from the committed offset.
    */
   async #revoked(reading: Reading, event: RevokedPartitions): Promise<void> {
-    const dropped = await this.#lanes.revoke(new Set(event.partitions.map(laneOf)));
-    this.#log.info({ partitions: event.partitions, dropped, subscription: reading.subscription.name }, "partitions revoked");
-    await event.release();
+    try {
+      const began = Date.now();
+      const dropped = await this.#lanes.revoke(new Set(event.partitions.map(laneOf)));
+      const drained = Date.now();
+      await event.release();
+      // How long the handlers in flight on these partitions took to finish, and the commit before release.
+      const timing = { waitedMs: drained - began, releasedMs: Date.now() - drained };
+      this.#log.info({ partitions: event.partitions, dropped, ...timing, subscription: reading.subscription.name }, "partitions revoked");
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /**

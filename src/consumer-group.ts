@@ -15,6 +15,13 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** Gives up after this long; `poll()` then rejects with a TimeoutError. */
   timeoutMs?: number;
+  /**
+   * Whether this poll first releases a RevokedPartitions handed out before (default true). False: the
+   * revoked partitions stay with this member until their event's `release()`, while the poll goes on
+   * returning messages of the partitions still assigned — for an application that finishes the revoked
+   * partitions' work in the background and keeps handling the others meanwhile.
+   */
+  releaseRevoked?: boolean;
 }
 
 /** Options of one `pollBatch()` call. */
@@ -31,8 +38,8 @@ export interface PollBatchOptions extends PollOptions {
  * error.
  *
  * Revocations: the revoked partitions stay with this member until it says it is done with them —
- * `revoked.release()`, or simply the next `poll()` — so finish (and store) the work of those partitions
- * first. Either way the offsets stored for them are committed before they go to their next owner.
+ * `revoked.release()`, or simply the next `poll()` (unless it passes `releaseRevoked: false`) — so
+ * finish (and store) the work of those partitions first. Either way the offsets stored for them are committed before they go to their next owner.
  */
 export class ConsumerGroup {
   /** Its entry's name: `<name>` of `kafka.consumerGroups.<name>` (or of the `consumers` entry it reads like). */

@@ -31,7 +31,7 @@ export class AssignedPartitions {
  *
  * The partitions stay with this member until it is done with them: call {@link RevokedPartitions.release | release()} once the work
  * of these partitions is finished and stored, or just poll again (the next `poll()` releases them
- * first). Either way the offsets stored for them are committed before the partitions go to their next
+ * first, unless it passes `releaseRevoked: false`). Either way the offsets stored for them are committed before the partitions go to their next
  * owner; the group's rebalance waits meanwhile, so do not keep them long.
  */
 export class RevokedPartitions {

@@ -45,6 +45,8 @@ export interface SessionSetup {
 export interface NextOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** False: a RevokedPartitions handed out before is left for its own release() (default true: released first). */
+  releaseRevoked?: boolean;
 }
 
 /** Most messages taken from librdkafka in one go. */
@@ -162,7 +164,7 @@ export class ConsumerSession {
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const connectFailure = await this.readyWithin(options.signal, deadline);
     if (connectFailure !== undefined) return [connectFailure];
-    await this.revocations.releaseDelivered();
+    if (options.releaseRevoked !== false) await this.revocations.releaseDelivered();
     for (;;) {
       options.signal?.throwIfAborted();
       if (this.closing) throw new ClosedError(`reader ${this.setup.key}`, "poll");

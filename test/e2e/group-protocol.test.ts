@@ -1,18 +1,23 @@
 // The group keys on the real cluster (Kafka 4.1): a member with groupProtocol = "consumer" (KIP-848) joins,
 // and the broker reports a consumer-protocol group with the remote assignor asked for; a classic member
 // with the cooperative-sticky assignor joins a classic group using it. Each member gets a static
-// groupInstanceID from the environment ("${ENV}"), which the broker reports back. A Consumer Server reads
-// with each of these incremental protocols (the session assigns and unassigns incrementally), two
-// members sharing the partitions.
+// groupInstanceID from the environment ("${ENV}"), which the broker reports back.
+//
+// Then Consumer Servers under the incremental protocols: while a second server joins and leaves, the
+// first goes on handling the partitions it keeps (a revocation waits only for the handlers of the
+// partitions that move); and static membership: a server restarted within its session timeout gets
+// its partitions back and the other member is not rebalanced.
 import kafkaNative from "@confluentinc/kafka-javascript";
-import type { GroupDescription } from "@confluentinc/kafka-javascript";
 import { afterEach, describe, expect, it } from "vitest";
-import { load, PollTimeoutError, type Component } from "ekafka";
-import * as consumerserver from "ekafka/consumerserver";
-import { e2eConfig } from "./support/component.js";
-import { until } from "./support/wait.js";
-import { componentsClosedAfterEach } from "./support/component.js";
-import { bootstrap, uniqueName } from "./support/env.js";
+import { PollTimeoutError, type Component, type Message } from "ekafka";
+import type { MessageContext } from "ekafka/consumerserver";
+import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
+import { uniqueName } from "./support/env.js";
+import { describeGroup } from "./support/group.js";
+import { createTopic } from "./support/raw.js";
+import { scenarioToml, serverScenario } from "./support/scenario.js";
+import { startServer, type RunningServer } from "./support/server.js";
+import { eventually, sleep, until } from "./support/wait.js";
 
 const { build } = componentsClosedAfterEach();
 
@@ -20,44 +25,36 @@ afterEach(() => {
   delete process.env["EKAFKA_E2E_INSTANCE"];
 });
 
-/** The broker's description of `groupID`, through librdkafka's admin API. */
-async function describeGroup(groupID: string): Promise<GroupDescription> {
-  const admin = kafkaNative.AdminClient.create({ "bootstrap.servers": bootstrap });
-  try {
-    return await new Promise<GroupDescription>((resolve, reject) => {
-      admin.describeGroups([groupID], { timeout: 10_000 }, (err, result) => (err ? reject(err) : resolve(result.groups[0]!)));
-    });
-  } finally {
-    admin.disconnect();
-  }
+/** Group `cg1` reading `topic` as `groupID`, static member `${EKAFKA_E2E_INSTANCE}`, with `groupKeys`. */
+function staticMemberToml(topic: string, groupID: string, groupKeys: string): string {
+  return scenarioToml({
+    topic,
+    groupID,
+    producer: false,
+    groupKeys: `groupInstanceID = "\${EKAFKA_E2E_INSTANCE}"\nmaxWait = "100ms"\n${groupKeys}`,
+  });
 }
 
 /**
- * Polls the group member cg1 until the broker describes `groupID` with it as a member (the member has
- * joined); returns that description and the errors the polls reported.
+ * Polls the group member cg1 until the broker describes `groupID` with a member (it has joined);
+ * returns that description and the errors the polls reported.
  */
-async function joined(kafka: Component, topic: string, groupID: string): Promise<{ description: GroupDescription; errors: string[] }> {
-  await kafka.client().createTopics([{ topic, numPartitions: 3, replicationFactor: 3 }]);
+async function joined(kafka: Component, topic: string, groupID: string) {
+  await createTopic(topic, 3, 3);
   const group = kafka.consumerGroup("cg1");
   const errors: string[] = [];
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const event = await group.poll({ timeoutMs: 500 }).catch((error: unknown) => error);
-    if (event instanceof Error && !(event instanceof PollTimeoutError)) errors.push(event.message);
-    const description = await describeGroup(groupID);
-    if (description.members.length > 0) return { description, errors };
-  }
-  throw new Error(`${groupID} has no member after 60 s; poll errors: ${errors.join("; ")}`);
-}
-
-function groupToml(topic: string, groupID: string, keys: string): string {
-  return `
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-groupInstanceID = "\${EKAFKA_E2E_INSTANCE}"
-maxWait = "100ms"
-${keys}`;
+  const description = await eventually(
+    async () => {
+      const event = await group.poll({ timeoutMs: 500 }).catch((error: unknown) => error);
+      if (event instanceof Error && !(event instanceof PollTimeoutError)) errors.push(event.message);
+      const found = await describeGroup(groupID);
+      return found.members.length > 0 ? found : undefined;
+    },
+    60_000,
+    `a member of ${groupID}`,
+    0,
+  );
+  return { description, errors };
 }
 
 describe("group keys", () => {
@@ -65,11 +62,9 @@ describe("group keys", () => {
     const topic = uniqueName("e2e-kip848");
     const groupID = `${topic}-g`;
     process.env["EKAFKA_E2E_INSTANCE"] = `${topic}-member-1`;
-    const kafka = build(groupToml(topic, groupID, 'groupProtocol = "consumer"\ngroupRemoteAssignor = "uniform"'));
+    const kafka = build(staticMemberToml(topic, groupID, 'groupProtocol = "consumer"\ngroupRemoteAssignor = "uniform"'));
     expect(kafka.consumerPropertiesOf("consumerGroups", "cg1")).not.toHaveProperty(["session.timeout.ms"]);
 
-    // The member joins; its assignments may fail until the engine assigns incrementally (the consumer
-    // protocol's assignments are incremental), so the errors are shown, not checked.
     const { description, errors } = await joined(kafka, topic, groupID);
     console.log(
       `group-protocol: consumer group type ${description.type}, assignor ${description.partitionAssignor}, ` +
@@ -78,6 +73,7 @@ describe("group keys", () => {
     expect(description.type).toBe(kafkaNative.ConsumerGroupTypes.CONSUMER);
     expect(description.partitionAssignor).toBe("uniform");
     expect(description.members.map((member) => member.groupInstanceId)).toEqual([`${topic}-member-1`]);
+    expect(errors).toEqual([]);
   }, 90_000);
 
   it('groupProtocol = "classic" with assignmentStrategy = "cooperative-sticky": a classic group using that assignor', async () => {
@@ -85,88 +81,266 @@ describe("group keys", () => {
     const groupID = `${topic}-g`;
     process.env["EKAFKA_E2E_INSTANCE"] = `${topic}-member-1`;
     const kafka = build(
-      groupToml(topic, groupID, 'assignmentStrategy = "cooperative-sticky"\nheartbeatInterval = "500ms"\nsessionTimeout = "6s"'),
+      staticMemberToml(topic, groupID, 'assignmentStrategy = "cooperative-sticky"\nheartbeatInterval = "500ms"\nsessionTimeout = "6s"'),
     );
 
-    // As above: the eager assign() of a cooperative assignment is refused until the engine assigns incrementally.
     const { description, errors } = await joined(kafka, topic, groupID);
     console.log(`group-protocol: classic cooperative-sticky group; poll errors: ${errors.join("; ") || "none"}`);
     expect(description.type).toBe(kafkaNative.ConsumerGroupTypes.CLASSIC);
     expect(description.partitionAssignor).toBe("cooperative-sticky");
     expect(description.members.map((member) => member.groupInstanceId)).toEqual([`${topic}-member-1`]);
+    expect(errors).toEqual([]);
   }, 90_000);
+});
 
+const PARTITIONS = [0, 1, 2, 3, 4, 5];
+/**
+ * The bound asserted on the first server's longest gap in handling on a partition it keeps, beside the
+ * time its revocation holds the moving partitions. librdkafka 2.15 pauses every partition of the member
+ * while the application holds a revocation (rd_kafka_assignment_pause in rdkafka_cgrp.c), and fetching
+ * resumes 0.8-1 s after the release (measured here): #24's 500 ms holds only when no handler is
+ * in flight on a moving partition.
+ */
+const KEPT_GAP_BOUND_MS = 1_500;
+const SLOW_MS = 3_000;
+
+/** One handler call of key "slow" (3 s), by member and partition. */
+interface SlowCall {
+  member: string;
+  partition: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * A member's revocations, from its "partitions revoked" lines: when each began waiting for its handlers in
+ * flight, and when the partitions were released (after the commit).
+ */
+function revocations(server: RunningServer): Array<{ from: number; to: number; partitions: number[] }> {
+  return server.logLines
+    .map(
+      (line) =>
+        JSON.parse(line) as { msg?: string; time: number; waitedMs: number; releasedMs: number; partitions?: Array<{ partition: number }> },
+    )
+    .filter((entry) => entry.msg === "partitions revoked")
+    .map((entry) => ({
+      from: entry.time - entry.waitedMs - entry.releasedMs,
+      to: entry.time,
+      partitions: (entry.partitions ?? []).map((p) => p.partition),
+    }));
+}
+
+/**
+ * The longest time between consecutive handlings on `partition` within [from, to] (edges included),
+ * not counting the parts of it inside `excluded` intervals.
+ */
+function longestGap(
+  server: RunningServer,
+  partition: number,
+  from: number,
+  to: number,
+  excluded: ReadonlyArray<{ from: number; to: number }> = [],
+): number {
+  const times = server.handled.filter((h) => h.message.partition === partition && h.at >= from && h.at <= to).map((h) => h.at);
+  const points = [from, ...times.sort((a, b) => a - b), to];
+  const inside = (t0: number, t1: number) => excluded.reduce((sum, x) => sum + Math.max(0, Math.min(t1, x.to) - Math.max(t0, x.from)), 0);
+  return Math.max(...points.slice(1).map((t, i) => t - points[i]! - inside(points[i]!, t)));
+}
+
+/**
+ * Writes one message to each partition every 50 ms (keys k0..k4) until stopped, and a message of key
+ * "slow" to each partition at first (unless `slow` is false) and then to a partition whenever
+ * `slowAgain` asks (at the next round); returns the values written.
+ */
+function steadyWriter(kafka: Component, options: { slow: boolean } = { slow: true }) {
+  const values: string[] = [];
+  const slowAsked = new Set<number>(options.slow ? PARTITIONS : []);
+  let running = true;
+  const done = (async () => {
+    for (let round = 0; running; round++) {
+      const batch = PARTITIONS.map((partition) => ({ partition, key: `k${round % 5}`, value: `${partition}-${round}` }));
+      for (const partition of slowAsked) batch.push({ partition, key: "slow", value: `${partition}-${round}-slow` });
+      slowAsked.clear();
+      await kafka.producer("p1").writeMessages(...batch);
+      values.push(...batch.map((m) => m.value));
+      await sleep(50);
+    }
+  })();
+  return {
+    values,
+    /** Writes another "slow" message to `partition`. */
+    slowAgain: (partition: number) => slowAsked.add(partition),
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+describe("Consumer Servers under incremental rebalancing", () => {
   it.each([
-    ['groupProtocol = "consumer"', 'groupProtocol = "consumer"'],
-    [
-      'assignmentStrategy = "cooperative-sticky"',
-      'assignmentStrategy = "cooperative-sticky"\nheartbeatInterval = "500ms"\nsessionTimeout = "6s"',
-    ],
+    {
+      keys: 'groupProtocol = "consumer"',
+      groupKeys: 'groupProtocol = "consumer"\nmaxWait = "100ms"',
+      type: kafkaNative.ConsumerGroupTypes.CONSUMER,
+    },
+    {
+      keys: 'assignmentStrategy = "cooperative-sticky"',
+      groupKeys: `${FAST_GROUP}\nassignmentStrategy = "cooperative-sticky"`,
+      type: kafkaNative.ConsumerGroupTypes.CLASSIC,
+    },
   ])(
-    "two Consumer Servers read with %s: every message handled, the partitions shared between them",
-    async (_name, keys) => {
-      const topic = uniqueName("e2e-incremental");
-      const groupID = `${topic}-g`;
-      const cfg = e2eConfig(`
-[kafka.producers.p1]
-topic = "${topic}"
-batchTimeout = "5ms"
-[kafka.consumerGroups.cg1]
-topic = "${topic}"
-groupID = "${groupID}"
-maxWait = "100ms"
-${keys}
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-`);
-      const first = build("");
-      await first.client().createTopics([{ topic, numPartitions: 6, replicationFactor: 3 }]);
-      const handled = new Map<string, Set<number>>(); // member -> partitions it handled
-      const values = new Set<string>();
-      const member = (name: string) => {
-        const kafka = load("kafka", cfg).build();
-        const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka));
-        server.onEachMessage((_ctx, message) => {
-          values.add(message.valueString());
-          if (!handled.has(name)) handled.set(name, new Set());
-          handled.get(name)!.add(message.partition);
-        });
-        return { kafka, server, done: server.start() };
+    `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms ` +
+      `beside the time its revocation waits for a ${SLOW_MS / 1000} s handler call in flight on a moving partition (and under that wait + ` +
+      `${KEPT_GAP_BOUND_MS} ms in all); nothing lost, nothing handled twice`,
+    async ({ keys, groupKeys, type }) => {
+      // Which partitions move is the group's choice, so every partition has a 3 s call of key "slow" in
+      // flight all the time (each asks for the next); with ordering = "key" the other keys of a partition go on meanwhile, so
+      // a gap on a kept partition can only come from the rebalance.
+      const scenario = serverScenario({ name: "handover", partitions: 6, groupKeys, serverKeys: 'ordering = "key"\nconcurrency = 64' });
+      await scenario.create();
+      const cfg = e2eConfig(scenario.toml);
+      const slow: SlowCall[] = [];
+      const writer = steadyWriter(build(scenario.toml));
+      const handler = (member: string) => async (_ctx: MessageContext, message: Message) => {
+        if (message.keyString() !== "slow") return;
+        const start = Date.now();
+        await sleep(SLOW_MS);
+        // The next one, once this one is done: none waits behind it (work not started when its partition
+        // is revoked is read again by the next owner, and so is what was done after it).
+        writer.slowAgain(message.partition);
+        slow.push({ member, partition: message.partition, start, end: Date.now() });
+      };
+      const a = startServer(cfg, handler("a"));
+      let b: RunningServer | undefined;
+      const timeline: Record<string, number> = {};
+      let revoked: ReturnType<typeof revocations> = [];
+      try {
+        await until(
+          () => a.owned().size === 6 && new Set(a.messages().map((m) => m.partition)).size === 6,
+          60_000,
+          "a handling all 6 partitions",
+        );
+        timeline.joined = Date.now();
+        b = startServer(cfg, handler("b"));
+        await until(() => b!.messages().length > 0 && a.revocations() > 0, 60_000, "b handling messages, a revoked");
+        const { groupID } = scenario;
+        expect((await describeGroup(groupID)).type).toBe(type);
+        // b handles a while, then leaves gracefully; a gets the partitions back and handles them.
+        await sleep(2_000);
+        timeline.leaving = Date.now();
+        await b.stop();
+        timeline.left = Date.now();
+        await until(() => a.owned().size === 6, 60_000, "a owning all 6 partitions again");
+        const back = a.handled.length;
+        await until(() => new Set(a.handled.slice(back).map((h) => h.message.partition)).size === 6, 30_000, "a handling all 6 again");
+        await writer.stop();
+        timeline.written = Date.now();
+        const all = () => [...a.messages(), ...b!.messages()].map((m) => m.valueString());
+        await until(
+          () => new Set(all()).size >= writer.values.length,
+          60_000,
+          () => `${new Set(all()).size} of ${writer.values.length} handled`,
+        );
+      } finally {
+        await writer.stop();
+        await b?.stop();
+        revoked = revocations(a); // before a's own stop revokes everything
+        await a.stop();
+      }
+      const moved = new Set(revoked.flatMap((r) => r.partitions));
+      const kept = PARTITIONS.filter((p) => !moved.has(p));
+      const window = (p: number) => longestGap(a, p, timeline.joined!, timeline.written!);
+      const gaps = new Map(PARTITIONS.map((p) => [p, window(p)]));
+      // librdkafka pauses every partition of the member while a revocation waits for the application, so
+      // the gaps are measured beside those waits too.
+      const beside = new Map(kept.map((p) => [p, longestGap(a, p, timeline.joined!, timeline.written!, revoked)]));
+      const waited = Math.max(0, ...revoked.map((r) => r.to - r.from));
+      // The slow calls in flight on a moving partition when its revocation began, which it waited for.
+      const waitedFor = slow.filter(
+        (call) =>
+          call.member === "a" && revoked.some((r) => r.partitions.includes(call.partition) && call.start < r.from && call.end >= r.from),
+      );
+      const handled = [...a.messages(), ...b.messages()].map((m) => m.valueString());
+      const rel = (t: number) => t - timeline.joined!;
+      console.log(
+        `hand-over (${keys}): moved ${[...moved].join(",")}, kept ${kept.join(",")}; longest gap of a per partition ` +
+          [...gaps].map(([p, gap]) => `${p}: ${gap} ms`).join(", ") +
+          `; beside the revocation's wait, on kept: ${[...beside].map(([p, gap]) => `${p}: ${gap} ms`).join(", ")}` +
+          `; revocations of a ${revoked.map((r) => `[${r.partitions.join(",")}] ${rel(r.from)}..${rel(r.to)} ms`).join(" ")}; ` +
+          `slow calls in flight it waited for: ${waitedFor.map((c) => `p${c.partition} ${rel(c.start)}..${rel(c.end)} ms`).join(", ") || "none"}; ` +
+          `${handled.length} handled, ${new Set(handled).size} distinct, ${writer.values.length} written; b left in ${timeline.left - timeline.leaving} ms`,
+      );
+      expect(new Set(handled)).toEqual(new Set(writer.values)); // nothing lost
+      expect(handled.length).toBe(writer.values.length); // nothing handled twice
+      expect(moved.size).toBeGreaterThan(0);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(waitedFor.length).toBeGreaterThan(0); // a 3 s call was in flight on a partition that moved
+      for (const p of kept) {
+        expect(beside.get(p), `longest gap on kept partition ${p} beside the revocation's wait`).toBeLessThan(KEPT_GAP_BOUND_MS);
+        expect(gaps.get(p), `longest gap on kept partition ${p}`).toBeLessThan(waited + KEPT_GAP_BOUND_MS);
+      }
+    },
+    180_000,
+  );
+});
+
+describe("static membership", () => {
+  it.each([
+    {
+      keys: "classic (the default eager assignors)",
+      groupKeys: 'heartbeatInterval = "500ms"\nsessionTimeout = "30s"\nrebalanceTimeout = "10s"\nmaxWait = "100ms"',
+    },
+    { keys: 'groupProtocol = "consumer"', groupKeys: 'groupProtocol = "consumer"\nmaxWait = "100ms"' },
+  ])(
+    "$keys: a server with groupInstanceID restarted within its session timeout gets its partitions back; the other member is not rebalanced",
+    async ({ keys, groupKeys }) => {
+      const scenario = serverScenario({
+        name: "static",
+        partitions: 6,
+        groupKeys: `${groupKeys}\ngroupInstanceID = "\${EKAFKA_E2E_INSTANCE}"`,
+      });
+      await scenario.create();
+      const cfg = e2eConfig(scenario.toml);
+      const member = (instance: string) => {
+        process.env["EKAFKA_E2E_INSTANCE"] = `${scenario.groupID}-${instance}`; // read as the server's component is built
+        return startServer(cfg);
       };
       const a = member("a");
-      const b = member("b");
-      const both = () => (handled.get("a")?.size ?? 0) > 0 && (handled.get("b")?.size ?? 0) > 0;
-      let written = 0;
+      const writer = steadyWriter(build(scenario.toml), { slow: false }); // its cg1 (never used) is a's
+      const first = member("b");
+      const running = new Set([a, first]);
+      const stop = async (server: RunningServer) => {
+        running.delete(server);
+        await server.stop();
+      };
       try {
-        const writer = load("kafka", cfg).build();
-        try {
-          // Rounds of 60 messages until both members have handled some (a rebalance takes a few seconds), at most 60 s.
-          const deadline = Date.now() + 60_000;
-          for (let round = 0; !both() && Date.now() < deadline; round++) {
-            await writer.producer("p1").writeMessages(...Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `${round}-${i}` })));
-            written += 60;
-            await until(
-              () => values.size >= written,
-              30_000,
-              () => `${values.size} of ${written} handled`,
-            );
-            await new Promise((resolve) => setTimeout(resolve, 250));
-          }
-        } finally {
-          await writer.close();
-        }
+        const shared = () => a.owned().size > 0 && first.owned().size > 0 && a.owned().size + first.owned().size === 6;
+        await until(shared, 60_000, () => `a and b sharing the 6 partitions (a ${[...a.owned()]}, b ${[...first.owned()]})`);
+        const before = { revocations: a.revocations(), assignments: a.assignments(), ofB: [...first.owned()].sort() };
+        await stop(first);
+        const second = member("b");
+        running.add(second);
+        await until(() => second.messages().length > 0, 40_000, "the restarted b handling messages");
+        await writer.stop();
+        const all = () => new Set([a, first, second].flatMap((server) => server.messages().map((m) => m.valueString())));
+        await until(
+          () => all().size >= writer.values.length,
+          60_000,
+          () => `${all().size} of ${writer.values.length} handled (a owns ${[...a.owned()].join(",")}, b ${[...second.owned()].join(",")})`,
+        );
+        console.log(
+          `static membership (${keys}): b owned ${before.ofB.join(",")} before and ${[...second.owned()].sort().join(",")} after ` +
+            `its restart; a's revocations ${before.revocations} -> ${a.revocations()}, assignments ${before.assignments} -> ${a.assignments()}`,
+        );
+        expect([...second.owned()].sort()).toEqual(before.ofB);
+        expect(a.revocations()).toBe(before.revocations); // no rebalance of the other member
+        expect(a.assignments()).toBe(before.assignments);
       } finally {
-        await Promise.all([a.server.gracefulStop(), b.server.gracefulStop()]);
-        await Promise.all([a.done, b.done]);
-        await Promise.all([a.kafka.close(), b.kafka.close()]);
+        await writer.stop();
+        await Promise.all([...running].map(stop));
       }
-      console.log(
-        `incremental rebalancing (${keys.split("\n")[0]}): ${values.size} handled; partitions a ${[...(handled.get("a") ?? [])].join(",")}, b ${[...(handled.get("b") ?? [])].join(",")}`,
-      );
-      expect(values.size).toBe(written); // every message written was handled
-      expect(handled.get("a")?.size ?? 0).toBeGreaterThan(0); // both members got partitions
-      expect(handled.get("b")?.size ?? 0).toBeGreaterThan(0);
     },
-    120_000,
+    180_000,
   );
 });

@@ -97,6 +97,21 @@ describe("ConsumerSession", () => {
     await next;
   });
 
+  it("with releaseRevoked: false, polls on and keeps a delivered revocation until its release()", async () => {
+    const { session, port, batch } = await readingSession();
+    port.revokePartitions(t0);
+    const revoked = (await session.next({ releaseRevoked: false })) as RevokedPartitions;
+    expect(revoked).toBeInstanceOf(RevokedPartitions);
+    const next = session.next({ timeoutMs: 50, releaseRevoked: false }).catch((e: unknown) => e);
+    await settle();
+    expect(port.calls).not.toContain("unassign"); // the poll did not release it
+    expect(((await next) as Error).name).toBe("TimeoutError");
+    session.ledger.store(batch); // the revoked partition's last handler finishes meanwhile
+    await revoked.release();
+    expect(port.committedOffsets.get("t/0")).toBe(5);
+    expect(port.calls.indexOf("commit")).toBeLessThan(port.calls.indexOf("unassign"));
+  });
+
   it("stores offsets only for partitions it holds", async () => {
     const { session, port, batch } = await readingSession();
     session.ledger.store([...batch, new Message({ topic: "t", partition: 1, offset: 7 })]);

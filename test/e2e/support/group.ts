@@ -1,6 +1,6 @@
 // What a consumer group committed and which broker coordinates it.
 import kafkaNative from "@confluentinc/kafka-javascript";
-import type { LibrdKafkaError, TopicPartitionOffsetAndMetadata } from "@confluentinc/kafka-javascript";
+import type { GroupDescription, LibrdKafkaError, TopicPartitionOffsetAndMetadata } from "@confluentinc/kafka-javascript";
 import type { Component } from "ekafka";
 import { bootstrap } from "./env.js";
 
@@ -18,6 +18,18 @@ export async function coordinatorOf(kafka: Component, groupID: string): Promise<
   const [offsets] = await kafka.client().metadata("__consumer_offsets");
   const partition = (hash & 0x7fffffff) % offsets!.partitions.length;
   return offsets!.partitions.find((p) => p.partition === partition)!.leader!;
+}
+
+/** The broker's description of `groupID` (its type, assignor, members), through librdkafka's admin API. */
+export async function describeGroup(groupID: string): Promise<GroupDescription> {
+  const admin = kafkaNative.AdminClient.create({ "bootstrap.servers": bootstrap });
+  try {
+    return await new Promise<GroupDescription>((resolve, reject) => {
+      admin.describeGroups([groupID], { timeout: 10_000 }, (err, result) => (err ? reject(err) : resolve(result.groups[0]!)));
+    });
+  } finally {
+    admin.disconnect();
+  }
 }
 
 /**

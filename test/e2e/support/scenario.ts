@@ -29,15 +29,21 @@ export interface ScenarioTomlOptions {
   extra?: string;
   /** Keys of `[kafkaConsumerServers.s1]`. */
   serverKeys?: string;
+  /**
+   * The group timing keys of the readers; default {@link FAST_GROUP}. A `groupProtocol = "consumer"`
+   * reader sets its own (that protocol refuses sessionTimeout and heartbeatInterval).
+   */
+  groupKeys?: string;
 }
 
 /** The scenario's `[kafka.*]` entries and `[kafkaConsumerServers.s1]`, without `[kafka]` and its brokers. */
 export function scenarioToml(options: ScenarioTomlOptions): string {
   const { topic, groupID, reader = "group", producer = true } = options;
   const parts: string[] = [];
+  const group = options.groupKeys ?? FAST_GROUP;
   if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"\n${options.producerKeys ?? ""}`);
-  if (reader !== "consumer") parts.push(`[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`);
-  if (reader !== "group") parts.push(`[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`);
+  if (reader !== "consumer") parts.push(`[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${group}`);
+  if (reader !== "group") parts.push(`[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${group}`);
   if (options.extra !== undefined) parts.push(options.extra);
   const names = [reader !== "consumer" ? 'consumerGroupName = "cg1"' : "", reader !== "group" ? 'consumerName = "c1"' : ""];
   parts.push(`[kafkaConsumerServers.s1]\n${names.filter((n) => n !== "").join("\n")}\n${options.serverKeys ?? ""}`);
@@ -64,6 +70,8 @@ export interface ScenarioOptions {
   serverKeys?: string;
   /** More keys of producer `p1`. */
   producerKeys?: string;
+  /** See {@link ScenarioTomlOptions.groupKeys}. */
+  groupKeys?: string;
   /** Options every server of the scenario is built with, before those given to build(). */
   serverOptions?: consumerserver.Option[];
   /** Called with each component built (to close it after the test: componentsClosedAfterEach's `track`). */
@@ -89,8 +97,8 @@ export function serverScenario(options: ScenarioOptions): ServerScenario {
   const topic = uniqueName(`e2e-${options.name}`);
   const groupID = uniqueName(`g-${options.name}`);
   const extra = typeof options.extra === "function" ? options.extra(topic, groupID) : options.extra;
-  const { reader, serverKeys, producerKeys } = options;
-  const toml = scenarioToml({ topic, groupID, reader, extra, serverKeys, producerKeys });
+  const { reader, serverKeys, producerKeys, groupKeys } = options;
+  const toml = scenarioToml({ topic, groupID, reader, extra, serverKeys, producerKeys, groupKeys });
   return {
     topic,
     groupID,
