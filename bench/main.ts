@@ -16,12 +16,8 @@ import { ekafkaLatencyRig } from "./latency/ekafka.js";
 import { kafkajsLatencyRig } from "./latency/kafkajs.js";
 import { measureLatency } from "./latency/measure.js";
 import { rawLatencyRig } from "./latency/raw.js";
-<<<<<<< HEAD
 import { AVRO_SIZE, PROTOBUF_SIZE, schemaRegistryRows } from "./schema-registry.js";
-=======
-import { AVRO_SIZE, schemaRegistryRows } from "./schema-registry.js";
 import { rollingRestartRows } from "./rolling-restart.js";
->>>>>>> t24-rebalance
 import type { LatencyRig } from "./latency/rig.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { Payloads } from "./payload.js";
@@ -350,14 +346,10 @@ function settingsLines(): string[] {
     `Sequential produce: ${SEQUENTIAL_ROWS.map((r) => `${r.calls.toLocaleString("en-US")} calls of ${r.perCall.toLocaleString("en-US")}`).join(" and ")} messages of 100 bytes, each call awaited before the next (ekafka: \`await writeMessages(...)\`; raw: produce() then wait for the delivery reports), after one untimed call.`,
     `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: the writes of each linger.ms window in one send() (KafkaJS has no linger) → eachMessage. ` +
       `Floor: Kafka's own \`org.apache.kafka.tools.EndToEndLatency\` (broker jars), ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages of 100 bytes with acks=all, one at a time (each read back by its consumer before the next is sent), percentiles in whole milliseconds as it prints them; shown in the ceiling column.`,
-<<<<<<< HEAD
     `Schema registry: ${SCHEMA_REGISTRY_COUNT.toLocaleString("en-US")} records (a string id, a long, an 83-letter string) of ${AVRO_SIZE} bytes on the wire in Avro, ${PROTOBUF_SIZE} in Protobuf (the 5-byte schema header and Protobuf's message index included), written by a producer with \`valueFormat = "avro"\` / \`"protobuf"\` and read by a Consumer Server with the same valueFormat through the local cluster's Apicurio Registry, against the same producer and server writing and reading plain values of the same size; same producer and consumer settings as above, one run each.`,
-=======
-    `Schema registry: ${SCHEMA_REGISTRY_COUNT.toLocaleString("en-US")} Avro records of ${AVRO_SIZE} bytes on the wire (a string id, a long, an 83-letter string; the 5-byte schema header included) written by a producer with \`valueFormat = "avro"\` and read by a Consumer Server with \`valueFormat = "avro"\` through the local cluster's Apicurio Registry, against the same producer and server writing and reading plain ${AVRO_SIZE}-byte values; same producer and consumer settings as above, one run each.`,
     `Rolling restart: 3 Consumer Servers, each in its own process, in one group on ${ROLLING.partitions} partitions, ${ROLLING.perPartitionRate} messages/s written to each; \`ordering = "key"\` (20 keys), \`concurrency = 32\`; 1 message in ${ROLLING.slowEvery} takes ${ROLLING.slowMs} ms to handle (it holds up its key, not its partition). ` +
       `Each member in turn gets SIGTERM (graceful stop), is started again, and the next waits ${ROLLING.settleMs / 1000} s past the restarted member's first message. A pause is the longest time without a message handled on a partition from the SIGTERM to the end of that wait; "unmoved" partitions are those another member handled both before the SIGTERM and at the end. ` +
       'Modes: classic eager (the default range/roundrobin assignors; heartbeatInterval 500ms, sessionTimeout 10s), cooperative-sticky (the same timings), static membership (classic eager, groupInstanceID per member, sessionTimeout 30s), KIP-848 (`groupProtocol = "consumer"`, the broker\'s default uniform assignor and 5 s heartbeat). Duplicates: messages handled more than once over the run.',
->>>>>>> t24-rebalance
   ];
 }
 
