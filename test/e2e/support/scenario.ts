@@ -23,6 +23,10 @@ export interface ScenarioTomlOptions {
   reader?: Reader;
   /** Producer `p1` writing the topic (batchTimeout 5 ms); default true. */
   producer?: boolean;
+  /** More keys of producer `p1` (`balancer = "hash"`, say). */
+  producerKeys?: string;
+  /** More keys of each reader (`commitInterval`, say), after the short group timings. */
+  readerKeys?: string;
   /** More TOML after the readers (other producers and consumers, or keys of the last reader). */
   extra?: string;
   /** Keys of `[kafkaConsumerServers.s1]`. */
@@ -31,11 +35,12 @@ export interface ScenarioTomlOptions {
 
 /** The scenario's `[kafka.*]` entries and `[kafkaConsumerServers.s1]`, without `[kafka]` and its brokers. */
 export function scenarioToml(options: ScenarioTomlOptions): string {
-  const { topic, groupID, reader = "group", producer = true } = options;
+  const { topic, groupID, reader = "group", producer = true, producerKeys = "", readerKeys = "" } = options;
   const parts: string[] = [];
-  if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"`);
-  if (reader !== "consumer") parts.push(`[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`);
-  if (reader !== "group") parts.push(`[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}`);
+  if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"\n${producerKeys}`);
+  const readerTable = (table: string) => `[kafka.${table}]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${FAST_GROUP}${readerKeys}`;
+  if (reader !== "consumer") parts.push(readerTable("consumerGroups.cg1"));
+  if (reader !== "group") parts.push(readerTable("consumers.c1"));
   if (options.extra !== undefined) parts.push(options.extra);
   const names = [reader !== "consumer" ? 'consumerGroupName = "cg1"' : "", reader !== "group" ? 'consumerName = "c1"' : ""];
   parts.push(`[kafkaConsumerServers.s1]\n${names.filter((n) => n !== "").join("\n")}\n${options.serverKeys ?? ""}`);
@@ -57,6 +62,9 @@ export interface ScenarioOptions {
   /** The topic's partitions (replication factor 3); default 3. */
   partitions?: number;
   reader?: Reader;
+  /** See {@link ScenarioTomlOptions.producerKeys} and {@link ScenarioTomlOptions.readerKeys}. */
+  producerKeys?: string;
+  readerKeys?: string;
   /** More TOML after the readers, given the scenario's topic and group id. */
   extra?: string | ((topic: string, groupID: string) => string);
   serverKeys?: string;
@@ -85,7 +93,8 @@ export function serverScenario(options: ScenarioOptions): ServerScenario {
   const topic = uniqueName(`e2e-${options.name}`);
   const groupID = uniqueName(`g-${options.name}`);
   const extra = typeof options.extra === "function" ? options.extra(topic, groupID) : options.extra;
-  const toml = scenarioToml({ topic, groupID, reader: options.reader, extra, serverKeys: options.serverKeys });
+  const { reader, producerKeys, readerKeys, serverKeys } = options;
+  const toml = scenarioToml({ topic, groupID, reader, producerKeys, readerKeys, extra, serverKeys });
   return {
     topic,
     groupID,
