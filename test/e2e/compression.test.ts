@@ -7,7 +7,7 @@ import type { Component } from "ekafka";
 import { buildComponent } from "./support/component.js";
 import { brokerDataDir, cluster, localCluster, uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
-import { eventually } from "./support/wait.js";
+import { until } from "./support/wait.js";
 
 /** compression code → what DumpLogSegments prints after `compresscodec:` (Kafka 4.x: the codec's name). */
 const CODECS = [
@@ -36,18 +36,20 @@ function segmentFiles(topic: string): string[] {
 
 /** The batch lines DumpLogSegments prints for the first segment with data (retrying while none is flushed). */
 async function batchLines(topic: string): Promise<string[]> {
-  return eventually(
+  let lines: string[] = [];
+  await until(
     async () => {
       const files = segmentFiles(topic);
-      if (files.length === 0) return undefined;
+      if (files.length === 0) return false;
       const out = await cluster("dump-log", files[0]!);
-      const lines = out.split("\n").filter((l) => /^baseOffset: \d+/.test(l));
-      return lines.length > 0 ? lines : undefined;
+      lines = out.split("\n").filter((l) => /^baseOffset: \d+/.test(l));
+      return lines.length > 0;
     },
     15_000,
     `segment data of ${topic}-0 in a broker's data dir`,
     200,
   );
+  return lines;
 }
 
 describe.runIf(localCluster)("compression", () => {
