@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import E2eSequencer from "./test/e2e/support/sequencer.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -38,6 +39,8 @@ const e2e = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The slowest e2e files start first, the ones that would wait for the fault proxies last.
+    sequence: { sequencer: E2eSequencer },
     projects: [
       {
         resolve: { alias },
