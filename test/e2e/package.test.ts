@@ -122,8 +122,12 @@ function repackClient(into: string): string {
   return join(root, "client.tgz");
 }
 
-/** What `npm pack` needs of the checkout: the manifest, the README, and what its prepack compiles. */
-const PACKED_SOURCES = ["package.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src", "consumerserver", "examples", "bench"];
+/**
+ * What `npm pack` needs of the checkout: the manifest, the README, and the sources of what it ships
+ * (dist/src, dist/consumerserver). The examples and benchmarks, which the prepack compiles too but the
+ * package leaves out, are not copied: compiling them would only cost time.
+ */
+const PACKED_SOURCES = ["package.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src", "consumerserver"];
 
 /**
  * Runs `npm pack` (its prepack compiling dist/ as always) in a copy of the checkout's sources under
