@@ -90,8 +90,8 @@ test: typecheck lint docs test-unit test-e2e ## type-check, lint, API reference,
 test-unit: ## tests of pure logic (no broker)
 	$(VITEST) run --project unit
 
-# Two vitest projects: e2e runs the files that only need the cluster, several at a time; e2e-faults then
-# runs, one at a time, the files that stop brokers or hang connections (vitest.config.ts says which).
+# Two vitest projects: e2e runs the files that do not stop brokers, several at a time; e2e-faults then
+# runs, one at a time, the files that stop brokers, the cluster or the registry (vitest.config.ts says which).
 test-e2e: build ## e2e and Go interop tests against the cluster in test/e2e/config/e2e.toml (started locally when it is the local one); ends with each file's time
 	PATH="$(if $(GO),$(dir $(GO)):)$$PATH" $(VITEST) run --project e2e --project e2e-faults \
 	  --reporter=default --reporter=./test/e2e/support/durations-reporter.ts

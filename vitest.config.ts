@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import E2eSequencer from "./test/e2e/support/sequencer.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -15,16 +16,15 @@ const alias = [
 const e2eFiles = ["test/e2e/**/*.test.ts", "test/interop/**/*.test.ts"];
 
 /**
- * Files that stop brokers or the whole cluster, hang connections through the fault proxies, or rebuild
- * dist/ (npm pack's prepack, which the examples run from): the e2e-faults project runs them one at a time.
+ * Files that stop brokers, the whole cluster or the schema registry: the e2e-faults project runs them one
+ * at a time, after the e2e project. (The files using the fault proxies, governor and reliability-network,
+ * run in the e2e project: the proxies' fixed ports are held by one file at a time, see
+ * test/e2e/support/fault-proxy.ts, and their faults touch only the clients going through them.)
  */
 const serialFiles = [
-  "test/e2e/governor.test.ts", // stops every broker
   "test/e2e/producer-metadata.test.ts", // stops the whole cluster
   "test/e2e/reliability-broker.test.ts", // stops a broker
-  "test/e2e/reliability-network.test.ts", // fault proxies
   "test/e2e/retry-tiers-faults.test.ts", // stops a broker
-  "test/e2e/package.test.ts", // npm pack rebuilds dist/
   "test/e2e/schema-registry-restart.test.ts", // stops the schema registry
 ];
 
@@ -39,6 +39,8 @@ const e2e = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The slowest e2e files start first, the ones that would wait for the fault proxies last.
+    sequence: { sequencer: E2eSequencer },
     projects: [
       {
         resolve: { alias },
@@ -67,8 +69,8 @@ export default defineConfig({
           name: "e2e-faults",
           include: serialFiles,
           ...e2e,
-          // Stopping brokers, hanging connections through the fault proxies (fixed ports) or rebuilding
-          // dist/ would disturb every other file: these run one at a time, after the e2e project.
+          // Stopping brokers or the registry would disturb every other file: these run one at a time,
+          // after the e2e project.
           maxWorkers: 1,
           fileParallelism: false,
           sequence: { groupOrder: 2 },

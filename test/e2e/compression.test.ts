@@ -7,6 +7,7 @@ import type { Component } from "ekafka";
 import { buildComponent } from "./support/component.js";
 import { brokerDataDir, cluster, localCluster, uniqueName } from "./support/env.js";
 import { createTopic } from "./support/raw.js";
+import { until } from "./support/wait.js";
 
 /** compression code → what DumpLogSegments prints after `compresscodec:` (Kafka 4.x: the codec's name). */
 const CODECS = [
@@ -35,17 +36,20 @@ function segmentFiles(topic: string): string[] {
 
 /** The batch lines DumpLogSegments prints for the first segment with data (retrying while none is flushed). */
 async function batchLines(topic: string): Promise<string[]> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const files = segmentFiles(topic);
-    if (files.length > 0) {
+  let lines: string[] = [];
+  await until(
+    async () => {
+      const files = segmentFiles(topic);
+      if (files.length === 0) return false;
       const out = await cluster("dump-log", files[0]!);
-      const lines = out.split("\n").filter((l) => /^baseOffset: \d+/.test(l));
-      if (lines.length > 0) return lines;
-    }
-    if (Date.now() > deadline) throw new Error(`no segment data of ${topic}-0 appeared in any broker's data dir`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+      lines = out.split("\n").filter((l) => /^baseOffset: \d+/.test(l));
+      return lines.length > 0;
+    },
+    15_000,
+    `segment data of ${topic}-0 in a broker's data dir`,
+    200,
+  );
+  return lines;
 }
 
 describe.runIf(localCluster)("compression", () => {

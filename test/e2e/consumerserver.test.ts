@@ -263,8 +263,7 @@ describe("partition concurrency", () => {
     await server.gracefulStop();
     await started;
 
-    expect(mostInFlight).toBe(3);
-    expect(mostInFlight).toBeLessThanOrEqual(3); // never two of one partition at once
+    expect(mostInFlight).toBe(3); // one per partition: never two of one partition at once
     for (const partition of [0, 1, 2]) {
       expect(order.get(partition)).toEqual(Array.from({ length: total / 3 }, (_, i) => i));
       expect(await committed(kafka, s.groupID, s.topic, partition)).toBe(total / 3);
@@ -273,7 +272,7 @@ describe("partition concurrency", () => {
 });
 
 describe("rebalancing", () => {
-  it("a second server joining takes partitions over: every message is handled, each partition in order", async () => {
+  it("a second server joining takes partitions over: every message is handled, each partition in order, at most 200 (the first member's maxQueued) handled twice", async () => {
     const s = scenario({ partitions: 3 });
     await s.create();
     const total = 3000;
@@ -304,6 +303,9 @@ describe("rebalancing", () => {
     const all = handled.get("a")!.length + handled.get("b")!.length;
     console.log(`rebalance: member a handled ${handled.get("a")!.length}, member b ${handled.get("b")!.length}, ${all - total} duplicates`);
     expect(handled.get("b")!.length).toBeGreaterThan(0);
+    // The partitions that move are committed on revoke, after what is in flight on them finished: only
+    // what the first member held fetched and not yet handled (maxQueued) may be handed to the second.
+    expect(all - total).toBeLessThanOrEqual(200);
     for (const [member, list] of handled) {
       for (const partition of [0, 1, 2]) {
         const offsets = list.filter((h) => h.partition === partition).map((h) => h.offset);

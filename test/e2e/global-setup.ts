@@ -1,12 +1,14 @@
 // Runs at the start of an e2e run (each of the two e2e projects runs it; the second finds the cluster the
 // first started): makes sure test/e2e/config/e2e.toml exists and, when it names the local cluster, that
-// the cluster is up. A cluster this run started is stopped again at the end, so a test
-// run leaves the machine as it found it (set EKAFKA_KEEP_CLUSTER=1 to keep it running).
+// the cluster is up, and compiles the child-process fixtures once for every file. A cluster this run
+// started is stopped again at the end, so a test run leaves the machine as it found it (set
+// EKAFKA_KEEP_CLUSTER=1 to keep it running).
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse } from "smol-toml";
+import { compileFixtures, removeCompiled } from "../support/compile-fixture.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const configDir = `${repo}test/e2e/config`;
@@ -39,18 +41,38 @@ async function clusterScript(command: "up" | "down"): Promise<void> {
   process.stderr.write(stderr);
 }
 
+/**
+ * Compiles every `*-child.ts` of test/e2e/fixtures into one folder and names it in the environment the
+ * test files inherit (support/child.ts); returns the folder, or undefined when the other e2e project's
+ * setup already did.
+ */
+async function compileChildren(): Promise<string | undefined> {
+  // Imported here: support/ reads e2e.toml when loaded, which ensureE2eConfig may have just created.
+  const { COMPILED_CHILDREN_ENV } = await import("./support/child.js");
+  if (process.env[COMPILED_CHILDREN_ENV] !== undefined) return undefined;
+  const sources = readdirSync(`${repo}test/e2e/fixtures`, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith("-child.ts"))
+    .map((file) => `test/e2e/fixtures/${file}`);
+  const outDir = await compileFixtures("e2e-children", ...sources);
+  process.env[COMPILED_CHILDREN_ENV] = outDir;
+  return outDir;
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
   const brokers = ensureE2eConfig();
   const usesLocalCluster = brokers.every((b) => localBrokers.has(b));
   process.env.EKAFKA_E2E_LOCAL_CLUSTER = usesLocalCluster ? "1" : "0";
-  let startedHere = false;
-  if (usesLocalCluster && !localClusterRunning()) {
+  const startCluster = async (): Promise<boolean> => {
+    if (!usesLocalCluster || localClusterRunning()) return false;
     const started = Date.now();
     await clusterScript("up");
     console.log(`e2e: local cluster started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    startedHere = true;
-  }
+    return true;
+  };
+  // The compile runs while the cluster starts.
+  const [compiled, startedHere] = await Promise.all([compileChildren(), startCluster()]);
   return async () => {
+    removeCompiled(compiled);
     if (startedHere && process.env.EKAFKA_KEEP_CLUSTER !== "1") await clusterScript("down");
   };
 }

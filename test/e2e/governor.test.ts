@@ -12,7 +12,7 @@ import { load, type Component } from "ekafka";
 import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { brokers, localCluster, sasl, uniqueName } from "./support/env.js";
 import { FaultProxies } from "./support/fault-proxy.js";
-import { eventually, sleep } from "./support/wait.js";
+import { eventually } from "./support/wait.js";
 import { createTopic, fillTopic } from "./support/raw.js";
 
 const { track } = componentsClosedAfterEach();
@@ -165,11 +165,12 @@ describe("governor /metrics", () => {
 });
 
 describe.runIf(localCluster)("governor /readyz", () => {
-  // The server reaches the brokers only through the fault proxies: closing them makes every broker
+  // The server reaches the brokers only through the fault proxies: refusing makes every broker
   // unreachable for it (connections dropped, new ones refused, as with stopped brokers) while the cluster
   // itself runs on for the other tests.
   const proxies = new FaultProxies();
-  beforeAll(() => proxies.start());
+  // Another file may hold the proxies (one at a time): this waits for it.
+  beforeAll(() => proxies.start(), 660_000);
   afterAll(() => proxies.close());
 
   it("answers 503 before the server joins its group, 200 after, 503 while no broker is reachable and 200 once they are back", async () => {
@@ -209,18 +210,18 @@ describe.runIf(localCluster)("governor /readyz", () => {
       expect((await get(`${running.url}/livez`)).status).toBe(200);
 
       cut = true;
-      await proxies.close();
+      await proxies.refuse();
       const down = await waitFor(503, 90_000, "not ready with no broker reachable");
       console.log(`readyz with no broker reachable: ${down.body.reason}`);
       expect(down.body.reason).toContain("no broker reachable");
       expect((await get(`${running.url}/livez`)).status).toBe(200); // not ready, but nothing to restart
 
-      await proxies.start();
+      await proxies.listen();
       cut = false;
       const back = await waitFor(200, 180_000, "ready again once the brokers are back");
       expect(back.body.ok).toBe(true);
     } finally {
-      if (cut) await proxies.start();
+      if (cut) await proxies.listen();
       await running.app.stop();
     }
     expect(await running.done).toBeUndefined(); // the server ran on throughout: never restarted
@@ -363,7 +364,16 @@ consumerGroupName = "cg"`,
       await kafka.producer("p").writeMessages({ key: "k", value: "v" });
       await eventually(async () => (handled === 1 ? true : undefined), 60_000, "the message to be handled");
       await eventually(async () => ((await get(`${running.url}/readyz`)).status === 200 ? true : undefined), 60_000, "ready");
-      await sleep(1500); // a statistics round for every client
+      // A statistics round for every client: the producer's and the group's series are on /metrics.
+      await eventually(
+        async () => {
+          const text = (await get(`${running.url}/metrics`)).text;
+          const clients = ["kafka.producers.p", "kafka.consumerGroups.cg"];
+          return clients.every((client) => samples(text, "ekafka_client_brokers_up", { client }).length > 0) ? true : undefined;
+        },
+        30_000,
+        "statistics of the producer and the group on /metrics",
+      );
 
       const debugConfig = await get(`${running.url}/debug/config`);
       const metrics = await get(`${running.url}/metrics`);

@@ -123,6 +123,27 @@ function repackClient(into: string): string {
 }
 
 /**
+ * What `npm pack` needs of the checkout: the manifest, the README, and the sources of what it ships
+ * (dist/src, dist/consumerserver). The examples and benchmarks, which the prepack compiles too but the
+ * package leaves out, are not copied: compiling them would only cost time.
+ */
+const PACKED_SOURCES = ["package.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src", "consumerserver"];
+
+/**
+ * Runs `npm pack` (its prepack compiling dist/ as always) in a copy of the checkout's sources under
+ * `parent`, and returns the tarball's path. Packing the checkout itself would rewrite its dist/ while
+ * other test files run programs from there; the copy shares only node_modules (a link).
+ */
+async function packCopy(parent: string): Promise<string> {
+  const source = join(parent, "source");
+  for (const path of PACKED_SOURCES) cpSync(join(repoRoot, path), join(source, path), { recursive: true });
+  symlinkSync(join(repoRoot, "node_modules"), join(source, "node_modules"), "dir");
+  const packed = await run("npm", ["pack", "--json", "--pack-destination", parent], { cwd: source });
+  const filename = (JSON.parse(packed) as { filename: string }[])[0]?.filename ?? "";
+  return join(parent, filename);
+}
+
+/**
  * Makes the app's `typescript` (what the README's `npm install --save-dev typescript` put there, and
  * what `npx tsc` runs) the given installation, and checks that `npx tsc` now is that version.
  */
@@ -150,9 +171,7 @@ describe("the published package, installed into a new app", () => {
     parent = mkdtempSync(join(tmpdir(), "ekafka-package-"));
     app = join(parent, "service");
     mkdirSync(app);
-    const packed = await run("npm", ["pack", "--json", "--pack-destination", parent], { cwd: repoRoot });
-    const filename = (JSON.parse(packed) as { filename: string }[])[0]?.filename ?? "";
-    tarball = join(parent, filename);
+    tarball = await packCopy(parent);
 
     let installs = tarball;
     if (!buildFromSource) {

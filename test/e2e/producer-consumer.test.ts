@@ -5,6 +5,7 @@ import { ClosedError, Hash, KafkaError, withRegisterBalancer, type Balancer, typ
 import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
 import { consumeCount, createTopic } from "./support/raw.js";
+import { until } from "./support/wait.js";
 
 const { build: component } = componentsClosedAfterEach();
 
@@ -97,8 +98,7 @@ writeTimeout = "3s"
     await producer.writeMessages({ value: "nowhere", partition: 9 });
     const consumed = await consumeCount(topic, 2);
     expect(consumed.map((m) => m.value!.toString()).sort()).toEqual(["one", "two"]);
-    const deadline = Date.now() + 10_000;
-    while (failures.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await until(() => failures.length > 0, 10_000, "the failed write's async error", 50);
     expect(failures.flat().map((m) => m.valueString())).toEqual(["nowhere"]);
   });
 });

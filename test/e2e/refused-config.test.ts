@@ -4,10 +4,10 @@
 // between connects that fail for other reasons is in test/unit/session.test.ts.)
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "ekafka/core";
-import { KafkaError, load, type Consumer, type ConsumerGroupEvent } from "ekafka";
-import * as consumerserver from "ekafka/consumerserver";
-import { componentsClosedAfterEach, e2eConfig, FAST_GROUP } from "./support/component.js";
+import { KafkaError, type Consumer, type ConsumerGroupEvent } from "ekafka";
+import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
 import { uniqueName } from "./support/env.js";
+import { serverScenario } from "./support/scenario.js";
 
 const { build: component, track } = componentsClosedAfterEach();
 
@@ -73,18 +73,12 @@ ${FAST_GROUP}
 
 describe("a Consumer Server on a configuration librdkafka refuses", () => {
   it("stops: start() rejects with the ConfigError, reported once", async () => {
-    const cfg = e2eConfig(`
-[kafka.consumerGroups.cg1]
-topic = "${uniqueName("refused")}"
-groupID = "${uniqueName("g")}"
-${FAST_GROUP}
-[kafka.consumerGroups.cg1.properties]
-"group.protocol" = "consumer"
-[kafkaConsumerServers.s1]
-consumerGroupName = "cg1"
-`);
-    const kafka = track(load("kafka", cfg).build());
-    const server = consumerserver.load("kafkaConsumerServers.s1", cfg).build(consumerserver.withEkafka(kafka));
+    // The topic is never created: the refusal comes before anything reaches the cluster.
+    const { server } = serverScenario({
+      name: "refused",
+      extra: `[kafka.consumerGroups.cg1.properties]\n"group.protocol" = "consumer"`,
+      track,
+    }).build();
     const reported: unknown[] = [];
     server.onEachMessage(
       () => undefined,

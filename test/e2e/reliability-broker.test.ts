@@ -9,7 +9,8 @@
 // - per partition, consumption never skips ahead (an offset is at most one past the highest handled),
 //   and a re-delivery never goes back beyond a committed offset already seen: once the group was seen
 //   (sampled every 250 ms) to have committed offset c of a partition, no later handled offset of that
-//   partition is below c.
+//   partition is below c;
+// - duplicates stay within a session timeout plus a commit interval of messages per revocation.
 // A second test shows that client().offsetFetch crashes its process during such a failover (a bug).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "ekafka/core";
@@ -20,7 +21,7 @@ import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
 import { ensureBrokerUp } from "./support/brokers.js";
 import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
 import { committedProbe, coordinatorOf } from "./support/group.js";
-import { collectingLogger } from "./support/logs.js";
+import { collectingLogger, parsed } from "./support/logs.js";
 import { createTopic } from "./support/raw.js";
 import { sleep, until } from "./support/wait.js";
 
@@ -37,6 +38,9 @@ const RATE = { normal: 5_000, outage: 1_500 };
 const STOP_AT = 25_000;
 /** How long the broker stays down. */
 const DOWN_MS = 3_000;
+/** FAST_GROUP's sessionTimeout, and the Consumer Server's commit interval (commitInterval unset: every second). */
+const SESSION_TIMEOUT_MS = 6_000;
+const COMMIT_INTERVAL_MS = 1_000;
 
 interface Handled {
   server: string;
@@ -70,7 +74,7 @@ describe.runIf(localCluster)("a broker stopped and started again during a 100,00
     await ensureBrokerUp(id);
   }, 120_000);
 
-  it("loses no acknowledged message and keeps each key in order", async () => {
+  it("loses no acknowledged message, keeps each key in order, and handles twice at most a session timeout plus a commit interval of messages (at 5,000/s) per revocation", async () => {
     const total = KEYS * SEQUENCES;
     const topic = uniqueName("e2e-rel-broker");
     const groupID = uniqueName("g-rel-broker");
@@ -78,6 +82,9 @@ describe.runIf(localCluster)("a broker stopped and started again during a 100,00
 
     const logLines: string[] = [];
     const logger = collectingLogger(logLines, "warn");
+    // The servers' own lines, from info up: their "partitions revoked" lines count the handovers.
+    const serverLines: string[] = [];
+    const serverLogger = collectingLogger(serverLines, "info");
     const cfg = new Config().loadString(`
 [kafka]
 brokers = ${JSON.stringify(brokers)}
@@ -109,7 +116,7 @@ consumerGroupName = "cg2"
     const servers = ["s1", "s2"].map((name) => {
       const server = consumerserver
         .load(`kafkaConsumerServers.${name}`, cfg)
-        .build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
+        .build(consumerserver.withEkafka(kafka), consumerserver.withLogger(serverLogger));
       server.onEachMessage(async (_ctx, message: Message) => {
         handled.push({
           server: name,
@@ -273,11 +280,17 @@ consumerGroupName = "cg2"
       }
     }
     const perServer = ["s1", "s2"].map((s) => `${s} ${handled.filter((h) => h.server === s).length}`).join(", ");
-    const warnings = logLines.length;
+    const warnings = logLines.length + parsed(serverLines).filter((line) => Number(line.level) >= 40).length;
+    const duplicates = handled.length - distinct.size;
+    const revocations = serverLines.filter((line) => line.includes('"msg":"partitions revoked"')).length;
+    // A member handing partitions over may have handled, since its last commit, up to a session timeout
+    // (its commits fail while the coordinator is away) plus a commit interval of messages at the full rate.
+    const duplicateBound = revocations * Math.ceil((RATE.normal * (SESSION_TIMEOUT_MS + COMMIT_INTERVAL_MS)) / 1000);
     console.log(
       `broker failure (broker ${victim} stopped, ${role}): produced ${produced}, acknowledged ${acknowledged.size} ` +
         `(${failedWrites} writes failed; acknowledged before the stop ${acknowledgedIn.before}, while stopping ${acknowledgedIn.stopping}, ` +
-        `while down ${acknowledgedIn.down}, while starting ${acknowledgedIn.starting}, after ${acknowledgedIn.after}), consumed ${handled.length} (${perServer}), distinct ${distinct.size}, duplicates ${handled.length - distinct.size}; ` +
+        `while down ${acknowledgedIn.down}, while starting ${acknowledgedIn.starting}, after ${acknowledgedIn.after}), consumed ${handled.length} (${perServer}), distinct ${distinct.size}, duplicates ${duplicates} ` +
+        `(bound ${duplicateBound}: ${revocations} revocations × ${RATE.normal} messages/s × ${(SESSION_TIMEOUT_MS + COMMIT_INTERVAL_MS) / 1000} s); ` +
         `${samples.length} committed-offset samples; ${warnings} warnings logged; timeline: ${timeline.join(", ")}`,
     );
     expect(produced).toBe(total);
@@ -286,6 +299,7 @@ consumerGroupName = "cg2"
     expect(skips.slice(0, 10)).toEqual([]);
     expect(rewinds.slice(0, 10)).toEqual([]);
     expect(samples.length).toBeGreaterThan(0);
+    expect(duplicates).toBeLessThanOrEqual(duplicateBound);
   }, 180_000);
 
   // Client.offsetFetch asks through a consumer of the group (not the admin API's ListConsumerGroupOffsets,

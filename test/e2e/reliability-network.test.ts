@@ -127,7 +127,8 @@ const duplicatesOf = (values: readonly string[]) => values.length - new Set(valu
 
 describe.runIf(localCluster)("network faults between clients and brokers (fault proxies)", () => {
   const servers: RunningServer[] = [];
-  beforeAll(() => proxies.start());
+  // Another file may hold the proxies (one at a time): this waits for it.
+  beforeAll(() => proxies.start(), 660_000);
   afterEach(async () => {
     proxies.restoreAll();
     await Promise.allSettled(servers.splice(0).map((s) => s.stop()));

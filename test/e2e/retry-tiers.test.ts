@@ -318,12 +318,12 @@ describe("retry tiers", () => {
       () => `the third call of the target (${calls.length} so far)`,
     );
     let counts: Record<string, number> = {};
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      counts = await scrape();
-      if (counts.ok === 21) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await until(
+      async () => (counts = await scrape()).ok === 21,
+      30_000,
+      () => `21 ok on /metrics (${JSON.stringify(counts)})`,
+      200,
+    );
     await app.stop();
     await running;
 

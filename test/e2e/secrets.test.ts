@@ -21,28 +21,27 @@ beforeAll(async () => {
 
 afterAll(() => removeCompiled(outDir));
 
+/** The `[kafka]` keys that make every client print: debug lines, access logs with request and response, metrics, traces. */
+const EVERY_SWITCH = `debug = true
+enableAccessInterceptor = true
+enableAccessInterceptorReq = true
+enableAccessInterceptorRes = true
+enableMetricInterceptor = true
+enableTraceInterceptor = true`;
+
 /**
- * The [kafka] and [kafkaConsumerServers] trees of the child; the password comes from $KAFKA_PASSWORD:
- * the SCRAM-SHA-512 password on the SASL listener, or the client key's tls.keyPassword on the mutual-TLS one.
+ * The clients the child runs, after its `[kafka]` keys: producer `p1` writing `topic`, groups `cg1` and
+ * `cg2` reading it, and server `s1` (debug on) reading with `cg2`.
  */
-function childToml(topic: string, kind: "sasl" | "tls" = "sasl"): string {
+function clientsToml(topic: string, clientTimeout: string): string {
   const group = (name: string) => `
 [kafka.consumerGroups.${name}]
 topic = "${topic}"
 groupID = "${topic}-${name}"
 ${FAST_GROUP}`;
   return `
-[kafka]
-${kind === "sasl" ? saslKeys() : `brokers = ${JSON.stringify(localListeners.ssl)}`}
-debug = true
-enableAccessInterceptor = true
-enableAccessInterceptorReq = true
-enableAccessInterceptorRes = true
-enableMetricInterceptor = true
-enableTraceInterceptor = true
-${kind === "tls" ? tlsKeys() : ""}
 [kafka.client]
-timeout = "3s"
+timeout = "${clientTimeout}"
 [kafka.producers.p1]
 topic = "${topic}"
 batchTimeout = "5ms"
@@ -53,6 +52,19 @@ ${group("cg2")}
 debug = true
 consumerGroupName = "cg2"
 `;
+}
+
+/**
+ * The [kafka] and [kafkaConsumerServers] trees of the child; the password comes from $KAFKA_PASSWORD:
+ * the SCRAM-SHA-512 password on the SASL listener, or the client key's tls.keyPassword on the mutual-TLS one.
+ */
+function childToml(topic: string, kind: "sasl" | "tls" = "sasl"): string {
+  return `
+[kafka]
+${kind === "sasl" ? saslKeys() : `brokers = ${JSON.stringify(localListeners.ssl)}`}
+${EVERY_SWITCH}
+${kind === "tls" ? tlsKeys() : ""}
+${clientsToml(topic, "3s")}`;
 }
 
 function saslKeys(): string {
@@ -225,24 +237,14 @@ describe.runIf(localCluster)("the TLS key password", () => {
  * off, so the plaintext cluster is still reached).
  */
 function markerToml(topic: string, markers: ReadonlyMap<string, string>): string {
-  const group = (name: string) => `
-[kafka.consumerGroups.${name}]
-topic = "${topic}"
-groupID = "${topic}-${name}"
-${FAST_GROUP}`;
   return `
 [server.governor]
 host = "127.0.0.1"
 port = 0
 [kafka]
 brokers = ${JSON.stringify(brokers)}
-debug = true
+${EVERY_SWITCH}
 statisticsInterval = "1s"
-enableAccessInterceptor = true
-enableAccessInterceptorReq = true
-enableAccessInterceptorRes = true
-enableMetricInterceptor = true
-enableTraceInterceptor = true
 saslUserName = "${markers.get("saslUserName")!}"
 saslPassword = "${markers.get("saslPassword")!}"
 [kafka.properties]
@@ -250,20 +252,10 @@ ${[...markers]
   .filter(([name]) => name.includes("."))
   .map(([name, marker]) => `"${name}" = "${marker}"`)
   .join("\n")}
-[kafka.client]
-timeout = "5s"
-[kafka.producers.p1]
-topic = "${topic}"
-batchTimeout = "5ms"
-writeTimeout = "5s"
+${clientsToml(topic, "5s")}
 [kafka.consumers.c1]
 topic = "${topic}"
 partition = 0
-${group("cg1")}
-${group("cg2")}
-[kafkaConsumerServers.s1]
-debug = true
-consumerGroupName = "cg2"
 `;
 }
 

@@ -4,15 +4,32 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { compileFixtures as compile, removeCompiled } from "../../support/compile-fixture.js";
+import { compileFixtures as compile, removeCompiled as removeFolder } from "../../support/compile-fixture.js";
 import { repoRoot } from "./env.js";
 
-/** Compiles the given fixture sources (paths relative to the repository); returns the output folder. */
+/**
+ * The environment variable naming the folder where the e2e global setup compiled every child fixture
+ * (each `*-child.ts` under test/e2e/fixtures) once for the whole run: six files compiling the sources
+ * each would cost the run about half a minute of CPU.
+ */
+export const COMPILED_CHILDREN_ENV = "EKAFKA_E2E_COMPILED_CHILDREN";
+
+/**
+ * The output folder holding the given fixture sources (paths relative to the repository) compiled: the
+ * run's shared one when it has them, else a new one (a file run on its own).
+ */
 export function compileFixtures(...sources: string[]): Promise<string> {
+  const shared = process.env[COMPILED_CHILDREN_ENV];
+  if (shared !== undefined && sources.every((source) => existsSync(join(shared, source.replace(/\.ts$/, ".js"))))) {
+    return Promise.resolve(shared);
+  }
   return compile("e2e-child", ...sources);
 }
 
-export { removeCompiled };
+/** Removes a folder {@link compileFixtures} made for one file (the run's shared one stays for the others). */
+export function removeCompiled(outDir: string | undefined): void {
+  if (outDir !== process.env[COMPILED_CHILDREN_ENV]) removeFolder(outDir);
+}
 
 /** A child process running a compiled fixture, with its output collected. */
 export interface Child {

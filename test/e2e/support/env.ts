@@ -48,18 +48,21 @@ export async function cluster(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Where kafka/cluster.sh keeps the local cluster's data, TLS material and logs: KAFKA_HOME_DIR, as for the script. */
+const kafkaHome = (process.env.KAFKA_HOME_DIR ?? `${repoRoot}.kafka`).replace(/\/$/, "");
+
 /** The directory holding broker `id`'s data (local cluster only). */
 export function brokerDataDir(id: number): string {
-  return `${repoRoot}.kafka/data/broker-${id}`;
+  return `${kafkaHome}/data/broker-${id}`;
 }
 
 /** The TLS material kafka/cluster.sh made for the local cluster (see the comment at its top). */
 export const tlsFiles = {
-  ca: `${repoRoot}.kafka/tls/ca.pem`,
-  otherCa: `${repoRoot}.kafka/tls/other-ca.pem`,
-  clientCert: `${repoRoot}.kafka/tls/client.pem`,
-  clientKey: `${repoRoot}.kafka/tls/client.key`,
-  clientEncryptedKey: `${repoRoot}.kafka/tls/client-encrypted.key`,
+  ca: `${kafkaHome}/tls/ca.pem`,
+  otherCa: `${kafkaHome}/tls/other-ca.pem`,
+  clientCert: `${kafkaHome}/tls/client.pem`,
+  clientKey: `${kafkaHome}/tls/client.key`,
+  clientEncryptedKey: `${kafkaHome}/tls/client-encrypted.key`,
   clientKeyPassword: "client-key-secret",
 };
 

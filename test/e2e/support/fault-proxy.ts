@@ -140,15 +140,52 @@ export class FaultProxy {
   }
 }
 
-/** A proxy per broker of the local cluster. */
+/**
+ * The port whose listener says "a test file holds the fault proxies": their ports are fixed (the brokers
+ * advertise them), so files that use them run one after the other even in the parallel e2e project. A
+ * listening socket is the lock because the system frees it when its process ends, however it ends.
+ */
+export const PROXIES_LOCK_PORT = proxyPort(0);
+
+/** Listens on {@link PROXIES_LOCK_PORT} once no other process does; resolves with the listener. */
+async function lockProxies(timeoutMs: number): Promise<Server> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = createServer((socket) => socket.destroy());
+    const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      server.once("error", resolve);
+      server.listen({ port: PROXIES_LOCK_PORT, host: "127.0.0.1", exclusive: true }, () => resolve(undefined));
+    });
+    if (error === undefined) return server;
+    if (error.code !== "EADDRINUSE") throw error;
+    if (Date.now() > deadline) throw new Error(`the fault proxies were still held by another test file after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A proxy per broker of the local cluster, held by one test file at a time (see {@link PROXIES_LOCK_PORT}). */
 export class FaultProxies {
   readonly byId = new Map<number, FaultProxy>(BROKER_IDS.map((id) => [id, new FaultProxy(id)]));
 
   /** The bootstrap addresses that lead through the proxies. */
   readonly brokers = BROKER_IDS.map((id) => `127.0.0.1:${proxyPort(id)}`);
 
-  async start(): Promise<void> {
+  private lock: Server | undefined;
+
+  /** Waits until no other test file holds the proxies (up to `waitMs`), then listens on every proxy port. */
+  async start(waitMs = 600_000): Promise<void> {
+    this.lock ??= await lockProxies(waitMs);
+    await this.listen();
+  }
+
+  /** Listens again after {@link refuse} (the proxies stay held meanwhile). */
+  async listen(): Promise<void> {
     await Promise.all([...this.byId.values()].map((p) => p.start()));
+  }
+
+  /** Closes every connection and stops listening, as brokers that went away: nothing is reachable through the proxies. */
+  async refuse(): Promise<void> {
+    await Promise.all(this.all().map((p) => p.close()));
   }
 
   /** The proxy of broker `id`. */
@@ -166,7 +203,11 @@ export class FaultProxies {
     for (const proxy of this.all()) proxy.restore();
   }
 
+  /** Closes every proxy and lets the next test file have them. */
   async close(): Promise<void> {
-    await Promise.all(this.all().map((p) => p.close()));
+    await this.refuse();
+    const lock = this.lock;
+    this.lock = undefined;
+    if (lock !== undefined) await new Promise<void>((resolve) => lock.close(() => resolve()));
   }
 }

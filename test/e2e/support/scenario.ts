@@ -23,8 +23,10 @@ export interface ScenarioTomlOptions {
   reader?: Reader;
   /** Producer `p1` writing the topic (batchTimeout 5 ms); default true. */
   producer?: boolean;
-  /** More keys of producer `p1`. */
+  /** More keys of producer `p1` (`balancer = "hash"`, say). */
   producerKeys?: string;
+  /** More keys of each reader (`commitInterval`, say), after the group timings. */
+  readerKeys?: string;
   /** More TOML after the readers (other producers and consumers, or keys of the last reader). */
   extra?: string;
   /** Keys of `[kafkaConsumerServers.s1]`. */
@@ -38,12 +40,13 @@ export interface ScenarioTomlOptions {
 
 /** The scenario's `[kafka.*]` entries and `[kafkaConsumerServers.s1]`, without `[kafka]` and its brokers. */
 export function scenarioToml(options: ScenarioTomlOptions): string {
-  const { topic, groupID, reader = "group", producer = true } = options;
+  const { topic, groupID, reader = "group", producer = true, producerKeys = "", readerKeys = "" } = options;
   const parts: string[] = [];
+  if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"\n${producerKeys}`);
   const group = options.groupKeys ?? FAST_GROUP;
-  if (producer) parts.push(`[kafka.producers.p1]\ntopic = "${topic}"\nbatchTimeout = "5ms"\n${options.producerKeys ?? ""}`);
-  if (reader !== "consumer") parts.push(`[kafka.consumerGroups.cg1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${group}`);
-  if (reader !== "group") parts.push(`[kafka.consumers.c1]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${group}`);
+  const readerTable = (table: string) => `[kafka.${table}]\ntopic = "${topic}"\ngroupID = "${groupID}"\n${group}${readerKeys}`;
+  if (reader !== "consumer") parts.push(readerTable("consumerGroups.cg1"));
+  if (reader !== "group") parts.push(readerTable("consumers.c1"));
   if (options.extra !== undefined) parts.push(options.extra);
   const names = [reader !== "consumer" ? 'consumerGroupName = "cg1"' : "", reader !== "group" ? 'consumerName = "c1"' : ""];
   parts.push(`[kafkaConsumerServers.s1]\n${names.filter((n) => n !== "").join("\n")}\n${options.serverKeys ?? ""}`);
@@ -65,11 +68,12 @@ export interface ScenarioOptions {
   /** The topic's partitions (replication factor 3); default 3. */
   partitions?: number;
   reader?: Reader;
+  /** See {@link ScenarioTomlOptions.producerKeys} and {@link ScenarioTomlOptions.readerKeys}. */
+  producerKeys?: string;
+  readerKeys?: string;
   /** More TOML after the readers, given the scenario's topic and group id. */
   extra?: string | ((topic: string, groupID: string) => string);
   serverKeys?: string;
-  /** More keys of producer `p1`. */
-  producerKeys?: string;
   /** See {@link ScenarioTomlOptions.groupKeys}. */
   groupKeys?: string;
   /** Options every server of the scenario is built with, before those given to build(). */
@@ -97,8 +101,8 @@ export function serverScenario(options: ScenarioOptions): ServerScenario {
   const topic = uniqueName(`e2e-${options.name}`);
   const groupID = uniqueName(`g-${options.name}`);
   const extra = typeof options.extra === "function" ? options.extra(topic, groupID) : options.extra;
-  const { reader, serverKeys, producerKeys, groupKeys } = options;
-  const toml = scenarioToml({ topic, groupID, reader, extra, serverKeys, producerKeys, groupKeys });
+  const { reader, producerKeys, readerKeys, groupKeys, serverKeys } = options;
+  const toml = scenarioToml({ topic, groupID, reader, producerKeys, readerKeys, groupKeys, extra, serverKeys });
   return {
     topic,
     groupID,
