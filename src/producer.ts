@@ -81,8 +81,7 @@ export class Producer {
   private connecting: Promise<void> | undefined;
   private closed = false;
   private asyncErrorHandler: AsyncErrorHandler | undefined;
-  /** With a transactionalID: its transactions, which every write joins. */
-  private readonly transactions: Transactions | undefined;
+  private readonly transactions: Transactions | undefined; // with a transactionalID: every write joins its open transaction
 
   /** @internal made by the component ({@link Component.producer}); not for direct use */
   constructor(private readonly setup: ProducerSetup) {
@@ -99,7 +98,7 @@ export class Producer {
     this.intercepted = new Intercepted(site, setup.interceptors);
     this.transactions = Transactions.of(setup, this.client, {
       connect: () => this.connect(),
-      write: async (messages) => void (await this.send(messages, true)),
+      write: async (messages) => this.send(messages, false).then((w) => ({ delivered: w.done.then(() => this.throwIfFailed(w)) })),
     });
   }
 
@@ -132,11 +131,9 @@ export class Producer {
   }
 
   /**
-   * Runs `fn` inside a transaction (needs `transactionalID`): the messages it writes through `tx` (or
-   * this producer) and the consumed offsets it sends with `tx.sendOffsets` are committed together when
-   * `fn` resolves; when it throws, the transaction is aborted (read_committed readers never see its
-   * writes) and the call rejects with what `fn` threw. Transactions of one producer run one after the
-   * other.
+   * Runs `fn` inside a transaction (needs `transactionalID`; one after the other): what it writes through
+   * `tx` (or this producer) and the offsets it sends with `tx.sendOffsets` are committed together when
+   * `fn` resolves; when it throws, the transaction is aborted and the call rejects with what `fn` threw.
    * @throws ConfigError when the producer has no transactionalID
    * @throws KafkaError when the transaction could not be committed (it was aborted): `fatal` when this
    *   producer was fenced by another with the same transactionalID — its message names it
@@ -170,7 +167,7 @@ export class Producer {
       await this.enqueueAll(write, deadline);
       if (!wait) return;
       await write.done;
-      if (write.failures.length > 0) throw this.writeError(write);
+      this.throwIfFailed(write);
     });
     return queued!;
   }
@@ -181,9 +178,7 @@ export class Producer {
     this.closed = true;
     if (this.connecting === undefined) return;
     await this.connecting.catch(() => undefined);
-    await this.transactions
-      ?.abort()
-      .catch((err: unknown) => this.setup.logger.warn({ err }, "aborting the open transaction on close failed"));
+    await this.transactions?.abort().catch((err: unknown) => this.setup.logger.warn({ err }, "aborting a transaction on close failed"));
     await disconnectClient(this.client, this.setup.config.writeTimeout);
   }
 
@@ -382,6 +377,10 @@ export class Producer {
       message: `${error.message} (${summary})`,
       failed: write.failures.map((f) => f.message),
     });
+  }
+
+  private throwIfFailed(write: PendingWrite): void {
+    if (write.failures.length > 0) throw this.writeError(write);
   }
 
   private reportAsyncFailures(write: PendingWrite): void {

@@ -32,8 +32,8 @@ export interface TransactionHost {
   readonly logger: Logger;
   /** Connects the producer (once). */
   connect(): Promise<void>;
-  /** Writes the messages and resolves once they are delivered. */
-  write(messages: MessageInput[]): Promise<void>;
+  /** Writes the messages; resolves once they are queued, with the promise of their delivery. */
+  write(messages: MessageInput[]): Promise<{ delivered: Promise<void> }>;
 }
 
 /**
@@ -45,10 +45,10 @@ export class Transaction {
   constructor(private readonly transactions: Transactions) {}
 
   /**
-   * Writes messages as part of the transaction; resolves once they are delivered (read_committed
-   * readers see them only once the transaction commits).
+   * Writes messages as part of the transaction. Resolves once they are queued: the commit waits for
+   * their delivery, and one that could not be delivered makes the commit fail (the transaction is
+   * aborted). read_committed readers see them only once the transaction commits.
    * @throws TypeError when a message is malformed (nothing of the call was written)
-   * @throws KafkaError when a message could not be delivered (the transaction can then only abort)
    */
   async writeMessages(...messages: MessageInput[]): Promise<void> {
     await this.transactions.write(messages);
@@ -72,6 +72,8 @@ export class Transaction {
 export class Transactions {
   #initialized: Promise<void> | undefined;
   #open: Transaction | undefined;
+  /** The deliveries of the open transaction's writes. */
+  #deliveries: Array<Promise<void>> = [];
   /** The fatal error after which no transaction can run (fenced). */
   #fatal: KafkaError | undefined;
   /** Transactions of `run` wait here for the one before them to end. */
@@ -137,6 +139,12 @@ export class Transactions {
   async commit(): Promise<void> {
     const open = this.#requireOpen("CommitTransaction");
     try {
+      await this.#delivered();
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+    try {
       await this.#call("CommitTransaction", (cb) => this.host.client.commitTransaction(this.host.timeoutMs, cb));
     } catch (error) {
       if (error instanceof KafkaError && !error.fatal) await this.abort();
@@ -150,6 +158,9 @@ export class Transactions {
   async abort(): Promise<void> {
     const open = this.#open;
     if (open === undefined) return;
+    // Its writes reach the brokers first, rather than being purged from the queue: an aborted write is
+    // then visible as such to a read_uncommitted reader, whatever the timing.
+    await this.#delivered().catch(() => undefined);
     this.#open = undefined;
     if (this.#fatal !== undefined) return; // a fenced producer cannot abort; the coordinator has done it
     await this.#call("AbortTransaction", (cb) => this.host.client.abortTransaction(this.host.timeoutMs, cb));
@@ -158,7 +169,9 @@ export class Transactions {
   /** Writes into the open transaction. @throws Error when none is open */
   async write(messages: MessageInput[]): Promise<void> {
     this.#requireOpen("WriteMessages");
-    await this.host.write(messages);
+    const { delivered } = await this.host.write(messages);
+    delivered.catch(() => undefined); // observed by commit
+    this.#deliveries.push(delivered);
   }
 
   /** Sends the offsets through the group's offset ledger; an abortable failure aborts the transaction. */
@@ -178,6 +191,13 @@ export class Transactions {
       if (error instanceof KafkaError && !error.fatal) await this.abort().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Waits for the open transaction's writes to be delivered; rejects with the first failure. */
+  async #delivered(): Promise<void> {
+    const deliveries = this.#deliveries;
+    this.#deliveries = [];
+    await Promise.all(deliveries);
   }
 
   async #initialize(): Promise<void> {
