@@ -127,12 +127,14 @@ describe("Consumer Server, transactionalProducer", () => {
     const committedOut = countValues(await readWhole(s.output, 1, "read_committed"));
     const expected = [...input.filter((v) => v !== "v7").map((v) => `out-${v}`), "v7"];
     expect(exactlyOnceReport(expected, committedOut)).toEqual({ missing: [], duplicated: [], unexpected: [] });
-    // The aborted attempts were written: a read_uncommitted reader sees them (v3's first attempt, v7's).
+    // Every handler call's write reached the log, the aborted ones too: a read_uncommitted reader sees one
+    // copy per call. v3 is called at least twice (its failed first attempt; messages handled before a
+    // failure in the same transaction are handled again, so possibly more), v7 once.
     const uncommitted = countValues(await readWhole(s.output, 1, "read_uncommitted"));
-    expect(uncommitted.get("out-v3")).toBe(2);
-    expect(uncommitted.get("out-v7")).toBe(1);
-    expect(attempts.get("v3")).toBe(2);
+    expect(attempts.get("v3")).toBeGreaterThanOrEqual(2);
+    expect(uncommitted.get("out-v3")).toBe(attempts.get("v3"));
     expect(attempts.get("v7")).toBe(1);
+    expect(uncommitted.get("out-v7")).toBe(1);
     const committed = await kafka.client().offsetFetch(s.groupID, s.input);
     expect(committed.map((p) => p.offset)).toEqual([10]);
   });
