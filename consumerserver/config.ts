@@ -98,6 +98,21 @@ export const consumerServerSchema = defineSchema({
       "failure moves the message to the first tier's retry topic and the partition goes on; empty (the default) keeps " +
       "retrying in place (inPlaceRetries), blocking the partition. Beyond the Go original.",
   },
+  transactionalProducer: {
+    type: "string",
+    doc:
+      "Exactly-once: a `kafka.producers.<name>` entry with a transactionalID. Each message is handled inside a transaction " +
+      "of that producer (the handler writes through `ctx.producer`), and its offset is committed by the same transaction. " +
+      'onEachMessage with ordering = "partition", concurrency = 1, no retryDelays. See the README\'s exactly-once section. Beyond the Go original.',
+  },
+  transactionInterval: {
+    type: "duration",
+    default: 100,
+    doc:
+      "With transactionalProducer: the longest a transaction stays open while a fetch round is being handled; the " +
+      "transaction is committed at the end of each round anyway, before the next poll. Kafka Streams' commit.interval.ms " +
+      "under exactly_once_v2, with its default. Beyond the Go original.",
+  },
   retryProducer: {
     type: "string",
     doc: "The `kafka.producers.<name>` entry retry-tier records are written with (default: deadLetterProducer). Beyond the Go original.",
@@ -133,7 +148,7 @@ export type ConsumerServerConfig = Decoded<typeof consumerServerSchema>;
 export function decodeConsumerServerConfig(raw: unknown, key: string, warn?: Warn): ConsumerServerConfig {
   const decoded = decode(raw, consumerServerSchema, key, warn);
   // An empty name is the Go loader's zero value: "not set".
-  for (const field of ["consumerName", "consumerGroupName", "deadLetterProducer", "retryProducer"] as const) {
+  for (const field of ["consumerName", "consumerGroupName", "deadLetterProducer", "retryProducer", "transactionalProducer"] as const) {
     if (decoded[field]?.trim() === "") decoded[field] = undefined;
   }
   return decoded;

@@ -1,5 +1,5 @@
 import type { Context } from "@opentelemetry/api";
-import { activeContext, traceContextOf, type Message } from "../src/index.js";
+import { activeContext, traceContextOf, type Message, type Producer } from "../src/index.js";
 import type { Logger } from "../src/core/index.js";
 import type { Batch, Delivery, Outcome } from "./delivery.js";
 
@@ -19,6 +19,11 @@ export interface ServerContext {
 
 /** What an `onEachMessage` handler receives with each message. */
 export interface MessageContext extends ServerContext {
+  /**
+   * With `transactionalProducer`: that producer, whose writes join the transaction the message is
+   * handled in (committed with the message's offset, aborted when the handler throws). Undefined otherwise.
+   */
+  readonly producer: Producer | undefined;
   /** The message being handled (also the handler's second argument). */
   readonly message: Message;
   /** 1 on the first call for this message, 2 on the first retry, … */
@@ -27,6 +32,8 @@ export interface MessageContext extends ServerContext {
 
 /** What an `onEachBatch` handler receives with each batch. */
 export interface BatchContext extends ServerContext {
+  /** Undefined: `transactionalProducer` takes onEachMessage only. */
+  readonly producer: Producer | undefined;
   /** The batch being handled (also the handler's second argument). */
   readonly batch: Batch;
   /** 1 on the first call for this batch, 2 on the first retry (with the messages not resolved yet), … */
@@ -39,6 +46,8 @@ abstract class BaseDelivery implements Delivery {
   error: Error | undefined;
   outcome: Outcome | undefined;
   retries = 0;
+  /** With `transactionalProducer`: the producer of the transaction the delivery is handled in (set by that step). */
+  producer: Producer | undefined = undefined;
   /**
    * The trace context of the handling: first the one the first message carries in its headers (W3C
    * `traceparent`); a middleware may put a span of its own in it (the `process` span does).
@@ -165,6 +174,7 @@ class CallContext {
   readonly signal: AbortSignal;
   readonly otelContext: Context;
   readonly attempt: number;
+  readonly producer: Producer | undefined;
   readonly #delivery: BaseDelivery;
 
   constructor(delivery: BaseDelivery) {
@@ -172,6 +182,7 @@ class CallContext {
     this.signal = delivery.signal;
     this.otelContext = delivery.otelContext;
     this.attempt = delivery.attempts;
+    this.producer = delivery.producer;
   }
 
   /** The delivery's logger (bound to topic, partition and offset), made on first use. */

@@ -30,12 +30,15 @@ export interface PipelineParts {
 export function pipelineOf(parts: PipelineParts): DeliveryHandler {
   const { resources, report } = parts;
   const middlewares: Middleware[] = [];
+  // Exactly-once: the transaction encloses the whole handling (interceptors, middlewares, failure steps).
+  if (resources.transactions !== undefined) middlewares.push(resources.transactions.around);
   if (resources.intercept !== undefined) middlewares.push(intercepting(resources.intercept));
   middlewares.push(...parts.middlewares);
   const destinations = failureDestinations(resources);
   const inPlace = retrying(inPlacePolicy(parts), report);
   if (destinations === undefined) middlewares.push(inPlace);
   else middlewares.push(movingOnFailure(destinations, report), inPlace, recordingFailures());
+  if (resources.transactions !== undefined) middlewares.push(resources.transactions.eachCall); // right around each call
   return chain(parts.handler, ...parts.observed(middlewares));
 }
 

@@ -5,6 +5,7 @@ import { DEAD_LETTER_TOPIC_SUFFIX } from "./dead-letter.js";
 import type { InterceptedCall } from "./middleware.js";
 import { createRetryTiers } from "./retry-tiers/create.js";
 import type { RetryTiers } from "./retry-tiers/retry-tiers.js";
+import type { ServerTransactions } from "./transactions.js";
 
 /** The handler kinds a server can run. */
 export type ModeKind = "onEachMessage" | "onEachBatch" | "onStart" | "onConsumerGroupStart";
@@ -20,6 +21,8 @@ export interface Resources {
   deadLetter?: { producer: ReturnType<Component["producer"]>; topic: string | undefined; name: string };
   /** With `retryDelays`: the retry topics, where failures are moved and their subscription. */
   tiers?: RetryTiers | undefined;
+  /** With `transactionalProducer`: the transactions each delivery is handled in. */
+  transactions?: ServerTransactions | undefined;
 }
 
 /** What a server knows when it gets its resources. */

@@ -9,6 +9,7 @@ import { OwnedLoopRunner, type LoopHandler } from "./owned-loop.js";
 import { observedReader, ServerObservability } from "./observability.js";
 import { inPlacePolicy, pipelineOf } from "./pipeline.js";
 import { serverResources, topicsOf, type Resources } from "./server-resources.js";
+import { committingBeforePolls, serverTransactions, transactionalProducerOf } from "./transactions.js";
 import type { Subscription } from "./subscription.js";
 
 /** The `comp` field of the server's log lines. */
@@ -169,6 +170,15 @@ export class ConsumerServer implements Server {
       deadLetterProducer: this.deadLetterProducer,
       logger: this.logger,
     });
+    const producer = transactionalProducerOf({
+      key: this.key,
+      config: this.config,
+      component: this.#component,
+      mode: mode.kind,
+      reader: resources.reader!,
+      partitionConcurrency: this.partitionConcurrency,
+    });
+    if (producer !== undefined) resources.transactions = serverTransactions(producer, resources.group!, this.config.transactionInterval);
     this.#resources = resources;
     this.#observed.reading(this.#observedReaderOf(mode.kind, resources.reader));
   }
@@ -274,7 +284,11 @@ export class ConsumerServer implements Server {
     const report = this.#observed.recording(reporter(mode.onError, this.logger));
     const handler = mode.kind === "onEachMessage" ? callHandler(mode.handler) : callBatchHandler(mode.handler);
     const subscriptions: Subscription[] = [
-      { name: "topics", group: resources.group!, topics: topicsOf(this.#component, resources.reader!) },
+      {
+        name: "topics",
+        group: resources.transactions === undefined ? resources.group! : committingBeforePolls(resources.group!, resources.transactions),
+        topics: topicsOf(this.#component, resources.reader!),
+      },
     ];
     if (resources.tiers !== undefined) subscriptions.push(resources.tiers.subscription());
     const handle = pipelineOf({

@@ -157,10 +157,32 @@ function checkProducer(producer: ProducerConfig, keyPath: string): void {
   if (producer.idempotent && producer.requiredAcks !== -1) {
     throw ConfigError.atKey(key("requiredAcks"), `must be -1 when idempotent = true, found ${producer.requiredAcks}`);
   }
+  if (producer.transactionalID !== undefined) checkTransactional(producer, keyPath);
   if (producer.idempotent && producer.maxAttempts < 2) {
     throw ConfigError.atKey(
       key("maxAttempts"),
       `must be at least 2 when idempotent = true (retries are what it protects), found ${producer.maxAttempts}`,
+    );
+  }
+}
+
+/** What librdkafka and the transaction protocol need of a producer with a transactionalID. */
+function checkTransactional(producer: ProducerConfig, keyPath: string): void {
+  const key = (field: string) => joinKeyPath(keyPath, field);
+  if (producer.transactionalID!.trim() === "") throw ConfigError.atKey(key("transactionalID"), "must not be empty");
+  if (producer.requiredAcks !== -1) {
+    throw ConfigError.atKey(
+      key("requiredAcks"),
+      `must be -1 with a transactionalID (a transaction needs every in-sync replica), found ${producer.requiredAcks}`,
+    );
+  }
+  if (producer.async) {
+    throw ConfigError.atKey(key("async"), "must be false with a transactionalID: a transaction's writes are confirmed by its commit");
+  }
+  if (producer.writeTimeout > producer.transactionTimeout) {
+    throw ConfigError.atKey(
+      key("writeTimeout"),
+      `must not exceed transactionTimeout (${producer.transactionTimeout} ms) with a transactionalID, found ${producer.writeTimeout} ms`,
     );
   }
 }

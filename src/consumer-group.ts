@@ -5,6 +5,7 @@ import type { Interceptor } from "./interceptors.js";
 import { Message } from "./message.js";
 import type { MessageDecoder } from "./schema-registry/decoder.js";
 import type { ConsumerSession } from "./session.js";
+import type { TransactionOffsetSink } from "./offset-ledger.js";
 
 /** What `ConsumerGroup.poll()` resolves to; tell the kinds apart with `instanceof`. */
 export type ConsumerGroupEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
@@ -117,6 +118,19 @@ export class ConsumerGroup {
    */
   storeOffsets(...messages: Message[]): void {
     this.session.ledger.store(messages);
+  }
+
+  /**
+   * @internal exactly-once: from now on this group's offsets go into transactions only (see
+   * the offset ledger's useTransactions); the Consumer Server with `transactionalProducer` calls it.
+   */
+  useTransactions(): void {
+    this.session.ledger.useTransactions();
+  }
+
+  /** @internal hands offsets to a producer's open transaction through the offset ledger (`tx.sendOffsets`) */
+  async sendToTransaction(messages: readonly Message[], sink: TransactionOffsetSink): Promise<void> {
+    await this.session.ledger.sendToTransaction(messages, sink);
   }
 
   /** Commits every stored offset now. */

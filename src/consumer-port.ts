@@ -52,6 +52,8 @@ export interface ConsumerPort {
   resume(partitions: PartitionRef[]): void;
   /** Runs librdkafka's close (revoking what is left, leaving the group); nothing when never connected. */
   disconnect(): Promise<void>;
+  /** The native consumer itself, which a transactional producer sends offsets with (its group metadata). */
+  groupHandle(): unknown;
   /** The KafkaError for a failed native call of `operation`, with the last broker failure appended. */
   error(err: unknown, operation: string): KafkaError;
 }

@@ -26,6 +26,7 @@ export {
   type Option,
 } from "./options.js";
 export { Producer, type AsyncErrorHandler } from "./producer.js";
+export { Transaction } from "./transaction.js";
 export { Consumer, type ReadOptions } from "./consumer.js";
 export { ConsumerGroup, type ConsumerGroupEvent, type PollBatchOptions, type PollOptions } from "./consumer-group.js";
 export { PollTimeoutError } from "./event-queue.js";

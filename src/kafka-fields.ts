@@ -390,8 +390,43 @@ const producerFields = {
   idempotent: {
     type: "boolean",
     default: false,
-    doc: "Idempotent producer: no duplicates or reordering on retry. Needs requiredAcks = -1. Beyond the Go original.",
-    librdkafka: [{ name: "enable.idempotence", note: "As is.", value: (p: ProducerConfig): Value => p.idempotent }],
+    doc: "Idempotent producer: no duplicates or reordering on retry. Needs requiredAcks = -1. Always on with transactionalID. Beyond the Go original.",
+    librdkafka: [
+      {
+        name: "enable.idempotence",
+        note: "As is; true with transactionalID (a transaction needs it).",
+        value: (p: ProducerConfig): Value => p.idempotent || p.transactionalID !== undefined,
+      },
+    ],
+  },
+  transactionalID: {
+    type: "string",
+    doc:
+      "Makes the producer transactional: writes go through producer.transaction() (see the README's exactly-once " +
+      "section), with idempotence on and requiredAcks = -1. Unique per running instance (a second one with the same id " +
+      'fences the first): give each replica its own, e.g. "orders-${POD_NAME}". Beyond the Go original.',
+    librdkafka: [
+      {
+        name: "transactional.id",
+        note: "As is; librdkafka then turns enable.idempotence on.",
+        value: (p: ProducerConfig): Value => p.transactionalID,
+      },
+    ],
+  },
+  transactionTimeout: {
+    type: "duration",
+    default: 60 * SECOND,
+    doc:
+      "With transactionalID: how long the transaction coordinator lets a transaction stay open before it aborts it " +
+      "(and fences this producer's open transaction). librdkafka's default. Beyond the Go original.",
+    librdkafka: [
+      {
+        name: "transaction.timeout.ms",
+        ranged: true,
+        note: "Milliseconds; set only with transactionalID.",
+        value: (p: ProducerConfig): Value => (p.transactionalID === undefined ? undefined : wholeMilliseconds(p.transactionTimeout)),
+      },
+    ],
   },
   clientID: {
     type: "string",

@@ -25,6 +25,7 @@ export const LIBRDKAFKA_RANGES = {
   "fetch.error.backoff.ms": [0, 300_000],
   "retry.backoff.max.ms": [1, 300_000],
   "statistics.interval.ms": [0, 86_400_000],
+  "transaction.timeout.ms": [1000, INT32_MAX],
 } as const satisfies Record<string, readonly [number, number]>;
 
 /** A librdkafka property with a known range. */

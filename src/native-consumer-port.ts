@@ -79,6 +79,7 @@ export function nativeConsumerPort(setup: NativeConsumerSetup, hooks: ConsumerPo
     resume: (partitions) => client.resume(partitions.map(({ topic, partition }) => ({ topic, partition }))),
     disconnect: () => disconnectClient(client),
     error: (err, operation) => failures.error(err, operation, key),
+    groupHandle: () => client,
   };
 }
 

@@ -25,7 +25,15 @@ export interface OffsetPort {
   error(err: unknown, operation: string): KafkaError;
   /** Where a store that could not be made is noted (a partition revoked in the meantime). */
   debug(err: unknown, message: string): void;
+  /** The native consumer, whose group metadata a transaction's offsets are sent with (KIP-447). */
+  groupHandle(): unknown;
 }
+
+/**
+ * Adds offsets to the open transaction of a transactional producer, with the group metadata of the
+ * consumer `groupHandle` (see {@link OffsetLedger.sendToTransaction}).
+ */
+export type TransactionOffsetSink = (offsets: PartitionOffset[], groupHandle: unknown) => Promise<void>;
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -37,6 +45,9 @@ const key = (topic: string, partition: number): string => `${topic}\u0000${parti
  * background every `commitInterval`, and by this ledger when partitions are revoked and on close. Stores
  * are gathered and handed to librdkafka in one call per fetch round ({@link flush}) rather than one per
  * message.
+ *
+ * Exactly-once ({@link useTransactions}): nothing is stored or committed any more; the offsets go into
+ * the producer's open transaction instead ({@link sendToTransaction}) and are committed when it commits.
  */
 export class OffsetLedger {
   /** Partitions this member owns. */
@@ -50,6 +61,8 @@ export class OffsetLedger {
   #lastTopic: string | undefined;
   #lastPartition = -1;
   #lastKey = "";
+  /** Offsets go into transactions only: never stored for the background commit, never committed by this ledger. */
+  #transactional = false;
 
   /**
    * @param name the consumer's config key, named in errors
@@ -60,6 +73,19 @@ export class OffsetLedger {
     private readonly port: OffsetPort,
     private readonly synchronous = false,
   ) {}
+
+  /**
+   * Exactly-once from now on: offsets are handed to transactions ({@link sendToTransaction}), never to
+   * librdkafka's store (so its background commit has nothing to commit) and never committed here.
+   */
+  useTransactions(): void {
+    this.#transactional = true;
+  }
+
+  /** Whether offsets go into transactions (see {@link useTransactions}). */
+  get transactional(): boolean {
+    return this.#transactional;
+  }
 
   /** The group (or the application) gave us these partitions. */
   assign(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
@@ -160,7 +186,8 @@ export class OffsetLedger {
 
   /** Hands the offsets stored since the last flush to librdkafka: one native call for all partitions. */
   flush(): void {
-    if (this.#pending.size === 0) return;
+    // With transactions the pending offsets wait for the next transaction (sendToTransaction).
+    if (this.#pending.size === 0 || this.#transactional) return;
     const offsets = [...this.#pending.values()].filter((tp) => this.mayStore(tp.topic, tp.partition));
     this.#pending.clear();
     if (offsets.length === 0) return;
@@ -186,6 +213,9 @@ export class OffsetLedger {
    * stored first, so a background commit cannot go back.
    */
   async commit(messages: readonly Message[]): Promise<void> {
+    if (this.#transactional) {
+      throw new Error(`${this.name}: offsets are committed by transactions here (transactionalProducer): send them with tx.sendOffsets`);
+    }
     const offsets = this.nextOffsets(messages);
     if (offsets.length === 0) return;
     this.store(messages);
@@ -201,17 +231,34 @@ export class OffsetLedger {
    * a store that the background commit picks up.
    */
   async commitMessages(messages: readonly Message[]): Promise<void> {
-    if (this.synchronous) await this.commit(messages);
+    if (this.synchronous && !this.#transactional) await this.commit(messages);
     else this.store(messages);
   }
 
   /** Commits every stored offset not yet committed; "nothing to commit" is no failure. */
   async commitStored(): Promise<void> {
+    if (this.#transactional) return; // committed by the transactions they were sent with
     this.flush();
     await this.port.commit(null).catch((err: unknown) => {
       if ((err as { code?: unknown }).code === ErrorCodes.ERR__NO_OFFSET) return;
       throw this.port.error(err, "CommitMessages");
     });
+  }
+
+  /**
+   * Hands the next offsets of `messages` — and those stored since the last transaction — to the open
+   * transaction, with the consumer's group metadata (KIP-447: a member the group no longer knows, or of
+   * an older generation, cannot commit them). They are committed if and when that transaction commits.
+   * Partitions this member no longer owns are left out (their next owner reads those messages again).
+   * @throws TypeError for a message that was not read from Kafka
+   * @returns the offsets sent
+   */
+  async sendToTransaction(messages: readonly Message[], sink: TransactionOffsetSink): Promise<PartitionOffset[]> {
+    this.store(messages);
+    const offsets = [...this.#pending.values()].filter((tp) => this.mayStore(tp.topic, tp.partition)).map((tp) => ({ ...tp }));
+    this.#pending.clear();
+    if (offsets.length > 0) await sink(offsets, this.port.groupHandle());
+    return offsets;
   }
 
   /**

@@ -14,6 +14,8 @@ import { withRetries } from "./retry-policies.js";
 import { clientOnlyOrigins, refusedConfigError, type PropertyOrigins } from "./refused-config.js";
 import { ConfigError } from "./core/errors.js";
 import type { ProducerSerde } from "./schema-registry/producer-serde.js";
+import { PendingWrite } from "./pending-write.js";
+import { Transactions, type Transaction } from "./transaction.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
 export type AsyncErrorHandler = (error: KafkaError, messages: Message[]) => void;
@@ -57,36 +59,6 @@ interface KnownPartitions {
   refreshing: boolean;
 }
 
-/** One writeMessages call waiting for its delivery reports. */
-class PendingWrite {
-  private remaining: number;
-  readonly failures: Array<{ message: Message; error: LibrdKafkaError }> = [];
-  readonly done: Promise<void>;
-  private finish!: () => void;
-
-  constructor(readonly messages: Message[]) {
-    this.remaining = messages.length;
-    this.done = new Promise((resolve) => (this.finish = resolve));
-    if (this.remaining === 0) this.finish();
-  }
-
-  settle(message: Message, error: LibrdKafkaError | null, report: DeliveryReport): void {
-    if (error) this.failures.push({ message, error });
-    else {
-      message.partition = report.partition;
-      message.offset = report.offset;
-    }
-    if (--this.remaining === 0) this.finish();
-  }
-
-  /** Marks the messages from `index` on as failed before they were handed to librdkafka. */
-  abandon(index: number, error: LibrdKafkaError): void {
-    for (const message of this.messages.slice(index)) this.failures.push({ message, error });
-    this.remaining -= this.messages.length - index;
-    if (this.remaining === 0) this.finish();
-  }
-}
-
 /**
  * Writes messages to Kafka: `kafka.producers.<name>`.
  *
@@ -109,6 +81,7 @@ export class Producer {
   private connecting: Promise<void> | undefined;
   private closed = false;
   private asyncErrorHandler: AsyncErrorHandler | undefined;
+  private readonly transactions: Transactions | undefined; // with a transactionalID: every write joins its open transaction
 
   /** @internal made by the component ({@link Component.producer}); not for direct use */
   constructor(private readonly setup: ProducerSetup) {
@@ -123,6 +96,10 @@ export class Producer {
     watchStatistics(this.client, setup.key, "", setup.logger);
     const site: CallSite = { key: setup.key, name: setup.name, kind: "producer", brokers: setup.brokers, topic: setup.config.topic ?? "" };
     this.intercepted = new Intercepted(site, setup.interceptors);
+    this.transactions = Transactions.of(setup, this.client, {
+      connect: () => this.connect(),
+      write: async (messages) => this.send(messages, false).then((w) => ({ delivered: w.done.then(() => this.throwIfFailed(w)) })),
+    });
   }
 
   /** Receives the failures of an `async = true` producer (they are logged as well). */
@@ -148,23 +125,51 @@ export class Producer {
    */
   async writeMessages(...given: MessageInput[]): Promise<void> {
     if (this.closed) throw new ClosedError(`producer ${this.key}`, "writeMessages");
+    if (this.transactions !== undefined) return this.transactions.write(given);
+    const write = await this.send(given, !this.setup.config.async);
+    if (this.setup.config.async) void write.done.then(() => this.reportAsyncFailures(write));
+  }
+
+  /**
+   * Runs `fn` inside a transaction (needs `transactionalID`; one after the other): what it writes through
+   * `tx` (or this producer) and the offsets it sends with `tx.sendOffsets` are committed together when
+   * `fn` resolves; when it throws, the transaction is aborted and the call rejects with what `fn` threw.
+   * @throws ConfigError when the producer has no transactionalID
+   * @throws KafkaError when the transaction could not be committed (it was aborted): `fatal` when this
+   *   producer was fenced by another with the same transactionalID — its message names it
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.closed) throw new ClosedError(`producer ${this.key}`, "transaction");
+    return this.transactional("transaction").run(fn);
+  }
+
+  /** @internal the transactions of a producer with a transactionalID (the Consumer Server opens and commits them) */
+  transactional(operation: string): Transactions {
+    if (this.transactions === undefined) {
+      throw ConfigError.atKey(`${this.key}.transactionalID`, `is required for ${operation}: set it to make the producer transactional`);
+    }
+    return this.transactions;
+  }
+
+  /** Checks, serializes and queues the messages; resolves once they are queued (`wait`: delivered). */
+  private async send(given: MessageInput[], wait: boolean): Promise<PendingWrite> {
     const inputs = this.setup.serde === undefined ? given : await this.setup.serde.serialize(given, this.setup.config.topic);
     const now = new Date();
     // Every message is checked before the first is produced: a call with a bad message sends nothing.
     const messages = new Array<Message>(inputs.length);
     for (let i = 0; i < inputs.length; i++) messages[i] = this.toMessage(inputs[i]!, i, now);
     const deadline = now.getTime() + this.setup.config.writeTimeout;
+    let queued: PendingWrite | undefined;
     await this.intercepted.run("WriteMessages", messages, undefined, async (msgs) => {
       await this.connect();
       const write = new PendingWrite(msgs);
+      queued = write;
       await this.enqueueAll(write, deadline);
-      if (this.setup.config.async) {
-        void write.done.then(() => this.reportAsyncFailures(write));
-        return;
-      }
+      if (!wait) return;
       await write.done;
-      if (write.failures.length > 0) throw this.writeError(write);
+      this.throwIfFailed(write);
     });
+    return queued!;
   }
 
   /** Delivers what is queued, then closes the connection. Writes after this reject. */
@@ -173,6 +178,7 @@ export class Producer {
     this.closed = true;
     if (this.connecting === undefined) return;
     await this.connecting.catch(() => undefined);
+    await this.transactions?.abort().catch((err: unknown) => this.setup.logger.warn({ err }, "aborting a transaction on close failed"));
     await disconnectClient(this.client, this.setup.config.writeTimeout);
   }
 
@@ -371,6 +377,10 @@ export class Producer {
       message: `${error.message} (${summary})`,
       failed: write.failures.map((f) => f.message),
     });
+  }
+
+  private throwIfFailed(write: PendingWrite): void {
+    if (write.failures.length > 0) throw this.writeError(write);
   }
 
   private reportAsyncFailures(write: PendingWrite): void {

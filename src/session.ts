@@ -108,6 +108,7 @@ export class ConsumerSession {
         pause: (ms) => this.sleep(ms),
         error: (err, operation) => this.port.error(err, operation),
         debug: (err, message) => setup.logger.debug({ err }, message),
+        groupHandle: () => this.port.groupHandle(),
       },
       setup.config.commitInterval === 0,
     );

@@ -4,7 +4,7 @@ import { parse } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeKafkaConfig, kafkaFieldSpec, kafkaSchema, type KafkaConfig, subscriptionOf } from "../../src/config.js";
 import { ConfigError } from "../../src/core/errors.js";
-import { consumerProperties } from "../../src/librdkafka-properties.js";
+import { consumerProperties, producerProperties } from "../../src/librdkafka-properties.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/core/${name}`, import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -84,6 +84,8 @@ describe("defaults", () => {
       async: false,
       compression: 0,
       idempotent: false,
+      transactionalID: undefined,
+      transactionTimeout: 60000,
       clientID: undefined,
       useLatestVersion: false,
       autoRegister: true,
@@ -447,6 +449,31 @@ describe("consumer rules", () => {
     const error = failure(`[kafka.consumers.c1]\ngroupID = "g"\ntopic = "a"\ntopics = ["b"]`);
     expect(error.key).toBe("kafka.consumers.c1");
     expect(error.message).toContain("found topic and topics");
+  });
+
+  it("makes a producer with transactionalID transactional and idempotent, with librdkafka's transaction timeout", () => {
+    const config = decodeToml(`[kafka.producers.p1]\ntopic = "t"\ntransactionalID = "orders-1"`);
+    const properties = producerProperties(config, config.producers["p1"]!);
+    expect(properties).toMatchObject({
+      "transactional.id": "orders-1",
+      "enable.idempotence": true,
+      "transaction.timeout.ms": 60000,
+      acks: -1,
+    });
+    const plain = decodeToml(`[kafka.producers.p1]\ntopic = "t"`);
+    expect(producerProperties(plain, plain.producers["p1"]!)).not.toHaveProperty("transaction.timeout.ms");
+  });
+
+  it("refuses what a transactional producer cannot do, naming the key", () => {
+    const entry = `[kafka.producers.p1]\ntopic = "t"\ntransactionalID = "x"\n`;
+    expect(failure(`${entry}requiredAcks = 1`).key).toBe("kafka.producers.p1.requiredAcks");
+    expect(failure(`${entry}async = true`).key).toBe("kafka.producers.p1.async");
+    expect(failure(`${entry}writeTimeout = "2m"`).key).toBe("kafka.producers.p1.writeTimeout");
+    expect(failure(`[kafka.producers.p1]\ntransactionalID = ""`).key).toBe("kafka.producers.p1.transactionalID");
+    // librdkafka takes 1s at least: a shorter one is raised to it, with a warning naming the key.
+    const short = load(`${entry}writeTimeout = "100ms"\ntransactionTimeout = "500ms"`);
+    expect(short.config.producers["p1"]?.transactionTimeout).toBe(1000);
+    expect(short.warnings.join("\n")).toContain("kafka.producers.p1.transactionTimeout");
   });
 
   it("refuses groupID together with partition, as kafka-go does", () => {

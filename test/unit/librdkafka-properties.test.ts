@@ -175,6 +175,13 @@ const producerCases: RowCase[] = [
   { key: "async", librdkafka: null, set: "async = true", other: "async = false" },
   { key: "compression", librdkafka: "compression.codec", set: "compression = 4", expected: "zstd" },
   { key: "idempotent", librdkafka: "enable.idempotence", set: "idempotent = true", expected: true },
+  { key: "transactionalID", librdkafka: "transactional.id", set: 'transactionalID = "orders-1"', expected: "orders-1" },
+  {
+    key: "transactionTimeout",
+    librdkafka: "transaction.timeout.ms",
+    set: 'transactionalID = "orders-1"\ntransactionTimeout = "30s"',
+    expected: 30_000,
+  },
   { key: "clientID", librdkafka: "client.id", set: 'clientID = "svc-p1"', expected: "svc-p1" },
   { key: "properties", librdkafka: null, set: 'properties."linger.ms" = 7', property: "linger.ms", expected: "7" },
 ];

@@ -33,6 +33,7 @@ function recordingPort(
         code: (err as { code?: number }).code ?? 0,
       }),
     debug: () => undefined,
+    groupHandle: () => "the consumer",
   };
   return { port, stores, commits, committed };
 }
@@ -154,5 +155,31 @@ describe("OffsetLedger.commitMessages", () => {
     committed.assign([{ topic: "t", partition: 0 }]);
     await committed.commitMessages([msg("t", 0, 1)]);
     expect(synchronous.commits).toEqual([[{ topic: "t", partition: 0, offset: 2 }]]);
+  });
+
+  it("with transactions: never stores or commits, and hands the next offsets to the transaction with the group's handle", async () => {
+    const { port, stores, commits } = recordingPort();
+    const ledger = new OffsetLedger("k", port, true);
+    ledger.useTransactions();
+    ledger.assign([
+      { topic: "t", partition: 0 },
+      { topic: "t", partition: 1 },
+    ]);
+    ledger.store([msg("t", 1, 3)]); // stored earlier (the engine's store): goes with the next transaction
+    ledger.flush();
+    await ledger.commitStored();
+    await ledger.commitMessages([msg("t", 0, 1)]); // commitInterval = 0 would commit at once: not with transactions
+    expect(stores).toEqual([]);
+    expect(commits).toEqual([]);
+    await expect(ledger.commit([msg("t", 0, 1)])).rejects.toThrow(/committed by transactions/);
+
+    const sent: Array<{ offsets: unknown; handle: unknown }> = [];
+    const sink = async (offsets: unknown, handle: unknown) => void sent.push({ offsets, handle });
+    ledger.revoke([{ topic: "t", partition: 1 }]);
+    ledger.release([{ topic: "t", partition: 1 }]); // its pending offset goes with it
+    await ledger.sendToTransaction([msg("t", 0, 5), msg("t", 7, 1)], sink); // t/7 is not ours
+    expect(sent).toEqual([{ offsets: [{ topic: "t", partition: 0, offset: 6 }], handle: "the consumer" }]);
+    await ledger.sendToTransaction([], sink); // nothing pending: no call
+    expect(sent).toHaveLength(1);
   });
 });

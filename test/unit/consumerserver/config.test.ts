@@ -37,6 +37,8 @@ describe("the kafkaConsumerServers tree", () => {
       maxQueuedPerPartition: 1000,
       inPlaceRetries: undefined,
       retryDelays: [],
+      transactionalProducer: undefined,
+      transactionInterval: 100,
       retryProducer: undefined,
       retryTopicFormat: "{topic}.retry.{n}",
       retryNonRecoverable: false,

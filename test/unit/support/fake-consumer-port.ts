@@ -110,6 +110,8 @@ export class FakeConsumerPort implements ConsumerPort {
     this.calls.push("disconnect");
     this.connected = false;
   }
+  /** Stands for the native consumer a transaction's offsets are sent with. */
+  groupHandle = (): unknown => this;
   error = (err: unknown, operation: string) =>
     new KafkaError(`g: ${operation} failed: ${(err as Error).message}`, {
       operation,
