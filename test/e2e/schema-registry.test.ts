@@ -49,11 +49,29 @@ const theirSchema = (format: Format) => {
   return { type: format === "protobuf" ? SchemaType.PROTOBUF : SchemaType.JSON, schema } as const;
 };
 
-/** The schema fixtures of each format: the first version, a compatible second one and an incompatible one. */
-const SCHEMAS: Record<Format, { v1: string; v2?: string; incompatible?: string }> = {
-  avro: { v1: "order.avsc", v2: "order-v2.avsc", incompatible: "order-incompatible.avsc" },
-  protobuf: { v1: "order.proto", v2: "order-v2.proto", incompatible: "order-incompatible.proto" },
-  "json-schema": { v1: "order.schema.json" },
+/**
+ * The schema fixtures of each format: the first version, a compatible second one (a field added) and an
+ * incompatible one, with what the registry's refusal of the incompatible one says under its BACKWARD rule.
+ */
+const SCHEMAS: Record<Format, { v1: string; v2: string; incompatible: string; refusal: string }> = {
+  avro: {
+    v1: "order.avsc",
+    v2: "order-v2.avsc",
+    incompatible: "order-incompatible.avsc",
+    refusal: "reader type: LONG not compatible with writer type: STRING at /fields/0/type",
+  },
+  protobuf: {
+    v1: "order.proto",
+    v2: "order-v2.proto",
+    incompatible: "order-incompatible.proto",
+    refusal: "The new version of the protobuf artifact is not backward compatible.",
+  },
+  "json-schema": {
+    v1: "order.schema.json",
+    v2: "order-v2.schema.json",
+    incompatible: "order-incompatible.schema.json",
+    refusal: "SUBSCHEMA_TYPE_CHANGED at /properties/amount",
+  },
 };
 
 /**
@@ -168,6 +186,43 @@ describe.each([{ format: "avro" as const }, { format: "protobuf" as const }, { f
       const ends = await s.kafka.client().listOffsets(s.topic, "latest");
       expect(ends.map((p) => p.offset)).toEqual([0, 0, 0]);
     });
+
+    it("reads a compatible second version beside the first, and refuses an incompatible one with the registry's message", async () => {
+      const { v2, incompatible, refusal } = SCHEMAS[format];
+      const s = scenario(format, {
+        partitions: 1,
+        extra: (topic) => formatProducerToml("v2", topic, format, v2) + formatProducerToml("incompatible", topic, format, incompatible),
+      });
+      await s.create();
+      await s.kafka.producer("p1").writeMessages(...orders(2).map((value) => ({ value })));
+      const v2Orders = orders(2, 10).map((o) => ({ ...o, currency: "USD" }));
+      await s.kafka.producer("v2").writeMessages(...v2Orders.map((value) => ({ value })));
+
+      const refused = await s.kafka
+        .producer("incompatible")
+        .writeMessages({ value: orders(1)[0]! })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(refused).toBeInstanceOf(SchemaRegistryError);
+      expect((refused as SchemaRegistryError).status).toBe(409);
+      expect((refused as Error).message).toContain(
+        `registering the value schema ${schemaFile(incompatible)} under subject ${s.topic}-value`,
+      );
+      expect((refused as Error).message).toContain(`the schema registry at ${registryUrl} (kafka.schemaRegistry.url) answered 409`);
+      expect((refused as Error).message).toMatch(/incompatible/i);
+      expect((refused as Error).message).toContain(refusal);
+      // Nothing of the refused write reached the topic: only the four messages of v1 and v2 are on it.
+      expect((await s.kafka.client().listOffsets(s.topic, "latest")).map((p) => p.offset)).toEqual([4]);
+
+      const handled: Array<{ data: unknown; schemaId: number }> = [];
+      await handleUntil(s.server, 4, (message) => handled.push({ data: plain(message.data), schemaId: message.value!.readInt32BE(1) }));
+      // Each message is read with the schema it was written with: the first two have no currency.
+      expect(handled.map((h) => h.data)).toEqual([...orders(2), ...v2Orders]);
+      expect(handled[0]!.schemaId).not.toBe(handled[2]!.schemaId);
+      expect(handled[2]!.schemaId).toBe(await latestSchemaId(`${s.topic}-value`));
+    });
   },
 );
 
@@ -209,40 +264,6 @@ topic = "${deadTopic}"
         `cannot decode the value at topic ${s.topic} partition \\d offset \\d+ \\(schema id -1\\): not in the schema registry's wire format`,
       ),
     );
-  });
-
-  it("reads a compatible second version beside the first, and refuses an incompatible one with the registry's message", async () => {
-    const { v2, incompatible } = SCHEMAS[format];
-    const s = scenario(format, {
-      partitions: 1,
-      extra: (topic) => formatProducerToml("v2", topic, format, v2!) + formatProducerToml("incompatible", topic, format, incompatible!),
-    });
-    await s.create();
-    await s.kafka.producer("p1").writeMessages(...orders(2).map((value) => ({ value })));
-    const v2Orders = orders(2, 10).map((o) => ({ ...o, currency: "USD" }));
-    await s.kafka.producer("v2").writeMessages(...v2Orders.map((value) => ({ value })));
-
-    const refused = await s.kafka
-      .producer("incompatible")
-      .writeMessages({ value: orders(1)[0]! })
-      .then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-    expect(refused).toBeInstanceOf(SchemaRegistryError);
-    expect((refused as SchemaRegistryError).status).toBe(409);
-    expect((refused as Error).message).toContain(
-      `registering the value schema ${schemaFile(incompatible!)} under subject ${s.topic}-value`,
-    );
-    expect((refused as Error).message).toContain(`the schema registry at ${registryUrl} (kafka.schemaRegistry.url) answered 409`);
-    expect((refused as Error).message).toMatch(/incompatible/i);
-
-    const handled: Array<{ data: unknown; schemaId: number }> = [];
-    await handleUntil(s.server, 4, (message) => handled.push({ data: plain(message.data), schemaId: message.value!.readInt32BE(1) }));
-    // Each message is read with the schema it was written with: the first two have no currency.
-    expect(handled.map((h) => h.data)).toEqual([...orders(2), ...v2Orders]);
-    expect(handled[0]!.schemaId).not.toBe(handled[2]!.schemaId);
-    expect(handled[2]!.schemaId).toBe(await latestSchemaId(`${s.topic}-value`));
   });
 
   it("makes a message that cannot be decoded an error naming topic, partition, offset and schema id", async () => {
