@@ -128,4 +128,44 @@ describe("a Consumer Server process with transactionalProducer", () => {
     expect(calls).toBeGreaterThan(total);
     expect(uncommitted.length).toBeGreaterThan(total);
   }, 300_000);
+
+  it("frozen (SIGSTOP) past its session timeout while another member takes over, then SIGCONT: its stale transaction does not commit, 2,000 inputs exactly once", async () => {
+    const total = 2000;
+    const s = await scenario(total);
+    const frozen = startMember(s.toml(uniqueName("txid-frozen")), 5);
+    await until(
+      () => frozen.alive() && frozen.handled.length >= 200,
+      90_000,
+      () => `${frozen.handled.length} handled before the freeze`,
+    );
+    frozen.child.kill("SIGSTOP");
+    const handledWhenFrozen = frozen.handled.length;
+    const other = startMember(s.toml(uniqueName("txid-other")), 0);
+    // The other member gets every partition once the frozen one's session has timed out, and goes to the end.
+    await until(
+      () => other.alive() && new Set([...frozen.handled, ...other.handled]).size >= total && other.handled.includes(frozen.handled.at(-1)!),
+      90_000,
+      () => `the other member handled ${other.handled.length}`,
+    );
+    frozen.child.kill("SIGCONT");
+    const frozenExit = await frozen.child.exited;
+    const committedOutput = async () => countValues(await readWhole(s.output, 3, "read_committed"));
+    let counts = new Map<string, number>();
+    await until(
+      async () => other.alive() && (counts = await committedOutput()).size >= total,
+      90_000,
+      () => `the output's committed copies: ${counts.size} of ${total}`,
+      500,
+    );
+    other.child.kill("SIGTERM");
+    expect(await other.child.exited, other.child.stderr().slice(-2000)).toBe(0);
+    counts = await committedOutput();
+    const report = exactlyOnceReport(expectedOutput(s.values), counts);
+    console.log(
+      `SIGSTOP: frozen member handled ${handledWhenFrozen} before the freeze, ${frozen.handled.length} in all, exited ${frozenExit} with "${frozen.lastLine()}"; ` +
+        `the other handled ${other.handled.length}; read_committed: ${report.missing.length} missing, ${report.duplicated.length} duplicated, ${report.unexpected.length} unexpected`,
+    );
+    expect(frozen.lastLine()).toMatch(/^failed .*(UNKNOWN_MEMBER|ILLEGAL_GENERATION|fenced|generation|member)/i);
+    expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
+  }, 300_000);
 });
