@@ -9,6 +9,7 @@ import { consumeWithEkafka } from "./consume/ekafka.js";
 import { consumeWithEkafkaPoll } from "./consume/ekafka-poll.js";
 import { fillTopic } from "./consume/fill.js";
 import { consumeWithKafkajs } from "./consume/kafkajs.js";
+import { copyWithEkafka } from "./consume/exactly-once.js";
 import { consumeConcurrentlyWithKafkajs, consumeOrderedWithEkafka, fillKeyedTopic, type HandlerWork } from "./consume/ordering.js";
 import { consumeWithRaw, RAW_BEST_BATCH } from "./consume/raw.js";
 import { kafkajsCompression } from "./kafkajs.js";
@@ -35,6 +36,7 @@ import {
   CONSUME_REPEAT,
   CONSUME_SIZE,
   CONSUMER,
+  EOS_COUNT,
   FLOOR_LATENCY_MESSAGES,
   LATENCY,
   PRODUCE_REPEAT,
@@ -217,6 +219,40 @@ async function consumeRows(admin: Component): Promise<Row[]> {
   ];
 }
 
+/**
+ * The consume-transform-produce row: a Consumer Server copies a pre-filled topic to an output topic
+ * through its handler, at-least-once (a plain producer; the raw column) and exactly-once
+ * (`transactionalProducer`; the ekafka column), one run each on the same input, each in a new group
+ * and to an output topic of its own.
+ */
+async function exactlyOnceRows(admin: Component): Promise<Row[]> {
+  const input = benchTopic("eos-in");
+  await createTopic(admin, input);
+  console.log(
+    `${elapsed()} consume-transform-produce ${CONSUME_SIZE} B (${EOS_COUNT.toLocaleString("en-US")} messages; filling the topic)`,
+  );
+  await fillTopic(input, CONSUME_SIZE, EOS_COUNT);
+  const outcomes: Record<string, Outcome<Throughput>> = {};
+  for (const mode of ["at-least-once", "exactly-once"] as const) {
+    const output = benchTopic(`eos-out-${mode}`);
+    await createTopic(admin, output);
+    outcomes[mode] = await attempt(`ekafka Consumer Server copy, ${mode}`, () =>
+      copyWithEkafka(mode, input, output, CONSUME_SIZE, EOS_COUNT),
+    );
+  }
+  const eos = outcomes["exactly-once"]!;
+  const alo = outcomes["at-least-once"]!;
+  return [
+    {
+      name: `exactly-once: consume-transform-produce ${CONSUME_SIZE} B, transactionalProducer vs at-least-once`,
+      unit: "rate",
+      ekafka: fromThroughput(eos),
+      raw: fromThroughput(alo),
+      mib: { ekafka: mibOf(eos), raw: mibOf(alo) },
+    },
+  ];
+}
+
 /** Keys of the ordering rows' topic, and how many messages each row reads (a partition-ordered row at 10 ms a message is slow). */
 const ORDERING = { keys: 1000, slowCount: Math.max(300, Math.round(3000 * SCALE)), count: Math.max(2000, Math.round(20_000 * SCALE)) };
 
@@ -343,6 +379,8 @@ function settingsLines(): string[] {
     `Produce counts: ${PRODUCE_ROWS.map((r) => `${r.count.toLocaleString("en-US")} messages of ${r.size} bytes`).join(", ")} per contender and run; each contender runs ${PRODUCE_REPEAT} times per row (ekafka and raw taking turns to go first) and its best run is shown; each run first writes an untimed warm-up of ${WRITE_CHUNK} messages (connections, metadata).`,
     `Consume: ${CONSUME_COUNT.toLocaleString("en-US")} messages of ${CONSUME_SIZE} bytes read from the start by a new group each, timed from the first message handled to the last (group join excluded); ekafka (both modes) and raw run ${CONSUME_REPEAT} times each, the order turning each round, and show their best run, KafkaJS and the diagnostics once; commits every ${CONSUMER.commitIntervalMs} ms of offsets stored after handling (at-least-once). ` +
       "ekafka: a Consumer Server `onEachMessage` in an App (one message at a time); the batches row: `onEachBatch` (one partition's batch of up to 500 at a time). raw: `consume(500)` loop with the librdkafka properties of ekafka's consumer group (auto-commit on, auto-store off), offsetsStore after each handled batch. KafkaJS: `eachMessage` with autoCommitInterval.",
+    `Consume-transform-produce: ${EOS_COUNT.toLocaleString("en-US")} messages of ${CONSUME_SIZE} bytes read from the start by a Consumer Server \`onEachMessage\` in a new group, its handler writing each message's value to an output topic (3 partitions, its own per mode), timed from the first message handled to the last, one run each. ` +
+      "At-least-once: a plain producer with `async = true` (writes resolve once queued), offsets stored after handling and committed in the background; exactly-once: `transactionalProducer` with the default `transactionInterval` (100ms), the writes through `ctx.producer` and the offsets committed in the same transactions. Same producer settings as the produce rows otherwise.",
     `Sequential produce: ${SEQUENTIAL_ROWS.map((r) => `${r.calls.toLocaleString("en-US")} calls of ${r.perCall.toLocaleString("en-US")}`).join(" and ")} messages of 100 bytes, each call awaited before the next (ekafka: \`await writeMessages(...)\`; raw: produce() then wait for the delivery reports), after one untimed call.`,
     `Latency: ${LATENCY.rate.toLocaleString("en-US")} messages/s of 100 bytes for ${LATENCY.seconds} s after a ${LATENCY.warmupSeconds} s warm-up, one message per write call, from the write call to the handler in the same process; a new topic and group per contender. ekafka: writeMessages → Consumer Server onEachMessage; raw: produce() → consume loop; KafkaJS: the writes of each linger.ms window in one send() (KafkaJS has no linger) → eachMessage. ` +
       `Floor: Kafka's own \`org.apache.kafka.tools.EndToEndLatency\` (broker jars), ${FLOOR_LATENCY_MESSAGES.toLocaleString("en-US")} messages of 100 bytes with acks=all, one at a time (each read back by its consumer before the next is sent), percentiles in whole milliseconds as it prints them; shown in the ceiling column.`,
@@ -356,6 +394,7 @@ function settingsLines(): string[] {
 const NOTES = [
   "Ratios are ekafka's value over the other contender's in the same row: above 1× ekafka is faster; in the latency rows (milliseconds) below 1× ekafka is faster.",
   "Rows marked diagnostic measure one contender alone — a layer under the Consumer Server, a producer setting ekafka does not use by default, or the raw loop at its best batch size (the binding's floor) — to show where time goes; they count towards no target.",
+  "In the exactly-once row the raw column is not the raw client: it is ekafka's Consumer Server copying at-least-once, so ekafka / raw is what exactly-once costs.",
   "In the schema registry rows the raw column is not the raw client: it is ekafka writing (reading) plain bytes of the Avro records' size, so ekafka / raw is what Avro through the registry costs.",
   "KafkaJS ships only a GZIP codec (Snappy, LZ4 and ZSTD need extra packages), so those rows have no KafkaJS cell.",
   "The Java ceiling's time includes its producer's start (metadata, first connections); the JS contenders write an untimed warm-up first.",
@@ -364,10 +403,10 @@ const NOTES = [
 ];
 
 /**
- * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,ordering,latency,schema-registry,rolling` (any subset)
+ * Which groups of rows run: all by default; `BENCH_ONLY=produce,sequential,consume,eos,ordering,latency,schema-registry,rolling` (any subset)
  * runs only those, for checking one path (the table is then partial: do not publish it).
  */
-const GROUPS = ["produce", "sequential", "consume", "ordering", "latency", "schema-registry", "rolling"];
+const GROUPS = ["produce", "sequential", "consume", "eos", "ordering", "latency", "schema-registry", "rolling"];
 const ONLY = new Set((process.env.BENCH_ONLY ?? GROUPS.join(",")).split(",").map((s) => s.trim()));
 
 async function main(): Promise<void> {
@@ -383,6 +422,7 @@ async function main(): Promise<void> {
     const rows = ONLY.has("produce") ? await produceRows(admin) : [];
     if (ONLY.has("sequential")) for (const { perCall, calls } of SEQUENTIAL_ROWS) rows.push(await sequentialRow(admin, perCall, calls));
     if (ONLY.has("consume")) rows.push(...(await consumeRows(admin)));
+    if (ONLY.has("eos")) rows.push(...(await exactlyOnceRows(admin)));
     if (ONLY.has("ordering")) rows.push(...(await orderingRows(admin)));
     if (ONLY.has("schema-registry")) rows.push(...(await schemaRegistryRows(admin, SCHEMA_REGISTRY_COUNT)));
     const latency = ONLY.has("latency") ? await latencyRows(admin) : { rows: [], ekafkaP99: undefined };

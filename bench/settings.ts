@@ -50,6 +50,8 @@ export const CONSUME_SIZE = 100;
  * round: a single run measured whoever went first against a cluster still busy with the fill.
  */
 export const CONSUME_REPEAT = Number(process.env.BENCH_CONSUME_REPEAT ?? 3);
+/** Messages (of CONSUME_SIZE bytes) the consume-transform-produce rows copy, at-least-once and exactly-once, one run each. */
+export const EOS_COUNT = scaled(50_000);
 /** A consume run that has not read everything by then is reported as failed (bounds the whole run). */
 export const CONSUME_TIMEOUT_MS = 180_000;
 

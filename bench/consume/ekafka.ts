@@ -1,3 +1,4 @@
+import type { Component } from "ekafka";
 import { App } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { benchComponent, benchConfig, groupToml } from "../component.js";
@@ -26,7 +27,8 @@ export async function consumeWithEkafka(
 /**
  * Runs a Consumer Server `kafkaConsumerServers.bench` (its keys `serverKeys`) in an App, in a new group
  * reading `topic` from the start, with the handler `register` gives it, until `count` messages were
- * counted; resolves to the seconds from the first to the last. `groupKeys` is more TOML after the
+ * counted; resolves to the seconds from the first to the last. `register` also gets the server's
+ * component (its producers, for handlers that write). `groupKeys` is more TOML after the
  * group's keys: keys of its table (e.g. valueFormat), then other tables.
  */
 export async function runServerUntilCounted(
@@ -34,7 +36,7 @@ export async function runServerUntilCounted(
   purpose: string,
   serverKeys: string,
   count: number,
-  register: (server: consumerserver.ConsumerServer, counter: HandledCounter) => void,
+  register: (server: consumerserver.ConsumerServer, counter: HandledCounter, kafka: Component) => void,
   groupKeys = "",
 ): Promise<number> {
   const cfg = benchConfig(`${groupToml("bench", topic, freshGroupId(purpose))}${groupKeys}
@@ -46,7 +48,7 @@ ${serverKeys}
   const counter = new HandledCounter(count);
   const app = new App();
   const server = consumerserver.load("kafkaConsumerServers.bench", cfg).build(consumerserver.withEkafka(kafka));
-  register(server, counter);
+  register(server, counter, kafka);
   const running = app.serve(server).run();
   const stoppedEarly = running.then(() => Promise.reject(new Error(`the App stopped after ${counter.count} of ${count} messages`)));
   try {

@@ -99,6 +99,55 @@ describe("Consumer Server, transactionalProducer", () => {
     expect(total).toBe(300);
   });
 
+  it("commits the offset after each message (the next one to read): a restarted member re-reads nothing that was committed", async () => {
+    const s = scenario();
+    await createTopic(s.input, 3, 3);
+    await createTopic(s.output, 3, 3);
+    const first = s.member();
+    let handled = 0;
+    first.server.onEachMessage(async (ctx, message) => {
+      await copy(ctx, message);
+      handled++;
+    });
+    const firstRun = first.server.start();
+    const input = values(30);
+    await writeInput(first.kafka, input);
+    await until(
+      () => handled >= 30,
+      60_000,
+      () => `${handled} of 30 handled`,
+    );
+    await first.server.gracefulStop();
+    await firstRun;
+
+    // The restart: a marker written after, on every partition; the new member must handle the markers alone.
+    const second = s.member();
+    const seen: string[] = [];
+    second.server.onEachMessage(async (ctx, message) => {
+      await copy(ctx, message);
+      seen.push(message.valueString());
+    });
+    const secondRun = second.server.start();
+    const markers = ["after-0", "after-1", "after-2"];
+    for (const [partition, value] of markers.entries()) await second.kafka.producer("in").writeMessages({ value, partition });
+    await until(
+      () => markers.every((m) => seen.includes(m)),
+      60_000,
+      () => `the restarted member handled ${JSON.stringify(seen)}`,
+    );
+    await second.server.gracefulStop();
+    await secondRun;
+    console.log(`restart after committed transactions: the restarted member handled ${JSON.stringify(seen)}`);
+    expect([...seen].sort()).toEqual(markers);
+    const counts = countValues(await readWhole(s.output, 3, "read_committed"));
+    expect(
+      exactlyOnceReport(
+        [...input, ...markers].map((v) => `out-${v}`),
+        counts,
+      ),
+    ).toEqual({ missing: [], duplicated: [], unexpected: [] });
+  });
+
   it("aborts the writes of a failed attempt: read_committed sees only the retried or dead-lettered outcome, once", async () => {
     const s = scenario(`deadLetterProducer = "tx"`);
     await createTopic(s.input, 1, 3);

@@ -1,0 +1,171 @@
+// A Consumer Server with transactionalProducer in its own process, copying its input to an output topic
+// through ctx.producer (test/e2e/fixtures/consumerserver/exactly-once-child.ts): SIGKILLed mid-stream and
+// restarted, or frozen (SIGSTOP) past its session timeout while another member takes its partitions.
+// A read_committed reader of the output sees each input exactly once either way.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFixtures, removeCompiled, startChild, type Child } from "./support/child.js";
+import { FAST_GROUP } from "./support/component.js";
+import { brokers, uniqueName } from "./support/env.js";
+import { createTopic, fillTopic } from "./support/raw.js";
+import { countValues, exactlyOnceReport, readWhole } from "./support/transactions.js";
+import { until } from "./support/wait.js";
+
+const childSource = "test/e2e/fixtures/consumerserver/exactly-once-child.ts";
+let outDir: string;
+
+beforeAll(async () => {
+  outDir = await compileFixtures(childSource);
+}, 120_000);
+
+afterAll(() => removeCompiled(outDir));
+
+/** Input and output topics (3 partitions each), the input filled with `total` values, and the TOML of a member. */
+async function scenario(total: number) {
+  const input = uniqueName("e2e-eos-proc-in");
+  const output = uniqueName("e2e-eos-proc-out");
+  const groupID = uniqueName("g-eos-proc");
+  await createTopic(input, 3, 3);
+  await createTopic(output, 3, 3);
+  const values = Array.from({ length: total }, (_, i) => `m${i}`);
+  await fillTopic(input, values);
+  /** A member's TOML: its transactionalID stays the same across its restarts, as a replica's does. */
+  const toml = (txid: string) => `
+[kafka]
+brokers = ${JSON.stringify(brokers)}
+[kafka.producers.tx]
+topic = "${output}"
+transactionalID = "${txid}"
+transactionTimeout = "20s"
+[kafka.consumerGroups.cg1]
+topic = "${input}"
+groupID = "${groupID}"
+startOffset = -2
+${FAST_GROUP}
+[kafkaConsumerServers.s1]
+consumerGroupName = "cg1"
+transactionalProducer = "tx"
+`;
+  return { input, output, values, toml };
+}
+
+/** A running child and the values it has handled so far. */
+interface Member {
+  child: Child;
+  handled: string[];
+  lastLine(): string | undefined;
+  /** Throws, with its output's end, when the child has exited: a wait on it ends at once. */
+  alive(): true;
+}
+
+function startMember(toml: string, delayMs: number): Member {
+  const handled: string[] = [];
+  let last: string | undefined;
+  const child = startChild(
+    outDir,
+    childSource,
+    { CHILD_TOML: toml, CHILD_DELAY_MS: String(delayMs) },
+    {
+      maxMs: 150_000,
+      onLine: (line) => {
+        last = line;
+        if (line.startsWith("handled ")) handled.push(line.slice("handled ".length));
+      },
+    },
+  );
+  const alive = (): true => {
+    if (child.process.exitCode === null && child.process.signalCode === null) return true;
+    throw new Error(`the child exited (${child.process.exitCode ?? child.process.signalCode}): ${child.output().slice(-2000)}`);
+  };
+  return { child, handled, lastLine: () => last, alive };
+}
+
+const expectedOutput = (values: readonly string[]) => values.map((v) => `out-${v}`);
+
+describe("a Consumer Server process with transactionalProducer", () => {
+  it("SIGKILLed mid-stream 3 times and restarted: read_committed sees each of 3,000 inputs exactly once, read_uncommitted more records (the aborted writes)", async () => {
+    const total = 3000;
+    const s = await scenario(total);
+    const toml = s.toml(uniqueName("txid-kill"));
+    const handledByRun: number[] = [];
+    for (let kill = 0; kill < 3; kill++) {
+      const member = startMember(toml, 2);
+      // Killed once this run handled 400 messages: each run gets further than the last committed transaction.
+      await until(
+        () => member.alive() && member.handled.length >= 400,
+        90_000,
+        () => `run ${kill + 1}: ${member.handled.length} handled; ${member.child.stderr().slice(-1000)}`,
+      );
+      member.child.kill("SIGKILL");
+      expect(await member.child.exited).toBe("SIGKILL");
+      handledByRun.push(member.handled.length);
+    }
+    // The last run goes to the end and stops gracefully (its open transaction is committed on the way out).
+    const last = startMember(toml, 0);
+    const committedOutput = async () => countValues(await readWhole(s.output, 3, "read_committed"));
+    // Every input's copy is committed (the reader stops at the last stable offset: no transaction open before it).
+    let counts = new Map<string, number>();
+    await until(
+      async () => last.alive() && (counts = await committedOutput()).size >= total,
+      90_000,
+      () => `the output's committed copies: ${counts.size} of ${total} (last run handled ${last.handled.length})`,
+      500,
+    );
+    last.child.kill("SIGTERM");
+    expect(await last.child.exited, last.child.stderr().slice(-2000)).toBe(0);
+    expect(last.lastLine()).toBe("stopped");
+    handledByRun.push(last.handled.length);
+
+    counts = await committedOutput();
+    const report = exactlyOnceReport(expectedOutput(s.values), counts);
+    const uncommitted = await readWhole(s.output, 3, "read_uncommitted");
+    const calls = handledByRun.reduce((sum, n) => sum + n, 0);
+    console.log(
+      `SIGKILL ×3: handler calls per run ${handledByRun.join(", ")} (${calls} in all for ${total} inputs); ` +
+        `read_committed: ${[...counts.values()].reduce((a, b) => a + b, 0)} records, ${report.missing.length} missing, ${report.duplicated.length} duplicated, ${report.unexpected.length} unexpected; ` +
+        `read_uncommitted: ${uncommitted.length} records`,
+    );
+    expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    expect(calls).toBeGreaterThan(total);
+    expect(uncommitted.length).toBeGreaterThan(total);
+  }, 300_000);
+
+  it("frozen (SIGSTOP) past its session timeout while another member takes over, then SIGCONT: its stale transaction does not commit, 2,000 inputs exactly once", async () => {
+    const total = 2000;
+    const s = await scenario(total);
+    const frozen = startMember(s.toml(uniqueName("txid-frozen")), 5);
+    await until(
+      () => frozen.alive() && frozen.handled.length >= 200,
+      90_000,
+      () => `${frozen.handled.length} handled before the freeze`,
+    );
+    frozen.child.kill("SIGSTOP");
+    const handledWhenFrozen = frozen.handled.length;
+    const other = startMember(s.toml(uniqueName("txid-other")), 0);
+    // The other member gets every partition once the frozen one's session has timed out, and goes to the end.
+    await until(
+      () => other.alive() && new Set([...frozen.handled, ...other.handled]).size >= total && other.handled.includes(frozen.handled.at(-1)!),
+      90_000,
+      () => `the other member handled ${other.handled.length}`,
+    );
+    frozen.child.kill("SIGCONT");
+    const frozenExit = await frozen.child.exited;
+    const committedOutput = async () => countValues(await readWhole(s.output, 3, "read_committed"));
+    let counts = new Map<string, number>();
+    await until(
+      async () => other.alive() && (counts = await committedOutput()).size >= total,
+      90_000,
+      () => `the output's committed copies: ${counts.size} of ${total}`,
+      500,
+    );
+    other.child.kill("SIGTERM");
+    expect(await other.child.exited, other.child.stderr().slice(-2000)).toBe(0);
+    counts = await committedOutput();
+    const report = exactlyOnceReport(expectedOutput(s.values), counts);
+    console.log(
+      `SIGSTOP: frozen member handled ${handledWhenFrozen} before the freeze, ${frozen.handled.length} in all, exited ${frozenExit} with "${frozen.lastLine()}"; ` +
+        `the other handled ${other.handled.length}; read_committed: ${report.missing.length} missing, ${report.duplicated.length} duplicated, ${report.unexpected.length} unexpected`,
+    );
+    expect(frozen.lastLine()).toMatch(/^failed .*(UNKNOWN_MEMBER|ILLEGAL_GENERATION|fenced|generation|member)/i);
+    expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
+  }, 300_000);
+});
