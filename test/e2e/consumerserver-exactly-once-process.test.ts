@@ -57,13 +57,13 @@ interface Member {
   alive(): true;
 }
 
-function startMember(toml: string, delayMs: number): Member {
+function startMember(toml: string, delayMs: number, afterWriteMs = 0): Member {
   const handled: string[] = [];
   let last: string | undefined;
   const child = startChild(
     outDir,
     childSource,
-    { CHILD_TOML: toml, CHILD_DELAY_MS: String(delayMs) },
+    { CHILD_TOML: toml, CHILD_DELAY_MS: String(delayMs), CHILD_AFTER_WRITE_MS: String(afterWriteMs) },
     {
       maxMs: 150_000,
       onLine: (line) => {
@@ -88,7 +88,9 @@ describe("a Consumer Server process with transactionalProducer", () => {
     const toml = s.toml(uniqueName("txid-kill"));
     const handledByRun: number[] = [];
     for (let kill = 0; kill < 3; kill++) {
-      const member = startMember(toml, 2);
+      // Each write is given 8 ms (above the producer's 5 ms linger) to reach the brokers before the next message: a kill then finds the open
+      // transaction's writes in the log (on a quiet machine a commit's flush was otherwise the only time they were).
+      const member = startMember(toml, 0, 8);
       // Killed once this run handled 400 messages: each run gets further than the last committed transaction.
       await until(
         () => member.alive() && member.handled.length >= 400,
