@@ -20,7 +20,7 @@ GO := $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo
 # may run where the registry cannot be reached.
 TS_NEWEST := .tools/typescript-newest
 
-.PHONY: help setup deps-debian deps-node deps-kafka deps-go deps-typescript build typecheck lint format docs test test-unit test-e2e \
+.PHONY: help setup deps-debian deps-node deps-kafka deps-go deps-typescript build typecheck lint format docs test test-unit test-e2e test-e2e-run \
         kafka-up kafka-down kafka-status kafka-stop-broker kafka-start-broker kafka-stop-registry kafka-start-registry kafka-reset bench demo soak clean
 
 help: ## list the targets
@@ -84,8 +84,10 @@ docs: ## the API reference from the TSDoc comments into docs/api/ (fails on an u
 	@echo "API reference: docs/api/index.html"
 
 # docs is a check too: TypeDoc treats every warning (an export without TSDoc, a link it cannot resolve) as
-# an error, and rendering (~15 s of CPU) is what finds links that resolve only to a parameter.
-test: typecheck lint docs test-unit test-e2e ## type-check, lint, API reference, unit tests, then e2e tests on the local 3-broker cluster
+# an error, and rendering is what finds links that resolve only to a parameter. test/all.sh runs the checks,
+# the unit tests and the build side by side while the local cluster starts, then both e2e projects.
+test: ## type-check, lint, API reference and unit tests (while the local 3-broker cluster starts), then e2e tests on it
+	test/all.sh
 
 test-unit: ## tests of pure logic (no broker)
 	$(VITEST) run --project unit
@@ -93,6 +95,10 @@ test-unit: ## tests of pure logic (no broker)
 # Two vitest projects: e2e runs the files that do not stop brokers, several at a time; e2e-faults then
 # runs, one at a time, the files that stop brokers, the cluster or the registry (vitest.config.ts says which).
 test-e2e: build ## e2e and Go interop tests against the cluster in test/e2e/config/e2e.toml (started locally when it is the local one); ends with each file's time
+	@$(MAKE) --no-print-directory test-e2e-run
+
+# test-e2e without the build (make test builds beside the checks).
+test-e2e-run:
 	PATH="$(if $(GO),$(dir $(GO)):)$$PATH" $(VITEST) run --project e2e --project e2e-faults \
 	  --reporter=default --reporter=./test/e2e/support/durations-reporter.ts
 
