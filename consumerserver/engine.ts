@@ -7,6 +7,7 @@ import { isPermanentFetchError } from "./fetch-error.js";
 import { Dispatcher, type Ordering, type Work } from "./dispatcher.js";
 import { laneOf } from "./partition-pauses.js";
 import { partitionRuns } from "./partition-runs.js";
+import { RoundSize } from "./round-size.js";
 import type { Subscription } from "./subscription.js";
 import { stepOf, type SyncStep } from "./sync-step.js";
 
@@ -41,6 +42,8 @@ type PollEvent = Message[] | AssignedPartitions | RevokedPartitions | Error;
 
 /** Most messages taken from a consumer group per poll when handling one at a time. */
 const POLL_BATCH = 500;
+/** How long one-at-a-time handling aims to go without polling (see {@link RoundSize}). */
+const ROUND_TARGET_MS = 500;
 
 /** A subscription as the engine runs it. */
 interface Reading {
@@ -53,6 +56,8 @@ interface Reading {
   pending: PollEvent | undefined;
   /** A revocation waiting for its partitions' handlers in flight, while polling goes on for the others. */
   revoking: Promise<void>;
+  /** One at a time: how many messages a poll takes. */
+  readonly round: RoundSize;
 }
 
 /**
@@ -159,6 +164,7 @@ export class Engine {
       storeOne: (message) => void this.#store(subscription, [message]),
       pending: undefined,
       revoking: Promise.resolve(),
+      round: new RoundSize(POLL_BATCH, ROUND_TARGET_MS),
     };
     for (const topic of subscription.topics) this.#bySubscriptionTopic.set(topic, reading);
     if (subscription.dueAt !== undefined) this.#lanes.gate(subscription.topics);
@@ -175,13 +181,17 @@ export class Engine {
     while (!stopped.aborted) {
       if (reading.laned) await this.#lanes.whenSizeBelow(maxQueued); // bounds the work held
       if (stopped.aborted) break;
-      const room = reading.laned ? Math.max(1, maxQueued - this.#lanes.size) : POLL_BATCH;
+      const room = reading.laned ? Math.max(1, maxQueued - this.#lanes.size) : this.#roundOf(reading);
       const event = await this.#poll(reading, room);
       if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
       if (Array.isArray(event)) {
         const work = this.#split(reading, event);
         if (reading.laned) for (const item of work) this.#lanes.dispatch(item);
-        else await this.#handleInOrder(reading, work);
+        else {
+          const began = performance.now();
+          await this.#handleInOrder(reading, work);
+          reading.round.record(event.length, performance.now() - began);
+        }
       } else if (event instanceof RevokedPartitions) {
         // Not awaited: the partitions kept go on being polled and handled while the revoked ones' handlers finish.
         // Chained: run() waits for every revocation still draining, not only the last one.
@@ -193,6 +203,15 @@ export class Engine {
         this.#fetchFailed(reading, event);
       }
     }
+  }
+
+  /**
+   * How many messages a poll takes when handling one at a time: as many as the handler's pace allows in
+   * a round ({@link RoundSize}) for `onEachMessage`; for `onEachBatch` the full poll, since a smaller
+   * round would cut the batches the handler was configured for.
+   */
+  #roundOf(reading: Reading): number {
+    return this.#options.batchSize === undefined ? reading.round.next : POLL_BATCH;
   }
 
   /**

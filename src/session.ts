@@ -1,3 +1,4 @@
+import { FetchPace } from "./fetch-pace.js";
 import type { Assignment, LibrdKafkaError, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
@@ -51,6 +52,9 @@ export interface NextOptions {
 
 /** Most messages taken from librdkafka in one go. */
 const FETCH_BATCH = 500;
+/** How much of the application's consumption a fetch brings, and the longest a polling application goes without a native call (see FetchPace). */
+const FETCH_AHEAD_MS = 1000;
+const KEEP_ALIVE_MS = 1000;
 
 /**
  * Owns one native consumer: connecting, subscribing or assigning, the group's rebalances, and fetching
@@ -67,6 +71,7 @@ export class ConsumerSession {
   readonly ledger: OffsetLedger;
   private readonly port: ConsumerPort;
   private readonly queue: EventQueue<SessionEvent>;
+  private readonly pace = new FetchPace(FETCH_BATCH, FETCH_AHEAD_MS, KEEP_ALIVE_MS);
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Waits after consecutive fetch errors. */
   private readonly fetchBackoff: Backoff;
@@ -176,8 +181,9 @@ export class ConsumerSession {
         if (first instanceof RevokedPartitions) this.revocations.delivered();
       }
       if (taken.length > 0) {
+        if (taken[0] instanceof Message) this.pace.taken(taken.length);
         // Fetch ahead while the application works through the queue, so it rarely waits for a fetch.
-        if (this.queue.length < FETCH_BATCH / 2) this.startFetch();
+        if (this.pace.shouldFetch(this.queue.length)) this.startFetch();
         return taken;
       }
       this.startFetch();
@@ -351,7 +357,7 @@ export class ConsumerSession {
     // sees them within one fetch round.
     this.ledger.flush();
     try {
-      const batch = await this.port.consume(FETCH_BATCH);
+      const batch = await this.port.consume(this.pace.fetchStarts(this.queue.length));
       this.fetchBackoff.reset();
       this.queue.pushAll(
         assignedMessages(

@@ -58,6 +58,41 @@ describe("the consume engine", () => {
     expect(group.log.at(-1)).toBe("closed");
   });
 
+  it("one at a time, takes per poll as many messages as the handler's pace fits in half a second: a slow handler polls often", async () => {
+    const group = new FakeGroup();
+    let handled = 0;
+    engine([topics(group, "t")], async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      handled++;
+    });
+    group.push(
+      "t",
+      0,
+      Array.from({ length: 24 }, (_, i) => i),
+    );
+    await until(() => handled === 24, 10_000);
+    // First one message (pace unknown), then rounds of at most 500 ms / ~50 ms: never the whole 24 at once.
+    expect(group.asked[0]).toBe(1);
+    expect(group.asked.length).toBeGreaterThan(4);
+    expect(Math.max(...group.asked.slice(1))).toBeLessThanOrEqual(10);
+  });
+
+  it("one at a time, takes full polls of 500 once a fast handler's pace is known", async () => {
+    const group = new FakeGroup();
+    let handled = 0;
+    engine([topics(group, "t")], () => {
+      handled++;
+    });
+    group.push(
+      "t",
+      0,
+      Array.from({ length: 2000 }, (_, i) => i),
+    );
+    await until(() => handled === 2000);
+    expect(group.asked[0]).toBe(1);
+    expect(group.asked).toContain(500);
+  });
+
   it("a revocation in the middle of the lanes' work drops the revoked partition's queue, waits for its handler in flight, stores it, then releases; other partitions go on", async () => {
     const group = new FakeGroup();
     const slow = gate();

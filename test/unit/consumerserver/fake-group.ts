@@ -11,6 +11,8 @@ export class FakeGroup implements PollingGroup {
   readonly stored: string[] = [];
   readonly pauses: string[] = [];
   readonly log: string[] = [];
+  /** The maxMessages of each poll, in order. */
+  readonly asked: number[] = [];
   closed = 0;
   readonly #events: Event[] = [];
   #wake: (() => void) | undefined;
@@ -51,6 +53,7 @@ export class FakeGroup implements PollingGroup {
 
   // An Error stands in for the KafkaError a real group returns: the engine reads only its message and `fatal`.
   async pollBatch(options: { signal?: AbortSignal; maxMessages?: number } = {}): Promise<Awaited<ReturnType<PollingGroup["pollBatch"]>>> {
+    this.asked.push(options.maxMessages ?? 500);
     for (;;) {
       options.signal?.throwIfAborted();
       const next = this.#events[0];

@@ -78,8 +78,11 @@ export class FakeConsumerPort implements ConsumerPort {
   subscribe = (topics: string[]) => void this.calls.push(`subscribe ${topics.join(",")}`);
   assign = (partitions: Assignment[]) => void this.calls.push(`assign ${partitions.map(key).join(",")}`);
   unassign = () => void this.calls.push("unassign");
-  consume(): Promise<NativeMessage[]> {
+  /** The most messages each fetch asked for, in order. */
+  readonly fetchSizes: number[] = [];
+  consume(max: number): Promise<NativeMessage[]> {
     this.calls.push("consume");
+    this.fetchSizes.push(max);
     const fetch = deferred<NativeMessage[]>();
     this.fetches.push(fetch);
     return fetch.promise;

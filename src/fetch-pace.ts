@@ -1,0 +1,58 @@
+/**
+ * How many messages a consumer session fetches from librdkafka at once, and when it fetches ahead.
+ *
+ * librdkafka counts the application as alive (`max.poll.interval.ms`, our `rebalanceTimeout`) only while
+ * it calls into the native consumer; the session calls it only to fetch. A fixed fetch of 500 messages
+ * lasts a fast handler a millisecond, but a handler at 40 ms a message 20 s without a native call: the
+ * member is dropped from its group although it polls all the time ("Unknown member" for a transaction's
+ * offsets, a rebalance and duplicates otherwise). So the fetch follows the application's pace: about
+ * `aheadMs` of what it takes (at most `max`, at least one message), fetched again once half is taken; and
+ * a poll made when no fetch started for `keepAliveMs` fetches one message anyway.
+ */
+export class FetchPace {
+  /** Messages per millisecond the application took, smoothed; undefined before the first measurement. */
+  #rate: number | undefined;
+  #takenSinceFetch = 0;
+  #lastFetchAt: number;
+
+  constructor(
+    private readonly max: number,
+    private readonly aheadMs: number,
+    private readonly keepAliveMs: number,
+    now = Date.now(),
+  ) {
+    this.#lastFetchAt = now;
+  }
+
+  /** The application took `count` messages. */
+  taken(count: number): void {
+    this.#takenSinceFetch += count;
+  }
+
+  /** How many messages the next fetch asks for. */
+  get size(): number {
+    if (this.#rate === undefined) return this.max;
+    return Math.max(1, Math.min(this.max, Math.ceil(this.#rate * this.aheadMs)));
+  }
+
+  /** Whether a poll that finds `queued` messages waiting should start a fetch. */
+  shouldFetch(queued: number, now = Date.now()): boolean {
+    if (queued < this.size / 2) return true;
+    // A slow handler behind a full queue still calls into librdkafka now and then, one message at a time.
+    return now - this.#lastFetchAt >= this.keepAliveMs && queued < 2 * this.max;
+  }
+
+  /** A fetch starts: measures the pace since the last one; returns how many messages to ask for. */
+  fetchStarts(queued: number, now = Date.now()): number {
+    const elapsed = now - this.#lastFetchAt;
+    const keepAlive = queued >= this.size / 2;
+    if (elapsed >= 1) {
+      const rate = this.#takenSinceFetch / elapsed;
+      // Halfway to the newest measurement: a handler that slows down shrinks the next fetches at once.
+      this.#rate = this.#rate === undefined ? rate : (this.#rate + rate) / 2;
+      this.#takenSinceFetch = 0;
+      this.#lastFetchAt = now;
+    }
+    return keepAlive ? 1 : this.size;
+  }
+}
