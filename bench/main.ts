@@ -220,10 +220,11 @@ async function consumeRows(admin: Component): Promise<Row[]> {
 }
 
 /**
- * The consume-transform-produce row: a Consumer Server copies a pre-filled topic to an output topic
+ * The consume-transform-produce rows: a Consumer Server copies a pre-filled topic to an output topic
  * through its handler, at-least-once (a plain producer; the raw column) and exactly-once
- * (`transactionalProducer`; the ekafka column), one run each on the same input, each in a new group
- * and to an output topic of its own.
+ * (`transactionalProducer`; the ekafka column) with `transactionInterval = "1s"` and, as a diagnostic,
+ * with the default 100 ms; one run each on the same input, each in a new group and to an output topic
+ * of its own.
  */
 async function exactlyOnceRows(admin: Component): Promise<Row[]> {
   const input = benchTopic("eos-in");
@@ -232,29 +233,53 @@ async function exactlyOnceRows(admin: Component): Promise<Row[]> {
     `${elapsed()} consume-transform-produce ${CONSUME_SIZE} B (${EOS_COUNT.toLocaleString("en-US")} messages; filling the topic)`,
   );
   await fillTopic(input, CONSUME_SIZE, EOS_COUNT);
-  const outcomes: Record<string, Outcome<Throughput>> = {};
-  for (const mode of ["at-least-once", "exactly-once"] as const) {
-    const output = benchTopic(`eos-out-${mode}`);
+  const runs = [
+    { name: "at-least-once", mode: "at-least-once" },
+    { name: "exactly-once, transactionInterval 1s", mode: "exactly-once", interval: "1s" },
+    { name: "exactly-once, transactionInterval 100ms (default)", mode: "exactly-once" },
+  ] as const;
+  const outcomes: Array<Outcome<Throughput>> = [];
+  for (const run of runs) {
+    const output = benchTopic(`eos-out-${outcomes.length}`);
     await createTopic(admin, output);
-    outcomes[mode] = await attempt(`ekafka Consumer Server copy, ${mode}`, () =>
-      copyWithEkafka(mode, input, output, CONSUME_SIZE, EOS_COUNT),
+    const interval = "interval" in run ? run.interval : undefined;
+    outcomes.push(
+      await attempt(`ekafka Consumer Server copy, ${run.name}`, () =>
+        copyWithEkafka(run.mode, input, output, CONSUME_SIZE, EOS_COUNT, interval),
+      ),
     );
   }
-  const eos = outcomes["exactly-once"]!;
-  const alo = outcomes["at-least-once"]!;
+  const [alo, eos, eosDefault] = outcomes as [Outcome<Throughput>, Outcome<Throughput>, Outcome<Throughput>];
   return [
     {
-      name: `exactly-once: consume-transform-produce ${CONSUME_SIZE} B, transactionalProducer vs at-least-once`,
+      name: `exactly-once: consume-transform-produce ${CONSUME_SIZE} B, transactionalProducer (transactionInterval 1s) vs at-least-once`,
       unit: "rate",
       ekafka: fromThroughput(eos),
       raw: fromThroughput(alo),
       mib: { ekafka: mibOf(eos), raw: mibOf(alo) },
     },
+    {
+      name: `diagnostic: exactly-once with the default transactionInterval (100ms) vs at-least-once`,
+      unit: "rate",
+      diagnostic: true,
+      ekafka: fromThroughput(eosDefault),
+      raw: fromThroughput(alo),
+      mib: { ekafka: mibOf(eosDefault), raw: mibOf(alo) },
+    },
   ];
 }
 
-/** Keys of the ordering rows' topic, and how many messages each row reads (a partition-ordered row at 10 ms a message is slow). */
-const ORDERING = { keys: 1000, slowCount: Math.max(300, Math.round(3000 * SCALE)), count: Math.max(2000, Math.round(20_000 * SCALE)) };
+/**
+ * Keys of the ordering rows' topic, and how many messages each row reads: a partition-ordered row at 10 ms
+ * a message is slow; the CPU-only rows read more, so that each lasts seconds rather than a fraction of one
+ * (at 20,000 messages, ~0.3 s, two runs differed by 8 %).
+ */
+const ORDERING = {
+  keys: 1000,
+  slowCount: Math.max(300, Math.round(3000 * SCALE)),
+  count: Math.max(2000, Math.round(20_000 * SCALE)),
+  cpuCount: Math.max(10_000, Math.round(150_000 * SCALE)),
+};
 
 /**
  * The ordering rows: a Consumer Server `onEachMessage` whose handler awaits 10 ms (I/O), on 3 partitions
@@ -264,8 +289,9 @@ const ORDERING = { keys: 1000, slowCount: Math.max(300, Math.round(3000 * SCALE)
 async function orderingRows(admin: Component): Promise<Row[]> {
   const topic = benchTopic("ordering");
   await createTopic(admin, topic);
-  console.log(`${elapsed()} ordering: ${ORDERING.count.toLocaleString("en-US")} messages over ${ORDERING.keys} keys (filling the topic)`);
-  await fillKeyedTopic(topic, ORDERING.count, ORDERING.keys);
+  const filled = Math.max(ORDERING.count, ORDERING.cpuCount);
+  console.log(`${elapsed()} ordering: ${filled.toLocaleString("en-US")} messages over ${ORDERING.keys} keys (filling the topic)`);
+  await fillKeyedTopic(topic, filled, ORDERING.keys);
   const io: HandlerWork = { waitMs: 10 };
   const ekafkaRow = async (name: string, serverKeys: string, count: number, work: HandlerWork): Promise<Row> => {
     const outcome = await attempt(name, () => consumeOrderedWithEkafka(topic, count, serverKeys, work));
@@ -306,11 +332,11 @@ async function orderingRows(admin: Component): Promise<Row[]> {
       kafkajs: fromThroughput(kafkajs),
       mib: { kafkajs: mibOf(kafkajs) },
     },
-    await ekafkaRow("ordering: CPU-only handler, ordering partition, one at a time", "", ORDERING.count, "cpu"),
+    await ekafkaRow("ordering: CPU-only handler, ordering partition, one at a time", "", ORDERING.cpuCount, "cpu"),
     await ekafkaRow(
       "ordering: CPU-only handler, ordering key, concurrency 100",
       'ordering = "key"\nconcurrency = 100',
-      ORDERING.count,
+      ORDERING.cpuCount,
       "cpu",
     ),
   ];

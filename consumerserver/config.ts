@@ -109,9 +109,9 @@ export const consumerServerSchema = defineSchema({
     type: "duration",
     default: 100,
     doc:
-      "With transactionalProducer: the longest a transaction stays open while a fetch round is being handled; the " +
-      "transaction is committed at the end of each round anyway, before the next poll. Kafka Streams' commit.interval.ms " +
-      "under exactly_once_v2, with its default. Beyond the Go original.",
+      "With transactionalProducer: how long a transaction stays open, across fetch rounds, before it is committed with " +
+      "its messages' offsets (also committed before a revocation is handed on, and on stop). Kafka Streams' " +
+      "commit.interval.ms under exactly_once_v2, with its default. Beyond the Go original.",
   },
   retryProducer: {
     type: "string",

@@ -1,4 +1,4 @@
-import { KafkaError, type Component, type ConsumerGroup, type Producer } from "../src/index.js";
+import { KafkaError, RevokedPartitions, type Component, type ConsumerGroup, type Producer } from "../src/index.js";
 import { ConfigError } from "../src/core/index.js";
 import type { ConsumerServerConfig } from "./config.js";
 import { decide, type Delivery, type DeliveryHandler, type Middleware } from "./delivery.js";
@@ -9,9 +9,12 @@ import type { PollingGroup } from "./subscription.js";
 // producer. The handler writes through ctx.producer (the same producer, so its writes join the
 // transaction); the deliveries' offsets go into the transaction through the consumer group's offset
 // ledger, and the transaction commits: the writes and the progress are kept together or not at all.
-// One transaction per fetch round (committed before the next poll), or per `transactionInterval` when a
-// round takes longer. A handler call that throws aborts the transaction, and the retry (or the
-// dead-letter write) runs in a fresh one.
+// A transaction spans fetch rounds until it has been open `transactionInterval` (Kafka Streams' commit
+// interval under exactly-once): a commit costs several round trips whatever the transaction holds, so
+// committing per round would bound throughput by the commit's latency. It is also committed before a
+// revocation is handed to the engine (the partitions' offsets must be in before they go) and on close.
+// A handler call that throws aborts the transaction, and the retry (or the dead-letter write) runs in a
+// fresh one. This file alone decides when a transaction — and so its offsets — commits.
 
 /** What a server with `transactionalProducer` handles its deliveries with. */
 export interface ServerTransactions {
@@ -23,6 +26,8 @@ export interface ServerTransactions {
   readonly eachCall: Middleware;
   /** Commits the open transaction, if any, with its deliveries' offsets. */
   commit(): Promise<void>;
+  /** Milliseconds until the open transaction is due for its commit (0 or less: due); undefined when none is open. */
+  dueIn(): number | undefined;
   /** On close: commits the open transaction, or aborts it when a handler is still running (a hard stop). */
   end(): Promise<void>;
 }
@@ -76,9 +81,8 @@ export function transactionalProducerOf(setup: TransactionSetup): Producer | und
 }
 
 /**
- * Runs the deliveries of `group` in transactions of `producer`: one transaction holds the deliveries
- * of one fetch round, committed with their offsets before the next poll, or earlier once it has been
- * open `intervalMs`.
+ * Runs the deliveries of `group` in transactions of `producer`: a transaction holds the deliveries
+ * handled while it is open, and is committed with their offsets once it has been open `intervalMs`.
  */
 export function serverTransactions(producer: Producer, group: ConsumerGroup, intervalMs: number): ServerTransactions {
   group.useTransactions();
@@ -86,7 +90,7 @@ export function serverTransactions(producer: Producer, group: ConsumerGroup, int
 }
 
 /**
- * The transaction of a fetch round. Its deliveries' writes are all aborted when one handler call fails,
+ * The open transaction and the deliveries it holds. Its deliveries' writes are all aborted when one handler call fails,
  * so the deliveries handled before in the same transaction are handled again (their handlers called
  * again, in order) in the fresh transaction the failed one is retried in: what a read_committed reader
  * sees stays exactly once, at the cost of calling those handlers twice.
@@ -111,7 +115,11 @@ class RoundTransactions implements ServerTransactions {
     this.eachCall = (next) => (delivery) => this.#call(next, delivery);
   }
 
-  /** Commits the open transaction with the offsets of its deliveries (before a poll, a revocation is seen, or on close). */
+  dueIn(): number | undefined {
+    return this.#transactions.isOpen ? this.#openedAt + this.intervalMs - Date.now() : undefined;
+  }
+
+  /** Commits the open transaction with the offsets of its deliveries (when due, before a revocation is handed on, or on close). */
   async commit(): Promise<void> {
     if (!this.#transactions.isOpen) return;
     const messages = this.#handled.flatMap((d) => d.messages);
@@ -146,7 +154,7 @@ class RoundTransactions implements ServerTransactions {
       this.#running = false;
     }
     this.#handled.push(delivery);
-    if (Date.now() - this.#openedAt >= this.intervalMs) {
+    if (this.dueIn()! <= 0) {
       try {
         await this.commit();
       } catch (error) {
@@ -171,27 +179,33 @@ class RoundTransactions implements ServerTransactions {
 }
 
 /**
- * The consumer group as the engine polls it, when its deliveries run in transactions: the open
- * transaction is committed before each poll (so before a revocation is seen and released) and on close.
- * A commit that fails is returned as a fatal poll error: the server stops, and what the transaction held
- * is read again by the partitions' next owner.
+ * The consumer group as the engine polls it, when its deliveries run in transactions. A transaction
+ * that falls due while a poll waits is committed during the wait (the engine handles nothing while it
+ * polls); the poll itself is never cut short, so an idle moment is not a timed-out call. An event that
+ * arrives during the commit is returned once the commit is done. A revocation is returned only after the
+ * transaction holding its partitions' deliveries is committed (their offsets go with it, before the
+ * partitions are released); close commits what is open. A commit that fails is returned as a fatal poll
+ * error: the server stops, and what the transaction held is read again by the partitions' next owner.
  */
 export function committingBeforePolls(group: PollingGroup, transactions: ServerTransactions): PollingGroup {
   return {
     pollBatch: async (options) => {
-      try {
-        await transactions.commit();
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return new KafkaError(`${reason} (the transaction is not committed; the server stops)`, {
-          operation: "CommitTransaction",
-          key: error instanceof KafkaError ? error.key : "",
-          code: error instanceof KafkaError ? error.code : 0,
-          fatal: true,
-          cause: error,
-        });
+      if ((transactions.dueIn() ?? Infinity) <= 0) {
+        const failed = await commitOrFatal(transactions);
+        if (failed !== undefined) return failed;
       }
-      return group.pollBatch(options);
+      const polled = group.pollBatch(options);
+      const dueIn = transactions.dueIn();
+      if (dueIn !== undefined && (await settledWithin(polled, dueIn)) === "due") {
+        const failed = await commitOrFatal(transactions);
+        if (failed !== undefined) {
+          polled.catch(() => undefined); // left pending: the engine stops (its polling signal aborts it)
+          return failed;
+        }
+      }
+      const event = await polled;
+      if (event instanceof RevokedPartitions) return (await commitOrFatal(transactions)) ?? event;
+      return event;
     },
     storeOffsets: (...messages) => group.storeOffsets(...messages),
     pause: (partitions) => group.pause(partitions),
@@ -201,6 +215,38 @@ export function committingBeforePolls(group: PollingGroup, transactions: ServerT
       await group.close();
     },
   };
+}
+
+/** "settled" once `pending` settles within `ms` (rejections included: the caller awaits it again), else "due". */
+async function settledWithin(pending: Promise<unknown>, ms: number): Promise<"settled" | "due"> {
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<"due">((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), "due")));
+  const settled = pending.then(
+    () => "settled" as const,
+    () => "settled" as const,
+  );
+  try {
+    return await Promise.race([settled, due]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Commits the open transaction; a failure comes back as the fatal error the engine stops on. */
+async function commitOrFatal(transactions: ServerTransactions): Promise<KafkaError | undefined> {
+  try {
+    await transactions.commit();
+    return undefined;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new KafkaError(`${reason} (the transaction is not committed; the server stops)`, {
+      operation: "CommitTransaction",
+      key: error instanceof KafkaError ? error.key : "",
+      code: error instanceof KafkaError ? error.code : 0,
+      fatal: true,
+      cause: error,
+    });
+  }
 }
 
 function findEntry<T>(entries: Record<string, T>, name: string): T | undefined {

@@ -19,8 +19,11 @@ beforeAll(async () => {
 
 afterAll(() => removeCompiled(outDir));
 
-/** Input and output topics (3 partitions each), the input filled with `total` values, and the TOML of a member. */
-async function scenario(total: number) {
+/**
+ * Input and output topics (3 partitions each), the input filled with `total` values, and the TOML of a
+ * member, with `serverKeys` added to its server.
+ */
+async function scenario(total: number, serverKeys = "") {
   const input = uniqueName("e2e-eos-proc-in");
   const output = uniqueName("e2e-eos-proc-out");
   const groupID = uniqueName("g-eos-proc");
@@ -44,6 +47,7 @@ ${FAST_GROUP}
 [kafkaConsumerServers.s1]
 consumerGroupName = "cg1"
 transactionalProducer = "tx"
+${serverKeys}
 `;
   return { input, output, values, toml };
 }
@@ -84,7 +88,10 @@ const expectedOutput = (values: readonly string[]) => values.map((v) => `out-${v
 describe("a Consumer Server process with transactionalProducer", () => {
   it("SIGKILLed mid-stream 3 times and restarted: read_committed sees each of 3,000 inputs exactly once, read_uncommitted more records (the aborted writes)", async () => {
     const total = 3000;
-    const s = await scenario(total);
+    // Transactions open for a second (the default is 100 ms): the first writes of a transaction wait for
+    // their partitions to join it, so a kill within a short one often finds none of its writes in the log
+    // yet, and read_uncommitted could not show that aborted writes existed.
+    const s = await scenario(total, 'transactionInterval = "1s"');
     const toml = s.toml(uniqueName("txid-kill"));
     const handledByRun: number[] = [];
     for (let kill = 0; kill < 3; kill++) {
