@@ -220,11 +220,10 @@ async function consumeRows(admin: Component): Promise<Row[]> {
 }
 
 /**
- * The consume-transform-produce rows: a Consumer Server copies a pre-filled topic to an output topic
+ * The consume-transform-produce row: a Consumer Server copies a pre-filled topic to an output topic
  * through its handler, at-least-once (a plain producer; the raw column) and exactly-once
- * (`transactionalProducer`; the ekafka column) with `transactionInterval = "1s"` and, as a diagnostic,
- * with the default 100 ms; one run each on the same input, each in a new group and to an output topic
- * of its own.
+ * (`transactionalProducer`; the ekafka column), one run each on the same input, each in a new group
+ * and to an output topic of its own.
  */
 async function exactlyOnceRows(admin: Component): Promise<Row[]> {
   const input = benchTopic("eos-in");
@@ -233,38 +232,23 @@ async function exactlyOnceRows(admin: Component): Promise<Row[]> {
     `${elapsed()} consume-transform-produce ${CONSUME_SIZE} B (${EOS_COUNT.toLocaleString("en-US")} messages; filling the topic)`,
   );
   await fillTopic(input, CONSUME_SIZE, EOS_COUNT);
-  const runs = [
-    { name: "at-least-once", mode: "at-least-once" },
-    { name: "exactly-once, transactionInterval 1s", mode: "exactly-once", interval: "1s" },
-    { name: "exactly-once, transactionInterval 100ms (default)", mode: "exactly-once" },
-  ] as const;
-  const outcomes: Array<Outcome<Throughput>> = [];
-  for (const run of runs) {
-    const output = benchTopic(`eos-out-${outcomes.length}`);
+  const outcomes: Record<string, Outcome<Throughput>> = {};
+  for (const mode of ["at-least-once", "exactly-once"] as const) {
+    const output = benchTopic(`eos-out-${mode}`);
     await createTopic(admin, output);
-    const interval = "interval" in run ? run.interval : undefined;
-    outcomes.push(
-      await attempt(`ekafka Consumer Server copy, ${run.name}`, () =>
-        copyWithEkafka(run.mode, input, output, CONSUME_SIZE, EOS_COUNT, interval),
-      ),
+    outcomes[mode] = await attempt(`ekafka Consumer Server copy, ${mode}`, () =>
+      copyWithEkafka(mode, input, output, CONSUME_SIZE, EOS_COUNT),
     );
   }
-  const [alo, eos, eosDefault] = outcomes as [Outcome<Throughput>, Outcome<Throughput>, Outcome<Throughput>];
+  const eos = outcomes["exactly-once"]!;
+  const alo = outcomes["at-least-once"]!;
   return [
     {
-      name: `exactly-once: consume-transform-produce ${CONSUME_SIZE} B, transactionalProducer (transactionInterval 1s) vs at-least-once`,
+      name: `exactly-once: consume-transform-produce ${CONSUME_SIZE} B, transactionalProducer vs at-least-once`,
       unit: "rate",
       ekafka: fromThroughput(eos),
       raw: fromThroughput(alo),
       mib: { ekafka: mibOf(eos), raw: mibOf(alo) },
-    },
-    {
-      name: `diagnostic: exactly-once with the default transactionInterval (100ms) vs at-least-once`,
-      unit: "rate",
-      diagnostic: true,
-      ekafka: fromThroughput(eosDefault),
-      raw: fromThroughput(alo),
-      mib: { ekafka: mibOf(eosDefault), raw: mibOf(alo) },
     },
   ];
 }

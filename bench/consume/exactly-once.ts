@@ -22,19 +22,11 @@ function outputToml(mode: CopyMode, output: string): string {
  * Copies `count` messages of `size` bytes from `input` to `output` with a Consumer Server `onEachMessage`
  * in a new group, each message written to the output by the handler: at-least-once through a plain
  * producer (offsets stored after handling, committed in the background), or exactly-once through
- * `transactionalProducer` (`ctx.producer`, with `transactionInterval` when given, else its default). Timed
- * from the first message handled to the last.
+ * `transactionalProducer` (`ctx.producer`, the default transactionInterval). Timed from the first message
+ * handled to the last.
  */
-export async function copyWithEkafka(
-  mode: CopyMode,
-  input: string,
-  output: string,
-  size: number,
-  count: number,
-  transactionInterval?: string,
-): Promise<Throughput> {
-  const interval = transactionInterval === undefined ? "" : `\ntransactionInterval = "${transactionInterval}"`;
-  const serverKeys = mode === "exactly-once" ? `transactionalProducer = "out"${interval}` : "";
+export async function copyWithEkafka(mode: CopyMode, input: string, output: string, size: number, count: number): Promise<Throughput> {
+  const serverKeys = mode === "exactly-once" ? 'transactionalProducer = "out"' : "";
   const seconds = await runServerUntilCounted(
     input,
     `copy-${mode}`,
