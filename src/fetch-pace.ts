@@ -6,23 +6,22 @@
  * lasts a fast handler a millisecond, but a handler at 40 ms a message 20 s without a native call: the
  * member is dropped from its group although it polls all the time ("Unknown member" for a transaction's
  * offsets, a rebalance and duplicates otherwise). So the fetch follows the application's pace: about
- * `aheadMs` of what it takes (at most `max`, at least one message), fetched again once half is taken; and
- * a poll made when no fetch started for `keepAliveMs` fetches one message anyway.
+ * `aheadMs` of what it takes (at most `max`, at least one message; `max` until the pace is measured
+ * between two fetches), fetched again once half is taken; and a poll made when no fetch started for
+ * `keepAliveMs` fetches one message anyway.
  */
 export class FetchPace {
   /** Messages per millisecond the application took, smoothed; undefined before the first measurement. */
   #rate: number | undefined;
   #takenSinceFetch = 0;
-  #lastFetchAt: number;
+  /** When the last measured fetch started; undefined before the first fetch (connecting is not the application's pace). */
+  #lastFetchAt: number | undefined;
 
   constructor(
     private readonly max: number,
     private readonly aheadMs: number,
     private readonly keepAliveMs: number,
-    now = Date.now(),
-  ) {
-    this.#lastFetchAt = now;
-  }
+  ) {}
 
   /** The application took `count` messages. */
   taken(count: number): void {
@@ -39,13 +38,18 @@ export class FetchPace {
   shouldFetch(queued: number, now = Date.now()): boolean {
     if (queued < this.size / 2) return true;
     // A slow handler behind a full queue still calls into librdkafka now and then, one message at a time.
-    return now - this.#lastFetchAt >= this.keepAliveMs && queued < 2 * this.max;
+    return now - (this.#lastFetchAt ?? now) >= this.keepAliveMs && queued < 2 * this.max;
   }
 
   /** A fetch starts: measures the pace since the last one; returns how many messages to ask for. */
   fetchStarts(queued: number, now = Date.now()): number {
-    const elapsed = now - this.#lastFetchAt;
     const keepAlive = queued >= this.size / 2;
+    if (this.#lastFetchAt === undefined) {
+      this.#lastFetchAt = now;
+      this.#takenSinceFetch = 0;
+      return this.size;
+    }
+    const elapsed = now - this.#lastFetchAt;
     if (elapsed >= 1) {
       const rate = this.#takenSinceFetch / elapsed;
       // Halfway to the newest measurement: a handler that slows down shrinks the next fetches at once.
