@@ -5,16 +5,20 @@
 import { relative } from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** Files that take longest (most of it waiting out their faults), longest first. */
+/** Files that take longest (most of it waiting out their faults), longest first (as measured on a quiet run). */
 export const SLOW_FIRST = [
   "test/e2e/reliability-network.test.ts",
-  "test/e2e/package.test.ts",
   "test/e2e/consumerserver-sigterm.test.ts",
+  "test/e2e/package.test.ts",
+  "test/e2e/consumerserver-exactly-once-process.test.ts",
+  "test/e2e/group-protocol.test.ts",
   "test/e2e/reliability-kill.test.ts",
   "test/e2e/examples.test.ts",
+  "test/e2e/retry-tiers.test.ts",
+  "test/e2e/schema-registry.test.ts",
+  "test/e2e/consumerserver.test.ts",
   "test/interop/rolling-deploy.test.ts",
   "test/e2e/reliability-rebalance.test.ts",
-  "test/e2e/consumerserver.test.ts",
 ];
 
 /** Files started after every other of their project. */
