@@ -84,9 +84,9 @@ docs: ## the API reference from the TSDoc comments into docs/api/ (fails on an u
 	@echo "API reference: docs/api/index.html"
 
 # docs is a check too: TypeDoc treats every warning (an export without TSDoc, a link it cannot resolve) as
-# an error, and rendering is what finds links that resolve only to a parameter. test/all.sh runs the checks,
-# the unit tests and the build side by side while the local cluster starts, then both e2e projects.
-test: ## type-check, lint, API reference and unit tests (while the local 3-broker cluster starts), then e2e tests on it
+# an error, and rendering is what finds links that resolve only to a parameter. test/all.sh runs the unit
+# tests and the build, then starts the local cluster and runs both e2e projects, with the checks beside them at nice 19.
+test: ## unit tests, then e2e tests on the local 3-broker cluster, with type-check, lint and API reference beside them
 	test/all.sh
 
 test-unit: ## tests of pure logic (no broker)

@@ -19,11 +19,8 @@ beforeAll(async () => {
 
 afterAll(() => removeCompiled(outDir));
 
-/**
- * Input and output topics (3 partitions each), the input filled with `total` values, and the TOML of a
- * member, with `serverKeys` added to its server.
- */
-async function scenario(total: number, serverKeys = "") {
+/** Input and output topics (3 partitions each), the input filled with `total` values, and the TOML of a member. */
+async function scenario(total: number) {
   const input = uniqueName("e2e-eos-proc-in");
   const output = uniqueName("e2e-eos-proc-out");
   const groupID = uniqueName("g-eos-proc");
@@ -47,7 +44,6 @@ ${FAST_GROUP}
 [kafkaConsumerServers.s1]
 consumerGroupName = "cg1"
 transactionalProducer = "tx"
-${serverKeys}
 `;
   return { input, output, values, toml };
 }
@@ -61,13 +57,13 @@ interface Member {
   alive(): true;
 }
 
-function startMember(toml: string, delayMs: number, afterWriteMs = 0): Member {
+function startMember(toml: string, delayMs: number, afterWriteMs = 0, holdAt = 0): Member {
   const handled: string[] = [];
   let last: string | undefined;
   const child = startChild(
     outDir,
     childSource,
-    { CHILD_TOML: toml, CHILD_DELAY_MS: String(delayMs), CHILD_AFTER_WRITE_MS: String(afterWriteMs) },
+    { CHILD_TOML: toml, CHILD_DELAY_MS: String(delayMs), CHILD_AFTER_WRITE_MS: String(afterWriteMs), CHILD_HOLD_AT: String(holdAt) },
     {
       maxMs: 150_000,
       onLine: (line) => {
@@ -88,25 +84,33 @@ const expectedOutput = (values: readonly string[]) => values.map((v) => `out-${v
 describe("a Consumer Server process with transactionalProducer", () => {
   it("SIGKILLed mid-stream 3 times and restarted: read_committed sees each of 3,000 inputs exactly once, read_uncommitted more records (the aborted writes)", async () => {
     const total = 3000;
-    // Transactions open for a second (the default is 100 ms): the first writes of a transaction wait for
-    // their partitions to join it, so a kill within a short one often finds none of its writes in the log
-    // yet, and read_uncommitted could not show that aborted writes existed.
-    const s = await scenario(total, 'transactionInterval = "1s"');
+    const s = await scenario(total);
     const toml = s.toml(uniqueName("txid-kill"));
     const handledByRun: number[] = [];
+    const uncommittedGap = async () =>
+      (await readWhole(s.output, 3, "read_uncommitted")).length - (await readWhole(s.output, 3, "read_committed")).length;
     for (let kill = 0; kill < 3; kill++) {
-      // Each write is given 8 ms (above the producer's 5 ms linger) to reach the brokers before the next message: a kill then finds the open
-      // transaction's writes in the log (on a quiet machine a commit's flush was otherwise the only time they were).
-      const member = startMember(toml, 0, 8);
-      // Killed once this run handled 400 messages: each run gets further than the last committed transaction.
+      // Records in the log that read_committed does not show: the aborted writes of the runs killed before.
+      const abortedBefore = await uncommittedGap();
+      // The 400th handler call of this run writes its copy and never returns, so its transaction stays
+      // open; the kill comes once that transaction's writes are in the log (more records than
+      // read_committed shows, beyond the earlier aborted ones): they must be aborted, never seen committed.
+      const member = startMember(toml, 0, 0, 400);
       await until(
-        () => member.alive() && member.handled.length >= 400,
+        () => member.alive() && member.lastLine()?.startsWith("holding ") === true,
         90_000,
         () => `run ${kill + 1}: ${member.handled.length} handled; ${member.child.stderr().slice(-1000)}`,
       );
+      let gap = abortedBefore;
+      await until(
+        async () => (gap = await uncommittedGap()) > abortedBefore,
+        30_000,
+        () => `run ${kill + 1}: the open transaction's writes never showed in the log (uncommitted gap ${gap}, ${abortedBefore} before)`,
+        200,
+      );
       member.child.kill("SIGKILL");
       expect(await member.child.exited).toBe("SIGKILL");
-      handledByRun.push(member.handled.length);
+      handledByRun.push(member.handled.length + 1);
     }
     // The last run goes to the end and stops gracefully (its open transaction is committed on the way out).
     const last = startMember(toml, 0);
