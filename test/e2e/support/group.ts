@@ -1,9 +1,8 @@
-// What a consumer group committed, and which broker coordinates a group or a transactional id.
+// What a consumer group committed and which broker coordinates it.
 import kafkaNative from "@confluentinc/kafka-javascript";
 import type { GroupDescription, LibrdKafkaError, TopicPartitionOffsetAndMetadata } from "@confluentinc/kafka-javascript";
 import type { Component } from "ekafka";
 import { bootstrap } from "./env.js";
-import { disconnect, rawProducer } from "./raw.js";
 
 /** The offset `groupID` committed for one partition of `topic`, through the component's client (-1 when none). */
 export async function committed(kafka: Component, groupID: string, topic: string, partition: number): Promise<number> {
@@ -13,44 +12,15 @@ export async function committed(kafka: Component, groupID: string, topic: string
 }
 
 /**
- * The partition of an internal topic (__consumer_offsets, __transaction_state) holding `key`'s state, as
- * Kafka picks it: Utils.abs(key.hashCode()) % partitions — Java's String.hashCode over UTF-16 units, and
- * Kafka's abs, which is Math.abs except that Integer.MIN_VALUE gives 0.
+ * The broker coordinating `groupID`: the leader of its __consumer_offsets partition, as Kafka picks it —
+ * Utils.abs(groupID.hashCode()) % partitions (Java's String.hashCode over UTF-16 units; Kafka's abs is
+ * Math.abs except that Integer.MIN_VALUE gives 0).
  */
-export function internalPartitionOf(key: string, partitions: number): number {
-  let hash = 0;
-  for (let i = 0; i < key.length; i++) hash = (Math.imul(31, hash) + key.charCodeAt(i)) | 0;
-  return (hash === -0x80000000 ? 0 : Math.abs(hash)) % partitions;
-}
-
-/**
- * The partition of `internalTopic` holding `key`'s state, and the broker leading it: the one coordinating
- * `key` (null during an election). Asked with a raw client of its own (not the component's admin client,
- * whose describe calls were seen timing out for 30 s while a broker was stopped).
- */
-export async function coordinatorPartition(
-  internalTopic: "__consumer_offsets" | "__transaction_state",
-  key: string,
-): Promise<{ partition: number; leader: number | null }> {
-  const producer = await rawProducer({ "allow.auto.create.topics": false });
-  try {
-    const metadata = await new Promise<kafkaNative.Metadata>((resolve, reject) =>
-      producer.getMetadata({ topic: internalTopic, timeout: 5_000 }, (err, data) => (err ? reject(err) : resolve(data))),
-    );
-    const partitions = metadata.topics.find((t) => t.name === internalTopic)?.partitions ?? [];
-    if (partitions.length === 0) throw new Error(`${internalTopic} has no partitions (not created yet?)`);
-    const partition = internalPartitionOf(key, partitions.length);
-    const leader = partitions.find((p) => p.id === partition)?.leader ?? -1;
-    return { partition, leader: leader < 0 ? null : leader };
-  } finally {
-    await disconnect(producer);
-  }
-}
-
-/** The broker coordinating `groupID`: the leader of its __consumer_offsets partition. */
 export async function coordinatorOf(kafka: Component, groupID: string): Promise<number> {
+  let hash = 0;
+  for (let i = 0; i < groupID.length; i++) hash = (Math.imul(31, hash) + groupID.charCodeAt(i)) | 0;
   const [offsets] = await kafka.client().metadata("__consumer_offsets");
-  const partition = internalPartitionOf(groupID, offsets!.partitions.length);
+  const partition = (hash === -0x80000000 ? 0 : Math.abs(hash)) % offsets!.partitions.length;
   return offsets!.partitions.find((p) => p.partition === partition)!.leader!;
 }
 
@@ -69,23 +39,10 @@ export async function describeGroup(groupID: string): Promise<GroupDescription> 
 /**
  * A raw consumer with `groupID`'s id that never joins the group, for reading the group's committed
  * offsets straight from the cluster (not through ekafka) while the group's members come and go.
- * `isolation` read_uncommitted reads offsets that members commit in transactions while a transaction of
- * theirs is open: the last committed ones (a read_committed probe asks for stable offsets, and gets none
- * of a partition while a transaction holds offsets of it).
  */
-export async function committedProbe(
-  groupID: string,
-  timeoutMs = 3_000,
-  isolation: "read_committed" | "read_uncommitted" = "read_committed",
-) {
+export async function committedProbe(groupID: string, timeoutMs = 3_000) {
   const consumer = new kafkaNative.KafkaConsumer(
-    {
-      "bootstrap.servers": bootstrap,
-      "group.id": groupID,
-      "enable.auto.commit": false,
-      "socket.timeout.ms": timeoutMs,
-      "isolation.level": isolation,
-    },
+    { "bootstrap.servers": bootstrap, "group.id": groupID, "enable.auto.commit": false, "socket.timeout.ms": timeoutMs },
     {},
   );
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
