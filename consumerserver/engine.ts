@@ -187,6 +187,7 @@ export class Engine {
       if (Array.isArray(event)) {
         const work = this.#split(reading, event);
         if (reading.laned) for (const item of work) this.#lanes.dispatch(item);
+        else if (this.#options.batchSize !== undefined) await this.#handleInOrder(reading, work);
         else {
           const began = performance.now();
           await this.#handleInOrder(reading, work);
