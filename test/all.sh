@@ -41,8 +41,9 @@ if names_local_cluster && ! kafka/cluster.sh running 2>/dev/null; then
   kafka/cluster.sh up
 fi
 
+e2e_log=$(mktemp)
 e2e_rc=0
-make --no-print-directory test-e2e-run || e2e_rc=$?
+make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
 checks_rc=0
 wait "$checks_pid" || checks_rc=$?
 echo
@@ -50,5 +51,10 @@ echo "make test: type-check, lint and API reference (run beside the cluster's st
 cat "$checks_log"
 rm -f "$checks_log"
 [ "$checks_rc" = 0 ] || echo "make test: the static checks failed (output above)" >&2
-[ "$e2e_rc" = 0 ] || echo "make test: the e2e tests failed" >&2
+if [ "$e2e_rc" != 0 ]; then
+  # The e2e reporter's list of failures again, last, where a log cut to its tail still shows it.
+  sed -n '/^Failed:$/,$p' "$e2e_log" | grep -E '^(Failed:|  FAILED )' >&2 || true
+  echo "make test: the e2e tests failed" >&2
+fi
+rm -f "$e2e_log"
 [ "$checks_rc" = 0 ] && [ "$e2e_rc" = 0 ]

@@ -1,9 +1,31 @@
 // A vitest reporter (make test-e2e adds it to the default one) that ends the run with every test file's
-// time, longest first, by project: where the minutes of an e2e run go.
-import type { Reporter, TestModule } from "vitest/node";
+// time, longest first, by project: where the minutes of an e2e run go. When something failed, the very
+// last lines name each failed test, file or unhandled error with the first line of its message: a log
+// that keeps only its tail (a CI excerpt) still says what failed.
+import type { Reporter, SerializedError, TestModule } from "vitest/node";
+
+/** The first line of an error's message, for a one-line summary. */
+function firstLine(error: { message?: string; name?: string } | undefined): string {
+  const text = error?.message ?? error?.name ?? "unknown error";
+  return (text.split("\n").find((line) => line.trim() !== "") ?? text).trim().slice(0, 300);
+}
+
+/** One line per failure in a module: its failed tests, or the module's own errors (import, hooks). */
+function failuresOf(module: TestModule): string[] {
+  const file = module.relativeModuleId;
+  const lines: string[] = [];
+  for (const test of module.children.allTests("failed")) {
+    const result = test.result();
+    const errors = result.state === "failed" ? result.errors : [];
+    lines.push(`  FAILED ${file} > ${test.fullName}: ${firstLine(errors[0])}`);
+  }
+  for (const error of module.errors()) lines.push(`  FAILED ${file} (outside its tests): ${firstLine(error)}`);
+  if (lines.length === 0 && module.state() === "failed") lines.push(`  FAILED ${file}`);
+  return lines;
+}
 
 export default class DurationsReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     const rows = modules
       .map((module) => {
         const d = module.diagnostic();
@@ -16,10 +38,13 @@ export default class DurationsReporter implements Reporter {
         };
       })
       .sort((a, b) => a.project.localeCompare(b.project) || b.seconds - a.seconds);
-    if (rows.length === 0) return;
-    const width = Math.max(...rows.map((r) => r.file.length));
-    const lines = rows.map((r) => `  ${r.project.padEnd(10)} ${r.file.padEnd(width)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.state}`);
-    const total = rows.reduce((sum, r) => sum + r.seconds, 0);
-    process.stdout.write(`\nTime per test file (import + tests and hooks):\n${lines.join("\n")}\n  sum of files ${total.toFixed(0)} s\n`);
+    if (rows.length > 0) {
+      const width = Math.max(...rows.map((r) => r.file.length));
+      const lines = rows.map((r) => `  ${r.project.padEnd(10)} ${r.file.padEnd(width)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.state}`);
+      const total = rows.reduce((sum, r) => sum + r.seconds, 0);
+      process.stdout.write(`\nTime per test file (import + tests and hooks):\n${lines.join("\n")}\n  sum of files ${total.toFixed(0)} s\n`);
+    }
+    const failures = [...modules.flatMap(failuresOf), ...unhandledErrors.map((error) => `  FAILED unhandled error: ${firstLine(error)}`)];
+    if (failures.length > 0) process.stdout.write(`\nFailed:\n${failures.join("\n")}\n`);
   }
 }
