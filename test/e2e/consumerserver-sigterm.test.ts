@@ -29,6 +29,16 @@ interface ChildRun {
   stderr: string;
 }
 
+/** The "msg: error message" of each JSON log line in a child's stderr (its warnings and errors). */
+function logMessages(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { msg?: string; err?: { message?: string } })
+    .map((entry) => `${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ""}`)
+    .slice(0, 10);
+}
+
 /** Runs the child and sends SIGTERM once `signalWhen(handled)` is true. */
 async function runChild(toml: string, signalWhen: (handled: readonly string[]) => boolean, childMode = "message"): Promise<ChildRun> {
   const handled: string[] = [];
@@ -103,7 +113,8 @@ describe("a Consumer Server process stopped with SIGTERM and started again", () 
       console.log(
         `SIGTERM (${mode}): first run handled ${first.handled.length} with ${first.inFlightAtSignal} in flight at the signal; ` +
           `second run handled ${second.handled.length}; ${unique.size} of ${total} distinct, ${duplicates} duplicates` +
-          (duplicated.length > 0 ? ` (${duplicated.slice(0, 10).join(", ")})` : ""),
+          (duplicated.length > 0 ? ` (${duplicated.slice(0, 10).join(", ")})` : "") +
+          `; the first run's warnings: ${logMessages(first.stderr).join(" | ") || "none"}`,
       );
       expect(unique.size).toBe(total);
       expect([...unique].sort()).toEqual([...values].sort());

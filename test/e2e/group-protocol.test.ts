@@ -18,6 +18,7 @@ import { createTopic } from "./support/raw.js";
 import { scenarioToml, serverScenario } from "./support/scenario.js";
 import { startServer, type RunningServer } from "./support/server.js";
 import { eventually, sleep, until } from "./support/wait.js";
+import { measureTimerLateness, type TimerLateness } from "./support/timer-lateness.js";
 
 const { build } = componentsClosedAfterEach();
 
@@ -130,6 +131,16 @@ function revocations(server: RunningServer): Array<{ from: number; to: number; p
     }));
 }
 
+/** The servers' log lines at warn level and above, as "member: msg: error message". */
+function warnings(...servers: RunningServer[]): string[] {
+  return servers.flatMap((server, i) =>
+    server.logLines
+      .map((line) => JSON.parse(line) as { level: number; msg?: string; err?: { message?: string } })
+      .filter((entry) => entry.level >= 40)
+      .map((entry) => `${String.fromCharCode(97 + i)}: ${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ""}`),
+  );
+}
+
 /**
  * The longest time between consecutive handlings on `partition` within [from, to] (edges included),
  * not counting the parts of it inside `excluded` intervals.
@@ -190,7 +201,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
       type: kafkaNative.ConsumerGroupTypes.CLASSIC,
     },
   ])(
-    `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms ` +
+    `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms (plus this process's timer lateness) ` +
       `beside the time its revocation waits for a ${SLOW_MS / 1000} s handler call in flight on a moving partition (and under that wait + ` +
       `${KEPT_GAP_BOUND_MS} ms in all); nothing lost, nothing handled twice`,
     async ({ keys, groupKeys, type }) => {
@@ -212,6 +223,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
         slow.push({ member, partition: message.partition, start, end: Date.now() });
       };
       const a = startServer(cfg, handler("a"));
+      let lateness: TimerLateness | undefined;
       let b: RunningServer | undefined;
       const timeline: Record<string, number> = {};
       let revoked: ReturnType<typeof revocations> = [];
@@ -222,6 +234,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
           "a handling all 6 partitions",
         );
         timeline.joined = Date.now();
+        lateness = measureTimerLateness();
         b = startServer(cfg, handler("b"));
         await until(() => b!.messages().length > 0 && a.revocations() > 0, 60_000, "b handling messages, a revoked");
         const { groupID } = scenario;
@@ -243,11 +256,14 @@ describe("Consumer Servers under incremental rebalancing", () => {
           () => `${new Set(all()).size} of ${writer.values.length} handled`,
         );
       } finally {
+        lateness?.stop();
         await writer.stop();
         await b?.stop();
         revoked = revocations(a); // before a's own stop revokes everything
         await a.stop();
       }
+      // Every handling time is taken in this process: a timer firing late here delays them as much.
+      const late = lateness?.maxMs() ?? 0;
       const moved = new Set(revoked.flatMap((r) => r.partitions));
       const kept = PARTITIONS.filter((p) => !moved.has(p));
       const window = (p: number) => longestGap(a, p, timeline.joined!, timeline.written!);
@@ -269,16 +285,19 @@ describe("Consumer Servers under incremental rebalancing", () => {
           `; beside the revocation's wait, on kept: ${[...beside].map(([p, gap]) => `${p}: ${gap} ms`).join(", ")}` +
           `; revocations of a ${revoked.map((r) => `[${r.partitions.join(",")}] ${rel(r.from)}..${rel(r.to)} ms`).join(" ")}; ` +
           `slow calls in flight it waited for: ${waitedFor.map((c) => `p${c.partition} ${rel(c.start)}..${rel(c.end)} ms`).join(", ") || "none"}; ` +
-          `${handled.length} handled, ${new Set(handled).size} distinct, ${writer.values.length} written; b left in ${timeline.left - timeline.leaving} ms`,
+          `${handled.length} handled, ${new Set(handled).size} distinct, ${writer.values.length} written; b left in ${timeline.left - timeline.leaving} ms` +
+          `; timers fired up to ${late} ms late` +
+          `; warnings: ${warnings(a, b).join(" | ") || "none"}`,
       );
       expect(new Set(handled)).toEqual(new Set(writer.values)); // nothing lost
       expect(handled.length).toBe(writer.values.length); // nothing handled twice
       expect(moved.size).toBeGreaterThan(0);
       expect(kept.length).toBeGreaterThan(0);
       expect(waitedFor.length).toBeGreaterThan(0); // a 3 s call was in flight on a partition that moved
+      const bound = KEPT_GAP_BOUND_MS + late;
       for (const p of kept) {
-        expect(beside.get(p), `longest gap on kept partition ${p} beside the revocation's wait`).toBeLessThan(KEPT_GAP_BOUND_MS);
-        expect(gaps.get(p), `longest gap on kept partition ${p}`).toBeLessThan(waited + KEPT_GAP_BOUND_MS);
+        expect(beside.get(p), `longest gap on kept partition ${p} beside the revocation's wait`).toBeLessThan(bound);
+        expect(gaps.get(p), `longest gap on kept partition ${p}`).toBeLessThan(waited + bound);
       }
     },
     180_000,

@@ -2,7 +2,7 @@
 // (from its own "partitions assigned/revoked" log lines), and a graceful stop that also closes its
 // component.
 import type { Config } from "ekafka/core";
-import { load, type Component, type Message } from "ekafka";
+import { load, withLogger, type Component, type Message } from "ekafka";
 import * as consumerserver from "ekafka/consumerserver";
 import type { MessageContext } from "ekafka/consumerserver";
 import { collectingLogger } from "./logs.js";
@@ -20,7 +20,7 @@ export interface RunningServer {
   handled: Handled[];
   /** The messages of {@link handled}, in order. */
   messages(): Message[];
-  /** The server's log lines (pino JSON, info and up). */
+  /** The server's and its component's log lines (pino JSON, info and up). */
   logLines: string[];
   /** The partitions it owns now. */
   owned(): Set<number>;
@@ -39,10 +39,12 @@ export interface RunningServer {
  */
 export function startServer(cfg: Config, handle?: (ctx: MessageContext, message: Message) => void | Promise<void>): RunningServer {
   const logLines: string[] = [];
-  const kafka = load("kafka", cfg).build();
+  const logger = collectingLogger(logLines);
+  // The component's own lines (a commit on revocation that failed, say) go with the server's.
+  const kafka = load("kafka", cfg).build(withLogger(logger));
   const server = consumerserver
     .load("kafkaConsumerServers.s1", cfg)
-    .build(consumerserver.withEkafka(kafka), consumerserver.withLogger(collectingLogger(logLines)));
+    .build(consumerserver.withEkafka(kafka), consumerserver.withLogger(logger));
   const handled: Handled[] = [];
   server.onEachMessage(async (ctx, message) => {
     await handle?.(ctx, message);
