@@ -33,7 +33,8 @@
 #
 # The jars come from Maven Central (`make setup` copies them into .kafka/libs, and unpacks the registry
 # into .kafka/registry); data and logs live under .kafka/ (git-ignored).
-# Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS.
+# Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS
+# (the brokers' collector and compiler flags; default G1 with 20 ms pauses, as Kafka's own scripts).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,6 +44,7 @@ run=$home/run
 cluster_id_file=$home/cluster-id
 brokers=(1 2 3)
 heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+jvm_performance=${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20}
 registry_port=8081
 registry_dir=$home/registry # the unpacked distribution (pom.xml names its version)
 
@@ -194,7 +196,7 @@ start_process() { # starts broker $1 in the background unless it runs already
   format_storage "$id"
   echo "=== start $(date -Is)" >>"$(log_file "$id")"
   # shellcheck disable=SC2086
-  setsid nohup java $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  setsid nohup java $heap $jvm_performance -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$repo/kafka/broker-log4j2.properties" \
     -Dkafka.logs.dir="$home/logs" -Dbroker.id="$id" \
     -cp "$libs/*" kafka.Kafka "$(config_file "$id")" >>"$(log_file "$id")" 2>&1 </dev/null &

@@ -38,9 +38,19 @@ checks_pid=$!
 
 if names_local_cluster && ! kafka/cluster.sh running 2>/dev/null; then
   started_here=1
+  # The brokers of a test run: the serial collector and the client compiler only. On two cores, G1's
+  # background threads and the C2 compiler took CPU the tests need (brokers' CPU over a whole run: 431 s
+  # with the default G1 + C2, 294 s with these), and the brokers the fault tests restart come up sooner.
+  # Exported, so those restarts (kafka/cluster.sh start-broker, from the tests) use the same flags.
+  export KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}
   kafka/cluster.sh up
 fi
 
+# A test process that crashes in native code (vitest then says only "Worker exited unexpectedly") leaves
+# a core file in the repository's root, where the workers run (when the system's core_pattern is a plain
+# file name, as here): its backtrace is printed at the end, and the file removed.
+ulimit -c unlimited 2>/dev/null || true
+crash_marker=$(mktemp)
 e2e_log=$(mktemp)
 e2e_rc=0
 make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
@@ -51,6 +61,12 @@ echo "make test: type-check, lint and API reference (run beside the cluster's st
 cat "$checks_log"
 rm -f "$checks_log"
 [ "$checks_rc" = 0 ] || echo "make test: the static checks failed (output above)" >&2
+for core in $(find . -maxdepth 1 -name 'core*' -type f -newer "$crash_marker" 2>/dev/null); do
+  echo "make test: a process crashed ($core); its backtrace:" >&2
+  if command -v gdb >/dev/null; then gdb -q -batch -ex "bt 30" "$(command -v node)" "$core" 2>&1 | grep -E '^#' | head -30 >&2; fi
+  rm -f "$core"
+done
+rm -f "$crash_marker"
 if [ "$e2e_rc" != 0 ]; then
   # The e2e reporter's list of failures again, last, where a log cut to its tail still shows it.
   sed -n '/^Failed:$/,$p' "$e2e_log" | grep -E '^(Failed:|  FAILED )' >&2 || true
