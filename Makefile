@@ -97,9 +97,10 @@ test-unit: ## tests of pure logic (no broker)
 test-e2e: build ## e2e and Go interop tests against the cluster in test/e2e/config/e2e.toml (started locally when it is the local one); ends with each file's time
 	@$(MAKE) --no-print-directory test-e2e-run
 
-# test-e2e without the build (make test builds beside the checks).
+# test-e2e without the build (make test builds beside the checks). E2E_ARGS narrows it (projects, files).
+E2E_ARGS ?= --project e2e --project e2e-faults
 test-e2e-run:
-	PATH="$(if $(GO),$(dir $(GO)):)$$PATH" $(VITEST) run --project e2e --project e2e-faults \
+	PATH="$(if $(GO),$(dir $(GO)):)$$PATH" $(VITEST) run $(E2E_ARGS) \
 	  --reporter=default --reporter=./test/e2e/support/durations-reporter.ts
 
 kafka-up: ## start the local 3-broker cluster and the schema registry on 127.0.0.1:8081 (running ones are reused)

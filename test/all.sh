@@ -52,8 +52,32 @@ fi
 ulimit -c unlimited 2>/dev/null || true
 crash_marker=$(mktemp)
 e2e_log=$(mktemp)
+summary=$(mktemp)
 e2e_rc=0
-make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
+EKAFKA_E2E_SUMMARY=$summary make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
+
+# A test process that died (vitest: "Worker exited unexpectedly") with every finished test passing: the
+# files it left unfinished run once more, alone, and decide the run. Seen here as a native crash in the
+# Kafka client binding ("pure virtual method called", right after a Consumer Server stopped) in two of six
+# full runs on 2026-12-07; it is reported at the end either way (with its backtrace when a core file is left).
+crashed_rerun=""
+if [ "$e2e_rc" != 0 ] && [ -s "$summary" ]; then
+  rerun_args=$(node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    const s = JSON.parse(readFileSync(process.argv[1], "utf8"));
+    if (!s.workerExited || s.failedTests > 0 || s.otherErrors > 0 || s.unfinished.length === 0) process.exit(0);
+    const projects = [...new Set(s.unfinished.map((u) => u.project))].map((p) => `--project ${p}`);
+    console.log([...projects, ...s.unfinished.map((u) => u.file)].join(" "));
+  ' "$summary")
+  if [ -n "$rerun_args" ]; then
+    echo
+    echo "make test: a test process exited unexpectedly; running the files it left unfinished again: $rerun_args"
+    crashed_rerun=$rerun_args
+    e2e_rc=0
+    make --no-print-directory test-e2e-run E2E_ARGS="$rerun_args" 2>&1 | tee -a "$e2e_log" || e2e_rc=$?
+  fi
+fi
+rm -f "$summary"
 checks_rc=0
 wait "$checks_pid" || checks_rc=$?
 echo
@@ -67,6 +91,7 @@ for core in $(find . -maxdepth 1 -name 'core*' -type f -newer "$crash_marker" 2>
   rm -f "$core"
 done
 rm -f "$crash_marker"
+[ -z "$crashed_rerun" ] || echo "make test: a test process exited unexpectedly (native crash) during the run; its unfinished files were run again ($crashed_rerun): $([ "$e2e_rc" = 0 ] && echo passed || echo failed)" >&2
 if [ "$e2e_rc" != 0 ]; then
   # The e2e reporter's list of failures again, last, where a log cut to its tail still shows it.
   sed -n '/^Failed:$/,$p' "$e2e_log" | grep -E '^(Failed:|  FAILED )' >&2 || true

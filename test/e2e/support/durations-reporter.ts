@@ -2,6 +2,7 @@
 // time, longest first, by project: where the minutes of an e2e run go. When something failed, the very
 // last lines name each failed test, file or unhandled error with the first line of its message: a log
 // that keeps only its tail (a CI excerpt) still says what failed.
+import { writeFileSync } from "node:fs";
 import type { Reporter, SerializedError, TestModule } from "vitest/node";
 
 /** The first line of an error's message, for a one-line summary. */
@@ -21,7 +22,36 @@ function failuresOf(module: TestModule): string[] {
   }
   for (const error of module.errors()) lines.push(`  FAILED ${file} (outside its tests): ${firstLine(error)}`);
   if (lines.length === 0 && module.state() === "failed") lines.push(`  FAILED ${file}`);
+  if (module.state() === "pending" || module.state() === "queued") lines.push(`  FAILED ${file}: did not finish (its test process exited)`);
   return lines;
+}
+
+/** Whether an unhandled error is vitest's report of a test process that died (a native crash, say). */
+function isWorkerExit(error: SerializedError): boolean {
+  const cause = (error as { cause?: { message?: string } }).cause;
+  return /Worker exited unexpectedly/.test(`${error.message} ${cause?.message ?? ""}`);
+}
+
+/**
+ * What test/all.sh reads (written to $EKAFKA_E2E_SUMMARY when set): whether a test process died, the
+ * files it left unfinished (by project), and how many tests failed or errors happened otherwise.
+ */
+export interface E2eSummary {
+  workerExited: boolean;
+  unfinished: Array<{ project: string; file: string }>;
+  failedTests: number;
+  otherErrors: number;
+}
+
+function summaryOf(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): E2eSummary {
+  return {
+    workerExited: unhandledErrors.some(isWorkerExit),
+    unfinished: modules
+      .filter((m) => m.state() === "pending" || m.state() === "queued")
+      .map((m) => ({ project: m.project.name, file: m.relativeModuleId })),
+    failedTests: modules.reduce((n, m) => n + [...m.children.allTests("failed")].length + m.errors().length, 0),
+    otherErrors: unhandledErrors.filter((e) => !isWorkerExit(e)).length,
+  };
 }
 
 export default class DurationsReporter implements Reporter {
@@ -46,5 +76,7 @@ export default class DurationsReporter implements Reporter {
     }
     const failures = [...modules.flatMap(failuresOf), ...unhandledErrors.map((error) => `  FAILED unhandled error: ${firstLine(error)}`)];
     if (failures.length > 0) process.stdout.write(`\nFailed:\n${failures.join("\n")}\n`);
+    const summaryPath = process.env.EKAFKA_E2E_SUMMARY;
+    if (summaryPath) writeFileSync(summaryPath, JSON.stringify(summaryOf(modules, unhandledErrors)));
   }
 }
