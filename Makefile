@@ -89,8 +89,9 @@ docs: ## the API reference from the TSDoc comments into docs/api/ (fails on an u
 test: ## unit tests, then e2e tests on the local 3-broker cluster, with type-check, lint and API reference beside them
 	test/all.sh
 
+# UNIT_ARGS: more vitest options (make test passes longer timeouts: it runs these at nice 19 beside the e2e tests).
 test-unit: ## tests of pure logic (no broker)
-	$(VITEST) run --project unit
+	$(VITEST) run --project unit $(UNIT_ARGS)
 
 # Two vitest projects: e2e runs the files that do not stop brokers, several at a time; e2e-faults then
 # runs, one at a time, the files that stop brokers, the cluster or the registry (vitest.config.ts says which).

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# `make test`: the unit tests and the build first; then the local cluster starts and the two e2e projects
-# run against it, while the static checks (type-check, lint, API reference) run beside them at the lowest
-# CPU priority (nice 19): they use what the brokers' start and the e2e tests leave idle (waiting out
-# faults, on the brokers) and take almost nothing from them. Their output is printed at the end; the run
-# fails if either part does. (The unit tests do not run beside the cluster's start: on two cores the
-# three JVMs and vitest's workers slowed each other from ~40 s to ~80 s together.)
+# `make test`: the build and the local cluster's start side by side, then the two e2e projects against the
+# cluster, while the unit tests and the static checks (type-check, lint, API reference) run beside all of
+# it at the lowest CPU priority (nice 19): they use what the brokers' start and the e2e tests leave idle
+# (waiting out faults, on the brokers) and take almost nothing from them. Their output is printed at the
+# end; the run fails if either part does.
 #
 # The cluster is started only when test/e2e/config/e2e.toml names the local one and it is not running; a
 # cluster started here is stopped again when the run ends, pass or fail (EKAFKA_KEEP_CLUSTER=1 keeps it).
@@ -30,11 +29,15 @@ stop_started_cluster() {
 }
 trap stop_started_cluster EXIT
 
-make --no-print-directory -j2 --output-sync=target test-unit build
-
 checks_log=$(mktemp)
-nice -n 19 make --no-print-directory -j2 --output-sync=target typecheck lint docs >"$checks_log" 2>&1 &
+# At nice 19 a unit test can wait seconds for the CPU: vitest's 5 s / 10 s defaults would fail it for that.
+nice -n 19 make --no-print-directory -j2 --output-sync=target test-unit typecheck lint docs \
+  UNIT_ARGS="--testTimeout=60000 --hookTimeout=120000" >"$checks_log" 2>&1 &
 checks_pid=$!
+
+# The e2e tests run the examples and the package from dist/: built while the brokers start.
+make --no-print-directory build &
+build_pid=$!
 
 if names_local_cluster && ! kafka/cluster.sh running 2>/dev/null; then
   started_here=1
@@ -45,6 +48,7 @@ if names_local_cluster && ! kafka/cluster.sh running 2>/dev/null; then
   export KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}
   kafka/cluster.sh up
 fi
+wait "$build_pid"
 
 # A test process that crashes in native code (vitest then says only "Worker exited unexpectedly") leaves
 # a core file in the repository's root, where the workers run (when the system's core_pattern is a plain
@@ -81,10 +85,10 @@ rm -f "$summary"
 checks_rc=0
 wait "$checks_pid" || checks_rc=$?
 echo
-echo "make test: type-check, lint and API reference (run beside the cluster's start and the e2e tests):"
+echo "make test: unit tests, type-check, lint and API reference (run beside the cluster's start and the e2e tests):"
 cat "$checks_log"
 rm -f "$checks_log"
-[ "$checks_rc" = 0 ] || echo "make test: the static checks failed (output above)" >&2
+[ "$checks_rc" = 0 ] || echo "make test: the unit tests or the static checks failed (output above)" >&2
 for core in $(find . -maxdepth 1 -name 'core*' -type f -newer "$crash_marker" 2>/dev/null); do
   echo "make test: a process crashed ($core); its backtrace:" >&2
   if command -v gdb >/dev/null; then gdb -q -batch -ex "bt 30" "$(command -v node)" "$core" 2>&1 | grep -E '^#' | head -30 >&2; fi
