@@ -61,9 +61,9 @@ e2e_rc=0
 EKAFKA_E2E_SUMMARY=$summary make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
 
 # A test process that died (vitest: "Worker exited unexpectedly") with every finished test passing: the
-# files it left unfinished run once more, alone, and decide the run. Seen here as a native crash in the
-# Kafka client binding ("pure virtual method called", right after a Consumer Server stopped) in two of six
-# full runs on 2026-12-07; it is reported at the end either way (with its backtrace when a core file is left).
+# files it left unfinished run once more, alone, and decide the run; the crash is reported at the end
+# either way (with its backtrace when a core file is left). A native crash is the cause seen so far: the
+# raw test producers' setPollInterval racing their disconnect (test/e2e/support/raw.ts), since fixed.
 crashed_rerun=""
 if [ "$e2e_rc" != 0 ] && [ -s "$summary" ]; then
   rerun_args=$(node --input-type=module -e '
