@@ -95,7 +95,7 @@ for core in $(find . -maxdepth 1 -name 'core*' -type f -newer "$crash_marker" 2>
   rm -f "$core"
 done
 rm -f "$crash_marker"
-[ -z "$crashed_rerun" ] || echo "make test: a test process exited unexpectedly (native crash) during the run; its unfinished files were run again ($crashed_rerun): $([ "$e2e_rc" = 0 ] && echo passed || echo failed)" >&2
+[ -z "$crashed_rerun" ] || echo "make test: a test process exited unexpectedly during the run; its unfinished files were run again ($crashed_rerun): $([ "$e2e_rc" = 0 ] && echo passed || echo failed)" >&2
 if [ "$e2e_rc" != 0 ]; then
   # The e2e reporter's list of failures again, last, where a log cut to its tail still shows it.
   sed -n '/^Failed:$/,$p' "$e2e_log" | grep -E '^(Failed:|  FAILED )' >&2 || true
