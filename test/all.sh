@@ -56,32 +56,25 @@ wait "$build_pid"
 ulimit -c unlimited 2>/dev/null || true
 crash_marker=$(mktemp)
 e2e_log=$(mktemp)
-summary=$(mktemp)
+rerun=$(mktemp)
 e2e_rc=0
-EKAFKA_E2E_SUMMARY=$summary make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
+EKAFKA_E2E_RERUN=$rerun make --no-print-directory test-e2e-run 2>&1 | tee "$e2e_log" || e2e_rc=$?
 
 # A test process that died (vitest: "Worker exited unexpectedly") with every finished test passing: the
 # files it left unfinished run once more, alone, and decide the run; the crash is reported at the end
 # either way (with its backtrace when a core file is left). A native crash is the cause seen so far: the
 # raw test producers' setPollInterval racing their disconnect (test/e2e/support/raw.ts), since fixed.
 crashed_rerun=""
-if [ "$e2e_rc" != 0 ] && [ -s "$summary" ]; then
-  rerun_args=$(node --input-type=module -e '
-    import { readFileSync } from "node:fs";
-    const s = JSON.parse(readFileSync(process.argv[1], "utf8"));
-    if (!s.workerExited || s.failedTests > 0 || s.otherErrors > 0 || s.unfinished.length === 0) process.exit(0);
-    const projects = [...new Set(s.unfinished.map((u) => u.project))].map((p) => `--project ${p}`);
-    console.log([...projects, ...s.unfinished.map((u) => u.file)].join(" "));
-  ' "$summary")
-  if [ -n "$rerun_args" ]; then
-    echo
-    echo "make test: a test process exited unexpectedly; running the files it left unfinished again: $rerun_args"
-    crashed_rerun=$rerun_args
-    e2e_rc=0
-    make --no-print-directory test-e2e-run E2E_ARGS="$rerun_args" 2>&1 | tee -a "$e2e_log" || e2e_rc=$?
-  fi
+# The e2e reporter wrote the vitest arguments for those files, or nothing when anything else failed.
+rerun_args=$(cat "$rerun" 2>/dev/null || true)
+rm -f "$rerun"
+if [ "$e2e_rc" != 0 ] && [ -n "$rerun_args" ]; then
+  echo
+  echo "make test: a test process exited unexpectedly; running the files it left unfinished again: $rerun_args"
+  crashed_rerun=$rerun_args
+  e2e_rc=0
+  make --no-print-directory test-e2e-run E2E_ARGS="$rerun_args" 2>&1 | tee -a "$e2e_log" || e2e_rc=$?
 fi
-rm -f "$summary"
 checks_rc=0
 wait "$checks_pid" || checks_rc=$?
 echo

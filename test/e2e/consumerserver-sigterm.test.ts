@@ -5,6 +5,7 @@
 // The child (test/e2e/fixtures/consumerserver/sigterm-child.ts) is compiled by
 // test/support/compile-fixture.ts: Node 20 cannot run TypeScript.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { warningsIn } from "./support/logs.js";
 import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
 import { consumerServerToml } from "./support/scenario.js";
 import { uniqueName } from "./support/env.js";
@@ -27,16 +28,6 @@ interface ChildRun {
   inFlightAtSignal: number;
   lastLine: string | undefined;
   stderr: string;
-}
-
-/** The "msg: error message" of each JSON log line in a child's stderr (its warnings and errors). */
-function logMessages(stderr: string): string[] {
-  return stderr
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { msg?: string; err?: { message?: string } })
-    .map((entry) => `${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ""}`)
-    .slice(0, 10);
 }
 
 /** Runs the child and sends SIGTERM once `signalWhen(handled)` is true. */
@@ -114,7 +105,7 @@ describe("a Consumer Server process stopped with SIGTERM and started again", () 
         `SIGTERM (${mode}): first run handled ${first.handled.length} with ${first.inFlightAtSignal} in flight at the signal; ` +
           `second run handled ${second.handled.length}; ${unique.size} of ${total} distinct, ${duplicates} duplicates` +
           (duplicated.length > 0 ? ` (${duplicated.slice(0, 10).join(", ")})` : "") +
-          `; the first run's warnings: ${logMessages(first.stderr).join(" | ") || "none"}`,
+          `; the first run's warnings: ${warningsIn(first.stderr.split("\n")).slice(0, 10).join(" | ") || "none"}`,
       );
       expect(unique.size).toBe(total);
       expect([...unique].sort()).toEqual([...values].sort());

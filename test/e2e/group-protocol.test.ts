@@ -16,6 +16,7 @@ import { uniqueName } from "./support/env.js";
 import { describeGroup } from "./support/group.js";
 import { createTopic } from "./support/raw.js";
 import { scenarioToml, serverScenario } from "./support/scenario.js";
+import { warningsIn } from "./support/logs.js";
 import { startServer, type RunningServer } from "./support/server.js";
 import { eventually, sleep, until } from "./support/wait.js";
 import { measureTimerLateness, type TimerLateness } from "./support/timer-lateness.js";
@@ -129,16 +130,6 @@ function revocations(server: RunningServer): Array<{ from: number; to: number; p
       to: entry.time,
       partitions: (entry.partitions ?? []).map((p) => p.partition),
     }));
-}
-
-/** The servers' log lines at warn level and above, as "member: msg: error message". */
-function warnings(...servers: RunningServer[]): string[] {
-  return servers.flatMap((server, i) =>
-    server.logLines
-      .map((line) => JSON.parse(line) as { level: number; msg?: string; err?: { message?: string } })
-      .filter((entry) => entry.level >= 40)
-      .map((entry) => `${String.fromCharCode(97 + i)}: ${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ""}`),
-  );
 }
 
 /**
@@ -287,7 +278,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
           `slow calls in flight it waited for: ${waitedFor.map((c) => `p${c.partition} ${rel(c.start)}..${rel(c.end)} ms`).join(", ") || "none"}; ` +
           `${handled.length} handled, ${new Set(handled).size} distinct, ${writer.values.length} written; b left in ${timeline.left - timeline.leaving} ms` +
           `; timers fired up to ${late} ms late` +
-          `; warnings: ${warnings(a, b).join(" | ") || "none"}`,
+          `; warnings: ${[...warningsIn(a.logLines).map((w) => `a: ${w}`), ...warningsIn(b.logLines).map((w) => `b: ${w}`)].join(" | ") || "none"}`,
       );
       expect(new Set(handled)).toEqual(new Set(writer.values)); // nothing lost
       expect(handled.length).toBe(writer.values.length); // nothing handled twice

@@ -22,7 +22,7 @@ function failuresOf(module: TestModule): string[] {
   }
   for (const error of module.errors()) lines.push(`  FAILED ${file} (outside its tests): ${firstLine(error)}`);
   if (lines.length === 0 && module.state() === "failed") lines.push(`  FAILED ${file}`);
-  if (module.state() === "pending" || module.state() === "queued") lines.push(`  FAILED ${file}: did not finish (its test process exited)`);
+  if (unfinished(module)) lines.push(`  FAILED ${file}: did not finish (its test process exited)`);
   return lines;
 }
 
@@ -32,26 +32,22 @@ function isWorkerExit(error: SerializedError): boolean {
   return /Worker exited unexpectedly/.test(`${error.message} ${cause?.message ?? ""}`);
 }
 
-/**
- * What test/all.sh reads (written to $EKAFKA_E2E_SUMMARY when set): whether a test process died, the
- * files it left unfinished (by project), and how many tests failed or errors happened otherwise.
- */
-export interface E2eSummary {
-  workerExited: boolean;
-  unfinished: Array<{ project: string; file: string }>;
-  failedTests: number;
-  otherErrors: number;
-}
+/** A file whose test process died before it finished. */
+const unfinished = (module: TestModule) => module.state() === "pending" || module.state() === "queued";
 
-function summaryOf(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): E2eSummary {
-  return {
-    workerExited: unhandledErrors.some(isWorkerExit),
-    unfinished: modules
-      .filter((m) => m.state() === "pending" || m.state() === "queued")
-      .map((m) => ({ project: m.project.name, file: m.relativeModuleId })),
-    failedTests: modules.reduce((n, m) => n + [...m.children.allTests("failed")].length + m.errors().length, 0),
-    otherErrors: unhandledErrors.filter((e) => !isWorkerExit(e)).length,
-  };
+/**
+ * The vitest arguments (projects, then files) that run again the files a dead test process left
+ * unfinished — only when that is the run's one failure: no failed test, no other error. Empty otherwise.
+ */
+function rerunArguments(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): string {
+  const left = modules.filter(unfinished);
+  const otherwiseClean =
+    unhandledErrors.some(isWorkerExit) &&
+    unhandledErrors.every(isWorkerExit) &&
+    modules.every((m) => m.errors().length === 0 && [...m.children.allTests("failed")].length === 0);
+  if (!otherwiseClean || left.length === 0) return "";
+  const projects = [...new Set(left.map((m) => `--project ${m.project.name}`))];
+  return [...projects, ...left.map((m) => m.relativeModuleId)].join(" ");
 }
 
 export default class DurationsReporter implements Reporter {
@@ -76,7 +72,8 @@ export default class DurationsReporter implements Reporter {
     }
     const failures = [...modules.flatMap(failuresOf), ...unhandledErrors.map((error) => `  FAILED unhandled error: ${firstLine(error)}`)];
     if (failures.length > 0) process.stdout.write(`\nFailed:\n${failures.join("\n")}\n`);
-    const summaryPath = process.env.EKAFKA_E2E_SUMMARY;
-    if (summaryPath) writeFileSync(summaryPath, JSON.stringify(summaryOf(modules, unhandledErrors)));
+    // test/all.sh reads it (see there).
+    const rerunPath = process.env.EKAFKA_E2E_RERUN;
+    if (rerunPath) writeFileSync(rerunPath, rerunArguments(modules, unhandledErrors));
   }
 }
