@@ -22,6 +22,7 @@ const e2eFiles = ["test/e2e/**/*.test.ts", "test/interop/**/*.test.ts"];
  * test/e2e/support/fault-proxy.ts, and their faults touch only the clients going through them.)
  */
 const serialFiles = [
+  "test/e2e/consumerserver-exactly-once-coordinator.test.ts", // stops a broker
   "test/e2e/producer-metadata.test.ts", // stops the whole cluster
   "test/e2e/reliability-broker.test.ts", // stops a broker
   "test/e2e/retry-tiers-faults.test.ts", // stops a broker

@@ -100,6 +100,8 @@ export const PARTITION_READER_GROUP_ID = "ekafka-partition-reader";
 const SECOND = 1000;
 const MEGABYTE = 1_048_576;
 const COMPRESSION_CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+/** connections.max.idle.ms of a transactional producer (see transactionalID's mapping for why). */
+const TRANSACTIONAL_IDLE_MS = 5 * SECOND;
 
 /** librdkafka wants whole milliseconds; a sub-millisecond Go duration ("1500us") rounds up, never to 0. */
 const wholeMilliseconds = (ms: number): number => Math.ceil(ms);
@@ -410,6 +412,14 @@ const producerFields = {
         name: "transactional.id",
         note: "As is; librdkafka then turns enable.idempotence on.",
         value: (p: ProducerConfig): Value => p.transactionalID,
+      },
+      {
+        name: "connections.max.idle.ms",
+        note:
+          `${TRANSACTIONAL_IDLE_MS} with transactionalID (librdkafka's default 0 keeps idle connections): closing an idle ` +
+          "connection makes librdkafka look a departed group coordinator up again, where sendOffsetsToTransaction " +
+          "otherwise waited for it forever (librdkafka #5511).",
+        value: (p: ProducerConfig): Value => (p.transactionalID === undefined ? undefined : TRANSACTIONAL_IDLE_MS),
       },
     ],
   },

@@ -9,13 +9,13 @@ import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { IN_FLIGHT, Message, messageFromInput, type MessageInput } from "./message.js";
 import { watchStatistics } from "./client-statistics.js";
 import { countDeliveryError } from "./producer-metrics.js";
-import { callback, connectClient, disconnectClient, FailureLog, native, nativeProducer } from "./rdkafka.js";
-import { withRetries } from "./retry-policies.js";
+import { connectClient, disconnectClient, FailureLog, native, nativeProducer } from "./rdkafka.js";
 import { clientOnlyOrigins, refusedConfigError, type PropertyOrigins } from "./refused-config.js";
 import { ConfigError } from "./core/errors.js";
 import type { ProducerSerde } from "./schema-registry/producer-serde.js";
 import { PendingWrite } from "./pending-write.js";
 import { Transactions, type Transaction } from "./transaction.js";
+import { TopicPartitions } from "./topic-partitions.js";
 
 /** Called with the messages an `async = true` producer could not deliver. */
 export type AsyncErrorHandler = (error: KafkaError, messages: Message[]) => void;
@@ -42,24 +42,6 @@ export interface ProducerSetup {
 }
 
 /**
- * How long a topic's partition list is used before it is asked for again (new partitions appear). A
- * stale list keeps being used while the new one is fetched in the background, so a write never waits for
- * a refresh and an outage does not turn a known topic into a failed write.
- */
-const PARTITIONS_TTL_MS = 30_000;
-
-/** First and longest pause between metadata requests while a write waits for a topic to appear. */
-const METADATA_RETRY_MIN_MS = 50;
-const METADATA_RETRY_MAX_MS = 1_000;
-
-/** A topic's partition ids as last fetched, and whether a refresh is under way. */
-interface KnownPartitions {
-  partitions: number[];
-  fetchedAt: number;
-  refreshing: boolean;
-}
-
-/**
  * Writes messages to Kafka: `kafka.producers.<name>`.
  *
  * `writeMessages` resolves once every message is acknowledged as `requiredAcks` asks, or rejects with
@@ -75,9 +57,7 @@ export class Producer {
   private readonly client: InstanceType<typeof native.Producer>;
   private readonly failures: FailureLog;
   private readonly intercepted: Intercepted;
-  private readonly partitionCache = new Map<string, KnownPartitions>();
-  /** The metadata request under way per topic, shared by every write waiting for that topic. */
-  private readonly metadataRequests = new Map<string, Promise<number[]>>();
+  private readonly partitions: TopicPartitions;
   private connecting: Promise<void> | undefined;
   private closed = false;
   private asyncErrorHandler: AsyncErrorHandler | undefined;
@@ -94,6 +74,14 @@ export class Producer {
       this.setup.logger.warn({ err: this.failures.error(err, "produce", this.key) }, "producer error"),
     );
     watchStatistics(this.client, setup.key, "", setup.logger);
+    this.partitions = new TopicPartitions({
+      key: setup.key,
+      client: this.client,
+      failures: this.failures,
+      logger: setup.logger,
+      requestTimeoutMs: setup.requestTimeoutMs,
+      isClosed: () => this.closed,
+    });
     const site: CallSite = { key: setup.key, name: setup.name, kind: "producer", brokers: setup.brokers, topic: setup.config.topic ?? "" };
     this.intercepted = new Intercepted(site, setup.interceptors);
     this.transactions = Transactions.of(setup, this.client, {
@@ -178,8 +166,14 @@ export class Producer {
     this.closed = true;
     if (this.connecting === undefined) return;
     await this.connecting.catch(() => undefined);
+    const disconnect = () => disconnectClient(this.client, this.setup.config.writeTimeout);
+    if (this.transactions?.stuck) {
+      // librdkafka's disconnect would wait for the transactional call it left unanswered: started, not awaited.
+      this.setup.logger.warn("closing without waiting for librdkafka, which left a transactional call unanswered");
+      return void disconnect().catch(() => undefined);
+    }
     await this.transactions?.abort().catch((err: unknown) => this.setup.logger.warn({ err }, "aborting a transaction on close failed"));
-    await disconnectClient(this.client, this.setup.config.writeTimeout);
+    await disconnect();
   }
 
   private toMessage(input: MessageInput, index: number, now: Date): Message {
@@ -226,7 +220,7 @@ export class Producer {
         if (message.partition < 0) {
           if (message.topic !== topic) {
             topic = message.topic;
-            partitions = this.knownPartitions(topic) ?? (await this.awaitPartitions(topic, deadline));
+            partitions = this.partitions.known(topic) ?? (await this.partitions.wait(topic, deadline));
           }
           message.partition = this.balance(message, partitions);
         }
@@ -277,83 +271,6 @@ export class Producer {
       );
     }
     return partition;
-  }
-
-  /**
-   * The topic's partition ids when they are known, however old; a list older than PARTITIONS_TTL_MS is
-   * refreshed in the background (the old one is used until the new one is in).
-   */
-  private knownPartitions(topic: string): number[] | undefined {
-    const known = this.partitionCache.get(topic);
-    if (known === undefined) return undefined;
-    if (!known.refreshing && Date.now() - known.fetchedAt >= PARTITIONS_TTL_MS) {
-      known.refreshing = true;
-      this.requestPartitions(topic, this.setup.requestTimeoutMs).then(
-        () => undefined,
-        // The old list stays in use; the next write after another TTL asks again.
-        (err: unknown) => {
-          known.refreshing = false;
-          known.fetchedAt = Date.now();
-          this.setup.logger.debug({ err, topic }, "refreshing the topic's partitions failed; the known ones stay in use");
-        },
-      );
-    }
-    return known.partitions;
-  }
-
-  /**
-   * Waits for the partitions of a topic not seen before, asking again with a growing pause until the
-   * call's deadline: a topic the cluster creates on first use appears after a moment, and brokers that
-   * are down may come back. At the deadline the last reason is the error.
-   */
-  private async awaitPartitions(topic: string, deadline: number): Promise<number[]> {
-    let reason: KafkaError | undefined;
-    const ask = async () => {
-      const remaining = deadline - Date.now();
-      try {
-        return await this.requestPartitions(topic, Math.max(1, Math.min(this.setup.requestTimeoutMs, remaining)));
-      } catch (err) {
-        // A request cut short by the deadline says less than the cluster's last answer ("no such topic").
-        if (reason === undefined || (err as KafkaError).code !== ErrorCodes.ERR__TIMED_OUT) reason = err as KafkaError;
-        throw reason;
-      }
-    };
-    // The last pause ends at the deadline, for one more request: a topic may appear at the last moment.
-    return withRetries(ask, {
-      retries: Infinity,
-      waits: { initialMs: METADATA_RETRY_MIN_MS, maxMs: METADATA_RETRY_MAX_MS },
-      deadline,
-      retryIf: () => !this.closed,
-    });
-  }
-
-  /** Asks the cluster for the topic's partitions (one request per topic at a time) and caches them. */
-  private requestPartitions(topic: string, timeoutMs: number): Promise<number[]> {
-    let request = this.metadataRequests.get(topic);
-    if (request === undefined) {
-      request = this.fetchPartitions(topic, timeoutMs).finally(() => this.metadataRequests.delete(topic));
-      this.metadataRequests.set(topic, request);
-    }
-    return request;
-  }
-
-  private async fetchPartitions(topic: string, timeoutMs: number): Promise<number[]> {
-    const metadata = await callback<import("@confluentinc/kafka-javascript").Metadata>((cb) =>
-      this.client.getMetadata({ topic, timeout: timeoutMs }, cb),
-    ).catch((err: unknown) => {
-      throw this.failures.error(err, `WriteMessages (metadata of topic ${topic})`, this.key);
-    });
-    const found = metadata.topics.find((t) => t.name === topic);
-    const partitions = (found?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
-    if (partitions.length === 0) {
-      throw new KafkaError(`${this.key}: WriteMessages failed: topic ${topic} does not exist or has no partitions`, {
-        operation: "WriteMessages",
-        key: this.key,
-        code: ErrorCodes.ERR__UNKNOWN_TOPIC,
-      });
-    }
-    this.partitionCache.set(topic, { partitions, fetchedAt: Date.now(), refreshing: false });
-    return partitions;
   }
 
   private onDeliveryReport(err: LibrdKafkaError | null, report: DeliveryReport): void {

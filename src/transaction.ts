@@ -18,6 +18,14 @@ import { callback } from "./rdkafka.js";
 /** How often one transactional call is made when librdkafka says retrying may succeed. */
 const MAX_CALLS = 3;
 
+/**
+ * How long past transactionTimeout a transactional call may go unanswered before it is given up as
+ * stuck. librdkafka bounds each call by the timeout it is given, except where it does not
+ * (sendOffsetsToTransaction waiting for a group coordinator that left: librdkafka #5456, #5511); a
+ * server waiting on such a call forever would hold its partitions and commit nothing.
+ */
+export const STUCK_CALL_GRACE_MS = 10_000;
+
 /** The error codes that mean another producer with the same transactionalID (or the coordinator) fenced this one. */
 const FENCED_CODES = new Set<number>([ErrorCodes.ERR__FENCED, ErrorCodes.ERR_PRODUCER_FENCED, ErrorCodes.ERR_INVALID_PRODUCER_EPOCH]);
 
@@ -90,6 +98,14 @@ export class Transactions {
     const { transactionalID, transactionTimeout } = producer.config;
     if (transactionalID === undefined) return undefined;
     return new Transactions({ key: producer.key, transactionalID, timeoutMs: transactionTimeout, client, logger: producer.logger, ...io });
+  }
+
+  /**
+   * Whether librdkafka left a transactional call unanswered past its deadline: the client is stuck, and
+   * closing it would wait for that call too.
+   */
+  get stuck(): boolean {
+    return this.#fatal?.code === ErrorCodes.ERR__TIMED_OUT;
   }
 
   /** Whether a transaction is open (writes join it). */
@@ -215,9 +231,10 @@ export class Transactions {
   async #call(operation: string, call: (cb: (err: LibrdKafkaError | null | undefined) => void) => void): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await callback<void>((cb) => call((err) => cb(err, undefined)));
+        await this.#withinDeadline(callback<void>((cb) => call((err) => cb(err, undefined))));
         return;
       } catch (err) {
+        if (err instanceof StuckCall) throw this.#stuck(operation, err.afterMs);
         const native = err as LibrdKafkaError;
         if (native.isRetriable === true && native.isFatal !== true && attempt < MAX_CALLS) {
           this.host.logger.warn({ err, operation, attempt }, "transactional call failed; calling again");
@@ -226,6 +243,32 @@ export class Transactions {
         throw this.#failure(err, operation);
       }
     }
+  }
+
+  /** The call's outcome, or a StuckCall once transactionTimeout + STUCK_CALL_GRACE_MS have passed without one. */
+  async #withinDeadline(call: Promise<void>): Promise<void> {
+    const afterMs = this.host.timeoutMs + STUCK_CALL_GRACE_MS;
+    call.catch(() => undefined); // an answer after the deadline is dropped, never an unhandled rejection
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StuckCall(afterMs)), afterMs)));
+    try {
+      await Promise.race([call, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A call librdkafka never answered: the producer is given up (librdkafka allows no other transactional call meanwhile). */
+  #stuck(operation: string, afterMs: number): KafkaError {
+    const error = new KafkaError(
+      `${this.host.key}: ${operation} failed: librdkafka did not answer within ${afterMs} ms (transactionTimeout + ` +
+        `${STUCK_CALL_GRACE_MS / 1000} s); this producer can run no more transactions (its open transaction is aborted ` +
+        "by the coordinator once transactionTimeout has passed)",
+      { operation, key: this.host.key, code: ErrorCodes.ERR__TIMED_OUT, fatal: true },
+    );
+    this.#fatal = error;
+    this.#open = undefined;
+    return error;
   }
 
   #failure(err: unknown, operation: string): KafkaError {
@@ -264,6 +307,13 @@ export class Transactions {
 
   #throwIfFatal(): void {
     if (this.#fatal !== undefined) throw this.#fatal;
+  }
+}
+
+/** The deadline of a transactional call passed without an answer. */
+class StuckCall extends Error {
+  constructor(readonly afterMs: number) {
+    super(`no answer within ${afterMs} ms`);
   }
 }
 

@@ -12,13 +12,13 @@
 //   partition is below c;
 // - duplicates stay within a session timeout plus a commit interval of messages per revocation.
 // A second test shows that client().offsetFetch crashes its process during such a failover (a bug).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "ekafka/core";
 import { KafkaError, load, withLogger, type Component, type Message } from "ekafka";
 import * as consumerserver from "ekafka/consumerserver";
 import { FAST_GROUP } from "./support/component.js";
 import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
-import { ensureBrokerUp } from "./support/brokers.js";
+import { brokerStartedAfterEach, ensureBrokerUp } from "./support/brokers.js";
 import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
 import { committedProbe, coordinatorOf } from "./support/group.js";
 import { collectingLogger, parsed } from "./support/logs.js";
@@ -66,13 +66,7 @@ describe.runIf(localCluster)("a broker stopped and started again during a 100,00
   afterAll(() => removeCompiled(outDir));
   // A broker a test stopped is started again here, whatever the test did (a hook's failure is reported
   // even for the it.fails test below, whose own errors all count as the expected failure).
-  let stoppedBroker: number | undefined;
-  afterEach(async () => {
-    if (stoppedBroker === undefined) return;
-    const id = stoppedBroker;
-    stoppedBroker = undefined;
-    await ensureBrokerUp(id);
-  }, 120_000);
+  const stoppedBroker = brokerStartedAfterEach();
 
   it("loses no acknowledged message, keeps each key in order, and handles twice at most a session timeout plus a commit interval of messages (at 5,000/s) per revocation", async () => {
     const total = KEYS * SEQUENCES;
@@ -176,7 +170,7 @@ consumerGroupName = "cg2"
       for (let seq = 0; seq < SEQUENCES; seq++) {
         if (outage === undefined && acknowledged.size >= STOP_AT) {
           phase = "stopping";
-          stoppedBroker = victim;
+          stoppedBroker.stopping(victim);
           mark(`stopping broker ${victim} (${role})`);
           outage = (async () => {
             await cluster("stop-broker", String(victim));
@@ -327,7 +321,7 @@ consumerGroupName = "cg2"
         30_000,
         () => child.output().slice(-2000),
       );
-      stoppedBroker = coordinator;
+      stoppedBroker.stopping(coordinator);
       await cluster("stop-broker", String(coordinator));
       await sleep(2_000);
       child.kill("SIGTERM");

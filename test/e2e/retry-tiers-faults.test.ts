@@ -6,20 +6,17 @@ import { Config } from "ekafka/core";
 import * as consumerserver from "ekafka/consumerserver";
 import { cluster, localCluster, uniqueName } from "./support/env.js";
 import { fillTopic, waitForTopic } from "./support/raw.js";
-import { ensureBrokerUp } from "./support/brokers.js";
+import { brokerStartedAfterEach, ensureBrokerUp } from "./support/brokers.js";
 import { tierToml } from "./support/retry-tiers.js";
 import { sleep, until } from "./support/wait.js";
 
 describe.runIf(localCluster)("retry tiers and a broker stopped and started again", () => {
-  let stoppedBroker: number | undefined;
+  const stoppedBroker = brokerStartedAfterEach();
   const open: Component[] = [];
+  // Registered after the broker's hook, so it runs before it: the components close first.
   afterEach(async () => {
     await Promise.allSettled(open.splice(0).map((c) => c.close()));
-    if (stoppedBroker === undefined) return;
-    const id = stoppedBroker;
-    stoppedBroker = undefined;
-    await ensureBrokerUp(id);
-  }, 120_000);
+  });
 
   it("loses nothing: every message is handled, the failing ones after two tiers, none more than twice", async () => {
     const before = 3000;
@@ -64,12 +61,12 @@ describe.runIf(localCluster)("retry tiers and a broker stopped and started again
     );
     const [info] = await kafka.client().metadata(`${topic}.retry.1`);
     const victim = info!.partitions.find((p) => p.partition === 0)!.leader!;
-    stoppedBroker = victim;
+    stoppedBroker.stopping(victim);
     const handledAtStop = ok.size;
     await cluster("stop-broker", String(victim));
     await sleep(5000);
     await ensureBrokerUp(victim);
-    stoppedBroker = undefined;
+    stoppedBroker.started();
     const handledAtRestart = ok.size;
     await fillTopic(topic, values.slice(before));
     await until(

@@ -176,6 +176,7 @@ const producerCases: RowCase[] = [
   { key: "compression", librdkafka: "compression.codec", set: "compression = 4", expected: "zstd" },
   { key: "idempotent", librdkafka: "enable.idempotence", set: "idempotent = true", expected: true },
   { key: "transactionalID", librdkafka: "transactional.id", set: 'transactionalID = "orders-1"', expected: "orders-1" },
+  { key: "transactionalID", librdkafka: "connections.max.idle.ms", set: 'transactionalID = "orders-1"', expected: 5_000 },
   {
     key: "transactionTimeout",
     librdkafka: "transaction.timeout.ms",

@@ -1,6 +1,7 @@
 // Starting the local cluster's brokers again after a fault test stopped them. kafka/cluster.sh can report
 // a broker that is still being launched as "exited while starting" (or a port not open in time) when the
 // machine is busy, although it goes on starting: each start is tried up to three times.
+import { afterEach } from "vitest";
 import { cluster } from "./env.js";
 import { sleep } from "./wait.js";
 
@@ -29,4 +30,19 @@ export function ensureBrokerUp(id: number): Promise<void> {
 /** Starts every stopped broker together and waits for the quorum. */
 export function clusterUp(): Promise<void> {
   return withRetries("kafka/cluster.sh up", () => cluster("up"));
+}
+
+/**
+ * Registers an afterEach hook that starts again the broker a test stopped, whatever the test did: the
+ * test calls `stopping(id)` before it stops the broker, and `started()` once it started it again itself.
+ */
+export function brokerStartedAfterEach(): { stopping(id: number): void; started(): void } {
+  let stopped: number | undefined;
+  afterEach(async () => {
+    if (stopped === undefined) return;
+    const id = stopped;
+    stopped = undefined;
+    await ensureBrokerUp(id);
+  }, 120_000);
+  return { stopping: (id) => void (stopped = id), started: () => void (stopped = undefined) };
 }

@@ -1,8 +1,9 @@
-// What a consumer group committed and which broker coordinates it.
+// What a consumer group committed, and which broker coordinates a group or a transactional id.
 import kafkaNative from "@confluentinc/kafka-javascript";
 import type { GroupDescription, LibrdKafkaError, TopicPartitionOffsetAndMetadata } from "@confluentinc/kafka-javascript";
 import type { Component } from "ekafka";
 import { bootstrap } from "./env.js";
+import { disconnect, rawProducer } from "./raw.js";
 
 /** The offset `groupID` committed for one partition of `topic`, through the component's client (-1 when none). */
 export async function committed(kafka: Component, groupID: string, topic: string, partition: number): Promise<number> {
@@ -12,15 +13,52 @@ export async function committed(kafka: Component, groupID: string, topic: string
 }
 
 /**
- * The broker coordinating `groupID`: the leader of its __consumer_offsets partition, as Kafka picks it —
- * Utils.abs(groupID.hashCode()) % partitions (Java's String.hashCode over UTF-16 units; Kafka's abs is
- * Math.abs except that Integer.MIN_VALUE gives 0).
+ * The partition of an internal topic (__consumer_offsets, __transaction_state) holding `key`'s state, as
+ * Kafka picks it: Utils.abs(key.hashCode()) % partitions — Java's String.hashCode over UTF-16 units, and
+ * Kafka's abs, which is Math.abs except that Integer.MIN_VALUE gives 0.
  */
-export async function coordinatorOf(kafka: Component, groupID: string): Promise<number> {
+export function internalPartitionOf(key: string, partitions: number): number {
   let hash = 0;
-  for (let i = 0; i < groupID.length; i++) hash = (Math.imul(31, hash) + groupID.charCodeAt(i)) | 0;
+  for (let i = 0; i < key.length; i++) hash = (Math.imul(31, hash) + key.charCodeAt(i)) | 0;
+  return (hash === -0x80000000 ? 0 : Math.abs(hash)) % partitions;
+}
+
+/**
+ * The leader of each partition of an internal topic (__consumer_offsets, __transaction_state), by
+ * partition: the broker coordinating the keys kept there (null during an election; an empty list when
+ * the topic does not exist yet). Asked with a raw client of its own (not the component's admin client,
+ * whose describe calls were seen timing out for 30 s while a broker was stopped).
+ */
+export async function internalLeaders(internalTopic: "__consumer_offsets" | "__transaction_state"): Promise<Array<number | null>> {
+  const producer = await rawProducer({ "allow.auto.create.topics": false });
+  try {
+    const metadata = await new Promise<kafkaNative.Metadata>((resolve, reject) =>
+      producer.getMetadata({ topic: internalTopic, timeout: 5_000 }, (err, data) => (err ? reject(err) : resolve(data))),
+    );
+    const partitions = metadata.topics.find((t) => t.name === internalTopic)?.partitions ?? [];
+    const leaders = new Array<number | null>(partitions.length).fill(null);
+    for (const p of partitions) leaders[p.id] = p.leader >= 0 ? p.leader : null;
+    return leaders;
+  } finally {
+    await disconnect(producer);
+  }
+}
+
+/** The partition of `internalTopic` holding `key`'s state, and the broker leading it: the one coordinating `key`. */
+export async function coordinatorPartition(
+  internalTopic: "__consumer_offsets" | "__transaction_state",
+  key: string,
+): Promise<{ partition: number; leader: number | null }> {
+  const leaders = await internalLeaders(internalTopic);
+  if (leaders.length === 0) throw new Error(`${internalTopic} has no partitions (not created yet?)`);
+  const partition = internalPartitionOf(key, leaders.length);
+  return { partition, leader: leaders[partition] ?? null };
+}
+
+/** The broker coordinating `groupID`: the leader of its __consumer_offsets partition. */
+export async function coordinatorOf(kafka: Component, groupID: string): Promise<number> {
   const [offsets] = await kafka.client().metadata("__consumer_offsets");
-  const partition = (hash === -0x80000000 ? 0 : Math.abs(hash)) % offsets!.partitions.length;
+  const partition = internalPartitionOf(groupID, offsets!.partitions.length);
   return offsets!.partitions.find((p) => p.partition === partition)!.leader!;
 }
 
@@ -39,10 +77,23 @@ export async function describeGroup(groupID: string): Promise<GroupDescription> 
 /**
  * A raw consumer with `groupID`'s id that never joins the group, for reading the group's committed
  * offsets straight from the cluster (not through ekafka) while the group's members come and go.
+ * `isolation` read_uncommitted reads offsets that members commit in transactions while a transaction of
+ * theirs is open: the last committed ones (a read_committed probe asks for stable offsets, and gets none
+ * of a partition while a transaction holds offsets of it).
  */
-export async function committedProbe(groupID: string, timeoutMs = 3_000) {
+export async function committedProbe(
+  groupID: string,
+  timeoutMs = 3_000,
+  isolation: "read_committed" | "read_uncommitted" = "read_committed",
+) {
   const consumer = new kafkaNative.KafkaConsumer(
-    { "bootstrap.servers": bootstrap, "group.id": groupID, "enable.auto.commit": false, "socket.timeout.ms": timeoutMs },
+    {
+      "bootstrap.servers": bootstrap,
+      "group.id": groupID,
+      "enable.auto.commit": false,
+      "socket.timeout.ms": timeoutMs,
+      "isolation.level": isolation,
+    },
     {},
   );
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
