@@ -36,6 +36,7 @@ brokers = ${JSON.stringify(brokers)}
 topic = "${output}"
 transactionalID = "${txid}"
 transactionTimeout = "20s"
+writeTimeout = "20s"
 [kafka.consumerGroups.cg1]
 topic = "${input}"
 groupID = "${groupID}"
@@ -152,14 +153,18 @@ describe("a Consumer Server process with transactionalProducer", () => {
       () => `${frozen.handled.length} handled before the freeze`,
     );
     frozen.child.kill("SIGSTOP");
+    const frozenAt = Date.now();
     const handledWhenFrozen = frozen.handled.length;
     const other = startMember(s.toml(uniqueName("txid-other")), 0);
-    // The other member gets every partition once the frozen one's session has timed out, and goes to the end.
+    // The other member gets every partition once the frozen one's session has timed out: it handles again
+    // the last message the frozen one handled (in the transaction the freeze left open). Then the frozen
+    // one resumes, while the other goes on to the end.
     await until(
-      () => other.alive() && new Set([...frozen.handled, ...other.handled]).size >= total && other.handled.includes(frozen.handled.at(-1)!),
+      () => other.alive() && other.handled.includes(frozen.handled.at(-1)!),
       90_000,
-      () => `the other member handled ${other.handled.length}`,
+      () => `the other member handled ${other.handled.length}, not yet ${frozen.handled.at(-1)}`,
     );
+    const frozenFor = Date.now() - frozenAt;
     frozen.child.kill("SIGCONT");
     const frozenExit = await frozen.child.exited;
     const committedOutput = async () => countValues(await readWhole(s.output, 3, "read_committed"));
@@ -175,14 +180,14 @@ describe("a Consumer Server process with transactionalProducer", () => {
     counts = await committedOutput();
     const report = exactlyOnceReport(expectedOutput(s.values), counts);
     console.log(
-      `SIGSTOP: frozen member handled ${handledWhenFrozen} before the freeze, ${frozen.handled.length} in all, exited ${frozenExit} with "${frozen.lastLine()}"; ` +
+      `SIGSTOP: frozen member handled ${handledWhenFrozen} before the freeze (${(frozenFor / 1000).toFixed(1)} s), ${frozen.handled.length} in all, exited ${frozenExit} with "${frozen.lastLine()}"; ` +
         `the other handled ${other.handled.length}; read_committed: ${report.missing.length} missing, ${report.duplicated.length} duplicated, ${report.unexpected.length} unexpected`,
     );
-    // Its transaction ends without committing either way: the group has moved on (fenced, unknown member,
-    // stale generation), or — when the freeze outlasted its writes' timeout, as on a loaded machine — its
-    // writes timed out and the transaction was aborted.
+    // Its transaction cannot commit: the group has moved on (unknown member, stale generation) or the
+    // coordinator aborted it (fenced). Its writes cannot have timed out first: the freeze ends once the
+    // other member took over, well within writeTimeout (20 s).
     expect(frozenExit).not.toBe(0);
-    expect(frozen.lastLine()).toMatch(/^failed .*(UNKNOWN_MEMBER|ILLEGAL_GENERATION|fenced|generation|member|the transaction is aborted)/i);
+    expect(frozen.lastLine()).toMatch(/^failed .*(UNKNOWN_MEMBER|ILLEGAL_GENERATION|fenced|generation|member)/i);
     expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
   }, 300_000);
 });
