@@ -192,7 +192,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
       type: kafkaNative.ConsumerGroupTypes.CLASSIC,
     },
   ])(
-    `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms (plus this process's timer lateness) ` +
+    `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms ` +
       `beside the time its revocation waits for a ${SLOW_MS / 1000} s handler call in flight on a moving partition (and under that wait + ` +
       `${KEPT_GAP_BOUND_MS} ms in all); nothing lost, nothing handled twice`,
     async ({ keys, groupKeys, type }) => {
@@ -253,7 +253,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
         revoked = revocations(a); // before a's own stop revokes everything
         await a.stop();
       }
-      // Every handling time is taken in this process: a timer firing late here delays them as much.
+      // Every handling time is taken in this process: how late its timers fired is printed beside the gaps.
       const late = lateness?.maxMs() ?? 0;
       const moved = new Set(revoked.flatMap((r) => r.partitions));
       const kept = PARTITIONS.filter((p) => !moved.has(p));
@@ -285,7 +285,7 @@ describe("Consumer Servers under incremental rebalancing", () => {
       expect(moved.size).toBeGreaterThan(0);
       expect(kept.length).toBeGreaterThan(0);
       expect(waitedFor.length).toBeGreaterThan(0); // a 3 s call was in flight on a partition that moved
-      const bound = KEPT_GAP_BOUND_MS + late;
+      const bound = KEPT_GAP_BOUND_MS;
       for (const p of kept) {
         expect(beside.get(p), `longest gap on kept partition ${p} beside the revocation's wait`).toBeLessThan(bound);
         expect(gaps.get(p), `longest gap on kept partition ${p}`).toBeLessThan(waited + bound);
