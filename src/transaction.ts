@@ -13,7 +13,8 @@ import { callback } from "./rdkafka.js";
 // - abortable (txn_requires_abort: a failed delivery, a consumer group that no longer knows the member):
 //   the transaction is aborted and the call rejects; the producer stays usable;
 // - fatal (fenced by another instance with the same transactionalID, or librdkafka's fatal error): the
-//   producer can no longer run transactions; every later call rejects with the same error.
+//   producer can no longer run transactions; every later call rejects with the same error;
+// - unanswered (librdkafka never calls back, past transactionTimeout + STUCK_CALL_GRACE_MS): fatal as well.
 
 /** How often one transactional call is made when librdkafka says retrying may succeed. */
 const MAX_CALLS = 3;
@@ -84,6 +85,8 @@ export class Transactions {
   #deliveries: Array<Promise<void>> = [];
   /** The fatal error after which no transaction can run (fenced). */
   #fatal: KafkaError | undefined;
+  /** librdkafka left a call unanswered past its deadline. */
+  #stuckCall = false;
   /** Transactions of `run` wait here for the one before them to end. */
   #turn: Promise<void> = Promise.resolve();
 
@@ -105,7 +108,7 @@ export class Transactions {
    * closing it would wait for that call too.
    */
   get stuck(): boolean {
-    return this.#fatal?.code === ErrorCodes.ERR__TIMED_OUT;
+    return this.#stuckCall;
   }
 
   /** Whether a transaction is open (writes join it). */
@@ -267,6 +270,7 @@ export class Transactions {
       { operation, key: this.host.key, code: ErrorCodes.ERR__TIMED_OUT, fatal: true },
     );
     this.#fatal = error;
+    this.#stuckCall = true;
     this.#open = undefined;
     return error;
   }

@@ -65,6 +65,7 @@ describe("Transactions: a transactional call librdkafka never answers", () => {
       `kafka.producers.tx: CommitTransaction failed: librdkafka did not answer within ${TIMEOUT_MS + STUCK_CALL_GRACE_MS} ms`,
     );
     expect(transactions.isOpen).toBe(false);
+    expect(transactions.stuck).toBe(true); // its close() will not wait for librdkafka
     await expect(transactions.begin()).rejects.toBe(error);
     // No abort was attempted on the stuck producer (librdkafka refuses any call while one is in progress).
     expect(native.calls).toEqual(["initTransactions", "beginTransaction", "commitTransaction"]);
@@ -100,6 +101,7 @@ describe("Transactions: a transactional call librdkafka never answers", () => {
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS + STUCK_CALL_GRACE_MS);
     await transactions.begin();
     expect(transactions.isOpen).toBe(true);
+    expect(transactions.stuck).toBe(false);
     expect(native.calls).toEqual(["initTransactions", "beginTransaction", "commitTransaction", "beginTransaction"]);
   });
 });
