@@ -5,6 +5,7 @@ import type { ConsumerGroup } from "./consumer-group.js";
 import { ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
 import type { Message, MessageInput } from "./message.js";
 import type { PartitionOffset } from "./offset-ledger.js";
+import { settlesWithin } from "./core/deferred.js";
 import { callback } from "./rdkafka.js";
 
 // A transactional producer's transactions (transactionalID): librdkafka's transactional calls, one
@@ -234,10 +235,13 @@ export class Transactions {
   async #call(operation: string, call: (cb: (err: LibrdKafkaError | null | undefined) => void) => void): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#withinDeadline(callback<void>((cb) => call((err) => cb(err, undefined))));
+        await this.#withinDeadline(
+          operation,
+          callback<void>((cb) => call((err) => cb(err, undefined))),
+        );
         return;
       } catch (err) {
-        if (err instanceof StuckCall) throw this.#stuck(operation, err.afterMs);
+        if (this.#stuckCall) throw err; // the deadline's fatal error, not librdkafka's
         const native = err as LibrdKafkaError;
         if (native.isRetriable === true && native.isFatal !== true && attempt < MAX_CALLS) {
           this.host.logger.warn({ err, operation, attempt }, "transactional call failed; calling again");
@@ -248,29 +252,30 @@ export class Transactions {
     }
   }
 
-  /** The call's outcome, or a StuckCall once transactionTimeout + STUCK_CALL_GRACE_MS have passed without one. */
-  async #withinDeadline(call: Promise<void>): Promise<void> {
+  /** The call's outcome; once transactionTimeout + STUCK_CALL_GRACE_MS have passed without one, the stuck call's fatal error. */
+  async #withinDeadline(operation: string, call: Promise<void>): Promise<void> {
     const afterMs = this.host.timeoutMs + STUCK_CALL_GRACE_MS;
     call.catch(() => undefined); // an answer after the deadline is dropped, never an unhandled rejection
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StuckCall(afterMs)), afterMs)));
-    try {
-      await Promise.race([call, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!(await settlesWithin(call, afterMs))) throw this.#stuck(operation, afterMs);
+    await call;
   }
 
   /** A call librdkafka never answered: the producer is given up (librdkafka allows no other transactional call meanwhile). */
   #stuck(operation: string, afterMs: number): KafkaError {
-    const error = new KafkaError(
-      `${this.host.key}: ${operation} failed: librdkafka did not answer within ${afterMs} ms (transactionTimeout + ` +
-        `${STUCK_CALL_GRACE_MS / 1000} s); this producer can run no more transactions (its open transaction is aborted ` +
-        "by the coordinator once transactionTimeout has passed)",
-      { operation, key: this.host.key, code: ErrorCodes.ERR__TIMED_OUT, fatal: true },
-    );
-    this.#fatal = error;
     this.#stuckCall = true;
+    return this.#givenUp(
+      new KafkaError(
+        `${this.host.key}: ${operation} failed: librdkafka did not answer within ${afterMs} ms (transactionTimeout + ` +
+          `${STUCK_CALL_GRACE_MS / 1000} s); this producer can run no more transactions (its open transaction is aborted ` +
+          "by the coordinator once transactionTimeout has passed)",
+        { operation, key: this.host.key, code: ErrorCodes.ERR__TIMED_OUT, fatal: true },
+      ),
+    );
+  }
+
+  /** Keeps the fatal error every later call rejects with; no transaction is open any more. */
+  #givenUp(error: KafkaError): KafkaError {
+    this.#fatal = error;
     this.#open = undefined;
     return error;
   }
@@ -294,9 +299,7 @@ export class Transactions {
       fatal: true,
       cause: err,
     });
-    this.#fatal = error;
-    this.#open = undefined;
-    return error;
+    return this.#givenUp(error);
   }
 
   #requireOpen(operation: string): Transaction {
@@ -311,13 +314,6 @@ export class Transactions {
 
   #throwIfFatal(): void {
     if (this.#fatal !== undefined) throw this.#fatal;
-  }
-}
-
-/** The deadline of a transactional call passed without an answer. */
-class StuckCall extends Error {
-  constructor(readonly afterMs: number) {
-    super(`no answer within ${afterMs} ms`);
   }
 }
 

@@ -156,7 +156,7 @@ consumerGroupName = "cg2"
     const [info] = await kafka.client().metadata(topic);
     // The broker to stop: the group's coordinator when it leads partitions of the topic (so both the
     // partition leadership and the group coordination fail over), else the leader of partition 0.
-    const coordinator = await coordinatorOf(kafka, groupID);
+    const coordinator = await coordinatorOf(groupID);
     const leaderships = (broker: number) => info!.partitions.filter((p) => p.leader === broker).map((p) => p.partition);
     const victim = leaderships(coordinator).length > 0 ? coordinator : info!.partitions.find((p) => p.partition === 0)!.leader!;
     const led = leaderships(victim);
@@ -303,12 +303,7 @@ consumerGroupName = "cg2"
     const topic = uniqueName("e2e-rel-offsetfetch");
     const groupID = uniqueName("g-rel-offsetfetch");
     await createTopic(topic, 3, 3);
-    const kafka = load(
-      "kafka",
-      new Config().loadString(`[kafka]\nbrokers = ${JSON.stringify(brokers)}\n[kafka.client]\ntimeout = "5s"`),
-    ).build();
-    const coordinator = await coordinatorOf(kafka, groupID);
-    await kafka.close();
+    const coordinator = await coordinatorOf(groupID);
     const child = startChild(
       outDir!,
       OFFSET_FETCH_CHILD,

@@ -296,9 +296,7 @@ writeTimeout = "${WRITE_TIMEOUT_MS}ms"
     const topic = uniqueName("e2e-net-reset");
     const groupID = uniqueName("g-net-reset");
     await createTopic(topic, 3, 3);
-    const admin = direct();
-    const coordinator = await coordinatorOf(admin, groupID);
-    await admin.close();
+    const coordinator = await coordinatorOf(groupID);
     const RATE = 200;
     const COUNT = 4_000; // 20 s
     const SESSION_TIMEOUT_MS = 6_000; // FAST_GROUP's sessionTimeout

@@ -56,10 +56,10 @@ export async function coordinatorPartition(
 }
 
 /** The broker coordinating `groupID`: the leader of its __consumer_offsets partition. */
-export async function coordinatorOf(kafka: Component, groupID: string): Promise<number> {
-  const [offsets] = await kafka.client().metadata("__consumer_offsets");
-  const partition = internalPartitionOf(groupID, offsets!.partitions.length);
-  return offsets!.partitions.find((p) => p.partition === partition)!.leader!;
+export async function coordinatorOf(groupID: string): Promise<number> {
+  const { partition, leader } = await coordinatorPartition("__consumer_offsets", groupID);
+  if (leader === null) throw new Error(`__consumer_offsets partition ${partition} (group ${groupID}) has no leader now`);
+  return leader;
 }
 
 /** The broker's description of `groupID` (its type, assignor, members), through librdkafka's admin API. */
