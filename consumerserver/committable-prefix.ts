@@ -52,7 +52,7 @@ export class CommittablePrefix {
       last = next;
       pending.head++;
     }
-    this.#compact(partition, pending);
+    this.#compact(pending);
     return last;
   }
 
@@ -67,9 +67,13 @@ export class CommittablePrefix {
     for (const partition of partitions) this.#partitions.delete(partition);
   }
 
-  #compact(partition: string, pending: Pending): void {
-    if (pending.head === pending.messages.length) this.#partitions.delete(partition);
-    else if (pending.head >= COMPACT_AT) {
+  // A partition caught up keeps its entry, emptied: a handler that finishes at once (CPU only) catches
+  // up after every message, and a new entry per message was garbage per message.
+  #compact(pending: Pending): void {
+    if (pending.head === pending.messages.length) {
+      pending.messages.length = 0;
+      pending.head = 0;
+    } else if (pending.head >= COMPACT_AT) {
       pending.messages.splice(0, pending.head);
       pending.head = 0;
     }

@@ -2,9 +2,18 @@ import type { Logger } from "../src/core/index.js";
 import type { Reporter } from "./error-report.js";
 import type { PollingGroup } from "./subscription.js";
 
-/** The lane (scheduler key) of a message's partition: `topic/partition`. */
+/** Lane names made so far, by topic and partition (see {@link laneOf}). */
+const laneNames = new Map<string, string[]>();
+
+/**
+ * The lane (scheduler key) of a message's partition: `topic/partition`. The same string object every
+ * time: the engine looks a partition up in several maps per message, and a string made afresh is hashed
+ * afresh at each lookup (and is garbage after it). Bounded by the partitions the process reads.
+ */
 export function laneOf(partition: { topic: string; partition: number }): string {
-  return `${partition.topic}/${partition.partition}`;
+  let byPartition = laneNames.get(partition.topic);
+  if (byPartition === undefined) laneNames.set(partition.topic, (byPartition = []));
+  return (byPartition[partition.partition] ??= `${partition.topic}/${partition.partition}`);
 }
 
 // A topic name has only [a-zA-Z0-9._-]: the first "#" (a key's lane) or "@" (a message's own lane) ends the partition's part.

@@ -22,8 +22,11 @@ interface Lane<T> {
   queuedWeight: number;
   halted: boolean;
   /** Counts toward `maxRunning` (asked once, when the lane is made). */
-  readonly limited: boolean;
+  limited: boolean;
 }
+
+/** Idle lanes kept for reuse, at most: a key lane is made and dropped for nearly every message when handlers keep up. */
+const SPARE_LANES = 64;
 
 /** An item whose work finished, waiting to be settled. */
 interface Finished<T> {
@@ -79,6 +82,8 @@ export class PartitionScheduler<T> {
   /** Items finished and not settled yet, and whether a loop is settling them (see #finished). */
   readonly #settling = new Fifo<Finished<T>>();
   #draining = false;
+  /** Idle lane objects, emptied, for the next lane made (see SPARE_LANES). */
+  readonly #spare: Lane<T>[] = [];
 
   /**
    * @param work runs one item; a rejection halts the item's lane (see {@link SchedulerHooks.onFailure})
@@ -125,8 +130,7 @@ export class PartitionScheduler<T> {
   push(lane: string, item: T): boolean {
     let found = this.#lanes.get(lane);
     if (found === undefined) {
-      const limited = this.#limit.limited(lane);
-      found = { queue: new Fifo<T>(), running: false, ready: false, runningWeight: 0, queuedWeight: 0, halted: false, limited };
+      found = this.#newLane(this.#limit.limited(lane));
       this.#lanes.set(lane, found);
     }
     if (found.halted) return false;
@@ -180,10 +184,19 @@ export class PartitionScheduler<T> {
     return new Promise((resolve) => this.#waiters.push({ done, resolve }));
   }
 
+  #newLane(limited: boolean): Lane<T> {
+    const spare = this.#spare.pop();
+    if (spare === undefined)
+      return { queue: new Fifo<T>(), running: false, ready: false, runningWeight: 0, queuedWeight: 0, halted: false, limited };
+    spare.limited = limited;
+    return spare;
+  }
+
   #pump(key: string, lane: Lane<T>): void {
     if (lane.running || lane.halted || lane.ready) return;
     if (lane.queue.length === 0) {
-      this.#lanes.delete(key); // an idle lane costs nothing to recreate; halted lanes stay to refuse work
+      this.#lanes.delete(key); // an idle lane is made again when needed; halted lanes stay to refuse work
+      if (this.#spare.length < SPARE_LANES) this.#spare.push(lane); // idle: not running, not ready, nothing queued
       return;
     }
     const limited = lane.limited;
@@ -212,36 +225,42 @@ export class PartitionScheduler<T> {
     try {
       result = this.#work(item);
     } catch (error) {
-      this.#finished({ key, lane, item, failed: true, error });
+      this.#finished(key, lane, item, true, error);
       return;
     }
     if (result === undefined) {
-      this.#finished({ key, lane, item, failed: false, error: undefined });
+      this.#finished(key, lane, item, false, undefined);
       return;
     }
     result.then(
-      () => this.#finished({ key, lane, item, failed: false, error: undefined }),
-      (error: unknown) => this.#finished({ key, lane, item, failed: true, error }),
+      () => this.#finished(key, lane, item, false, undefined),
+      (error: unknown) => this.#finished(key, lane, item, true, error),
     );
   }
 
   /**
    * Settles finished items one after the other: an item that finished synchronously while another was
    * settling (its lane started by that settle) is settled by the loop already running, so a run of
-   * synchronous work never deepens the stack.
+   * synchronous work never deepens the stack. Positional, and queued only when another is settling:
+   * no object per item for the common case.
    */
-  #finished(done: Finished<T>): void {
-    this.#settling.push(done);
-    if (this.#draining) return;
+  #finished(key: string, lane: Lane<T>, item: T, failed: boolean, error: unknown): void {
+    if (this.#draining) {
+      this.#settling.push({ key, lane, item, failed, error });
+      return;
+    }
     this.#draining = true;
     try {
-      for (let next = this.#settling.shift(); next !== undefined; next = this.#settling.shift()) this.#settle(next);
+      this.#settle(key, lane, item, failed, error);
+      for (let next = this.#settling.shift(); next !== undefined; next = this.#settling.shift()) {
+        this.#settle(next.key, next.lane, next.item, next.failed, next.error);
+      }
     } finally {
       this.#draining = false;
     }
   }
 
-  #settle({ key, lane, item, failed, error }: Finished<T>): void {
+  #settle(key: string, lane: Lane<T>, item: T, failed: boolean, error: unknown): void {
     if (failed) {
       lane.halted = true;
       lane.queue.drain();
@@ -254,7 +273,11 @@ export class PartitionScheduler<T> {
     this.#size -= lane.runningWeight;
     this.#runningWeight -= lane.runningWeight;
     lane.runningWeight = 0;
-    this.#notify(() => this.#hooks.onSettled?.(key, item, lane.queuedWeight));
+    try {
+      this.#hooks.onSettled?.(key, item, lane.queuedWeight);
+    } catch {
+      // as #notify: a hook that throws must not wedge the lane (no closure here: this runs per item)
+    }
     // Lanes waiting for a slot go first; this lane's next item queues behind them.
     this.#startReady();
     this.#pump(key, lane);

@@ -25,4 +25,15 @@ describe("Fifo", () => {
     fifo.push("e");
     expect(fifo.shift()).toBe("e");
   });
+
+  it("is used again after it emptied, keeping no item of before", () => {
+    const fifo = new Fifo<number>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) fifo.push(round * 10 + i);
+      const out: number[] = [];
+      for (let item = fifo.shift(); item !== undefined; item = fifo.shift()) out.push(item);
+      expect(out).toEqual([0, 1, 2, 3, 4].map((i) => round * 10 + i));
+      expect(fifo.length).toBe(0);
+    }
+  });
 });

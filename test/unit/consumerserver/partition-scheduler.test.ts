@@ -222,4 +222,40 @@ describe("PartitionScheduler", () => {
     expect(failures).toEqual(["p#2: boom"]);
     expect(scheduler.isHalted("p")).toBe(true);
   });
+
+  it("a lane made again after going idle asks its limit afresh and starts empty", async () => {
+    // Idle lane objects are reused: a reused one must not keep the old lane's limit, queue or weights.
+    const started: string[] = [];
+    const releases = new Map<string, () => void>();
+    const scheduler = new PartitionScheduler<string>(
+      (name) => {
+        started.push(name);
+        if (name.endsWith("!")) return new Promise<void>((resolve) => releases.set(name, resolve));
+      },
+      {},
+      () => 1,
+      { maxRunning: 1, limited: (lane) => !lane.startsWith("free") },
+    );
+    for (let i = 0; i < 10; i++) scheduler.push(`key${i}`, `key${i}`); // limited lanes, made and dropped at once
+    scheduler.push("free1", "free1!"); // unlimited, in a lane object a limited lane used: takes no slot
+    scheduler.push("held", "held!"); // takes the only slot
+    scheduler.push("key0", "key0!"); // waits for the slot
+    expect(started.slice(10)).toEqual(["free1!", "held!"]);
+    expect(scheduler.size).toBe(3);
+    expect(scheduler.laneLength("key0")).toBe(1);
+    releases.get("free1!")!(); // free1's lane goes idle: its object is kept for the next lane
+    await new Promise((resolve) => setImmediate(resolve));
+    scheduler.push("key7", "key7!"); // limited, in the object the unlimited lane used: waits for the slot too
+    expect(started.slice(12)).toEqual([]);
+    expect(scheduler.laneLength("key7")).toBe(1);
+    releases.get("held!")!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started.slice(12)).toEqual(["key0!"]); // one slot: key0 first (it waited first), key7 still waits
+    releases.get("key0!")!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started.slice(12)).toEqual(["key0!", "key7!"]);
+    releases.get("key7!")!();
+    await scheduler.whenIdle();
+    expect(scheduler.size).toBe(0);
+  });
 });
