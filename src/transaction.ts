@@ -143,6 +143,17 @@ export class Transactions {
   }
 
   /**
+   * Initializes the producer's transactions now rather than at the first {@link begin} (once either
+   * way): an earlier instance with the same transactionalID is fenced and the transaction it left open
+   * aborted by its coordinator.
+   * @throws KafkaError when librdkafka refuses (a later begin tries again, unless the error is fatal)
+   */
+  async init(): Promise<void> {
+    this.#throwIfFatal();
+    await this.#initialize();
+  }
+
+  /**
    * Opens a transaction (initializing the producer's transactions first, once).
    * @throws Error when one is open already; KafkaError when librdkafka refuses
    */

@@ -57,6 +57,7 @@ function scriptedTransactions(
       log.push("end");
       return Promise.resolve();
     },
+    prepare: () => Promise.resolve(),
   } as Partial<ServerTransactions> as ServerTransactions;
 }
 
@@ -160,5 +161,31 @@ describe("committingBeforePolls", () => {
     const group = committingBeforePolls(new AnsweredGroup(log), scriptedTransactions(log, { dueIn: 10 }));
     await group.close();
     expect(log).toEqual(["end", "group closed"]);
+  });
+
+  it("initializes the transactions once, before the first poll; a failed initialization does not stop polling", async () => {
+    const log: string[] = [];
+    const group = new AnsweredGroup(log);
+    let finishPrepare: (error?: Error) => void = () => undefined;
+    const transactions = {
+      ...scriptedTransactions(log, { dueIn: undefined }),
+      prepare: () => {
+        log.push("prepare");
+        return new Promise<void>((resolve, reject) => (finishPrepare = (error) => (error === undefined ? resolve() : reject(error))));
+      },
+    };
+    const polling = committingBeforePolls(group, transactions);
+    const first = polling.pollBatch({});
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(log).toEqual(["prepare"]); // no poll before the transactions are initialized
+    finishPrepare(new Error("coordinator not available")); // the first begin meets it again
+    await until(() => group.polls.length === 1);
+    group.polls[0]!.answer(messages);
+    expect(await first).toBe(messages);
+    const second = polling.pollBatch({});
+    await until(() => group.polls.length === 2);
+    group.polls[1]!.answer(messages);
+    expect(await second).toBe(messages);
+    expect(log).toEqual(["prepare", "poll", "event", "poll", "event"]);
   });
 });
