@@ -167,6 +167,11 @@ log.retention.hours=24
 log.retention.check.interval.ms=60000
 socket.request.max.bytes=104857600
 message.max.bytes=1048588
+
+# Broker heartbeats to the controller every 500 ms (default 2 s): a restarted broker is unfenced, and a
+# stopping one released from its controlled shutdown, at the controller's answer to a heartbeat, so the
+# fault tests' broker restarts take about 2 s less. broker.session.timeout.ms (9 s) stays the default.
+broker.heartbeat.interval.ms=500
 EOF
 }
 
