@@ -98,6 +98,14 @@ java_run() { # java_run MAIN_CLASS ARGS... with the broker classpath and a quiet
     -Dlog4j2.configurationFile="$repo/kafka/tools-log4j2.properties" "$@"
 }
 
+# Whether process $1 runs. One that has exited is gone at once, although it stays a zombie until init
+# reaps it (seen taking up to 2 s here, while kill -0 still succeeds): a zombie holds no port or file.
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
 pid_file() { echo "$run/broker-$1.pid"; }
 data_dir() { echo "$home/data/broker-$1"; }
 log_file() { echo "$home/logs/broker-$1.log"; }
@@ -218,7 +226,7 @@ wait_port() { # wait_port BROKER_ID PORT SECONDS
       die "broker $id exited while starting (log: $(log_file "$id"))"
     fi
     [ $SECONDS -lt $deadline ] || { tail -n 40 "$(log_file "$id")" >&2; die "broker $id did not open port $port within $3 s"; }
-    sleep 0.5
+    sleep 0.1
   done
 }
 
@@ -288,8 +296,8 @@ stop_registry() { # sends TERM and waits until the process is gone (KILL after 3
   local pid
   pid=$(registry_pid) || { rm -f "$registry_pid_file"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  for _ in $(seq 1 300); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   rm -f "$registry_pid_file"
 }
 
@@ -312,8 +320,8 @@ stop_process() { # stop_process BROKER_ID SIGNAL: sends the signal and waits unt
   local id=$1 sig=${2:-TERM} pid
   pid=$(broker_pid "$id") || { rm -f "$(pid_file "$id")"; return 0; }
   kill "-$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  for _ in $(seq 1 300); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   rm -f "$(pid_file "$id")"
 }
 
