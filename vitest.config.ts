@@ -16,14 +16,14 @@ const alias = [
 const e2eFiles = ["test/e2e/**/*.test.ts", "test/interop/**/*.test.ts"];
 
 /**
- * Files that stop brokers, the whole cluster or the schema registry: the e2e-faults project runs them one
+ * Files that stop one or all brokers or the schema registry: the e2e-faults project runs them one
  * at a time, after the e2e project. (The files using the fault proxies, governor and reliability-network,
  * run in the e2e project: the proxies' fixed ports are held by one file at a time, see
  * test/e2e/support/fault-proxy.ts, and their faults touch only the clients going through them.)
  */
 const serialFiles = [
   "test/e2e/consumerserver-exactly-once-coordinator.test.ts", // stops a broker
-  "test/e2e/producer-metadata.test.ts", // stops the whole cluster
+  "test/e2e/producer-metadata.test.ts", // stops all three brokers
   "test/e2e/reliability-broker.test.ts", // stops a broker
   "test/e2e/retry-tiers-faults.test.ts", // stops a broker
   "test/e2e/schema-registry-restart.test.ts", // stops the schema registry

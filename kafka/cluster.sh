@@ -98,6 +98,14 @@ java_run() { # java_run MAIN_CLASS ARGS... with the broker classpath and a quiet
     -Dlog4j2.configurationFile="$repo/kafka/tools-log4j2.properties" "$@"
 }
 
+# Whether process $1 runs. One that has exited is gone at once, although it stays a zombie until init
+# reaps it (seen taking up to 2 s here, while kill -0 still succeeds): a zombie holds no port or file.
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
 pid_file() { echo "$run/broker-$1.pid"; }
 data_dir() { echo "$home/data/broker-$1"; }
 log_file() { echo "$home/logs/broker-$1.log"; }
@@ -167,6 +175,13 @@ log.retention.hours=24
 log.retention.check.interval.ms=60000
 socket.request.max.bytes=104857600
 message.max.bytes=1048588
+
+# Broker heartbeats to the controller every 500 ms (default 2 s): a restarted broker is unfenced, and a
+# stopping one released from its controlled shutdown, at the controller's answer to a heartbeat.
+# broker.session.timeout.ms stays the default 9 s: a broker started again less than 9 s after its last
+# heartbeat waits that long to register (the controller refuses a new incarnation while the old one's
+# session lasts), whatever the interval.
+broker.heartbeat.interval.ms=500
 EOF
 }
 
@@ -213,7 +228,7 @@ wait_port() { # wait_port BROKER_ID PORT SECONDS
       die "broker $id exited while starting (log: $(log_file "$id"))"
     fi
     [ $SECONDS -lt $deadline ] || { tail -n 40 "$(log_file "$id")" >&2; die "broker $id did not open port $port within $3 s"; }
-    sleep 0.5
+    sleep 0.1
   done
 }
 
@@ -283,8 +298,8 @@ stop_registry() { # sends TERM and waits until the process is gone (KILL after 3
   local pid
   pid=$(registry_pid) || { rm -f "$registry_pid_file"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  for _ in $(seq 1 300); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   rm -f "$registry_pid_file"
 }
 
@@ -307,8 +322,8 @@ stop_process() { # stop_process BROKER_ID SIGNAL: sends the signal and waits unt
   local id=$1 sig=${2:-TERM} pid
   pid=$(broker_pid "$id") || { rm -f "$(pid_file "$id")"; return 0; }
   kill "-$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  for _ in $(seq 1 300); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
   rm -f "$(pid_file "$id")"
 }
 

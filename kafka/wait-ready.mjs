@@ -64,7 +64,7 @@ async function main() {
       } catch (err) {
         lastError = err?.message ?? String(err);
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 100));
     }
     console.error(`kafka: cluster not ready after ${timeoutArg} s: ${lastError}`);
     return 1;

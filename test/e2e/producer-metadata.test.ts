@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { KafkaError, type Message } from "ekafka";
 import { componentsClosedAfterEach } from "./support/component.js";
-import { cluster, localCluster, uniqueName } from "./support/env.js";
-import { clusterUp } from "./support/brokers.js";
+import { localCluster, uniqueName } from "./support/env.js";
+import { clusterUp, stopAllBrokers } from "./support/brokers.js";
 import { consumeCount, createTopic } from "./support/raw.js";
 import { sleep, until } from "./support/wait.js";
 
@@ -80,7 +80,7 @@ batchTimeout = "5ms"
       phase = "stopping";
       const log = (what: string) => console.log(`${(at() / 1000).toFixed(1)} s: ${what}`);
       log("stopping all brokers");
-      await cluster("down");
+      await stopAllBrokers();
       phase = "down";
       log("all brokers down");
       await sleep(20_000);
