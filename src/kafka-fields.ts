@@ -102,6 +102,8 @@ const MEGABYTE = 1_048_576;
 const COMPRESSION_CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 /** connections.max.idle.ms of a transactional producer (see transactionalID's mapping for why). */
 const TRANSACTIONAL_IDLE_MS = 5 * SECOND;
+/** retry.backoff.ms of a transactional producer (see transactionalID's mapping for why). */
+const TRANSACTIONAL_RETRY_BACKOFF_MS = 20;
 
 /** librdkafka wants whole milliseconds; a sub-millisecond Go duration ("1500us") rounds up, never to 0. */
 const wholeMilliseconds = (ms: number): number => Math.ceil(ms);
@@ -420,6 +422,14 @@ const producerFields = {
           "connection makes librdkafka look a departed group coordinator up again, where sendOffsetsToTransaction " +
           "otherwise waited for it forever (librdkafka #5511).",
         value: (p: ProducerConfig): Value => (p.transactionalID === undefined ? undefined : TRANSACTIONAL_IDLE_MS),
+      },
+      {
+        name: "retry.backoff.ms",
+        note:
+          `${TRANSACTIONAL_RETRY_BACKOFF_MS} with transactionalID (librdkafka's default 100): the coordinator answers a transaction's ` +
+          "first requests with CONCURRENT_TRANSACTIONS while it completes the previous commit, and sendOffsetsToTransaction " +
+          "waits this long (doubling) before asking again; librdkafka itself retries AddPartitionsToTxn after 20 ms.",
+        value: (p: ProducerConfig): Value => (p.transactionalID === undefined ? undefined : TRANSACTIONAL_RETRY_BACKOFF_MS),
       },
     ],
   },

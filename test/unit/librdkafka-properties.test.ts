@@ -177,6 +177,7 @@ const producerCases: RowCase[] = [
   { key: "idempotent", librdkafka: "enable.idempotence", set: "idempotent = true", expected: true },
   { key: "transactionalID", librdkafka: "transactional.id", set: 'transactionalID = "orders-1"', expected: "orders-1" },
   { key: "transactionalID", librdkafka: "connections.max.idle.ms", set: 'transactionalID = "orders-1"', expected: 5_000 },
+  { key: "transactionalID", librdkafka: "retry.backoff.ms", set: 'transactionalID = "orders-1"', expected: 20 },
   {
     key: "transactionTimeout",
     librdkafka: "transaction.timeout.ms",
