@@ -54,11 +54,16 @@ export class Dispatcher {
   readonly #gatedTopics = new Set<string>();
   readonly #pauses: PartitionPauses;
   readonly #gate: DueGate;
+  /** The highest offset of the work started so far, by partition (see {@link dropAfterStarted}). */
+  readonly #started = new Map<string, number>();
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
     this.#scheduler = new PartitionScheduler<Work>(
-      (work) => options.run(work),
+      (work) => {
+        this.#noteStarted(work);
+        return options.run(work);
+      },
       { onFailure: (_lane, _work, error) => options.onFailure(error), onSettled: (_lane, work) => this.#release(work) },
       (work) => work.length,
       { maxRunning: options.maxRunning, limited: (lane) => this.#gatedTopics.size === 0 || !this.#gatedTopics.has(topicOfLane(lane)) },
@@ -126,24 +131,34 @@ export class Dispatcher {
   }
 
   /**
-   * A revocation: drops the partitions' work not started and abandons their due-time waits, waits for
-   * their work in flight, then forgets them (resuming a paused one while it is still assigned).
+   * A revocation: drops the partitions' work not started — but for work that comes before work already
+   * started on its partition, which is handled (see {@link #fillsGap}) — and abandons their due-time
+   * waits, waits for their work in flight, then forgets them (resuming a paused one while it is still assigned).
    * @returns how many messages were dropped
    */
   async revoke(partitions: ReadonlySet<string>): Promise<number> {
     const ofRevoked = (lane: string) => partitions.has(partitionOfLane(lane));
-    const droppedWork = this.#scheduler.drop(ofRevoked);
+    const droppedWork = this.#scheduler.drop(ofRevoked, (work) => this.#fillsGap(work));
     for (const work of droppedWork) this.#release(work);
     this.#gate.abandon(partitions);
     await this.#scheduler.whenIdle(ofRevoked);
     this.#prefix.forget(partitions);
     this.#pauses.forget(partitions);
+    for (const partition of partitions) this.#started.delete(partition);
     return droppedWork.reduce((sum, work) => sum + work.length, 0);
   }
 
-  /** Drops all work not started (stop, failure): left uncommitted, read again by whoever reads next. */
+  /** Drops all work not started (a hard stop, a failure): left uncommitted, read again by whoever reads next. */
   dropAll(): void {
     this.#scheduler.drop();
+  }
+
+  /**
+   * A graceful stop: drops the work not started except what lies before work already started on its
+   * partition (see {@link revoke}), which is then handled.
+   */
+  dropAfterStarted(): void {
+    this.#scheduler.drop(undefined, (work) => this.#fillsGap(work));
   }
 
   /** Resolves once no work is queued or in flight (or on a hard stop). */
@@ -162,6 +177,22 @@ export class Dispatcher {
     if (ordering === "partition" || batches || this.#gatedTopics.has(message.topic)) return partition;
     if (ordering === "unordered") return `${partition}@${message.offset}`;
     return message.key === null ? partition : `${partition}#${message.key.toString("latin1")}`;
+  }
+
+  #noteStarted(work: Work): void {
+    const partition = laneOf(work[0]!);
+    const last = work.at(-1)!.offset;
+    if (last > (this.#started.get(partition) ?? -1)) this.#started.set(partition, last);
+  }
+
+  /**
+   * Whether work not started comes before work already started on its partition. Dropped, it would
+   * leave a gap below messages handled meanwhile (another key's, with `ordering = "key"` or
+   * `"unordered"`): the committable prefix would stop at the gap, and the next reader would handle
+   * those messages again. So a revocation and a graceful stop handle it rather than drop it.
+   */
+  #fillsGap(work: Work): boolean {
+    return work[0]!.offset < (this.#started.get(laneOf(work[0]!)) ?? -1);
   }
 
   /** Work left its lane (handled, failed or dropped): its partition holds less. */

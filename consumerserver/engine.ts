@@ -127,7 +127,11 @@ export class Engine {
         this.#pollLoop(reading).catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error)))),
       ),
     );
-    this.#lanes.dropAll(); // not started yet: left uncommitted, redelivered to whoever reads next
+    // Not started yet: left uncommitted, read again by whoever reads next — on a graceful stop, but
+    // for what lies before messages already started on its partition, handled so that the committed
+    // offset covers every message handled.
+    if (this.#hard || this.#failure !== undefined) this.#lanes.dropAll();
+    else this.#lanes.dropAfterStarted();
     await this.#lanes.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
     if (!this.#hard) await this.#inFlight?.catch(() => undefined);
     await Promise.all(this.#readings.map((reading) => reading.revoking));
@@ -141,8 +145,10 @@ export class Engine {
   }
 
   /**
-   * Stops polling. Graceful: the handlers in flight finish (and their offsets are committed); hard: their
-   * `ctx.signal` aborts and the engine does not wait for them — what they finish is not committed.
+   * Stops polling. Graceful: the handlers in flight finish, and so do the messages queued behind a key
+   * that come before one already started on their partition (their offsets are committed: nothing
+   * handled is read again); hard: their `ctx.signal` aborts and the engine does not wait for them — what
+   * they finish is not committed.
    * Records waiting for their due time are left uncommitted either way.
    */
   stop(graceful: boolean): void {
@@ -153,7 +159,8 @@ export class Engine {
       this.#lanes.interrupt();
     }
     this.#fetching.abort();
-    this.#lanes.dropAll();
+    if (graceful) this.#lanes.dropAfterStarted();
+    else this.#lanes.dropAll();
   }
 
   #reading(subscription: Subscription): Reading {

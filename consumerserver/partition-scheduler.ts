@@ -143,16 +143,22 @@ export class PartitionScheduler<T> {
   }
 
   /**
-   * Removes the items that have not started, in every lane or in those `lanes`, and returns them. Running
-   * items are left to finish.
+   * Removes the items that have not started, in every lane or in those `lanes`, and returns them —
+   * except those `keep` accepts, which stay queued in their order. Running items are left to finish.
    */
-  drop(lanes?: LaneFilter): T[] {
+  drop(lanes?: LaneFilter, keep?: (item: T) => boolean): T[] {
     const dropped: T[] = [];
     for (const [key, lane] of this.#lanes) {
       if (lanes !== undefined && !matches(lanes, key)) continue;
-      dropped.push(...lane.queue.drain());
-      this.#size -= lane.queuedWeight;
-      lane.queuedWeight = 0;
+      for (const item of lane.queue.drain()) {
+        if (keep?.(item) === true) lane.queue.push(item);
+        else {
+          dropped.push(item);
+          const weight = this.#weigh(item);
+          lane.queuedWeight -= weight;
+          this.#size -= weight;
+        }
+      }
     }
     this.#check();
     return dropped;

@@ -433,4 +433,52 @@ describe("the consume engine with key ordering", () => {
     keptSlow.open();
     await until(() => group.stored.includes("t/1@1"));
   });
+
+  it("key ordering, graceful stop: a message queued behind its key but before one already handled is handled too, so the committed offset covers every message handled", async () => {
+    const group = new FakeGroup();
+    const slow = gate();
+    const handled: number[] = [];
+    const { engine: e, done } = engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.offset === 0) await slow.promise;
+        handled.push(message.offset);
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    // 0 and 1 share key a (1 waits behind 0); 2 (key b) is handled at once; 3 (key a) comes after 2.
+    group.push("t", 0, [0, 1, 2, 3], (offset) => (offset === 2 ? "b" : "a"));
+    await until(() => handled.includes(2));
+    e.stop(true);
+    slow.open();
+    await done;
+    // 1 lies before 2, which was handled: handled rather than dropped, so the offset stored reaches 2.
+    // 3 lies after every message started: dropped, read again by the next reader.
+    expect(handled).toEqual([2, 0, 1]);
+    expect(group.stored.at(-1)).toBe("t/0@2");
+  });
+
+  it("key ordering, revocation: messages before one already handled are handled before the release, the rest dropped", async () => {
+    const group = new FakeGroup();
+    const slow = gate();
+    const handled: number[] = [];
+    engine(
+      [topics(group, "t")],
+      async (_ctx, message) => {
+        if (message.offset === 0) await slow.promise;
+        handled.push(message.offset);
+      },
+      { ordering: "key", concurrency: 10 },
+    );
+    group.push("t", 0, [0, 1, 2, 3], (offset) => (offset === 2 ? "b" : "a"));
+    await until(() => handled.includes(2));
+    const released = group.revoke(["t", 0]);
+    slow.open();
+    await released;
+    expect(handled).toEqual([2, 0, 1]);
+    const releasedAt = group.log.indexOf("released t/0");
+    expect(group.log.indexOf("stored t/0@2")).toBeGreaterThanOrEqual(0);
+    expect(group.log.indexOf("stored t/0@2")).toBeLessThan(releasedAt); // the whole handled prefix before the release
+    expect(group.stored).not.toContain("t/0@3");
+  });
 });

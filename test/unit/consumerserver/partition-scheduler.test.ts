@@ -258,4 +258,21 @@ describe("PartitionScheduler", () => {
     await scheduler.whenIdle();
     expect(scheduler.size).toBe(0);
   });
+
+  it("drop keeps, in their order, the items a test accepts, and counts only the dropped ones out", async () => {
+    const h = harness();
+    h.push("a", 1); // runs
+    h.push("a", 2);
+    h.push("a", 3);
+    h.push("a", 4);
+    const dropped = h.scheduler.drop(undefined, (item) => item.id < 4);
+    expect(dropped.map((item) => item.id)).toEqual([4]);
+    expect(h.scheduler.size).toBe(3);
+    expect(h.scheduler.waiting).toBe(2);
+    await h.finish("a#1");
+    await h.finish("a#2");
+    await h.finish("a#3");
+    expect(h.started).toEqual(["a#1", "a#2", "a#3"]);
+    expect(h.scheduler.size).toBe(0);
+  });
 });
