@@ -15,13 +15,6 @@ import type { PollingGroup } from "./subscription.js";
 // revocation is handed to the engine (the partitions' offsets must be in before they go) and on close.
 // A handler call that throws aborts the transaction, and the retry (or the dead-letter write) runs in a
 // fresh one. This file alone decides when a transaction — and so its offsets — commits.
-//
-// The offsets of a transaction's first delivery are sent at once, while handling goes on: the
-// coordinator is often still completing the previous commit when the next transaction first asks it
-// for anything, and librdkafka waits its retry backoff (retry.backoff.ms: 20 ms as the mapping sets it for
-// transactional producers, librdkafka's default 100 ms) before asking again. Paid by that early
-// call, in the background, the wait no longer holds the commit up; the commit's own sendOffsets then
-// finds the transaction ready and replaces those offsets with the last ones.
 
 /** What a server with `transactionalProducer` handles its deliveries with. */
 export interface ServerTransactions {
@@ -116,8 +109,6 @@ class RoundTransactions implements ServerTransactions {
   #openedAt = 0;
   /** A delivery is being handled (a close now abandons it: the transaction is aborted, not committed). */
   #running = false;
-  /** The open transaction's early sendOffsets (its first delivery's offsets), in flight or settled; see the file's header. */
-  #early: Promise<void> | undefined;
 
   constructor(
     readonly producer: Producer,
@@ -142,7 +133,6 @@ class RoundTransactions implements ServerTransactions {
     if (!this.#transactions.isOpen) return;
     const messages = this.#handled.flatMap((d) => d.messages);
     this.#handled = [];
-    await this.#takeEarly(); // its failure fails the commit: that transaction is aborted
     await this.#transactions.sendOffsets(this.group, messages);
     await this.#transactions.commit();
   }
@@ -151,28 +141,8 @@ class RoundTransactions implements ServerTransactions {
   async end(): Promise<void> {
     if (this.#running) {
       this.#handled = [];
-      await this.#abort();
+      await this.#transactions.abort();
     } else await this.commit();
-  }
-
-  /** Sends the first delivery's offsets without waiting (see the file's header); observed by the commit or an abort. */
-  #sendEarly(delivery: Delivery): void {
-    const early = this.#transactions.sendOffsets(this.group, delivery.messages);
-    early.catch(() => undefined); // awaited by #takeEarly: never an unhandled rejection
-    this.#early = early;
-  }
-
-  /** Waits for the early sendOffsets, if any, and forgets it; rejects with its failure. */
-  async #takeEarly(): Promise<void> {
-    const early = this.#early;
-    this.#early = undefined;
-    await early;
-  }
-
-  /** Aborts the open transaction, once its early sendOffsets is answered (librdkafka runs one transactional call at a time). */
-  async #abort(): Promise<void> {
-    await this.#takeEarly().catch(() => undefined); // the abort discards those offsets anyway
-    await this.#transactions.abort();
   }
 
   async #handle(next: DeliveryHandler, delivery: Delivery): Promise<void> {
@@ -187,13 +157,12 @@ class RoundTransactions implements ServerTransactions {
     } catch (error) {
       // Failed for good: the server stops; nothing of the open transaction is kept, all of it is read again.
       this.#handled = [];
-      await this.#abort().catch(() => undefined);
+      await this.#transactions.abort().catch(() => undefined);
       throw error;
     } finally {
       this.#running = false;
     }
     this.#handled.push(delivery);
-    if (this.#handled.length === 1 && this.#early === undefined) this.#sendEarly(delivery);
     if (this.dueIn()! <= 0) {
       try {
         await this.commit();
@@ -208,7 +177,7 @@ class RoundTransactions implements ServerTransactions {
     try {
       await next(delivery);
     } catch (error) {
-      await this.#abort();
+      await this.#transactions.abort();
       await this.#transactions.begin();
       this.#openedAt = Date.now();
       // The deliveries handled before in the aborted transaction: their writes are gone, write them again.
@@ -232,11 +201,11 @@ export function committingBeforePolls(group: PollingGroup, transactions: ServerT
   let prepared: Promise<void> | undefined;
   return {
     pollBatch: async (options) => {
-      // A member restarted after a crash would otherwise wait, at its first poll, for the transaction
-      // its earlier instance left open (offsets sent into it, not committed): the group does not hand
-      // out committed offsets while a transaction may still change them (KIP-447), and that transaction
-      // is aborted only when this producer initializes (fencing the old one) or once transactionTimeout
-      // has passed. A failed initialization is met again by the first transaction's begin, which reports it.
+      // A member restarted after a crash fences its earlier instance before it reads: a transaction that
+      // instance left open with offsets in it (killed between sending them and committing) is aborted at
+      // once, where the group, which hands out no committed offsets while a transaction may still change
+      // them (KIP-447), would otherwise wait for its transactionTimeout. A failed initialization is met
+      // again by the first transaction's begin, which reports it.
       prepared ??= transactions.prepare().catch(() => undefined);
       await prepared;
       if ((transactions.dueIn() ?? Infinity) <= 0) {
