@@ -127,11 +127,7 @@ export class Engine {
         this.#pollLoop(reading).catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error)))),
       ),
     );
-    // Not started yet: left uncommitted, read again by whoever reads next — on a graceful stop, but
-    // for what lies before messages already started on its partition, handled so that the committed
-    // offset covers every message handled.
-    if (this.#hard || this.#failure !== undefined) this.#lanes.dropAll();
-    else this.#lanes.dropAfterStarted();
+    this.#dropNotStarted();
     await this.#lanes.whenIdle(); // in-flight handlers finish and store (a hard stop does not wait)
     if (!this.#hard) await this.#inFlight?.catch(() => undefined);
     await Promise.all(this.#readings.map((reading) => reading.revoking));
@@ -159,8 +155,17 @@ export class Engine {
       this.#lanes.interrupt();
     }
     this.#fetching.abort();
-    if (graceful) this.#lanes.dropAfterStarted();
-    else this.#lanes.dropAll();
+    this.#dropNotStarted();
+  }
+
+  /**
+   * The work not started yet is left uncommitted, read again by whoever reads next — except, unless
+   * stopping hard or on a failure, what lies before messages already started on its partition: handled,
+   * so that the committed offset covers every message handled.
+   */
+  #dropNotStarted(): void {
+    if (this.#hard || this.#failure !== undefined) this.#lanes.dropAll();
+    else this.#lanes.dropAfterStarted();
   }
 
   #reading(subscription: Subscription): Reading {
@@ -408,7 +413,7 @@ export class Engine {
       this.#log.error({ err: error }, "consumption failed; stopping without committing the failed message");
     }
     this.#fetching.abort();
-    this.#lanes.dropAll();
+    this.#dropNotStarted();
   }
 
   /** Closing a group commits the stored offsets (once) and leaves the group. */

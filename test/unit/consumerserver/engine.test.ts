@@ -434,11 +434,15 @@ describe("the consume engine with key ordering", () => {
     await until(() => group.stored.includes("t/1@1"));
   });
 
-  it("key ordering, graceful stop: a message queued behind its key but before one already handled is handled too, so the committed offset covers every message handled", async () => {
+  /**
+   * Key ordering, one partition: 0 and 1 share key a (1 waits behind 0, which holds until `slow` opens);
+   * 2 (key b) is handled at once; 3 (key a) comes after 2. Resolves once 2 is handled.
+   */
+  async function keyQueuedBehindSlowFirst() {
     const group = new FakeGroup();
     const slow = gate();
     const handled: number[] = [];
-    const { engine: e, done } = engine(
+    const built = engine(
       [topics(group, "t")],
       async (_ctx, message) => {
         if (message.offset === 0) await slow.promise;
@@ -446,9 +450,13 @@ describe("the consume engine with key ordering", () => {
       },
       { ordering: "key", concurrency: 10 },
     );
-    // 0 and 1 share key a (1 waits behind 0); 2 (key b) is handled at once; 3 (key a) comes after 2.
     group.push("t", 0, [0, 1, 2, 3], (offset) => (offset === 2 ? "b" : "a"));
     await until(() => handled.includes(2));
+    return { group, slow, handled, ...built };
+  }
+
+  it("key ordering, graceful stop: a message queued behind its key but before one already handled is handled too, so the committed offset covers every message handled", async () => {
+    const { group, slow, handled, engine: e, done } = await keyQueuedBehindSlowFirst();
     e.stop(true);
     slow.open();
     await done;
@@ -459,19 +467,7 @@ describe("the consume engine with key ordering", () => {
   });
 
   it("key ordering, revocation: messages before one already handled are handled before the release, the rest dropped", async () => {
-    const group = new FakeGroup();
-    const slow = gate();
-    const handled: number[] = [];
-    engine(
-      [topics(group, "t")],
-      async (_ctx, message) => {
-        if (message.offset === 0) await slow.promise;
-        handled.push(message.offset);
-      },
-      { ordering: "key", concurrency: 10 },
-    );
-    group.push("t", 0, [0, 1, 2, 3], (offset) => (offset === 2 ? "b" : "a"));
-    await until(() => handled.includes(2));
+    const { group, slow, handled } = await keyQueuedBehindSlowFirst();
     const released = group.revoke(["t", 0]);
     slow.open();
     await released;
@@ -480,5 +476,14 @@ describe("the consume engine with key ordering", () => {
     expect(group.log.indexOf("stored t/0@2")).toBeGreaterThanOrEqual(0);
     expect(group.log.indexOf("stored t/0@2")).toBeLessThan(releasedAt); // the whole handled prefix before the release
     expect(group.stored).not.toContain("t/0@3");
+  });
+
+  it("key ordering, hard stop: nothing not started is handled", async () => {
+    const { slow, handled, engine: e, done } = await keyQueuedBehindSlowFirst();
+    e.stop(false);
+    slow.open();
+    await done;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(handled).toEqual([2, 0]); // 0 finishes on its own (its signal aborted); 1 and 3 were dropped
   });
 });
