@@ -27,7 +27,9 @@ export class AssignedPartitions {
  * Delivered by `ConsumerGroup.poll()` once when an assignment ends (a rebalance takes the partitions
  * away, or the member leaves the group). With the default eager protocol a rebalance revokes every
  * partition; with incremental rebalancing (`groupProtocol = "consumer"` or `assignmentStrategy =
- * "cooperative-sticky"`) it names only the partitions that move, and the others keep being read.
+ * "cooperative-sticky"`) it names only the partitions that move, and the others keep being read —
+ * also while the revocation is held (`poll({ releaseRevoked: false })`): librdkafka pauses them then,
+ * and the member's standby consumer reads them meanwhile (see `src/standby-fetch.ts`).
  *
  * The partitions stay with this member until it is done with them: call {@link RevokedPartitions.release | release()} once the work
  * of these partitions is finished and stored, or just poll again (the next `poll()` releases them

@@ -29,6 +29,8 @@ export interface NativeConsumerSetup {
   logger: Logger;
   /** Timeout of connecting and of coordinator calls. */
   requestTimeoutMs: number;
+  /** Whether its librdkafka statistics feed the metrics of `key` (default true). */
+  statistics?: boolean;
 }
 
 /** How long one native fetch waits for a first message; short, so rebalances are served promptly. */
@@ -42,7 +44,7 @@ export function nativeConsumerPort(setup: NativeConsumerSetup, hooks: ConsumerPo
   const client = nativeConsumer(key, setup.properties, hooks.rebalance === undefined ? {} : { rebalance: hooks.rebalance });
   const failures = new FailureLog(setup.properties).attach(client);
   client.on("event.error", clientErrors(setup, failures, hooks));
-  watchStatistics(client, key, setup.config.groupID ?? "", setup.logger);
+  if (setup.statistics !== false) watchStatistics(client, key, setup.config.groupID ?? "", setup.logger);
   const refused = (reason: string) => refusedConfigError(setup.origins ?? clientOnlyOrigins(key), reason);
   return {
     async connect() {

@@ -18,7 +18,7 @@ export interface RevocationSetup {
   /** Hands the RevokedPartitions event to the application. */
   push(event: RevokedPartitions): void;
   /** Gives the partitions back to the group (librdkafka's unassign; with incremental rebalancing, only these). */
-  unassign(partitions: TopicPartition[]): void;
+  unassign(partitions: TopicPartition[]): Promise<void> | void;
   /**
    * Whether a revocation waits for the application (ConsumerGroup: it sees the RevokedPartitions event,
    * finishes its work, then calls `release()` or polls again) or completes at once (Consumer).
@@ -55,8 +55,13 @@ export class RevocationHandshake {
     this.setup.push(new RevokedPartitions(partitions, () => this.complete(revocation)));
     // Leaving, the stored offsets were committed before disconnecting, and the client no longer takes
     // commits: release at once. (A deferred revocation met while closing is committed by leave().)
-    if (this.leaving) this.release(revocation);
+    if (this.leaving) void this.release(revocation);
     else if (!this.setup.deferred) void this.complete(revocation);
+  }
+
+  /** A revocation waits for the application (not yet released, and not closing). */
+  get holding(): boolean {
+    return this.pending !== undefined && this.setup.deferred && !this.leaving;
   }
 
   /** The pending revocation's event was handed to the application. */
@@ -76,7 +81,7 @@ export class RevocationHandshake {
    */
   leave(): void {
     this.leaving = true;
-    if (this.pending !== undefined) this.release(this.pending);
+    if (this.pending !== undefined) void this.release(this.pending);
   }
 
   /** Commits the revoked partitions' stored offsets, then releases them; once per revocation. */
@@ -87,18 +92,17 @@ export class RevocationHandshake {
       } catch (err) {
         // The partitions go anyway: the group waits for them. Their next owner reads from the last commit.
         this.setup.logger.warn({ err }, "commit on revocation failed");
-      } finally {
-        this.release(revocation);
       }
+      await this.release(revocation);
     })();
     return revocation.released;
   }
 
-  private release(revocation: Revocation): void {
+  private release(revocation: Revocation): Promise<void> | void {
     revocation.released ??= Promise.resolve();
     if (this.pending !== revocation) return;
     this.pending = undefined;
     this.setup.ledger.release(revocation.partitions);
-    this.setup.unassign(revocation.partitions);
+    return this.setup.unassign(revocation.partitions);
   }
 }

@@ -1,5 +1,5 @@
 import { FetchPace } from "./fetch-pace.js";
-import type { Assignment, LibrdKafkaError, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
+import type { Assignment, LibrdKafkaError, Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.js";
@@ -16,6 +16,7 @@ import { assignedMessages, toTopicPartition } from "./native-message.js";
 import { OffsetLedger } from "./offset-ledger.js";
 import { RevocationHandshake } from "./revocation.js";
 import type { PropertyOrigins } from "./refused-config.js";
+import { isIncrementalGroup, StandbyFetch, standbyProperties } from "./standby-fetch.js";
 
 /** What a session hands out, in the order it happened. */
 export type SessionEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
@@ -38,6 +39,12 @@ export interface SessionSetup {
   origins?: PropertyOrigins;
   /** Makes the native client (default: librdkafka's, {@link nativeConsumerPort}); tests pass a fake. */
   port?: (hooks: ConsumerPortHooks) => ConsumerPort;
+  /**
+   * Makes the standby consumer that fetches the kept partitions while a revocation is held (see
+   * {@link StandbyFetch}); by default one of librdkafka's for a group member with incremental
+   * rebalancing whose revocations wait for the application, none otherwise. Tests pass a fake.
+   */
+  standbyPort?: () => ConsumerPort | undefined;
   /** Waits a backoff step, ending early when `signal` aborts (default: a timer); tests pass one they control. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -88,6 +95,9 @@ export class ConsumerSession {
   private refused: ConfigError | undefined;
   private fetching: Promise<void> | undefined;
   private readonly revocations: RevocationHandshake;
+  /** Fetches the kept partitions while a revocation is held; undefined when rebalances are eager. */
+  private readonly standby: StandbyFetch | undefined;
+  private standbyFetching: Promise<void> | undefined;
   private closing = false;
   private closed = false;
 
@@ -117,6 +127,8 @@ export class ConsumerSession {
       },
       setup.config.commitInterval === 0,
     );
+    const standbyPort = (setup.standbyPort ?? (() => defaultStandbyPort(setup)))();
+    this.standby = standbyPort === undefined ? undefined : new StandbyFetch(standbyPort, setup.logger);
     this.revocations = new RevocationHandshake({
       ledger: this.ledger,
       push: (event) => this.queue.push(event),
@@ -299,6 +311,7 @@ export class ConsumerSession {
     // Disconnecting runs librdkafka's close: it revokes what is left (released at once now that the
     // handshake is leaving) and leaves the group, so the others take over without a session timeout.
     await this.port.disconnect();
+    await this.standby?.close().catch((err: unknown) => this.setup.logger.debug({ err }, "closing the standby consumer failed"));
   }
 
   private async connectAndJoin(): Promise<void> {
@@ -309,6 +322,7 @@ export class ConsumerSession {
     this.connected = true;
     const source = this.setup.source;
     if (source.kind === "group") {
+      this.standby?.connect();
       this.port.subscribe(source.topics);
     } else {
       this.port.assign([{ topic: source.topic, partition: source.partition, offset: source.offset }]);
@@ -319,7 +333,7 @@ export class ConsumerSession {
   private onRebalance(err: LibrdKafkaError, assignment: Assignment[]): void {
     try {
       if (err.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) this.onAssign(assignment);
-      else if (err.code === ErrorCodes.ERR__REVOKE_PARTITIONS) this.revocations.revoke(assignment);
+      else if (err.code === ErrorCodes.ERR__REVOKE_PARTITIONS) this.onRevoke(assignment);
       else this.queue.push(this.port.error(err, "rebalance"));
     } catch (error) {
       this.queue.push(toKafkaError(error, "rebalance", this.setup.key));
@@ -332,7 +346,24 @@ export class ConsumerSession {
     this.queue.push(new AssignedPartitions(assignment.map(toTopicPartition)));
   }
 
-  private unassign(partitions: TopicPartition[]): void {
+  /**
+   * librdkafka paused every partition of the member when it handed over this revocation; the standby
+   * fetches the partitions kept until the revocation is released (see {@link StandbyFetch}).
+   */
+  private onRevoke(assignment: Assignment[]): void {
+    this.revocations.revoke(assignment);
+    if (this.standby === undefined || this.closing || !this.revocations.holding) return;
+    const revoked = new Set(assignment.map(({ topic, partition }) => `${topic}\u0000${partition}`));
+    this.standby.hold(this.positions().filter(({ topic, partition }) => !revoked.has(`${topic}\u0000${partition}`)));
+  }
+
+  /**
+   * Gives revoked partitions back. First each kept partition the standby read is moved to where it got
+   * to: librdkafka resumes them from there, instead of from where it paused them.
+   */
+  private async unassign(partitions: TopicPartition[]): Promise<void> {
+    if (this.standby !== undefined && !this.closing)
+      await this.standby.release((topic, partition, offset) => this.port.seek(topic, partition, offset));
     try {
       this.port.unassign(partitions.map(({ topic, partition }) => ({ topic, partition })));
     } catch (err) {
@@ -341,7 +372,14 @@ export class ConsumerSession {
   }
 
   private startFetch(): void {
-    if (this.fetching !== undefined || this.closing) return;
+    if (this.closing) return;
+    if (this.standby?.reading === true && this.standbyFetching === undefined) {
+      this.standbyFetching = this.fetchStandbyBatch().finally(() => {
+        this.standbyFetching = undefined;
+        this.queue.wake();
+      });
+    }
+    if (this.fetching !== undefined) return;
     this.fetching = this.fetchBatch().finally(() => {
       this.fetching = undefined;
       this.queue.wake();
@@ -349,7 +387,22 @@ export class ConsumerSession {
   }
 
   private async waitForFetch(): Promise<void> {
-    while (this.fetching !== undefined) await this.fetching;
+    while (this.fetching !== undefined || this.standbyFetching !== undefined) await (this.fetching ?? this.standbyFetching);
+  }
+
+  private async fetchStandbyBatch(): Promise<void> {
+    const batch = await this.standby!.fetch(FETCH_BATCH);
+    this.pushFetched(batch);
+  }
+
+  private pushFetched(batch: NativeMessage[]): void {
+    this.queue.pushAll(
+      assignedMessages(
+        batch,
+        (topic, partition) => this.ledger.isAssigned(topic, partition),
+        (topic, partition) => this.highWaterMark(topic, partition),
+      ),
+    );
   }
 
   private async fetchBatch(): Promise<void> {
@@ -359,13 +412,7 @@ export class ConsumerSession {
     try {
       const batch = await this.port.consume(this.pace.fetchStarts(this.queue.length));
       this.fetchBackoff.reset();
-      this.queue.pushAll(
-        assignedMessages(
-          batch,
-          (topic, partition) => this.ledger.isAssigned(topic, partition),
-          (topic, partition) => this.highWaterMark(topic, partition),
-        ),
-      );
+      this.pushFetched(this.standby?.admitMember(batch) ?? batch);
     } catch (err) {
       if (this.closing) return;
       this.queue.push(this.port.error(err, `FetchMessage (${this.describeSource()})`));
@@ -387,6 +434,15 @@ export class ConsumerSession {
     if (source.kind === "partition") return `topic ${source.topic} partition ${source.partition}`;
     return source.topics.length === 1 ? `topic ${source.topics[0]}` : `topics ${source.topics.join(", ")}`;
   }
+}
+
+/** librdkafka's standby consumer for a group member with incremental rebalancing whose revocations wait for the application. */
+function defaultStandbyPort(setup: SessionSetup): ConsumerPort | undefined {
+  if (setup.source.kind !== "group" || !setup.deferRevocation || !isIncrementalGroup(setup.properties)) return undefined;
+  return nativeConsumerPort(
+    { ...setup, key: `${setup.key} (standby)`, properties: standbyProperties(setup.properties), statistics: false },
+    { error: (error) => setup.logger.warn({ err: error }, "standby consumer error") },
+  );
 }
 
 function isMessage(event: SessionEvent): boolean {

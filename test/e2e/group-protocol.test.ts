@@ -97,13 +97,12 @@ describe("group keys", () => {
 
 const PARTITIONS = [0, 1, 2, 3, 4, 5];
 /**
- * The bound asserted on the first server's longest gap in handling on a partition it keeps, beside the
- * time its revocation holds the moving partitions. librdkafka 2.15 pauses every partition of the member
- * while the application holds a revocation (rd_kafka_assignment_pause in rdkafka_cgrp.c), and fetching
- * resumes 0.8-1 s after the release (measured here): #24's 500 ms holds only when no handler is
- * in flight on a moving partition.
+ * The bound on the first server's longest gap in handling on a partition it keeps, while a 3 s handler
+ * call is in flight on a partition that moves (#24). librdkafka pauses every partition of the member
+ * while the application holds a revocation; the standby consumer (src/standby-fetch.ts) fetches the
+ * kept ones meanwhile.
  */
-const KEPT_GAP_BOUND_MS = 1_500;
+const KEPT_GAP_BOUND_MS = 500;
 const SLOW_MS = 3_000;
 
 /** One handler call of key "slow" (3 s), by member and partition. */
@@ -132,21 +131,19 @@ function revocations(server: RunningServer): Array<{ from: number; to: number; p
     }));
 }
 
-/**
- * The longest time between consecutive handlings on `partition` within [from, to] (edges included),
- * not counting the parts of it inside `excluded` intervals.
- */
-function longestGap(
-  server: RunningServer,
-  partition: number,
-  from: number,
-  to: number,
-  excluded: ReadonlyArray<{ from: number; to: number }> = [],
-): number {
+/** The longest time between consecutive handlings on `partition` within [from, to] (edges included). */
+function longestGap(server: RunningServer, partition: number, from: number, to: number): number {
+  return longestGapAt(server, partition, from, to).ms;
+}
+
+/** The longest gap on `partition` within [from, to], and when it began. */
+function longestGapAt(server: RunningServer, partition: number, from: number, to: number): { ms: number; at: number } {
   const times = server.handled.filter((h) => h.message.partition === partition && h.at >= from && h.at <= to).map((h) => h.at);
   const points = [from, ...times.sort((a, b) => a - b), to];
-  const inside = (t0: number, t1: number) => excluded.reduce((sum, x) => sum + Math.max(0, Math.min(t1, x.to) - Math.max(t0, x.from)), 0);
-  return Math.max(...points.slice(1).map((t, i) => t - points[i]! - inside(points[i]!, t)));
+  let longest = { ms: 0, at: from };
+  for (let i = 1; i < points.length; i++)
+    if (points[i]! - points[i - 1]! > longest.ms) longest = { ms: points[i]! - points[i - 1]!, at: points[i - 1]! };
+  return longest;
 }
 
 /**
@@ -193,8 +190,8 @@ describe("Consumer Servers under incremental rebalancing", () => {
     },
   ])(
     `$keys: while a second server joins and leaves, the first's longest gap on the partitions it keeps is under ${KEPT_GAP_BOUND_MS} ms ` +
-      `beside the time its revocation waits for a ${SLOW_MS / 1000} s handler call in flight on a moving partition (and under that wait + ` +
-      `${KEPT_GAP_BOUND_MS} ms in all); nothing lost, nothing handled twice`,
+      `(plus this process's longest timer lateness) ` +
+      `while its revocation waits for a ${SLOW_MS / 1000} s handler call in flight on a moving partition; nothing lost, nothing handled twice`,
     async ({ keys, groupKeys, type }) => {
       // Which partitions move is the group's choice, so every partition has a 3 s call of key "slow" in
       // flight all the time (each asks for the next); with ordering = "key" the other keys of a partition go on meanwhile, so
@@ -259,10 +256,6 @@ describe("Consumer Servers under incremental rebalancing", () => {
       const kept = PARTITIONS.filter((p) => !moved.has(p));
       const window = (p: number) => longestGap(a, p, timeline.joined!, timeline.written!);
       const gaps = new Map(PARTITIONS.map((p) => [p, window(p)]));
-      // librdkafka pauses every partition of the member while a revocation waits for the application, so
-      // the gaps are measured beside those waits too.
-      const beside = new Map(kept.map((p) => [p, longestGap(a, p, timeline.joined!, timeline.written!, revoked)]));
-      const waited = Math.max(0, ...revoked.map((r) => r.to - r.from));
       // The slow calls in flight on a moving partition when its revocation began, which it waited for.
       const waitedFor = slow.filter(
         (call) =>
@@ -272,8 +265,17 @@ describe("Consumer Servers under incremental rebalancing", () => {
       const rel = (t: number) => t - timeline.joined!;
       console.log(
         `hand-over (${keys}): moved ${[...moved].join(",")}, kept ${kept.join(",")}; longest gap of a per partition ` +
-          [...gaps].map(([p, gap]) => `${p}: ${gap} ms`).join(", ") +
-          `; beside the revocation's wait, on kept: ${[...beside].map(([p, gap]) => `${p}: ${gap} ms`).join(", ")}` +
+          PARTITIONS.map((p) => {
+            const gap = longestGapAt(a, p, timeline.joined!, timeline.written!);
+            return `${p}: ${gap.ms} ms from ${rel(gap.at)}`;
+          }).join(", ") +
+          ` standby: ${a.logLines
+            .filter((l) => l.includes("standby"))
+            .map((l) => {
+              const e = JSON.parse(l) as { time: number; msg: string };
+              return `${rel(e.time)} ${e.msg}`;
+            })
+            .join(" | ")}` +
           `; revocations of a ${revoked.map((r) => `[${r.partitions.join(",")}] ${rel(r.from)}..${rel(r.to)} ms`).join(" ")}; ` +
           `slow calls in flight it waited for: ${waitedFor.map((c) => `p${c.partition} ${rel(c.start)}..${rel(c.end)} ms`).join(", ") || "none"}; ` +
           `${handled.length} handled, ${new Set(handled).size} distinct, ${writer.values.length} written; b left in ${timeline.left - timeline.leaving} ms` +
@@ -285,11 +287,11 @@ describe("Consumer Servers under incremental rebalancing", () => {
       expect(moved.size).toBeGreaterThan(0);
       expect(kept.length).toBeGreaterThan(0);
       expect(waitedFor.length).toBeGreaterThan(0); // a 3 s call was in flight on a partition that moved
-      const bound = KEPT_GAP_BOUND_MS;
-      for (const p of kept) {
-        expect(beside.get(p), `longest gap on kept partition ${p} beside the revocation's wait`).toBeLessThan(bound);
-        expect(gaps.get(p), `longest gap on kept partition ${p}`).toBeLessThan(waited + bound);
-      }
+      // ... and the revocation held its partitions until that call was done.
+      for (const call of waitedFor) expect(revoked.some((r) => r.partitions.includes(call.partition) && r.to >= call.end)).toBe(true);
+      // The writer and both servers run in this process: a stall of its event loop (make test runs other
+      // files beside this one) delays writing and handling alike, so it is added to the bound.
+      for (const p of kept) expect(gaps.get(p), `longest gap on kept partition ${p}`).toBeLessThan(KEPT_GAP_BOUND_MS + late);
     },
     180_000,
   );

@@ -5,7 +5,8 @@ import { ConfigError } from "../../src/core/errors.js";
 import { KafkaError } from "../../src/errors.js";
 import { AssignedPartitions, RevokedPartitions } from "../../src/events.js";
 import { Message } from "../../src/message.js";
-import { fakeSession, nativeMessage, settle } from "./support/fake-consumer-port.js";
+import { isIncrementalGroup, standbyProperties } from "../../src/standby-fetch.js";
+import { FakeConsumerPort, fakeSession, nativeMessage, settle } from "./support/fake-consumer-port.js";
 
 const t0 = { topic: "t", partition: 0 };
 
@@ -221,5 +222,135 @@ describe("ConsumerSession", () => {
     await session.close();
     expect(port.calls).toEqual(["connect"]);
     expect(await next).toBeInstanceOf(Error);
+  });
+});
+
+describe("ConsumerSession with incremental rebalancing: the standby consumer", () => {
+  const t1 = { topic: "t", partition: 1 };
+
+  /**
+   * A member with a standby, assigned t/0 and t/1, that read messages 0..4 of each; then the group takes
+   * t/0 away and the revocation is handed out, not released yet.
+   */
+  async function holdingRevocation(options: { standbyConnects?: boolean } = {}) {
+    const standby = new FakeConsumerPort();
+    if (options.standbyConnects === false) standby.connectOutcomes.push(new Error("standby refused"));
+    const fake = fakeSession({ standby });
+    const { session, port } = fake;
+    const assigned = session.next();
+    await settle();
+    port.assignPartitions(t0, t1);
+    expect(await assigned).toBeInstanceOf(AssignedPartitions);
+    const read = session.nextBatch({}, 20);
+    await settle();
+    port.answerFetch([0, 1, 2, 3, 4].flatMap((offset) => [nativeMessage("t", 0, offset), nativeMessage("t", 1, offset)]));
+    expect(((await read) as Message[]).length).toBe(10);
+    await settle();
+    port.positions = [
+      { topic: "t", partition: 0, offset: 5 },
+      { topic: "t", partition: 1, offset: 5 },
+    ];
+    port.revokePartitions(t0);
+    const revoked = (await session.next({ releaseRevoked: false })) as RevokedPartitions;
+    expect(revoked).toBeInstanceOf(RevokedPartitions);
+    await settle();
+    return { ...fake, standby, revoked };
+  }
+
+  it("fetches the kept partitions while a revocation is held; released, the member goes on from where the standby got to", async () => {
+    const { session, port, standby, revoked } = await holdingRevocation();
+    // Only the partition kept, from the member's position.
+    expect(standby.calls.slice(0, 2)).toEqual(["connect", "assign t/1@5"]);
+    // librdkafka has paused the member's partitions: its fetches bring nothing; the standby's bring t/1.
+    const taken: string[] = [];
+    const take = async () => {
+      const batch = await session.nextBatch({ releaseRevoked: false, timeoutMs: 100 }, 10).catch(() => []);
+      if (Array.isArray(batch)) taken.push(...batch.map((m) => `${m.partition}@${m.offset}`));
+    };
+    let next = take();
+    await settle();
+    standby.answerFetch([5, 6, 7].map((offset) => nativeMessage("t", 1, offset)));
+    await next;
+    expect(taken).toEqual(["1@5", "1@6", "1@7"]);
+    // Released: the member is moved to 8 before librdkafka resumes t/1 (the unassign).
+    await revoked.release();
+    expect(port.calls.slice(port.calls.indexOf("commit"))).toEqual(["commit", "seek t/1@8", "unassign"]);
+    // The standby reads on until the member caught up: whichever brings an offset first hands it out.
+    next = take();
+    await settle();
+    standby.answerFetch([8, 9].map((offset) => nativeMessage("t", 1, offset)));
+    await next;
+    next = take();
+    await settle();
+    while (port.fetches.length > 1) port.answerFetch([]);
+    port.answerFetch([8, 9, 10].map((offset) => nativeMessage("t", 1, offset)));
+    await next;
+    expect(taken).toEqual(["1@5", "1@6", "1@7", "1@8", "1@9", "1@10"]);
+    // Caught up: the standby lets go, and what it still brings is dropped.
+    expect(standby.calls.at(-1)).toBe("unassign");
+    while (standby.fetches.length > 0) standby.answerFetch([nativeMessage("t", 1, 11)]);
+    next = take();
+    await settle();
+    while (port.fetches.length > 0) port.answerFetch([nativeMessage("t", 1, 11)]);
+    await next;
+    expect(taken.slice(6)).toEqual(["1@11"]);
+  });
+
+  it("a standby that did not connect leaves the kept partitions waiting, as without one", async () => {
+    const { session, port, standby, revoked } = await holdingRevocation({ standbyConnects: false });
+    expect(standby.calls).toEqual(["connect"]);
+    const next = session.nextBatch({ releaseRevoked: false, timeoutMs: 50 }, 10).catch((e: unknown) => e);
+    await settle();
+    expect(standby.fetches).toHaveLength(0);
+    expect(((await next) as Error).name).toBe("TimeoutError");
+    await revoked.release();
+    expect(port.calls.filter((c) => c.startsWith("seek"))).toEqual([]);
+    expect(port.calls.at(-1)).toBe("unassign");
+  });
+
+  it("a revocation of every partition (an eager rebalance) starts no standby fetch", async () => {
+    const standby = new FakeConsumerPort();
+    const { session, port } = fakeSession({ standby });
+    const assigned = session.next();
+    await settle();
+    port.assignPartitions(t0);
+    await assigned;
+    port.positions = [{ topic: "t", partition: 0, offset: 5 }];
+    port.revokePartitions(t0);
+    const revoked = (await session.next({ releaseRevoked: false })) as RevokedPartitions;
+    await settle();
+    expect(standby.calls).toEqual(["connect"]);
+    await revoked.release();
+    expect(port.calls.filter((c) => c.startsWith("seek"))).toEqual([]);
+  });
+});
+
+describe("standby consumer properties", () => {
+  it("are the member's, without group membership, commits or statistics", () => {
+    const member = {
+      "bootstrap.servers": "b:9092",
+      "group.id": "g",
+      "group.protocol": "consumer",
+      "group.remote.assignor": "uniform",
+      "group.instance.id": "i1",
+      "max.poll.interval.ms": 30000,
+      "enable.auto.commit": true,
+      "statistics.interval.ms": 5000,
+      "isolation.level": "read_committed",
+    };
+    expect(standbyProperties(member)).toEqual({
+      "bootstrap.servers": "b:9092",
+      "group.id": "g",
+      "enable.auto.commit": false,
+      "statistics.interval.ms": 0,
+      "isolation.level": "read_committed",
+    });
+  });
+
+  it("a group is incremental with the consumer protocol or the cooperative-sticky assignor", () => {
+    expect(isIncrementalGroup({ "group.protocol": "consumer" })).toBe(true);
+    expect(isIncrementalGroup({ "partition.assignment.strategy": "cooperative-sticky" })).toBe(true);
+    expect(isIncrementalGroup({ "partition.assignment.strategy": "range,roundrobin" })).toBe(false);
+    expect(isIncrementalGroup({ "group.protocol": "classic" })).toBe(false);
   });
 });

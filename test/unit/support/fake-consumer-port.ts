@@ -33,7 +33,10 @@ export function nativeMessage(topic: string, partition: number, offset: number):
 const key = (tp: { topic: string; partition: number }) => `${tp.topic}/${tp.partition}`;
 
 export class FakeConsumerPort implements ConsumerPort {
-  /** Every native call, in order: "connect", "subscribe t", "assign t/0", "store t/0@5", "commit", "unassign", "disconnect". */
+  /**
+   * Every native call, in order: "connect", "subscribe t", "assign t/0" (with an offset: "assign t/0@5"),
+   * "store t/0@5", "commit", "seek t/0@5", "unassign", "disconnect".
+   */
   readonly calls: string[] = [];
   /** What librdkafka's store holds, and what the coordinator has committed, by "topic/partition". */
   readonly stored = new Map<string, number>();
@@ -76,7 +79,8 @@ export class FakeConsumerPort implements ConsumerPort {
   }
   isConnected = () => this.connected;
   subscribe = (topics: string[]) => void this.calls.push(`subscribe ${topics.join(",")}`);
-  assign = (partitions: Assignment[]) => void this.calls.push(`assign ${partitions.map(key).join(",")}`);
+  assign = (partitions: Assignment[]) =>
+    void this.calls.push(`assign ${partitions.map((tp) => ("offset" in tp ? `${key(tp)}@${tp.offset}` : key(tp))).join(",")}`);
   unassign = () => void this.calls.push("unassign");
   /** The most messages each fetch asked for, in order. */
   readonly fetchSizes: number[] = [];
@@ -102,11 +106,13 @@ export class FakeConsumerPort implements ConsumerPort {
   }
   committed = async (partitions: Array<{ topic: string; partition: number }>) =>
     partitions.map((tp) => ({ ...tp, offset: this.committedOffsets.get(key(tp)) ?? -1001 }));
-  seek = async () => undefined;
+  /** What position() returns: the next offset of each assigned partition. */
+  positions: Array<{ topic: string; partition: number; offset: number }> = [];
+  seek = async (topic: string, partition: number, offset: number) => void this.calls.push(`seek ${topic}/${partition}@${offset}`);
   watermarks = () => ({ low: 0, high: 100 });
   queryWatermarks = async () => ({ low: 0, high: 100 });
   offsetsForTimes = async () => [];
-  position = () => [];
+  position = () => this.positions;
   pause = () => undefined;
   resume = () => undefined;
   async disconnect(): Promise<void> {
@@ -146,7 +152,7 @@ export class ControlledSleep {
 }
 
 /** A group member's session over a fake port, with a 100 ms to 1 s backoff. */
-export function fakeSession(options: { deferRevocation?: boolean; group?: boolean } = {}) {
+export function fakeSession(options: { deferRevocation?: boolean; group?: boolean; standby?: FakeConsumerPort } = {}) {
   const port = new FakeConsumerPort();
   const sleep = new ControlledSleep();
   const group = options.group ?? true;
@@ -159,6 +165,7 @@ export function fakeSession(options: { deferRevocation?: boolean; group?: boolea
     requestTimeoutMs: 1000,
     deferRevocation: options.deferRevocation ?? true,
     port: (hooks) => port.attach(hooks),
+    standbyPort: () => options.standby,
     sleep: sleep.sleep,
   };
   return { session: new ConsumerSession(setup), port, sleep };
