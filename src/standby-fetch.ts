@@ -140,10 +140,11 @@ export class StandbyFetch {
     this.#holding = false;
     this.#overlapEnds = Date.now() + OVERLAP_MS;
     const moved = [...this.#handOvers.values()].filter((h) => h.next > h.start);
-    this.logger.info(
-      { partitions: moved.map(({ topic, partition, next }) => ({ topic, partition, offset: next })) },
-      "revocation released; the member goes on from where the standby consumer got to",
-    );
+    if (moved.length > 0)
+      this.logger.info(
+        { partitions: moved.map(({ topic, partition, next }) => ({ topic, partition, offset: next })) },
+        "revocation released; the member goes on from where the standby consumer got to",
+      );
     await Promise.all(
       moved.map((h) =>
         seek(h.topic, h.partition, h.next).catch((err: unknown) =>
