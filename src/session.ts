@@ -98,6 +98,8 @@ export class ConsumerSession {
   /** Fetches the kept partitions while a revocation is held; undefined when rebalances are eager. */
   private readonly standby: StandbyFetch | undefined;
   private standbyFetching: Promise<void> | undefined;
+  /** The member's fetch in flight when librdkafka paused its partitions: what it brings precedes the standby's. */
+  private fetchBeforePause: Promise<void> | undefined;
   private closing = false;
   private closed = false;
 
@@ -341,9 +343,13 @@ export class ConsumerSession {
   }
 
   private onAssign(assignment: Assignment[]): void {
+    const kept = this.standby === undefined || this.closing ? [] : this.positions(); // before the assignment grows
     this.port.assign(assignment);
     this.ledger.assign(assignment);
     this.queue.push(new AssignedPartitions(assignment.map(toTopicPartition)));
+    if (kept.length === 0) return;
+    this.fetchBeforePause = this.fetching;
+    this.standby!.bridge(kept);
   }
 
   /**
@@ -354,6 +360,7 @@ export class ConsumerSession {
     this.revocations.revoke(assignment);
     if (this.standby === undefined || this.closing || !this.revocations.holding) return;
     const revoked = new Set(assignment.map(({ topic, partition }) => `${topic}\u0000${partition}`));
+    this.fetchBeforePause = this.fetching;
     this.standby.hold(this.positions().filter(({ topic, partition }) => !revoked.has(`${topic}\u0000${partition}`)));
   }
 
@@ -391,6 +398,7 @@ export class ConsumerSession {
   }
 
   private async fetchStandbyBatch(): Promise<void> {
+    await this.fetchBeforePause; // its messages lie before the standby's start
     const batch = await this.standby!.fetch(FETCH_BATCH);
     this.pushFetched(batch);
   }

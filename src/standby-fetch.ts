@@ -49,15 +49,13 @@ interface HandOver {
   readonly start: number;
   /** The standby reads it (until the member caught up, or the overlap ended). */
   standbyReads: boolean;
-  /** The member has been moved to `next` (released): its messages below `next` are repeats. */
-  memberFiltered: boolean;
-  /** Where the member resumes after the release (`next` then). */
+  /** Where the member resumes: its pause position, or where the release moved it (`next` then). */
   memberResumesAt: number;
 }
 
 /**
  * Keeps the partitions a group member keeps flowing while one of its revocations waits for the
- * application.
+ * application, and while librdkafka resumes them after an incremental assignment.
  *
  * librdkafka pauses every partition of a member from the moment it hands the application a revocation
  * until the application gives the revoked partitions back (rd_kafka_assignment_pause, "incremental
@@ -68,7 +66,9 @@ interface HandOver {
  * member is moved (seek) to where the standby got to, and the standby goes on until the member's own
  * fetches catch up: per partition, whichever reader brings an offset first hands it out, and what the
  * other brings below it is dropped, so no message is handed out twice or skipped. Offsets are stored and
- * committed by the member as always.
+ * committed by the member as always. An incremental assignment pauses the member's partitions too, until
+ * the assignment is taken (at once), and they sometimes resume only a second later: the standby bridges
+ * that the same way, without a seek.
  *
  * Should the standby fail to connect or fetch, the member behaves as without it (its partitions wait).
  */
@@ -122,7 +122,6 @@ export class StandbyFetch {
           next: offset,
           start: offset,
           standbyReads: true,
-          memberFiltered: false,
           memberResumesAt: offset,
         });
     }
@@ -156,10 +155,19 @@ export class StandbyFetch {
         ),
       ),
     );
-    for (const handOver of this.#handOvers.values()) {
-      handOver.memberFiltered = true;
-      handOver.memberResumesAt = handOver.next;
-    }
+    for (const handOver of this.#handOvers.values()) handOver.memberResumesAt = handOver.next;
+  }
+
+  /**
+   * An incremental assignment: librdkafka paused the member's partitions until the assignment was taken,
+   * and resumes them now, sometimes only about a second later. The standby reads them from the member's
+   * positions meanwhile, until the member caught up (no seek: the member resumes where it paused).
+   */
+  bridge(kept: readonly TopicPartitionOffset[]): void {
+    if (this.#holding) return; // a revocation is held: the standby reads them already
+    this.hold(kept);
+    this.#holding = false;
+    this.#overlapEnds = Date.now() + OVERLAP_MS;
   }
 
   /** The standby's next messages of the kept partitions: only those not handed out yet. */
@@ -168,7 +176,7 @@ export class StandbyFetch {
     if (!this.reading || this.#fetching !== undefined || !(await this.#ready)) return [];
     this.#fetching = this.port.consume(max);
     try {
-      return this.#admit(await this.#fetching, (handOver) => handOver.standbyReads);
+      return this.#admit(await this.#fetching, "standby");
     } catch (err) {
       this.logger.warn({ err }, "the standby consumer's fetch failed; kept partitions wait for the revocation's release");
       this.#stopReading();
@@ -181,17 +189,20 @@ export class StandbyFetch {
   /** The member's fetched messages, without those the standby handed out already. */
   admitMember(batch: NativeMessage[]): NativeMessage[] {
     if (this.#handOvers.size === 0) return batch;
-    const admitted = this.#admit(batch, (handOver) => handOver.memberFiltered, true);
+    const admitted = this.#admit(batch, "member");
     if (this.#handOvers.size === 0) this.#stopReading();
     return admitted;
   }
 
   /**
-   * The messages of `batch` to hand out. A partition without a hand-over passes as is (the member's
-   * own); one whose hand-over `filters` passes from its `next` offset on. With `caughtUp`, a message at
-   * or past `next` ends the hand-over: from then on the partition is the member's alone.
+   * The messages of `batch`, from the standby or the member, to hand out: each offset once, whichever
+   * reader brings it first. The standby's pass only on a partition it reads, from `next` on. The member's
+   * pass on a partition without a hand-over, and below `start` (read before it was paused); from `start`
+   * to `next` they are repeats of the standby's; one at or past `next` ends the hand-over: the member
+   * caught up, and the partition is its alone from then on.
    */
-  #admit(batch: NativeMessage[], filters: (handOver: HandOver) => boolean, caughtUp = false): NativeMessage[] {
+  #admit(batch: NativeMessage[], from: "standby" | "member"): NativeMessage[] {
+    const member = from === "member";
     let last: NativeMessage | undefined;
     let k = "";
     return batch.filter((message) => {
@@ -200,10 +211,10 @@ export class StandbyFetch {
         k = key(message.topic, message.partition);
       last = message;
       const handOver = this.#handOvers.get(k);
-      if (handOver === undefined) return caughtUp; // the standby reads nothing without a hand-over
-      if (!filters(handOver)) return caughtUp; // the member's, read before it was paused
+      if (handOver === undefined) return member;
+      if (member ? message.offset < handOver.start : !handOver.standbyReads) return member;
       if (message.offset < handOver.next) return false;
-      if (caughtUp) this.#handOvers.delete(k);
+      if (member) this.#handOvers.delete(k);
       else handOver.next = message.offset + 1;
       return true;
     });

@@ -296,6 +296,46 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
     expect(taken.slice(6)).toEqual(["1@11"]);
   });
 
+  it("bridges an incremental assignment: reads the partitions held from the member's positions until the member caught up, after the member's fetch in flight", async () => {
+    const standby = new FakeConsumerPort();
+    const { session, port } = fakeSession({ standby });
+    const assigned = session.next();
+    await settle();
+    port.assignPartitions(t0);
+    await assigned;
+    const taken: string[] = [];
+    const take = async () => {
+      const batch = await session.nextBatch({ timeoutMs: 100 }, 10).catch(() => []);
+      if (Array.isArray(batch)) taken.push(...batch.map((m) => `${m.partition}@${m.offset}`));
+    };
+    let next = take(); // a member fetch in flight ...
+    await settle();
+    port.positions = [{ topic: "t", partition: 0, offset: 5 }]; // ... that brings 3 and 4 (consumed from librdkafka already)
+    port.assignPartitions(t1); // librdkafka paused t/0 for this assignment
+    await next; // the AssignedPartitions event
+    next = take();
+    await settle();
+    // The standby took t/0 from the member's position, and fetches only once the member's fetch in flight is in.
+    expect(standby.calls).toEqual(["connect", "assign t/0@5"]);
+    port.answerFetch([nativeMessage("t", 0, 3), nativeMessage("t", 0, 4)]);
+    await next;
+    await settle();
+    expect(standby.fetches).toHaveLength(1);
+    next = take();
+    await settle();
+    standby.answerFetch([5, 6].map((offset) => nativeMessage("t", 0, offset)));
+    await next;
+    // The member resumes where it paused (no seek): 5 and 6 again are dropped, 7 ends the bridge.
+    next = take();
+    await settle();
+    while (port.fetches.length > 1) port.answerFetch([]);
+    port.answerFetch([5, 6, 7].map((offset) => nativeMessage("t", 0, offset)));
+    await next;
+    expect(taken.filter((m) => m.startsWith("0@"))).toEqual(["0@3", "0@4", "0@5", "0@6", "0@7"]);
+    expect(port.calls.filter((c) => c.startsWith("seek"))).toEqual([]);
+    expect(standby.calls.at(-1)).toBe("unassign");
+  });
+
   it("a standby that did not connect leaves the kept partitions waiting, as without one", async () => {
     const { session, port, standby, revoked } = await holdingRevocation({ standbyConnects: false });
     expect(standby.calls).toEqual(["connect"]);
