@@ -40,9 +40,9 @@ export interface SessionSetup {
   /** Makes the native client (default: librdkafka's, {@link nativeConsumerPort}); tests pass a fake. */
   port?: (hooks: ConsumerPortHooks) => ConsumerPort;
   /**
-   * Makes the standby consumer that fetches the kept partitions while a revocation is held (see
-   * {@link StandbyFetch}); by default one of librdkafka's for a group member with incremental
-   * rebalancing whose revocations wait for the application, none otherwise. Tests pass a fake.
+   * Makes the standby consumer that fetches the kept partitions while librdkafka pauses them in a
+   * rebalance (see {@link StandbyFetch}); by default one of librdkafka's for a group member with
+   * incremental rebalancing whose revocations wait for the application, none otherwise. Tests pass a fake.
    */
   standbyPort?: () => ConsumerPort | undefined;
   /** Waits a backoff step, ending early when `signal` aborts (default: a timer); tests pass one they control. */
@@ -95,7 +95,7 @@ export class ConsumerSession {
   private refused: ConfigError | undefined;
   private fetching: Promise<void> | undefined;
   private readonly revocations: RevocationHandshake;
-  /** Fetches the kept partitions while a revocation is held; undefined when rebalances are eager. */
+  /** Fetches the kept partitions while librdkafka pauses them in a rebalance; undefined when rebalances are eager. */
   private readonly standby: StandbyFetch | undefined;
   private standbyFetching: Promise<void> | undefined;
   /** The member's fetch in flight when librdkafka paused its partitions: what it brings precedes the standby's. */
@@ -342,6 +342,10 @@ export class ConsumerSession {
     }
   }
 
+  /**
+   * librdkafka paused every partition of the member when it handed over this assignment; with
+   * incremental rebalancing the standby reads the ones held before until the member caught up.
+   */
   private onAssign(assignment: Assignment[]): void {
     const kept = this.standby === undefined || this.closing ? [] : this.positions(); // before the assignment grows
     this.port.assign(assignment);
@@ -359,9 +363,8 @@ export class ConsumerSession {
   private onRevoke(assignment: Assignment[]): void {
     this.revocations.revoke(assignment);
     if (this.standby === undefined || this.closing || !this.revocations.holding) return;
-    const revoked = new Set(assignment.map(({ topic, partition }) => `${topic}\u0000${partition}`));
     this.fetchBeforePause = this.fetching;
-    this.standby.hold(this.positions().filter(({ topic, partition }) => !revoked.has(`${topic}\u0000${partition}`)));
+    this.standby.hold(this.positions(), assignment);
   }
 
   /**
@@ -398,9 +401,12 @@ export class ConsumerSession {
   }
 
   private async fetchStandbyBatch(): Promise<void> {
-    await this.fetchBeforePause; // its messages lie before the standby's start
-    const batch = await this.standby!.fetch(FETCH_BATCH);
-    this.pushFetched(batch);
+    try {
+      await this.fetchBeforePause; // its messages lie before the standby's start
+      this.pushFetched(await this.standby!.fetch(FETCH_BATCH));
+    } catch (err) {
+      this.setup.logger.warn({ err }, "handing out the standby consumer's messages failed");
+    }
   }
 
   private pushFetched(batch: NativeMessage[]): void {

@@ -1,6 +1,6 @@
 import type { Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
-import type { ConsumerPort } from "./consumer-port.js";
+import type { ConsumerPort, PartitionRef } from "./consumer-port.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 
 /**
@@ -105,10 +105,19 @@ export class StandbyFetch {
   }
 
   /**
-   * A revocation is held: read the kept partitions, each from the member's position (the next offset it
-   * would have read), or from where the standby got to on one still being handed over.
+   * A revocation of `revoked` is held: read the member's other partitions, each from the member's
+   * position (`positions`: the next offset it would have read), or from where the standby got to on one
+   * still being handed over.
    */
-  hold(kept: readonly TopicPartitionOffset[]): void {
+  hold(positions: readonly TopicPartitionOffset[], revoked: readonly PartitionRef[]): void {
+    const gone = new Set(revoked.map((p) => key(p.topic, p.partition)));
+    this.#read(
+      positions.filter((p) => !gone.has(key(p.topic, p.partition))),
+      "standby consumer reading the kept partitions while a revocation is held",
+    );
+  }
+
+  #read(kept: readonly TopicPartitionOffset[], reason: string): void {
     if (this.#ready === undefined) return;
     const keptKeys = new Set(kept.map((p) => key(p.topic, p.partition)));
     for (const k of this.#handOvers.keys()) if (!keptKeys.has(k)) this.#handOvers.delete(k); // revoked
@@ -127,7 +136,7 @@ export class StandbyFetch {
     }
     if (this.#handOvers.size === 0) return;
     this.#holding = true;
-    void this.#ready.then((ready) => (ready ? this.#assign() : this.#abandon()));
+    void this.#ready.then((ready) => (ready ? this.#assign(reason) : this.#abandon()));
   }
 
   /**
@@ -145,27 +154,31 @@ export class StandbyFetch {
         "revocation released; the member goes on from where the standby consumer got to",
       );
     await Promise.all(
-      moved.map((h) =>
-        seek(h.topic, h.partition, h.next).catch((err: unknown) =>
-          // The member then hands out nothing below `next` (filtered): slower to catch up, never twice.
-          this.logger.warn(
-            { err, topic: h.topic, partition: h.partition, offset: h.next },
-            "moving a kept partition to where the standby consumer got to failed",
-          ),
-        ),
-      ),
+      moved.map((h) => {
+        const to = h.next;
+        return seek(h.topic, h.partition, to).then(
+          () => (h.memberResumesAt = to),
+          (err: unknown) =>
+            // The member then resumes where it paused and hands out nothing below `next` (filtered):
+            // slower to catch up, never twice.
+            this.logger.warn(
+              { err, topic: h.topic, partition: h.partition, offset: to },
+              "moving a kept partition to where the standby consumer got to failed",
+            ),
+        );
+      }),
     );
-    for (const handOver of this.#handOvers.values()) handOver.memberResumesAt = handOver.next;
   }
 
   /**
-   * An incremental assignment: librdkafka paused the member's partitions until the assignment was taken,
-   * and resumes them now, sometimes only about a second later. The standby reads them from the member's
-   * positions meanwhile, until the member caught up (no seek: the member resumes where it paused).
+   * An incremental assignment: librdkafka paused the member's partitions (`positions`) until the
+   * assignment was taken, and resumes them now, sometimes only about a second later. The standby reads
+   * them from the member's positions meanwhile, until the member caught up (no seek: the member resumes
+   * where it paused).
    */
-  bridge(kept: readonly TopicPartitionOffset[]): void {
+  bridge(positions: readonly TopicPartitionOffset[]): void {
     if (this.#holding) return; // a revocation is held: the standby reads them already
-    this.hold(kept);
+    this.#read(positions, "standby consumer reading the kept partitions after an incremental assignment");
     this.#holding = false;
     this.#overlapEnds = Date.now() + OVERLAP_MS;
   }
@@ -178,7 +191,7 @@ export class StandbyFetch {
     try {
       return this.#admit(await this.#fetching, "standby");
     } catch (err) {
-      this.logger.warn({ err }, "the standby consumer's fetch failed; kept partitions wait for the revocation's release");
+      this.logger.warn({ err }, "the standby consumer's fetch failed; the member reads its partitions alone");
       this.#stopReading();
       return [];
     } finally {
@@ -220,16 +233,13 @@ export class StandbyFetch {
     });
   }
 
-  #assign(): void {
+  #assign(reason: string): void {
     const reading = [...this.#handOvers.values()].filter((h) => h.standbyReads);
     if (reading.length === 0) return;
     try {
       this.port.assign(reading.map(({ topic, partition, next }) => ({ topic, partition, offset: next })));
       this.#assigned = true;
-      this.logger.info(
-        { partitions: reading.map(({ topic, partition, next }) => ({ topic, partition, offset: next })) },
-        "standby consumer reading the kept partitions while a revocation is held",
-      );
+      this.logger.info({ partitions: reading.map(({ topic, partition, next }) => ({ topic, partition, offset: next })) }, reason);
     } catch (err) {
       this.logger.warn({ err }, "the standby consumer could not take the kept partitions");
       this.#stopReading();
