@@ -6,6 +6,7 @@ import { KafkaError } from "../../src/errors.js";
 import { AssignedPartitions, RevokedPartitions } from "../../src/events.js";
 import { Message } from "../../src/message.js";
 import { isIncrementalGroup, standbyProperties } from "../../src/standby-fetch.js";
+import type { ConsumerSession } from "../../src/session.js";
 import { FakeConsumerPort, fakeSession, nativeMessage, settle } from "./support/fake-consumer-port.js";
 
 const t0 = { topic: "t", partition: 0 };
@@ -228,6 +229,26 @@ describe("ConsumerSession", () => {
 describe("ConsumerSession with incremental rebalancing: the standby consumer", () => {
   const t1 = { topic: "t", partition: 1 };
 
+  /** What a session hands out, as "partition@offset", while the test answers its fetches. */
+  function reader(session: ConsumerSession) {
+    const taken: string[] = [];
+    /** Starts one take (it may start fetches), lets `answer` answer them, and records what it got. */
+    const takeAfter = async (answer: () => void = () => undefined) => {
+      const next = session.nextBatch({ releaseRevoked: false, timeoutMs: 100 }, 10).catch(() => []);
+      await settle();
+      answer();
+      const batch = await next;
+      if (Array.isArray(batch)) taken.push(...batch.map((m) => `${m.partition}@${m.offset}`));
+    };
+    return { taken, takeAfter };
+  }
+
+  /** Answers the member's latest fetch with `messages` (older ones, from earlier takes, with nothing). */
+  function answerLatest(port: FakeConsumerPort, messages: ReturnType<typeof nativeMessage>[]): void {
+    while (port.fetches.length > 1) port.answerFetch([]);
+    port.answerFetch(messages);
+  }
+
   /**
    * A member with a standby, assigned t/0 and t/1, that read messages 0..4 of each; then the group takes
    * t/0 away and the revocation is handed out, not released yet.
@@ -262,37 +283,25 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
     // Only the partition kept, from the member's position.
     expect(standby.calls.slice(0, 2)).toEqual(["connect", "assign t/1@5"]);
     // librdkafka has paused the member's partitions: its fetches bring nothing; the standby's bring t/1.
-    const taken: string[] = [];
-    const take = async () => {
-      const batch = await session.nextBatch({ releaseRevoked: false, timeoutMs: 100 }, 10).catch(() => []);
-      if (Array.isArray(batch)) taken.push(...batch.map((m) => `${m.partition}@${m.offset}`));
-    };
-    let next = take();
-    await settle();
-    standby.answerFetch([5, 6, 7].map((offset) => nativeMessage("t", 1, offset)));
-    await next;
+    const { taken, takeAfter } = reader(session);
+    await takeAfter(() => standby.answerFetch([5, 6, 7].map((offset) => nativeMessage("t", 1, offset))));
     expect(taken).toEqual(["1@5", "1@6", "1@7"]);
     // Released: the member is moved to 8 before librdkafka resumes t/1 (the unassign).
     await revoked.release();
     expect(port.calls.slice(port.calls.indexOf("commit"))).toEqual(["commit", "seek t/1@8", "unassign"]);
     // The standby reads on until the member caught up: whichever brings an offset first hands it out.
-    next = take();
-    await settle();
-    standby.answerFetch([8, 9].map((offset) => nativeMessage("t", 1, offset)));
-    await next;
-    next = take();
-    await settle();
-    while (port.fetches.length > 1) port.answerFetch([]);
-    port.answerFetch([8, 9, 10].map((offset) => nativeMessage("t", 1, offset)));
-    await next;
+    await takeAfter(() => standby.answerFetch([8, 9].map((offset) => nativeMessage("t", 1, offset))));
+    await takeAfter(() =>
+      answerLatest(
+        port,
+        [8, 9, 10].map((offset) => nativeMessage("t", 1, offset)),
+      ),
+    );
     expect(taken).toEqual(["1@5", "1@6", "1@7", "1@8", "1@9", "1@10"]);
     // Caught up: the standby lets go, and what it still brings is dropped.
     expect(standby.calls.at(-1)).toBe("unassign");
     while (standby.fetches.length > 0) standby.answerFetch([nativeMessage("t", 1, 11)]);
-    next = take();
-    await settle();
-    while (port.fetches.length > 0) port.answerFetch([nativeMessage("t", 1, 11)]);
-    await next;
+    await takeAfter(() => answerLatest(port, [nativeMessage("t", 1, 11)]));
     expect(taken.slice(6)).toEqual(["1@11"]);
   });
 
@@ -303,34 +312,29 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
     await settle();
     port.assignPartitions(t0);
     await assigned;
-    const taken: string[] = [];
-    const take = async () => {
-      const batch = await session.nextBatch({ timeoutMs: 100 }, 10).catch(() => []);
-      if (Array.isArray(batch)) taken.push(...batch.map((m) => `${m.partition}@${m.offset}`));
-    };
-    let next = take(); // a member fetch in flight ...
-    await settle();
-    port.positions = [{ topic: "t", partition: 0, offset: 5 }]; // ... that brings 3 and 4 (consumed from librdkafka already)
-    port.assignPartitions(t1); // librdkafka paused t/0 for this assignment
-    await next; // the AssignedPartitions event
-    next = take();
-    await settle();
-    // The standby took t/0 from the member's position, and fetches only once the member's fetch in flight is in.
-    expect(standby.calls).toEqual(["connect", "assign t/0@5"]);
-    port.answerFetch([nativeMessage("t", 0, 3), nativeMessage("t", 0, 4)]);
-    await next;
-    await settle();
-    expect(standby.fetches).toHaveLength(1);
-    next = take();
-    await settle();
-    standby.answerFetch([5, 6].map((offset) => nativeMessage("t", 0, offset)));
-    await next;
+    const { taken, takeAfter } = reader(session);
+    await takeAfter(() => {
+      // A member fetch in flight (brings 3 and 4, consumed from librdkafka already) when librdkafka
+      // pauses t/0 for an assignment; this take gets the AssignedPartitions event.
+      port.positions = [{ topic: "t", partition: 0, offset: 5 }];
+      port.assignPartitions(t1);
+    });
+    await takeAfter(() => {
+      // The standby took t/0 from the member's position, and fetches only once the member's fetch in flight is in.
+      expect(standby.calls).toEqual(["connect", "assign t/0@5"]);
+      port.answerFetch([nativeMessage("t", 0, 3), nativeMessage("t", 0, 4)]);
+    });
+    await takeAfter(() => {
+      expect(standby.fetches).toHaveLength(1);
+      standby.answerFetch([5, 6].map((offset) => nativeMessage("t", 0, offset)));
+    });
     // The member resumes where it paused (no seek): 5 and 6 again are dropped, 7 ends the bridge.
-    next = take();
-    await settle();
-    while (port.fetches.length > 1) port.answerFetch([]);
-    port.answerFetch([5, 6, 7].map((offset) => nativeMessage("t", 0, offset)));
-    await next;
+    await takeAfter(() =>
+      answerLatest(
+        port,
+        [5, 6, 7].map((offset) => nativeMessage("t", 0, offset)),
+      ),
+    );
     expect(taken.filter((m) => m.startsWith("0@"))).toEqual(["0@3", "0@4", "0@5", "0@6", "0@7"]);
     expect(port.calls.filter((c) => c.startsWith("seek"))).toEqual([]);
     expect(standby.calls.at(-1)).toBe("unassign");
