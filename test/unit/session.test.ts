@@ -229,6 +229,18 @@ describe("ConsumerSession", () => {
 describe("ConsumerSession with incremental rebalancing: the standby consumer", () => {
   const t1 = { topic: "t", partition: 1 };
 
+  /** A member with a standby (connecting unless `standbyConnects` is false), assigned `partitions`. */
+  async function memberWithStandby(partitions: Array<{ topic: string; partition: number }>, standbyConnects = true) {
+    const standby = new FakeConsumerPort();
+    if (!standbyConnects) standby.connectOutcomes.push(new Error("standby refused"));
+    const fake = fakeSession({ standby });
+    const assigned = fake.session.next();
+    await settle();
+    fake.port.assignPartitions(...partitions);
+    expect(await assigned).toBeInstanceOf(AssignedPartitions);
+    return { ...fake, standby };
+  }
+
   /** What a session hands out, as "partition@offset", while the test answers its fetches. */
   function reader(session: ConsumerSession) {
     const taken: string[] = [];
@@ -254,14 +266,8 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
    * t/0 away and the revocation is handed out, not released yet.
    */
   async function holdingRevocation(options: { standbyConnects?: boolean } = {}) {
-    const standby = new FakeConsumerPort();
-    if (options.standbyConnects === false) standby.connectOutcomes.push(new Error("standby refused"));
-    const fake = fakeSession({ standby });
+    const fake = await memberWithStandby([t0, t1], options.standbyConnects);
     const { session, port } = fake;
-    const assigned = session.next();
-    await settle();
-    port.assignPartitions(t0, t1);
-    expect(await assigned).toBeInstanceOf(AssignedPartitions);
     const read = session.nextBatch({}, 20);
     await settle();
     port.answerFetch([0, 1, 2, 3, 4].flatMap((offset) => [nativeMessage("t", 0, offset), nativeMessage("t", 1, offset)]));
@@ -275,7 +281,7 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
     const revoked = (await session.next({ releaseRevoked: false })) as RevokedPartitions;
     expect(revoked).toBeInstanceOf(RevokedPartitions);
     await settle();
-    return { ...fake, standby, revoked };
+    return { ...fake, revoked };
   }
 
   it("fetches the kept partitions while a revocation is held; released, the member goes on from where the standby got to", async () => {
@@ -306,12 +312,7 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
   });
 
   it("bridges an incremental assignment: reads the partitions held from the member's positions until the member caught up, after the member's fetch in flight", async () => {
-    const standby = new FakeConsumerPort();
-    const { session, port } = fakeSession({ standby });
-    const assigned = session.next();
-    await settle();
-    port.assignPartitions(t0);
-    await assigned;
+    const { session, port, standby } = await memberWithStandby([t0]);
     const { taken, takeAfter } = reader(session);
     await takeAfter(() => {
       // A member fetch in flight (brings 3 and 4, consumed from librdkafka already) when librdkafka
@@ -353,12 +354,7 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
   });
 
   it("a revocation of every partition (an eager rebalance) starts no standby fetch", async () => {
-    const standby = new FakeConsumerPort();
-    const { session, port } = fakeSession({ standby });
-    const assigned = session.next();
-    await settle();
-    port.assignPartitions(t0);
-    await assigned;
+    const { session, port, standby } = await memberWithStandby([t0]);
     port.positions = [{ topic: "t", partition: 0, offset: 5 }];
     port.revokePartitions(t0);
     const revoked = (await session.next({ releaseRevoked: false })) as RevokedPartitions;
