@@ -16,7 +16,7 @@ import { assignedMessages, toTopicPartition } from "./native-message.js";
 import { OffsetLedger } from "./offset-ledger.js";
 import { RevocationHandshake } from "./revocation.js";
 import type { PropertyOrigins } from "./refused-config.js";
-import { isIncrementalGroup, StandbyFetch, standbyProperties } from "./standby-fetch.js";
+import { isIncrementalGroup, nativeStandbyPort, StandbyFetch } from "./standby-fetch.js";
 
 /** What a session hands out, in the order it happened. */
 export type SessionEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
@@ -97,9 +97,6 @@ export class ConsumerSession {
   private readonly revocations: RevocationHandshake;
   /** Fetches the kept partitions while librdkafka pauses them in a rebalance; undefined when rebalances are eager. */
   private readonly standby: StandbyFetch | undefined;
-  private standbyFetching: Promise<void> | undefined;
-  /** The member's fetch in flight when librdkafka paused its partitions: what it brings precedes the standby's. */
-  private fetchBeforePause: Promise<void> | undefined;
   private closing = false;
   private closed = false;
 
@@ -129,7 +126,8 @@ export class ConsumerSession {
       },
       setup.config.commitInterval === 0,
     );
-    const standbyPort = (setup.standbyPort ?? (() => defaultStandbyPort(setup)))();
+    const incremental = setup.source.kind === "group" && setup.deferRevocation && isIncrementalGroup(setup.properties);
+    const standbyPort = (setup.standbyPort ?? (() => (incremental ? nativeStandbyPort(setup) : undefined)))();
     this.standby = standbyPort === undefined ? undefined : new StandbyFetch(standbyPort, setup.logger);
     this.revocations = new RevocationHandshake({
       ledger: this.ledger,
@@ -351,9 +349,7 @@ export class ConsumerSession {
     this.port.assign(assignment);
     this.ledger.assign(assignment);
     this.queue.push(new AssignedPartitions(assignment.map(toTopicPartition)));
-    if (kept.length === 0) return;
-    this.fetchBeforePause = this.fetching;
-    this.standby!.bridge(kept);
+    if (kept.length > 0) this.standby!.bridge(kept, this.fetching);
   }
 
   /**
@@ -363,8 +359,7 @@ export class ConsumerSession {
   private onRevoke(assignment: Assignment[]): void {
     this.revocations.revoke(assignment);
     if (this.standby === undefined || this.closing || !this.revocations.holding) return;
-    this.fetchBeforePause = this.fetching;
-    this.standby.hold(this.positions(), assignment);
+    this.standby.hold(this.positions(), assignment, this.fetching);
   }
 
   /**
@@ -383,12 +378,11 @@ export class ConsumerSession {
 
   private startFetch(): void {
     if (this.closing) return;
-    if (this.standby?.reading === true && this.standbyFetching === undefined) {
-      this.standbyFetching = this.fetchStandbyBatch().finally(() => {
-        this.standbyFetching = undefined;
-        this.queue.wake();
-      });
-    }
+    this.standby?.fetchAhead(
+      FETCH_BATCH,
+      (batch) => this.pushFetched(batch),
+      () => this.queue.wake(),
+    );
     if (this.fetching !== undefined) return;
     this.fetching = this.fetchBatch().finally(() => {
       this.fetching = undefined;
@@ -397,16 +391,8 @@ export class ConsumerSession {
   }
 
   private async waitForFetch(): Promise<void> {
-    while (this.fetching !== undefined || this.standbyFetching !== undefined) await (this.fetching ?? this.standbyFetching);
-  }
-
-  private async fetchStandbyBatch(): Promise<void> {
-    try {
-      await this.fetchBeforePause; // its messages lie before the standby's start
-      this.pushFetched(await this.standby!.fetch(FETCH_BATCH));
-    } catch (err) {
-      this.setup.logger.warn({ err }, "handing out the standby consumer's messages failed");
-    }
+    while (this.fetching !== undefined) await this.fetching;
+    await this.standby?.idle();
   }
 
   private pushFetched(batch: NativeMessage[]): void {
@@ -448,15 +434,6 @@ export class ConsumerSession {
     if (source.kind === "partition") return `topic ${source.topic} partition ${source.partition}`;
     return source.topics.length === 1 ? `topic ${source.topics[0]}` : `topics ${source.topics.join(", ")}`;
   }
-}
-
-/** librdkafka's standby consumer for a group member with incremental rebalancing whose revocations wait for the application. */
-function defaultStandbyPort(setup: SessionSetup): ConsumerPort | undefined {
-  if (setup.source.kind !== "group" || !setup.deferRevocation || !isIncrementalGroup(setup.properties)) return undefined;
-  return nativeConsumerPort(
-    { ...setup, key: `${setup.key} (standby)`, properties: standbyProperties(setup.properties), statistics: false },
-    { error: (error) => setup.logger.warn({ err: error }, "standby consumer error") },
-  );
 }
 
 function isMessage(event: SessionEvent): boolean {

@@ -1,6 +1,7 @@
 import type { Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
 import type { Logger } from "pino";
 import type { ConsumerPort, PartitionRef } from "./consumer-port.js";
+import { nativeConsumerPort, type NativeConsumerSetup } from "./native-consumer-port.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 
 /**
@@ -24,6 +25,14 @@ const GROUP_ONLY_PROPERTIES = [
 export function isIncrementalGroup(properties: LibrdkafkaProperties): boolean {
   if (properties["group.protocol"] === "consumer") return true;
   return String(properties["partition.assignment.strategy"] ?? "").includes("cooperative-sticky");
+}
+
+/** librdkafka's standby consumer for the group member built from `setup`. */
+export function nativeStandbyPort(setup: NativeConsumerSetup): ConsumerPort {
+  return nativeConsumerPort(
+    { ...setup, key: `${setup.key} (standby)`, properties: standbyProperties(setup.properties), statistics: false },
+    { error: (error) => setup.logger.warn({ err: error }, "standby consumer error") },
+  );
 }
 
 /** The properties of a member's standby consumer: the member's own, without group membership or commits. */
@@ -80,6 +89,10 @@ export class StandbyFetch {
   /** After a release: when the standby stops reading partitions the member has not caught up on. */
   #overlapEnds = 0;
   #fetching: Promise<NativeMessage[]> | undefined;
+  /** A fetch started by {@link fetchAhead}, until what it brought was handed on. */
+  #fetchingAhead: Promise<void> | undefined;
+  /** The member's fetch in flight when librdkafka paused its partitions: what it brings precedes the standby's. */
+  #memberFetchAtPause: Promise<void> | undefined;
   /** The standby consumer has partitions assigned. */
   #assigned = false;
 
@@ -109,7 +122,8 @@ export class StandbyFetch {
    * position (`positions`: the next offset it would have read), or from where the standby got to on one
    * still being handed over.
    */
-  hold(positions: readonly TopicPartitionOffset[], revoked: readonly PartitionRef[]): void {
+  hold(positions: readonly TopicPartitionOffset[], revoked: readonly PartitionRef[], memberFetch: Promise<void> | undefined): void {
+    this.#memberFetchAtPause = memberFetch;
     const gone = new Set(revoked.map((p) => key(p.topic, p.partition)));
     this.#read(
       positions.filter((p) => !gone.has(key(p.topic, p.partition))),
@@ -176,11 +190,36 @@ export class StandbyFetch {
    * them from the member's positions meanwhile, until the member caught up (no seek: the member resumes
    * where it paused).
    */
-  bridge(positions: readonly TopicPartitionOffset[]): void {
+  bridge(positions: readonly TopicPartitionOffset[], memberFetch: Promise<void> | undefined): void {
     if (this.#holding) return; // a revocation is held: the standby reads them already
+    this.#memberFetchAtPause = memberFetch;
     this.#read(positions, "standby consumer reading the kept partitions after an incremental assignment");
     this.#holding = false;
     this.#overlapEnds = Date.now() + OVERLAP_MS;
+  }
+
+  /**
+   * While it reads: starts a fetch unless one is in flight; what it brings goes to `push` (after the
+   * member's fetch in flight at the pause, whose messages come first), then `done` is called.
+   */
+  fetchAhead(max: number, push: (batch: NativeMessage[]) => void, done: () => void): void {
+    if (!this.#assigned || this.#fetchingAhead !== undefined) return;
+    this.#fetchingAhead = (async () => {
+      try {
+        await this.#memberFetchAtPause;
+        push(await this.fetch(max));
+      } catch (err) {
+        this.logger.warn({ err }, "handing out the standby consumer's messages failed");
+      }
+    })().finally(() => {
+      this.#fetchingAhead = undefined;
+      done();
+    });
+  }
+
+  /** Resolves once no fetch started by {@link fetchAhead} is in flight. */
+  async idle(): Promise<void> {
+    while (this.#fetchingAhead !== undefined) await this.#fetchingAhead;
   }
 
   /** The standby's next messages of the kept partitions: only those not handed out yet. */
