@@ -341,6 +341,23 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
     expect(standby.calls.at(-1)).toBe("unassign");
   });
 
+  it("a standby fetch that fails stops the standby; the member reads its partitions alone, from where it paused", async () => {
+    const { session, port, standby, revoked } = await holdingRevocation();
+    const { taken, takeAfter } = reader(session);
+    await takeAfter(() => standby.answerFetch(new Error("fetch failed")));
+    expect(taken).toEqual([]);
+    expect(standby.calls.at(-1)).toBe("unassign");
+    await revoked.release();
+    expect(port.calls.filter((c) => c.startsWith("seek"))).toEqual([]); // it read nothing: the member resumes at 5
+    await takeAfter(() =>
+      answerLatest(
+        port,
+        [5, 6].map((offset) => nativeMessage("t", 1, offset)),
+      ),
+    );
+    expect(taken).toEqual(["1@5", "1@6"]);
+  });
+
   it("a standby that did not connect leaves the kept partitions waiting, as without one", async () => {
     const { session, port, standby, revoked } = await holdingRevocation({ standbyConnects: false });
     expect(standby.calls).toEqual(["connect"]);
