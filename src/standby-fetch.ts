@@ -84,7 +84,7 @@ interface HandOver {
 export class StandbyFetch {
   #ready: Promise<boolean> | undefined;
   readonly #handOvers = new Map<string, HandOver>();
-  /** A revocation is held (between hold() and release()). */
+  /** A revocation is held (between hold() and release()) and the standby reads for it. */
   #holding = false;
   /** After a release: when the standby stops reading partitions the member has not caught up on. */
   #overlapEnds = 0;
@@ -106,7 +106,7 @@ export class StandbyFetch {
     this.#ready ??= this.port.connect().then(
       () => true,
       (err: unknown) => {
-        this.logger.warn({ err }, "the standby consumer did not connect; kept partitions wait while a revocation is held");
+        this.logger.warn({ err }, "the standby consumer did not connect; kept partitions wait while librdkafka pauses them in a rebalance");
         return false;
       },
     );
@@ -125,14 +125,15 @@ export class StandbyFetch {
   hold(positions: readonly TopicPartitionOffset[], revoked: readonly PartitionRef[], memberFetch: Promise<void> | undefined): void {
     this.#memberFetchAtPause = memberFetch;
     const gone = new Set(revoked.map((p) => key(p.topic, p.partition)));
-    this.#read(
+    this.#holding = this.#read(
       positions.filter((p) => !gone.has(key(p.topic, p.partition))),
       "standby consumer reading the kept partitions while a revocation is held",
     );
   }
 
-  #read(kept: readonly TopicPartitionOffset[], reason: string): void {
-    if (this.#ready === undefined) return;
+  /** Starts reading `kept` (see {@link hold}); false when there is nothing to read. */
+  #read(kept: readonly TopicPartitionOffset[], reason: string): boolean {
+    if (this.#ready === undefined) return false;
     const keptKeys = new Set(kept.map((p) => key(p.topic, p.partition)));
     for (const k of this.#handOvers.keys()) if (!keptKeys.has(k)) this.#handOvers.delete(k); // revoked
     for (const { topic, partition, offset } of kept) {
@@ -148,9 +149,9 @@ export class StandbyFetch {
           memberResumesAt: offset,
         });
     }
-    if (this.#handOvers.size === 0) return;
-    this.#holding = true;
+    if (this.#handOvers.size === 0) return false;
     void this.#ready.then((ready) => (ready ? this.#assign(reason) : this.#abandon()));
+    return true;
   }
 
   /**
@@ -193,9 +194,8 @@ export class StandbyFetch {
   bridge(positions: readonly TopicPartitionOffset[], memberFetch: Promise<void> | undefined): void {
     if (this.#holding) return; // a revocation is held: the standby reads them already
     this.#memberFetchAtPause = memberFetch;
-    this.#read(positions, "standby consumer reading the kept partitions after an incremental assignment");
-    this.#holding = false;
-    this.#overlapEnds = Date.now() + OVERLAP_MS;
+    if (this.#read(positions, "standby consumer reading the kept partitions after an incremental assignment"))
+      this.#overlapEnds = Date.now() + OVERLAP_MS;
   }
 
   /**

@@ -97,10 +97,10 @@ describe("group keys", () => {
 
 const PARTITIONS = [0, 1, 2, 3, 4, 5];
 /**
- * The bound on the first server's longest gap in handling on a partition it keeps, while a 3 s handler
- * call is in flight on a partition that moves (#24). librdkafka pauses every partition of the member
- * while the application holds a revocation; the standby consumer (src/standby-fetch.ts) fetches the
- * kept ones meanwhile.
+ * The bound on the first server's own longest gap in handling a partition it keeps (see
+ * longestServerGap), while a 3 s handler call is in flight on a partition that moves (#24). librdkafka
+ * pauses every partition of the member while the application holds a revocation; the standby consumer
+ * (src/standby-fetch.ts) fetches the kept ones meanwhile.
  */
 const KEPT_GAP_BOUND_MS = 500;
 const SLOW_MS = 3_000;
