@@ -1,5 +1,5 @@
 import type { Logger } from "../src/core/index.js";
-import { AssignedPartitions, PollTimeoutError, RevokedPartitions, type Message } from "../src/index.js";
+import { AssignedPartitions, RevokedPartitions, type Message } from "../src/index.js";
 import { BatchDelivery, MessageDelivery } from "./context.js";
 import type { DeliveryHandler } from "./delivery.js";
 import type { Reporter } from "./error-report.js";
@@ -7,7 +7,7 @@ import { isPermanentFetchError } from "./fetch-error.js";
 import { Dispatcher, type Ordering, type Work } from "./dispatcher.js";
 import { laneOf } from "./partition-pauses.js";
 import { partitionRuns } from "./partition-runs.js";
-import { RoundSize } from "./round-size.js";
+import { POLL_BATCH, Reading } from "./reading.js";
 import type { Subscription } from "./subscription.js";
 import { stepOf, type SyncStep } from "./sync-step.js";
 
@@ -38,27 +38,6 @@ export interface EngineOptions {
 }
 
 export type { Ordering } from "./dispatcher.js";
-type PollEvent = Message[] | AssignedPartitions | RevokedPartitions | Error;
-
-/** Most messages taken from a consumer group per poll when handling one at a time. */
-const POLL_BATCH = 500;
-/** How long one-at-a-time handling aims to go without polling (see {@link RoundSize}). */
-const ROUND_TARGET_MS = 500;
-
-/** A subscription as the engine runs it. */
-interface Reading {
-  readonly subscription: Subscription;
-  /** Handled in lanes (one per partition) rather than one at a time in the poll loop. */
-  readonly laned: boolean;
-  /** Stores one message resolved inside a batch (one function per subscription, none per batch: see DeliveryBatch). */
-  readonly storeOne: (message: Message) => void;
-  /** An event met while gathering a batch, handled on the next round. */
-  pending: PollEvent | undefined;
-  /** A revocation waiting for its partitions' handlers in flight, while polling goes on for the others. */
-  revoking: Promise<void>;
-  /** One at a time: how many messages a poll takes. */
-  readonly round: RoundSize;
-}
 
 /**
  * The one consume engine of the Consumer Server: every subscription — the server's topics and, with
@@ -169,15 +148,14 @@ export class Engine {
   }
 
   #reading(subscription: Subscription): Reading {
-    const { concurrency, partitionConcurrency } = this.#options;
-    const reading: Reading = {
-      subscription,
+    const { concurrency, partitionConcurrency, batchSize, batchWaitMs = 0 } = this.#options;
+    const reading = new Reading(subscription, {
       laned: concurrency > 1 || partitionConcurrency || subscription.dueAt !== undefined,
       storeOne: (message) => void this.#store(subscription, [message]),
-      pending: undefined,
-      revoking: Promise.resolve(),
-      round: new RoundSize(POLL_BATCH, ROUND_TARGET_MS),
-    };
+      batchSize,
+      batchWaitMs,
+      stopped: this.#fetching.signal,
+    });
     for (const topic of subscription.topics) this.#bySubscriptionTopic.set(topic, reading);
     if (subscription.dueAt !== undefined) this.#lanes.gate(subscription.topics);
     return reading;
@@ -194,7 +172,7 @@ export class Engine {
       if (reading.laned) await this.#lanes.whenSizeBelow(maxQueued); // bounds the work held
       if (stopped.aborted) break;
       const room = reading.laned ? Math.max(1, maxQueued - this.#lanes.size) : this.#roundOf(reading);
-      const event = await this.#poll(reading, room);
+      const event = await reading.poll(room);
       if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
       if (Array.isArray(event)) {
         const work = this.#split(reading, event);
@@ -220,54 +198,11 @@ export class Engine {
 
   /**
    * How many messages a poll takes when handling one at a time: as many as the handler's pace allows in
-   * a round ({@link RoundSize}) for `onEachMessage`; for `onEachBatch` the full poll, since a smaller
+   * a round (`RoundSize`) for `onEachMessage`; for `onEachBatch` the full poll, since a smaller
    * round would cut the batches the handler was configured for.
    */
   #roundOf(reading: Reading): number {
     return this.#options.batchSize === undefined ? reading.round.next : POLL_BATCH;
-  }
-
-  /**
-   * The messages polled, or another event; undefined when polling was aborted. With batchWait, polls on
-   * until batchSize messages came or the wait is over; an event met meanwhile waits for the next round.
-   */
-  async #poll(reading: Reading, maxMessages: number): Promise<PollEvent | undefined> {
-    const pending = reading.pending;
-    if (pending !== undefined) {
-      reading.pending = undefined;
-      return pending;
-    }
-    const first = await this.#pollOnce(reading, maxMessages);
-    const { batchSize, batchWaitMs = 0 } = this.#options;
-    if (!Array.isArray(first) || batchSize === undefined || batchWaitMs <= 0 || reading.subscription.dueAt !== undefined) return first;
-    const messages = first;
-    const deadline = Date.now() + batchWaitMs;
-    while (messages.length < Math.min(batchSize, maxMessages) && Date.now() < deadline && !this.#fetching.signal.aborted) {
-      const more = await this.#pollOnce(reading, maxMessages - messages.length, deadline - Date.now());
-      if (more === undefined) break; // the wait is over (or polling stopped)
-      if (!Array.isArray(more)) {
-        reading.pending = more;
-        break;
-      }
-      messages.push(...more);
-    }
-    return messages;
-  }
-
-  /** One poll; undefined when aborted or (with a timeout) when nothing came in time. */
-  async #pollOnce(reading: Reading, maxMessages: number, timeoutMs?: number): Promise<PollEvent | undefined> {
-    try {
-      return await reading.subscription.group.pollBatch({
-        signal: this.#fetching.signal,
-        maxMessages,
-        releaseRevoked: false, // #revoked releases them once their handlers are done
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      });
-    } catch (error) {
-      if (this.#fetching.signal.aborted) return undefined;
-      if (timeoutMs !== undefined && error instanceof PollTimeoutError) return undefined;
-      return error instanceof Error ? error : new Error(`poll() rejected with ${String(error)}`);
-    }
   }
 
   /**

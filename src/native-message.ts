@@ -1,4 +1,5 @@
 import type { Assignment, Message as NativeMessage } from "@confluentinc/kafka-javascript";
+import type { ConsumerPort } from "./consumer-port.js";
 import type { TopicPartition } from "./events.js";
 import { Message, type Header } from "./message.js";
 import { OFFSET_INVALID } from "./rdkafka.js";
@@ -35,6 +36,15 @@ export function assignedMessages(
     if (assigned) messages.push(toMessage(raw, hwm));
   }
   return messages;
+}
+
+/** A partition's high watermark as the port last saw it; -1 when it knows none (e.g. the partition is no longer assigned). */
+export function highWaterMark(port: Pick<ConsumerPort, "watermarks">, topic: string, partition: number): number {
+  try {
+    return port.watermarks(topic, partition).high;
+  } catch {
+    return -1;
+  }
 }
 
 /** A fetched message, with its partition's high watermark at fetch time. */

@@ -6,15 +6,15 @@ import { Backoff } from "./backoff.js";
 import type { ReaderConfig } from "./config.js";
 import type { ConsumerPort, ConsumerPortHooks, PartitionRef } from "./consumer-port.js";
 import { ConfigError } from "./core/errors.js";
-import { ClosedError, ErrorCodes, KafkaError, toKafkaError } from "./errors.js";
+import { ClosedError, KafkaError } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
-import { AssignedPartitions, RevokedPartitions, type TopicPartition } from "./events.js";
+import { RevokedPartitions, type AssignedPartitions } from "./events.js";
 import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { Message } from "./message.js";
 import { nativeConsumerPort } from "./native-consumer-port.js";
-import { assignedMessages, toTopicPartition } from "./native-message.js";
+import { assignedMessages, highWaterMark } from "./native-message.js";
 import { OffsetLedger } from "./offset-ledger.js";
-import { RevocationHandshake } from "./revocation.js";
+import { SessionRebalance } from "./session-rebalance.js";
 import type { PropertyOrigins } from "./refused-config.js";
 import { isIncrementalGroup, nativeStandbyPort, StandbyFetch } from "./standby-fetch.js";
 
@@ -94,7 +94,8 @@ export class ConsumerSession {
   /** The configuration librdkafka refused: every call rejects with it. */
   private refused: ConfigError | undefined;
   private fetching: Promise<void> | undefined;
-  private readonly revocations: RevocationHandshake;
+  /** Serves the group's rebalances, and hands revocations to the application (its RevocationHandshake). */
+  private readonly rebalance: SessionRebalance;
   /** Fetches the kept partitions while librdkafka pauses them in a rebalance; undefined when rebalances are eager. */
   private readonly standby: StandbyFetch | undefined;
   private closing = false;
@@ -104,7 +105,7 @@ export class ConsumerSession {
     const hooks: ConsumerPortHooks = {
       error: (error) => this.queue.push(error),
       ...(setup.source.kind === "group"
-        ? { rebalance: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment) }
+        ? { rebalance: (err: LibrdKafkaError, assignment: Assignment[]) => this.rebalance.onRebalance(err, assignment) }
         : {}),
     };
     this.port = (setup.port ?? ((h) => nativeConsumerPort(setup, h)))(hooks);
@@ -129,12 +130,17 @@ export class ConsumerSession {
     const incremental = setup.source.kind === "group" && setup.deferRevocation && isIncrementalGroup(setup.properties);
     const standbyPort = (setup.standbyPort ?? (() => (incremental ? nativeStandbyPort(setup) : undefined)))();
     this.standby = standbyPort === undefined ? undefined : new StandbyFetch(standbyPort, setup.logger);
-    this.revocations = new RevocationHandshake({
+    this.rebalance = new SessionRebalance({
+      key: setup.key,
+      port: this.port,
       ledger: this.ledger,
       push: (event) => this.queue.push(event),
-      unassign: (partitions) => this.unassign(partitions),
-      deferred: setup.deferRevocation,
+      standby: this.standby,
+      deferRevocation: setup.deferRevocation,
       logger: setup.logger,
+      closing: () => this.closing,
+      fetching: () => this.fetching,
+      positions: () => this.positions(),
     });
   }
 
@@ -182,7 +188,7 @@ export class ConsumerSession {
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const connectFailure = await this.readyWithin(options.signal, deadline);
     if (connectFailure !== undefined) return [connectFailure];
-    if (options.releaseRevoked !== false) await this.revocations.releaseDelivered();
+    if (options.releaseRevoked !== false) await this.rebalance.revocations.releaseDelivered();
     for (;;) {
       options.signal?.throwIfAborted();
       if (this.closing) throw new ClosedError(`reader ${this.setup.key}`, "poll");
@@ -190,7 +196,7 @@ export class ConsumerSession {
       if (taken.length === 0) {
         const first = this.queue.shift();
         if (first !== undefined) taken.push(first);
-        if (first instanceof RevokedPartitions) this.revocations.delivered();
+        if (first instanceof RevokedPartitions) this.rebalance.revocations.delivered();
       }
       if (taken.length > 0) {
         if (taken[0] instanceof Message) this.pace.taken(taken.length);
@@ -307,7 +313,7 @@ export class ConsumerSession {
     } catch (err) {
       this.setup.logger.warn({ err }, "committing stored offsets on close failed");
     }
-    this.revocations.leave();
+    this.rebalance.revocations.leave();
     // Disconnecting runs librdkafka's close: it revokes what is left (released at once now that the
     // handshake is leaving) and leaves the group, so the others take over without a session timeout.
     await this.port.disconnect();
@@ -327,52 +333,6 @@ export class ConsumerSession {
     } else {
       this.port.assign([{ topic: source.topic, partition: source.partition, offset: source.offset }]);
       this.ledger.assign([source]);
-    }
-  }
-
-  private onRebalance(err: LibrdKafkaError, assignment: Assignment[]): void {
-    try {
-      if (err.code === ErrorCodes.ERR__ASSIGN_PARTITIONS) this.onAssign(assignment);
-      else if (err.code === ErrorCodes.ERR__REVOKE_PARTITIONS) this.onRevoke(assignment);
-      else this.queue.push(this.port.error(err, "rebalance"));
-    } catch (error) {
-      this.queue.push(toKafkaError(error, "rebalance", this.setup.key));
-    }
-  }
-
-  /**
-   * librdkafka paused every partition of the member when it handed over this assignment; with
-   * incremental rebalancing the standby reads the ones held before until the member caught up.
-   */
-  private onAssign(assignment: Assignment[]): void {
-    const kept = this.standby === undefined || this.closing ? [] : this.positions(); // before the assignment grows
-    this.port.assign(assignment);
-    this.ledger.assign(assignment);
-    this.queue.push(new AssignedPartitions(assignment.map(toTopicPartition)));
-    if (kept.length > 0) this.standby!.bridge(kept, this.fetching);
-  }
-
-  /**
-   * librdkafka paused every partition of the member when it handed over this revocation; the standby
-   * fetches the partitions kept until the revocation is released (see {@link StandbyFetch}).
-   */
-  private onRevoke(assignment: Assignment[]): void {
-    this.revocations.revoke(assignment);
-    if (this.standby === undefined || this.closing || !this.revocations.holding) return;
-    this.standby.hold(this.positions(), assignment, this.fetching);
-  }
-
-  /**
-   * Gives revoked partitions back. First each kept partition the standby read is moved to where it got
-   * to: librdkafka resumes them from there, instead of from where it paused them.
-   */
-  private async unassign(partitions: TopicPartition[]): Promise<void> {
-    if (this.standby !== undefined && !this.closing)
-      await this.standby.release((topic, partition, offset) => this.port.seek(topic, partition, offset));
-    try {
-      this.port.unassign(partitions.map(({ topic, partition }) => ({ topic, partition })));
-    } catch (err) {
-      if (this.port.isConnected()) this.setup.logger.warn({ err }, "unassign failed");
     }
   }
 
@@ -400,7 +360,7 @@ export class ConsumerSession {
       assignedMessages(
         batch,
         (topic, partition) => this.ledger.isAssigned(topic, partition),
-        (topic, partition) => this.highWaterMark(topic, partition),
+        (topic, partition) => highWaterMark(this.port, topic, partition),
       ),
     );
   }
@@ -417,14 +377,6 @@ export class ConsumerSession {
       if (this.closing) return;
       this.queue.push(this.port.error(err, `FetchMessage (${this.describeSource()})`));
       await this.sleep(this.fetchBackoff.next());
-    }
-  }
-
-  private highWaterMark(topic: string, partition: number): number {
-    try {
-      return this.port.watermarks(topic, partition).high;
-    } catch {
-      return -1;
     }
   }
 
