@@ -344,10 +344,11 @@ export class ConsumerSession {
       () => this.queue.wake(),
     );
     if (this.fetching !== undefined) return;
-    this.fetching = this.fetchBatch().finally(() => {
-      this.fetching = undefined;
+    const fetching: Promise<void> = this.fetchBatch().finally(() => {
+      if (this.fetching === fetching) this.fetching = undefined;
       this.queue.wake();
     });
+    this.fetching = fetching;
   }
 
   private async waitForFetch(): Promise<void> {
@@ -372,6 +373,9 @@ export class ConsumerSession {
     try {
       const batch = await this.port.consume(this.pace.fetchStarts(this.queue.length));
       this.fetchBackoff.reset();
+      // Done before its messages are queued: whoever takes them starts the next fetch at once, and the
+      // native consumer gathers it while the application handles these (else each fetch waits for them).
+      this.fetching = undefined;
       this.pushFetched(this.standby?.admitMember(batch) ?? batch);
     } catch (err) {
       if (this.closing) return;

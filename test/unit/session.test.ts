@@ -11,7 +11,7 @@ import { FakeConsumerPort, fakeSession, nativeMessage, settle } from "./support/
 
 const t0 = { topic: "t", partition: 0 };
 
-/** A session assigned t/0 that handed out messages 0..4 of it; no fetch is in flight. */
+/** A session assigned t/0 that handed out messages 0..4 of it; the next fetch is in flight (taking them started it). */
 async function readingSession(options: { deferRevocation?: boolean } = {}) {
   const fake = fakeSession(options);
   const { session, port } = fake;
@@ -25,7 +25,7 @@ async function readingSession(options: { deferRevocation?: boolean } = {}) {
   const batch = (await messages) as Message[];
   expect(batch.map((m) => m.offset)).toEqual([0, 1, 2, 3, 4]);
   await settle();
-  expect(port.fetches).toHaveLength(0);
+  expect(port.fetches).toHaveLength(1);
   return { ...fake, batch };
 }
 
@@ -114,10 +114,29 @@ describe("ConsumerSession", () => {
     expect(port.calls.indexOf("commit")).toBeLessThan(port.calls.indexOf("unassign"));
   });
 
+  it("starts the next fetch when the application takes a fetch's messages, so librdkafka gathers it while they are handled", async () => {
+    const { session, port } = fakeSession();
+    const assigned = session.next();
+    await settle();
+    port.assignPartitions(t0);
+    await assigned;
+    const first = session.nextBatch({}, 10);
+    await settle();
+    expect(port.calls.filter((c) => c === "consume")).toHaveLength(1);
+    port.answerFetch([0, 1, 2].map((offset) => nativeMessage("t", 0, offset)));
+    expect(((await first) as Message[]).map((m) => m.offset)).toEqual([0, 1, 2]);
+    // No further poll yet: the messages are being handled, and the next fetch is already under way.
+    expect(port.calls.filter((c) => c === "consume")).toHaveLength(2);
+    expect(port.fetches).toHaveLength(1);
+    port.answerFetch([nativeMessage("t", 0, 3)]);
+    expect(((await session.nextBatch({}, 10)) as Message[]).map((m) => m.offset)).toEqual([3]);
+  });
+
   it("stores offsets only for partitions it holds", async () => {
     const { session, port, batch } = await readingSession();
     session.ledger.store([...batch, new Message({ topic: "t", partition: 1, offset: 7 })]);
-    // The next fetch round hands the stored offsets over.
+    // The next fetch round hands the stored offsets over (the one in flight began before they were stored).
+    port.answerFetch([]);
     const next = session.next({ timeoutMs: 50 }).catch(() => undefined);
     await settle();
     expect(port.calls.filter((c) => c.startsWith("store"))).toEqual(["store t/0@5"]);
@@ -171,7 +190,10 @@ describe("ConsumerSession", () => {
   it("close() commits the stored offsets once, then leaves", async () => {
     const { session, port, batch } = await readingSession();
     session.ledger.store(batch);
-    await session.close();
+    const closing = session.close();
+    await settle();
+    port.answerFetch([]); // close waits for the fetch in flight
+    await closing;
     await session.close();
     expect(port.calls.filter((c) => c.startsWith("commit"))).toEqual(["commit"]);
     expect(port.calls.slice(-2)).toEqual(["commit", "disconnect"]);
@@ -280,6 +302,9 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
     port.revokePartitions(t0);
     const revoked = (await session.next({ releaseRevoked: false })) as RevokedPartitions;
     expect(revoked).toBeInstanceOf(RevokedPartitions);
+    await settle();
+    // The member's fetch in flight at the pause (taking 0..4 started it) brings nothing: librdkafka paused the partitions.
+    port.answerFetch([]);
     await settle();
     return { ...fake, revoked };
   }
