@@ -266,11 +266,17 @@ describe("ConsumerSession with incremental rebalancing: the standby consumer", (
   /** What a session hands out, as "partition@offset", while the test answers its fetches. */
   function reader(session: ConsumerSession) {
     const taken: string[] = [];
-    /** Starts one take (it may start fetches), lets `answer` answer them, and records what it got. */
+    /**
+     * Starts one take (it may start fetches), lets `answer` answer them, and records what it got; a take
+     * that got nothing once the answers settled is ended (no clock: a loaded machine cannot cut it short).
+     */
     const takeAfter = async (answer: () => void = () => undefined) => {
-      const next = session.nextBatch({ releaseRevoked: false, timeoutMs: 100 }, 10).catch(() => []);
+      const end = new AbortController();
+      const next = session.nextBatch({ releaseRevoked: false, signal: end.signal }, 10).catch(() => []);
       await settle();
       answer();
+      await settle();
+      end.abort();
       const batch = await next;
       if (Array.isArray(batch)) taken.push(...batch.map((m) => `${m.partition}@${m.offset}`));
     };
