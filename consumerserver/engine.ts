@@ -7,7 +7,7 @@ import { isPermanentFetchError } from "./fetch-error.js";
 import { Dispatcher, type Ordering, type Work } from "./dispatcher.js";
 import { laneOf } from "./partition-pauses.js";
 import { partitionRuns } from "./partition-runs.js";
-import { POLL_BATCH, Reading } from "./reading.js";
+import { Reading } from "./reading.js";
 import type { Subscription } from "./subscription.js";
 import { stepOf, type SyncStep } from "./sync-step.js";
 
@@ -171,7 +171,7 @@ export class Engine {
     while (!stopped.aborted) {
       if (reading.laned) await this.#lanes.whenSizeBelow(maxQueued); // bounds the work held
       if (stopped.aborted) break;
-      const room = reading.laned ? Math.max(1, maxQueued - this.#lanes.size) : this.#roundOf(reading);
+      const room = reading.laned ? Math.max(1, maxQueued - this.#lanes.size) : reading.roundRoom;
       const event = await reading.poll(room);
       if (event === undefined || stopped.aborted) break; // messages polled as we stopped are left uncommitted
       if (Array.isArray(event)) {
@@ -194,15 +194,6 @@ export class Engine {
         this.#fetchFailed(reading, event);
       }
     }
-  }
-
-  /**
-   * How many messages a poll takes when handling one at a time: as many as the handler's pace allows in
-   * a round (`RoundSize`) for `onEachMessage`; for `onEachBatch` the full poll, since a smaller
-   * round would cut the batches the handler was configured for.
-   */
-  #roundOf(reading: Reading): number {
-    return this.#options.batchSize === undefined ? reading.round.next : POLL_BATCH;
   }
 
   /**

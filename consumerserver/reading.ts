@@ -20,7 +20,7 @@ export interface ReadingOptions {
 }
 
 /** Most messages taken from a consumer group per poll when handling one at a time. */
-export const POLL_BATCH = 500;
+const POLL_BATCH = 500;
 /** How long one-at-a-time handling aims to go without polling (see {@link RoundSize}). */
 const ROUND_TARGET_MS = 500;
 
@@ -46,6 +46,15 @@ export class Reading {
   ) {
     this.laned = options.laned;
     this.storeOne = options.storeOne;
+  }
+
+  /**
+   * How many messages a poll takes when handling one at a time: as many as the handler's pace allows in
+   * a round ({@link RoundSize}) for `onEachMessage`; for `onEachBatch` the full poll, since a smaller
+   * round would cut the batches the handler was configured for.
+   */
+  get roundRoom(): number {
+    return this.options.batchSize === undefined ? this.round.next : POLL_BATCH;
   }
 
   /**
