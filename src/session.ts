@@ -345,6 +345,8 @@ export class ConsumerSession {
     );
     if (this.fetching !== undefined) return;
     const fetching: Promise<void> = this.fetchBatch().finally(() => {
+      // A fetch that brought messages cleared the flag before queuing them, and the take they woke may
+      // have started the next fetch already: only this fetch's own flag is cleared here.
       if (this.fetching === fetching) this.fetching = undefined;
       this.queue.wake();
     });
