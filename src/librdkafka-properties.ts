@@ -66,12 +66,23 @@ export const managedProperties = {
 
 /**
  * librdkafka defaults this component changes, below the typed keys and raw properties (either may set
- * them). librdkafka allows a million requests in flight per broker connection; with acks=all and small
- * batches they queue up behind each other and latency grows with load. 5 is the Java client's default
- * and the most an idempotent producer may use.
+ * them).
  */
 export const changedDefaults = {
+  /**
+   * librdkafka allows a million requests in flight per broker connection; with acks=all and small
+   * batches they queue up behind each other and latency grows with load. 5 is the Java client's default
+   * and the most an idempotent producer may use.
+   */
   producer: { "max.in.flight.requests.per.connection": 5 },
+  /**
+   * Once its prefetch queue holds `queued.min.messages` (100,000) messages, librdkafka stops fetching and
+   * looks again after `fetch.queue.backoff.ms`, 1000 by default. An application that takes messages faster
+   * than 100,000 a second empties the queue well within that second and then waits for the rest of it:
+   * small messages were read at about half the rate the client can handle. At 100 ms the queue is looked
+   * at again long before it runs dry; what it may hold is unchanged.
+   */
+  reader: { "fetch.queue.backoff.ms": 100 },
 } as const satisfies Record<string, LibrdkafkaProperties>;
 
 /** The librdkafka configuration of a producer. Raw `properties` come last: the component's, then the producer's. */
@@ -102,6 +113,7 @@ export function consumerProperties(kafka: KafkaConfig, reader: ReaderConfig, con
   const instanceKey = context.instanceKey ?? `${componentKey}.consumers.<name>`;
   return assemble({
     typed: {
+      ...changedDefaults.reader,
       ...apply(fieldTables.kafka, kafka, componentKey, "client"),
       ...apply(fieldTables.consumer, reader, instanceKey, "client"),
     },

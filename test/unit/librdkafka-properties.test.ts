@@ -465,6 +465,7 @@ describe("producerProperties", () => {
 describe("consumerProperties", () => {
   it("maps a default consumer group member as documented", () => {
     expect(readerOf(kafkaToml({ client: 'brokers = ["k:9092"]' }), "consumerGroups")).toEqual({
+      "fetch.queue.backoff.ms": 100,
       "bootstrap.servers": "k:9092",
       "statistics.interval.ms": 5000,
       "group.id": "g",
@@ -486,6 +487,13 @@ describe("consumerProperties", () => {
       "enable.auto.commit": true,
       "enable.auto.offset.store": false,
     });
+  });
+
+  it("lets a raw property replace the changed fetch queue backoff, at the component or the instance", () => {
+    const atInstance = readerOf(kafkaToml({ reader: 'properties."fetch.queue.backoff.ms" = 1000' }), "consumerGroups");
+    expect(atInstance["fetch.queue.backoff.ms"]).toBe("1000");
+    const atComponent = readerOf(kafkaToml({ client: 'properties."fetch.queue.backoff.ms" = 250' }), "consumers");
+    expect(atComponent["fetch.queue.backoff.ms"]).toBe("250");
   });
 
   it("leaves group settings out for a consumer that reads one partition without a group, and commits nothing", () => {
