@@ -17,7 +17,8 @@ import { propertyOrigins } from "./refused-config.js";
 import { MessageDecoder } from "./schema-registry/decoder.js";
 import { ProducerSerde } from "./schema-registry/producer-serde.js";
 import { SchemaRegistry } from "./schema-registry/registry.js";
-import { ConsumerSession, type SessionSource } from "./session.js";
+import { ConsumerSession } from "./session.js";
+import type { SessionSource } from "./session-setup.js";
 
 /** The trees a reader entry can be in: `kafka.consumers` or `kafka.consumerGroups`. */
 export type ReaderTree = "consumers" | "consumerGroups";

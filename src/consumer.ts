@@ -3,7 +3,8 @@ import { KafkaError } from "./errors.js";
 import type { Interceptor } from "./interceptors.js";
 import { Message } from "./message.js";
 import type { MessageDecoder } from "./schema-registry/decoder.js";
-import type { ConsumerSession, SessionSource } from "./session.js";
+import type { ConsumerSession } from "./session.js";
+import type { SessionSource } from "./session-setup.js";
 
 /** Options of one read. */
 export interface ReadOptions {

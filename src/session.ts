@@ -1,61 +1,22 @@
 import { FetchPace } from "./fetch-pace.js";
 import type { Assignment, LibrdKafkaError, Message as NativeMessage, TopicPartitionOffset } from "@confluentinc/kafka-javascript";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Logger } from "pino";
 import { Backoff } from "./backoff.js";
-import type { ReaderConfig } from "./config.js";
 import type { ConsumerPort, ConsumerPortHooks, PartitionRef } from "./consumer-port.js";
 import { ConfigError } from "./core/errors.js";
 import { ClosedError, KafkaError } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
 import { RevokedPartitions, type AssignedPartitions } from "./events.js";
-import type { LibrdkafkaProperties } from "./librdkafka-properties.js";
 import { Message } from "./message.js";
 import { nativeConsumerPort } from "./native-consumer-port.js";
 import { assignedMessages, highWaterMark } from "./native-message.js";
 import { OffsetLedger } from "./offset-ledger.js";
 import { SessionRebalance } from "./session-rebalance.js";
-import type { PropertyOrigins } from "./refused-config.js";
 import { isIncrementalGroup, nativeStandbyPort, StandbyFetch } from "./standby-fetch.js";
+import type { NextOptions, SessionSetup } from "./session-setup.js";
 
 /** What a session hands out, in the order it happened. */
 export type SessionEvent = Message | AssignedPartitions | RevokedPartitions | KafkaError;
-
-/** How a session gets its partitions. */
-export type SessionSource = { kind: "group"; topics: string[] } | { kind: "partition"; topic: string; partition: number; offset: number };
-
-/** Everything a session is built from. */
-export interface SessionSetup {
-  key: string;
-  config: ReaderConfig;
-  properties: LibrdkafkaProperties;
-  source: SessionSource;
-  logger: Logger;
-  /** Timeout of connecting and of coordinator calls. */
-  requestTimeoutMs: number;
-  /** Whether a revocation waits for the application (ConsumerGroup) or completes at once (Consumer); see {@link RevocationHandshake}. */
-  deferRevocation: boolean;
-  /** Where `properties` come from, to name the key behind a configuration librdkafka refuses. */
-  origins?: PropertyOrigins;
-  /** Makes the native client (default: librdkafka's, {@link nativeConsumerPort}); tests pass a fake. */
-  port?: (hooks: ConsumerPortHooks) => ConsumerPort;
-  /**
-   * Makes the standby consumer that fetches the kept partitions while librdkafka pauses them in a
-   * rebalance (see {@link StandbyFetch}); by default one of librdkafka's for a group member with
-   * incremental rebalancing whose revocations wait for the application, none otherwise. Tests pass a fake.
-   */
-  standbyPort?: () => ConsumerPort | undefined;
-  /** Waits a backoff step, ending early when `signal` aborts (default: a timer); tests pass one they control. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-/** Options of a wait for the next event. */
-export interface NextOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  /** False: a RevokedPartitions handed out before is left for its own release() (default true: released first). */
-  releaseRevoked?: boolean;
-}
 
 /** Most messages taken from librdkafka in one go. */
 const FETCH_BATCH = 500;
@@ -94,6 +55,10 @@ export class ConsumerSession {
   /** The configuration librdkafka refused: every call rejects with it. */
   private refused: ConfigError | undefined;
   private fetching: Promise<void> | undefined;
+  /** The most messages a take waiting on the empty queue will take at once; 0 when none waits. */
+  private waitingTake = 0;
+  /** Messages the fetch pace already counted as taken: a fetch handed them to a waiting take (see fetchBatch). */
+  private takenAhead = 0;
   /** Serves the group's rebalances, and hands revocations to the application (its RevocationHandshake). */
   private readonly rebalance: SessionRebalance;
   /** Fetches the kept partitions while librdkafka pauses them in a rebalance; undefined when rebalances are eager. */
@@ -199,14 +164,26 @@ export class ConsumerSession {
         if (first instanceof RevokedPartitions) this.rebalance.revocations.delivered();
       }
       if (taken.length > 0) {
-        if (taken[0] instanceof Message) this.pace.taken(taken.length);
+        if (taken[0] instanceof Message) this.countTaken(taken.length);
         // Fetch ahead while the application works through the queue, so it rarely waits for a fetch.
         if (this.pace.shouldFetch(this.queue.length)) this.startFetch();
         return taken;
       }
       this.startFetch();
-      await this.queue.waitForPush(options.signal, deadline);
+      this.waitingTake = Math.max(this.waitingTake, max);
+      try {
+        await this.queue.waitForPush(options.signal, deadline);
+      } finally {
+        this.waitingTake = 0;
+      }
     }
+  }
+
+  /** Tells the fetch pace how many messages the application took, less those it was told of ahead. */
+  private countTaken(count: number): void {
+    const counted = Math.min(count, this.takenAhead);
+    this.takenAhead = 0;
+    this.pace.taken(count - counted);
   }
 
   /**
@@ -378,12 +355,25 @@ export class ConsumerSession {
       // Done before its messages are queued: whoever takes them starts the next fetch at once, and the
       // native consumer gathers it while the application handles these (else each fetch waits for them).
       this.fetching = undefined;
+      if (batch.length > 0 && batch.length <= this.waitingTake && this.queue.length === 0) this.fetchAheadOfTake(batch.length);
       this.pushFetched(this.standby?.admitMember(batch) ?? batch);
     } catch (err) {
       if (this.closing) return;
       this.queue.push(this.port.error(err, `FetchMessage (${this.describeSource()})`));
       await this.sleep(this.fetchBackoff.next());
     }
+  }
+
+  /**
+   * A take waits on the empty queue for at least `count` messages: it will take them all and then start
+   * the next fetch. Started now instead, librdkafka gathers it while these are turned into messages,
+   * queued, taken and handled: on a busy consumer the gathering would otherwise wait for them. They count
+   * as taken now, so the new fetch's size follows the application's pace as before.
+   */
+  private fetchAheadOfTake(count: number): void {
+    this.pace.taken(count);
+    this.takenAhead = count;
+    this.startFetch();
   }
 
   /** What the session reads, for error messages: "topic t", "topics a, b" or "topic t partition 1". */

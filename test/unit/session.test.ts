@@ -1,6 +1,6 @@
 // The consumer session's logic without a broker: rebalances, fetches, commits and connects driven
 // through a fake of its native seam (test/unit/support/fake-consumer-port.ts).
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
 import { KafkaError } from "../../src/errors.js";
 import { AssignedPartitions, RevokedPartitions } from "../../src/events.js";
@@ -30,6 +30,8 @@ async function readingSession(options: { deferRevocation?: boolean } = {}) {
 }
 
 describe("ConsumerSession", () => {
+  afterEach(() => vi.useRealTimers());
+
   it("commits the stored offsets before releasing partitions revoked while close() waits for a fetch in flight", async () => {
     const { session, port, batch } = await readingSession();
     const polling = session.next().catch((e: unknown) => e); // starts a fetch
@@ -130,6 +132,55 @@ describe("ConsumerSession", () => {
     expect(port.fetches).toHaveLength(1);
     port.answerFetch([nativeMessage("t", 0, 3)]);
     expect(((await session.nextBatch({}, 10)) as Message[]).map((m) => m.offset)).toEqual([3]);
+  });
+
+  it("starts the next fetch before queuing a fetch's messages when a waiting poll takes them all", async () => {
+    const { session, port } = fakeSession();
+    const assigned = session.next();
+    await settle();
+    port.assignPartitions(t0);
+    await assigned;
+    port.watermarks = () => {
+      port.calls.push("watermarks"); // read while the fetch's messages are turned into ekafka's and queued
+      return { low: 0, high: 100 };
+    };
+    const whole = session.nextBatch({}, 10);
+    await settle();
+    expect(port.fetches).toHaveLength(1);
+    port.calls.length = 0;
+    port.answerFetch([0, 1, 2].map((offset) => nativeMessage("t", 0, offset)));
+    expect(((await whole) as Message[]).map((m) => m.offset)).toEqual([0, 1, 2]);
+    expect(port.calls.slice(0, 2)).toEqual(["consume", "watermarks"]);
+
+    // A poll that takes fewer than the fetch brings: the messages are queued first (the next fetch starts
+    // when that poll takes them, as before).
+    const part = session.nextBatch({}, 2);
+    await settle();
+    port.calls.length = 0;
+    port.answerFetch([3, 4, 5].map((offset) => nativeMessage("t", 0, offset)));
+    expect(((await part) as Message[]).map((m) => m.offset)).toEqual([3, 4]);
+    expect(port.calls.slice(0, 2)).toEqual(["watermarks", "consume"]);
+  });
+
+  it("sizes a fetch started ahead of a waiting poll by the pace, counting each message it hands over once", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { session, port } = fakeSession();
+    const assigned = session.next();
+    await settle();
+    port.assignPartitions(t0);
+    await assigned;
+    const sizes = port.fetchSizes;
+    for (const offset of [0, 1, 2]) {
+      const polled = session.nextBatch({}, 10);
+      await settle();
+      vi.setSystemTime(Date.now() + 10);
+      // Three messages every 10 ms: 0.3 a millisecond, 300 per second ahead (FetchPace).
+      port.answerFetch([0, 1, 2].map((i) => nativeMessage("t", 0, offset * 3 + i)));
+      expect(await polled).toHaveLength(3);
+    }
+    // The first fetches are sized before any pace is known; from then on 300: not 1 (messages handed over
+    // uncounted), nor more (counted twice).
+    expect(sizes.slice(-2)).toEqual([300, 300]);
   });
 
   it("stores offsets only for partitions it holds", async () => {

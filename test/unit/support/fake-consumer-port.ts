@@ -6,7 +6,8 @@ import type { ReaderConfig } from "../../../src/config.js";
 import type { ConsumerPort, ConsumerPortHooks } from "../../../src/consumer-port.js";
 import { ErrorCodes, KafkaError } from "../../../src/errors.js";
 import type { PartitionOffset } from "../../../src/offset-ledger.js";
-import { ConsumerSession, type SessionSetup } from "../../../src/session.js";
+import { ConsumerSession } from "../../../src/session.js";
+import type { SessionSetup } from "../../../src/session-setup.js";
 
 /** A promise and the functions that settle it. */
 export interface Deferred<T> {
