@@ -12,13 +12,20 @@ import { FakeConsumerPort, fakeSession, nativeMessage, settle } from "./support/
 const t0 = { topic: "t", partition: 0 };
 
 /** A session assigned t/0 that handed out messages 0..4 of it; the next fetch is in flight (taking them started it). */
-async function readingSession(options: { deferRevocation?: boolean } = {}) {
+/** A session whose member was assigned t/0, before any message. */
+async function assignedSession(options: { deferRevocation?: boolean } = {}) {
   const fake = fakeSession(options);
   const { session, port } = fake;
   const assigned = session.next();
   await settle();
   port.assignPartitions(t0);
   expect(await assigned).toBeInstanceOf(AssignedPartitions);
+  return fake;
+}
+
+async function readingSession(options: { deferRevocation?: boolean } = {}) {
+  const fake = await assignedSession(options);
+  const { session, port } = fake;
   const messages = session.nextBatch({}, 10);
   await settle();
   port.answerFetch([0, 1, 2, 3, 4].map((offset) => nativeMessage("t", 0, offset)));
@@ -117,11 +124,7 @@ describe("ConsumerSession", () => {
   });
 
   it("starts the next fetch when the application takes a fetch's messages, so librdkafka gathers it while they are handled", async () => {
-    const { session, port } = fakeSession();
-    const assigned = session.next();
-    await settle();
-    port.assignPartitions(t0);
-    await assigned;
+    const { session, port } = await assignedSession();
     const first = session.nextBatch({}, 10);
     await settle();
     expect(port.calls.filter((c) => c === "consume")).toHaveLength(1);
@@ -135,11 +138,7 @@ describe("ConsumerSession", () => {
   });
 
   it("starts the next fetch before queuing a fetch's messages when a waiting poll takes them all", async () => {
-    const { session, port } = fakeSession();
-    const assigned = session.next();
-    await settle();
-    port.assignPartitions(t0);
-    await assigned;
+    const { session, port } = await assignedSession();
     port.watermarks = () => {
       port.calls.push("watermarks"); // read while the fetch's messages are turned into ekafka's and queued
       return { low: 0, high: 100 };
@@ -164,11 +163,7 @@ describe("ConsumerSession", () => {
 
   it("sizes a fetch started ahead of a waiting poll by the pace, counting each message it hands over once", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const { session, port } = fakeSession();
-    const assigned = session.next();
-    await settle();
-    port.assignPartitions(t0);
-    await assigned;
+    const { session, port } = await assignedSession();
     const sizes = port.fetchSizes;
     for (const offset of [0, 1, 2]) {
       const polled = session.nextBatch({}, 10);
