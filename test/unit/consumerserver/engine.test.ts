@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Engine, type EngineOptions } from "../../../consumerserver/engine.js";
 import { callBatchHandler, callHandler, chain, type BatchHandler, type MessageHandler } from "../../../consumerserver/middleware.js";
 import type { Subscription } from "../../../consumerserver/subscription.js";
-import { Message } from "../../../src/index.js";
+import { ClosedError, Message } from "../../../src/index.js";
 import { FakeGroup, gate, until } from "./fake-group.js";
 
 const silent = pino({ level: "silent" });
@@ -273,6 +273,15 @@ describe("the consume engine", () => {
     const fatal = Object.assign(new Error("fenced"), { fatal: true });
     group.fail(fatal);
     await expect(done).rejects.toThrow("fenced");
+  });
+
+  it("stops when its reader was closed under it, instead of polling the closed reader again and again", async () => {
+    const group = new FakeGroup();
+    const { done, reports } = engine([topics(group, "t")], () => undefined);
+    group.fail(new ClosedError("reader kafka.consumers.c1", "poll"));
+    await expect(done).rejects.toThrow(ClosedError);
+    expect(reports).toEqual(["fetch: reader kafka.consumers.c1 is closed: poll() was called after close()"]);
+    expect(group.asked).toHaveLength(1);
   });
 
   it("onEachBatch: a retry record is handed over as a batch of one, whatever batchSize says", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isPermanentFetchError } from "../../../consumerserver/index.js";
-import { KafkaError } from "../../../src/errors.js";
+import { ClosedError, KafkaError } from "../../../src/errors.js";
 
 describe("fetch error classification", () => {
   const kafkaError = (retriable: boolean, fatal: boolean) =>
@@ -11,5 +11,9 @@ describe("fetch error classification", () => {
     expect(isPermanentFetchError(kafkaError(true, false))).toBe(false);
     expect(isPermanentFetchError(kafkaError(false, false))).toBe(false);
     expect(isPermanentFetchError(new Error("not a KafkaError"))).toBe(false);
+  });
+
+  it("stops on a reader closed under the server: every poll after it fails at once", () => {
+    expect(isPermanentFetchError(new ClosedError("reader kafka.consumers.c1", "poll"))).toBe(true);
   });
 });
