@@ -85,7 +85,9 @@ docs: ## the API reference from the TSDoc comments into docs/api/ (fails on an u
 
 # docs is a check too: TypeDoc treats every warning (an export without TSDoc, a link it cannot resolve) as
 # an error, and rendering is what finds links that resolve only to a parameter. test/all.sh runs the unit
-# tests and the build, then starts the local cluster and runs both e2e projects, with the checks beside them at nice 19.
+# tests and the build, then starts the local cluster and runs both e2e projects, with the checks beside them at nice 19;
+# the fault tests (e2e-faults) run at the same time as the e2e project, on a second local cluster in a network
+# namespace of their own, where one can be made (else after it, as in test-e2e).
 test: ## unit tests, then e2e tests on the local 3-broker cluster, with type-check, lint and API reference beside them
 	test/all.sh
 

@@ -22,9 +22,9 @@
 #   PROXIED         959N   plaintext, advertised as 127.0.0.1:969N: clients reach it only through the
 #                          fault proxy of the e2e tests (test/e2e/support/fault-proxy.ts) listening on 969N
 #   registry        8081   Apicurio Registry over HTTP; its Confluent-compatible API is /apis/ccompat/v7.
-#                          Schemas live in an H2 database file (.kafka/data/registry), so they survive a
-#                          restart of the registry; new subjects get BACKWARD compatibility, as in
-#                          Confluent Schema Registry.
+#                          Schemas live in an H2 database file (.kafka/data/registry, or data/registry
+#                          under KAFKA_STATE_DIR), so they survive a restart of the registry; new
+#                          subjects get BACKWARD compatibility, as in Confluent Schema Registry.
 #
 # TLS material (made with openssl on the first `up`, kept in .kafka/tls): ca.pem (the CA that signed
 # everything), broker-N.pem (key + certificate for 127.0.0.1 and localhost), client.pem / client.key
@@ -34,14 +34,21 @@
 # The jars come from Maven Central (`make setup` copies them into .kafka/libs, and unpacks the registry
 # into .kafka/registry); data and logs live under .kafka/ (git-ignored).
 # Environment overrides: KAFKA_HOME_DIR (default <repo>/.kafka), KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS
-# (the brokers' collector and compiler flags; default G1 with 20 ms pauses, as Kafka's own scripts).
+# (the brokers' collector and compiler flags; default G1 with 20 ms pauses, as Kafka's own scripts), and
+# KAFKA_STATE_DIR (default KAFKA_HOME_DIR): where one cluster's state lives — data/, run/ (pid files,
+# broker configs), logs/ and cluster-id, the registry's data, pid file and log among them — while the jars,
+# the registry's distribution and the TLS material stay shared in KAFKA_HOME_DIR. A second cluster on the
+# same ports, in a network namespace of its own (`make test` runs the fault tests on one, test/all.sh),
+# gets its own directory here: this script finds its processes by their pid files and config paths, so
+# it then acts on that cluster only.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 home=${KAFKA_HOME_DIR:-$repo/.kafka}
+state=${KAFKA_STATE_DIR:-$home} # this cluster's data, run, logs and cluster id (see above)
 libs=$home/libs
-run=$home/run
-cluster_id_file=$home/cluster-id
+run=$state/run
+cluster_id_file=$state/cluster-id
 brokers=(1 2 3)
 heap=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 jvm_performance=${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20}
@@ -70,6 +77,17 @@ require_jars() {
 
 ensure_tls() { # the CA, broker and client certificates, made once (a leftover partial set is made again)
   [ -s "$tls_dir/complete" ] && return 0
+  # Clusters started at the same time share the material (make test starts two, see KAFKA_STATE_DIR): one
+  # makes it while the other waits for the lock, rather than removing the set being made.
+  mkdir -p "$home"
+  local lock
+  exec {lock}>"$home/tls.lock"
+  flock "$lock"
+  [ -s "$tls_dir/complete" ] || make_tls
+  exec {lock}>&-
+}
+
+make_tls() {
   rm -rf "$tls_dir"; mkdir -p "$tls_dir"
   local d=$tls_dir days=3650 log=$home/tls.log
   {
@@ -107,8 +125,8 @@ alive() {
 }
 
 pid_file() { echo "$run/broker-$1.pid"; }
-data_dir() { echo "$home/data/broker-$1"; }
-log_file() { echo "$home/logs/broker-$1.log"; }
+data_dir() { echo "$state/data/broker-$1"; }
+log_file() { echo "$state/logs/broker-$1.log"; }
 config_file() { echo "$run/broker-$1.properties"; }
 
 broker_pid() { # prints the pid of broker $1 when its process is alive
@@ -123,7 +141,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 write_config() {
   local id=$1 voters=""
   for b in "${brokers[@]}"; do voters+="${voters:+,}$b@127.0.0.1:929$b"; done
-  mkdir -p "$run" "$(data_dir "$id")" "$home/logs"
+  mkdir -p "$run" "$(data_dir "$id")" "$state/logs"
   cat >"$(config_file "$id")" <<EOF
 process.roles=broker,controller
 node.id=$id
@@ -197,7 +215,7 @@ format_storage() {
 
 ensure_cluster_id() {
   [ -s "$cluster_id_file" ] && return 0
-  mkdir -p "$home"
+  mkdir -p "$state"
   java_run kafka.tools.StorageTool random-uuid >"$cluster_id_file"
 }
 
@@ -213,7 +231,7 @@ start_process() { # starts broker $1 in the background unless it runs already
   # shellcheck disable=SC2086
   setsid nohup java $heap $jvm_performance -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$repo/kafka/broker-log4j2.properties" \
-    -Dkafka.logs.dir="$home/logs" -Dbroker.id="$id" \
+    -Dkafka.logs.dir="$state/logs" -Dbroker.id="$id" \
     -cp "$libs/*" kafka.Kafka "$(config_file "$id")" >>"$(log_file "$id")" 2>&1 </dev/null &
   echo $! >"$(pid_file "$id")"
 }
@@ -244,8 +262,8 @@ wait_ready() { # every running broker registered, and a topic with RF 3 accepts 
 
 # The registry: one Java process, identified by its jar; its pid file, log and data sit beside the brokers'.
 registry_pid_file=$run/registry.pid
-registry_log=$home/logs/registry.log
-registry_data=$home/data/registry
+registry_log=$state/logs/registry.log
+registry_data=$state/data/registry
 
 registry_pid() { # prints the registry's pid when its process is alive
   [ -f "$registry_pid_file" ] || return 1
@@ -260,7 +278,7 @@ registry_ready() { # the registry's health check says every part (storage includ
 start_registry() { # starts the registry in the background unless it runs already
   registry_pid >/dev/null && return 0
   port_open "$registry_port" && die "port $registry_port is in use by a process that is not this checkout's registry: stop it first"
-  mkdir -p "$run" "$registry_data" "$home/logs"
+  mkdir -p "$run" "$registry_data" "$state/logs"
   echo "=== start $(date -Is)" >>"$registry_log"
   # In-memory H2 is the registry's default; a file keeps the schemas (and so their ids) across restarts.
   # A small connection pool: the default opens 20 connections at start.
@@ -370,8 +388,8 @@ case "${1:-}" in
   start-broker) check_id "${2:-}"; require_jars; ensure_tls; start_process "$2"; wait_port "$2" "909$2" 90; wait_ready 90 ;;
   stop-registry) stop_registry; echo "kafka: registry stopped" ;;
   start-registry) require_jars; start_registry; wait_registry 90; set_registry_compatibility; echo "kafka: registry up on http://127.0.0.1:$registry_port" ;;
-  reset) cmd_down; rm -rf "$home/data" "$home/run" "$home/logs" "$cluster_id_file"; echo "kafka: data removed" ;;
+  reset) cmd_down; rm -rf "$state/data" "$state/run" "$state/logs" "$cluster_id_file"; echo "kafka: data removed" ;;
   dump-log) shift; java_run kafka.tools.DumpLogSegments --deep-iteration --files "$@" ;;
   tool) shift; java_run "$@" ;;
-  *) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,/^set -euo pipefail$/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -48,12 +48,18 @@ export async function cluster(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Where kafka/cluster.sh keeps the local cluster's data, TLS material and logs: KAFKA_HOME_DIR, as for the script. */
+/** Where kafka/cluster.sh keeps the local cluster's jars and TLS material: KAFKA_HOME_DIR, as for the script. */
 const kafkaHome = (process.env.KAFKA_HOME_DIR ?? `${repoRoot}.kafka`).replace(/\/$/, "");
+
+/**
+ * Where it keeps this cluster's data, pid files and logs: KAFKA_STATE_DIR, as for the script (make test
+ * runs the fault tests on a second local cluster with its own, test/all.sh).
+ */
+const kafkaState = (process.env.KAFKA_STATE_DIR ?? kafkaHome).replace(/\/$/, "");
 
 /** The directory holding broker `id`'s data (local cluster only). */
 export function brokerDataDir(id: number): string {
-  return `${kafkaHome}/data/broker-${id}`;
+  return `${kafkaState}/data/broker-${id}`;
 }
 
 /** The TLS material kafka/cluster.sh made for the local cluster (see the comment at its top). */
