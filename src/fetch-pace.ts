@@ -14,6 +14,8 @@ export class FetchPace {
   /** Messages per millisecond the application took, smoothed; undefined before the first measurement. */
   #rate: number | undefined;
   #takenSinceFetch = 0;
+  /** Messages counted by {@link handedOver} that the take receiving them must not count again. */
+  #handedOver = 0;
   /** When the last measured fetch started; undefined before the first fetch (connecting is not the application's pace). */
   #lastFetchAt: number | undefined;
 
@@ -23,9 +25,20 @@ export class FetchPace {
     private readonly keepAliveMs: number,
   ) {}
 
-  /** The application took `count` messages. */
+  /** The application took `count` messages (less any {@link handedOver} already counted). */
   taken(count: number): void {
+    const counted = Math.min(count, this.#handedOver);
+    this.#handedOver = 0;
+    this.#takenSinceFetch += count - counted;
+  }
+
+  /**
+   * `count` fetched messages go to a take already waiting for them: counted as taken now, before a fetch
+   * that starts ahead of that take measures the pace; the take's own {@link taken} then skips them.
+   */
+  handedOver(count: number): void {
     this.#takenSinceFetch += count;
+    this.#handedOver = count;
   }
 
   /** How many messages the next fetch asks for. */

@@ -57,8 +57,6 @@ export class ConsumerSession {
   private fetching: Promise<void> | undefined;
   /** The most messages a take waiting on the empty queue will take at once; 0 when none waits. */
   private waitingTake = 0;
-  /** Messages the fetch pace already counted as taken: a fetch handed them to a waiting take (see fetchBatch). */
-  private takenAhead = 0;
   /** Serves the group's rebalances, and hands revocations to the application (its RevocationHandshake). */
   private readonly rebalance: SessionRebalance;
   /** Fetches the kept partitions while librdkafka pauses them in a rebalance; undefined when rebalances are eager. */
@@ -164,7 +162,7 @@ export class ConsumerSession {
         if (first instanceof RevokedPartitions) this.rebalance.revocations.delivered();
       }
       if (taken.length > 0) {
-        if (taken[0] instanceof Message) this.countTaken(taken.length);
+        if (taken[0] instanceof Message) this.pace.taken(taken.length);
         // Fetch ahead while the application works through the queue, so it rarely waits for a fetch.
         if (this.pace.shouldFetch(this.queue.length)) this.startFetch();
         return taken;
@@ -177,13 +175,6 @@ export class ConsumerSession {
         this.waitingTake = 0;
       }
     }
-  }
-
-  /** Tells the fetch pace how many messages the application took, less those it was told of ahead. */
-  private countTaken(count: number): void {
-    const counted = Math.min(count, this.takenAhead);
-    this.takenAhead = 0;
-    this.pace.taken(count - counted);
   }
 
   /**
@@ -371,8 +362,7 @@ export class ConsumerSession {
    * as taken now, so the new fetch's size follows the application's pace as before.
    */
   private fetchAheadOfTake(count: number): void {
-    this.pace.taken(count);
-    this.takenAhead = count;
+    this.pace.handedOver(count);
     this.startFetch();
   }
 

@@ -22,6 +22,16 @@ describe("FetchPace", () => {
     expect(p.fetchStarts(0, 2001)).toBe(500);
   });
 
+  it("counts messages handed over to a waiting take once: before the fetch that starts ahead, not again when taken", () => {
+    const p = pace();
+    p.fetchStarts(0, 0);
+    p.handedOver(64); // a waiting take will receive them; the next fetch starts before it takes them
+    expect(p.fetchStarts(0, 1024)).toBe(63); // 64 in 1,024 ms, as if taken: 62.5 a second, rounded up
+    p.taken(64); // the take receiving those 64: already counted
+    p.taken(32);
+    expect(p.fetchStarts(0, 2048)).toBe(47); // halfway from 62.5 to 31.25 a second (counted twice: 79)
+  });
+
   it("fetches one message when nothing was taken between two fetches", () => {
     const p = pace();
     p.fetchStarts(0, 0);
