@@ -12,9 +12,11 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const childSource = "test/unit/fixtures/core/child-app.ts";
 let outDir: string;
 
+// No timeout of its own: the compile runs at nice 19 in make test and takes minutes under load, which the
+// run's hookTimeout allows for.
 beforeAll(async () => {
   outDir = await compileFixtures("core-child", childSource);
-}, 60_000);
+});
 
 afterAll(() => removeCompiled(outDir));
 
