@@ -14,7 +14,9 @@
 # after the other on the one cluster, as `make test-e2e` runs them.
 #
 # The main cluster is started only when e2e.toml names the local one and it is not running; a cluster
-# started here is stopped again when the run ends, pass or fail (EKAFKA_KEEP_CLUSTER=1 keeps it). The
+# started here starts on fresh storage (the e2e files never delete the topics they create, and brokers
+# carrying the topics of earlier runs spend CPU on them that the tests need) and is stopped again when
+# the run ends, pass or fail (EKAFKA_KEEP_CLUSTER=1 keeps it; a running cluster is used as it is). The
 # fault tests' cluster is this run's own: it starts on fresh storage and is always stopped at the end,
 # also on failure or Ctrl-C (its logs stay in .kafka/faults/logs until the next run).
 set -euo pipefail
@@ -194,6 +196,7 @@ if [ -n "$local_cluster" ] && ! kafka/cluster.sh running 2>/dev/null; then
   started_here=1
   # Exported, so the fault tests' restarts on this cluster (without the namespace) use the same flags.
   export KAFKA_JVM_PERFORMANCE_OPTS=$test_jvm_opts
+  kafka/cluster.sh reset >/dev/null
   kafka/cluster.sh up
 fi
 wait "$build_pid"
