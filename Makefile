@@ -91,7 +91,8 @@ docs: ## the API reference from the TSDoc comments into docs/api/ (fails on an u
 test: ## unit tests, then e2e tests on the local 3-broker cluster, with type-check, lint and API reference beside them
 	test/all.sh
 
-# UNIT_ARGS: more vitest options (make test passes longer timeouts: it runs these at nice 19 beside the e2e tests).
+# UNIT_ARGS: more vitest options. EKAFKA_UNIT_TEST_TIMEOUT_MS / EKAFKA_UNIT_HOOK_TIMEOUT_MS: the tests' and hooks'
+# time limits (5 s / 10 s; make test sets 60 s / 120 s: it runs these at nice 19 beside the e2e tests).
 test-unit: ## tests of pure logic (no broker)
 	$(VITEST) run --project unit $(UNIT_ARGS)
 

@@ -49,6 +49,10 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // vitest's --testTimeout and --hookTimeout on the command line do not reach a project's tests:
+          // make test, which runs these at nice 19 beside the e2e tests, sets longer ones here (test/all.sh).
+          testTimeout: Number(process.env.EKAFKA_UNIT_TEST_TIMEOUT_MS ?? 5_000),
+          hookTimeout: Number(process.env.EKAFKA_UNIT_HOOK_TIMEOUT_MS ?? 10_000),
         },
       },
       {

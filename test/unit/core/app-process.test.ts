@@ -12,11 +12,10 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const childSource = "test/unit/fixtures/core/child-app.ts";
 let outDir: string;
 
-// No timeout of its own: the compile runs at nice 19 in make test and takes minutes under load, which the
-// run's hookTimeout allows for.
+// The compile runs at nice 19 in make test, beside the e2e tests, and took more than a minute there.
 beforeAll(async () => {
   outDir = await compileFixtures("core-child", childSource);
-});
+}, 180_000);
 
 afterAll(() => removeCompiled(outDir));
 
