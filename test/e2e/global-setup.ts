@@ -1,8 +1,8 @@
 // Runs at the start of an e2e run (each of the two e2e projects runs it; the second finds the cluster the
 // first started): makes sure test/e2e/config/e2e.toml exists and, when it names the local cluster, that
-// the cluster is up, and compiles the child-process fixtures once for every file. A cluster this run
-// started is stopped again at the end, so a test run leaves the machine as it found it (set
-// EKAFKA_KEEP_CLUSTER=1 to keep it running). `make test` runs the e2e-faults project apart, in a network
+// the cluster is up (started on fresh storage when it was not running), and compiles the child-process
+// fixtures once for every file. A cluster this run started is stopped again at the end, so a test run
+// leaves the machine as it found it (set EKAFKA_KEEP_CLUSTER=1 to keep it running). `make test` runs the e2e-faults project apart, in a network
 // namespace of its own on a second local cluster (KAFKA_STATE_DIR, test/all.sh): test/all.sh starts that
 // cluster before vitest, so this finds it running and leaves its stop to test/all.sh.
 import { execFile, execFileSync } from "node:child_process";
@@ -37,7 +37,7 @@ function localClusterRunning(): boolean {
  * Runs kafka/cluster.sh without blocking vitest's event loop: a blocked main process cannot answer its
  * workers, and vitest then reports "Timeout terminating forks worker" for the file that finished last.
  */
-async function clusterScript(command: "up" | "down"): Promise<void> {
+async function clusterScript(command: "reset" | "up" | "down"): Promise<void> {
   const { stdout, stderr } = await promisify(execFile)(cluster, [command]);
   process.stdout.write(stdout);
   process.stderr.write(stderr);
@@ -67,6 +67,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const startCluster = async (): Promise<boolean> => {
     if (!usesLocalCluster || localClusterRunning()) return false;
     const started = Date.now();
+    // Fresh storage, as make test starts it (test/all.sh): the e2e files never delete their topics.
+    await clusterScript("reset");
     await clusterScript("up");
     console.log(`e2e: local cluster started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return true;
