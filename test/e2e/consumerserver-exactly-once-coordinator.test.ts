@@ -19,8 +19,8 @@ import * as consumerserver from "ekafka/consumerserver";
 import { brokerStartedAfterEach, ensureBrokerUp } from "./support/brokers.js";
 import { componentsClosedAfterEach, e2eConfig } from "./support/component.js";
 import { cluster, localCluster, uniqueName } from "./support/env.js";
-import { committedProbe, coordinatorPartition, internalLeaders, internalPartitionOf } from "./support/group.js";
-import { createTopic, disconnect, fillTopic, rawProducer } from "./support/raw.js";
+import { committedProbe, coordinatorPartition, createdInternalLeaders, internalPartitionOf } from "./support/group.js";
+import { createTopic, fillTopic } from "./support/raw.js";
 import { countValues, exactlyOnceReport, readWhole } from "./support/transactions.js";
 import { eventually, until } from "./support/wait.js";
 
@@ -191,8 +191,8 @@ transactionalProducer = "tx"
  * cluster's leaders allow it; otherwise any two (the test's output says which case ran).
  */
 async function namesCoordinatedTogether(): Promise<{ groupID: string; transactionalID: string }> {
-  const transactionLeaders = await transactionStateLeaders();
-  const groupLeaders = await internalLeaders("__consumer_offsets");
+  const transactionLeaders = await createdInternalLeaders("__transaction_state");
+  const groupLeaders = await createdInternalLeaders("__consumer_offsets");
   const leaderOf = (leaders: Array<number | null>, key: string) =>
     leaders.length === 0 ? null : leaders[internalPartitionOf(key, leaders.length)];
   for (let attempt = 0; attempt < 1000; attempt++) {
@@ -201,24 +201,4 @@ async function namesCoordinatedTogether(): Promise<{ groupID: string; transactio
     if (broker !== null && broker === leaderOf(transactionLeaders, names.transactionalID)) return names;
   }
   return { groupID: uniqueName("g-eos-coord"), transactionalID: uniqueName("txid-coord") };
-}
-
-/** The leaders of __transaction_state, which the cluster creates when a first producer initializes its transactions. */
-async function transactionStateLeaders(): Promise<Array<number | null>> {
-  const leaders = await internalLeaders("__transaction_state");
-  if (leaders.length > 0) return leaders;
-  const producer = await rawProducer({ "transactional.id": uniqueName("txid-init") });
-  try {
-    await new Promise<void>((resolve, reject) => producer.initTransactions(30_000, (err) => (err ? reject(err) : resolve())));
-  } finally {
-    await disconnect(producer);
-  }
-  return eventually(
-    async () => {
-      const created = await internalLeaders("__transaction_state");
-      return created.length > 0 ? created : undefined;
-    },
-    30_000,
-    "__transaction_state created",
-  );
 }

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "ekafka/core";
 import { KafkaError, load, withLogger, type Component, type Message } from "ekafka";
 import * as consumerserver from "ekafka/consumerserver";
-import { FAST_GROUP } from "./support/component.js";
+import { FAST_GROUP, ledTopic } from "./support/component.js";
 import { brokers, cluster, localCluster, uniqueName } from "./support/env.js";
 import { brokerStartedAfterEach, ensureBrokerUp } from "./support/brokers.js";
 import { compileFixtures, removeCompiled, startChild } from "./support/child.js";
@@ -153,12 +153,12 @@ consumerGroupName = "cg2"
       }
     })();
 
-    const [info] = await kafka.client().metadata(topic);
+    const info = await ledTopic(kafka, topic, PARTITIONS);
     // The broker to stop: the group's coordinator when it leads partitions of the topic (so both the
     // partition leadership and the group coordination fail over), else the leader of partition 0.
     const coordinator = await coordinatorOf(groupID);
-    const leaderships = (broker: number) => info!.partitions.filter((p) => p.leader === broker).map((p) => p.partition);
-    const victim = leaderships(coordinator).length > 0 ? coordinator : info!.partitions.find((p) => p.partition === 0)!.leader!;
+    const leaderships = (broker: number) => info.partitions.filter((p) => p.leader === broker).map((p) => p.partition);
+    const victim = leaderships(coordinator).length > 0 ? coordinator : info.partitions.find((p) => p.partition === 0)!.leader!;
     const led = leaderships(victim);
     const role = `leader of partitions ${led.join(", ")}${victim === coordinator ? " and the group's coordinator" : ""}`;
     type Phase = "before" | "stopping" | "down" | "starting" | "after";

@@ -18,7 +18,7 @@ import type { LibrdKafkaError, Message as RawMessage } from "@confluentinc/kafka
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "ekafka/core";
 import { KafkaError, load, withLogger, type Component } from "ekafka";
-import { FAST_GROUP } from "./support/component.js";
+import { FAST_GROUP, ledTopic } from "./support/component.js";
 import { bootstrap, brokers, localCluster, uniqueName } from "./support/env.js";
 import { FaultProxies } from "./support/fault-proxy.js";
 import { coordinatorOf, readCommitted } from "./support/group.js";
@@ -139,10 +139,9 @@ describe.runIf(localCluster)("network faults between clients and brokers (fault 
     const topic = uniqueName("e2e-net-blackhole");
     await createTopic(topic, 3, 3);
     const admin = direct();
-    const [info] = await admin.client().metadata(topic);
-    await admin.close();
-    const victim = info!.partitions.find((p) => p.partition === 0)!.leader!;
-    const led = info!.partitions.filter((p) => p.leader === victim).map((p) => p.partition);
+    const info = await ledTopic(admin, topic, 3).finally(() => admin.close());
+    const victim = info.partitions.find((p) => p.partition === 0)!.leader!;
+    const led = info.partitions.filter((p) => p.leader === victim).map((p) => p.partition);
 
     const RATE = 100; // per producer, messages per second
     const BEFORE_MS = 3_000;

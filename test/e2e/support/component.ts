@@ -1,8 +1,9 @@
 // Builds ekafka components for e2e tests from TOML text, against the cluster of e2e.toml.
 import { afterEach } from "vitest";
 import { Config } from "ekafka/core";
-import { load, type Component, type Option } from "ekafka";
+import { load, type Component, type Option, type TopicInfo } from "ekafka";
 import { brokers } from "./env.js";
+import { eventually } from "./wait.js";
 
 /** Short group timings so rebalances in tests take seconds, not half a minute. */
 export const FAST_GROUP = `
@@ -39,4 +40,21 @@ export function componentsClosedAfterEach(): {
     return component;
   };
   return { build: (toml, ...options) => track(buildComponent(toml, ...options)), track };
+}
+
+/**
+ * `topic` as `kafka`'s admin client describes it, once that shows `partitions` partitions, each with a
+ * leader: the broker answering may not have learnt of a topic just created (metadata() then gives it
+ * no partitions) even after others have.
+ */
+export function ledTopic(kafka: Component, topic: string, partitions: number, timeoutMs = 15_000): Promise<TopicInfo> {
+  return eventually(
+    async () => {
+      const [info] = await kafka.client().metadata(topic);
+      const led = info !== undefined && info.partitions.length === partitions && info.partitions.every((p) => p.leader !== null);
+      return led ? info : undefined;
+    },
+    timeoutMs,
+    `every partition of ${topic} with a leader in the admin client's metadata`,
+  );
 }

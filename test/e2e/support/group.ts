@@ -2,8 +2,9 @@
 import kafkaNative from "@confluentinc/kafka-javascript";
 import type { GroupDescription, LibrdKafkaError, TopicPartitionOffsetAndMetadata } from "@confluentinc/kafka-javascript";
 import type { Component } from "ekafka";
-import { bootstrap } from "./env.js";
+import { bootstrap, uniqueName } from "./env.js";
 import { disconnect, rawProducer } from "./raw.js";
+import { eventually } from "./wait.js";
 
 /** The offset `groupID` committed for one partition of `topic`, through the component's client (-1 when none). */
 export async function committed(kafka: Component, groupID: string, topic: string, partition: number): Promise<number> {
@@ -44,13 +45,53 @@ export async function internalLeaders(internalTopic: "__consumer_offsets" | "__t
   }
 }
 
+/**
+ * The leaders of an internal topic, as {@link internalLeaders}, once it exists: a cluster on fresh
+ * storage creates __consumer_offsets at the first group coordinator lookup and __transaction_state at
+ * the first transactional producer's initialization, so this makes that lookup when the topic is
+ * missing, then waits for it.
+ */
+export async function createdInternalLeaders(internalTopic: "__consumer_offsets" | "__transaction_state"): Promise<Array<number | null>> {
+  const leaders = await internalLeaders(internalTopic);
+  if (leaders.length > 0) return leaders;
+  await (internalTopic === "__consumer_offsets" ? lookUpGroupCoordinator() : initTransactions());
+  return eventually(
+    async () => {
+      const created = await internalLeaders(internalTopic);
+      return created.length > 0 ? created : undefined;
+    },
+    30_000,
+    `${internalTopic} created`,
+  );
+}
+
+/** A group coordinator lookup (FindCoordinator), made by asking a group that never joins for its committed offsets. */
+async function lookUpGroupCoordinator(): Promise<void> {
+  const probe = await committedProbe(uniqueName("g-coordinator-lookup"), 30_000);
+  try {
+    // Its answer does not matter (it may time out while the topic is being created): the wait that follows decides.
+    await probe.committed("__ekafka_coordinator_lookup", 1).catch(() => undefined);
+  } finally {
+    await probe.close();
+  }
+}
+
+/** A transactional producer's initialization, which makes the cluster create __transaction_state. */
+async function initTransactions(): Promise<void> {
+  const producer = await rawProducer({ "transactional.id": uniqueName("txid-init") });
+  try {
+    await new Promise<void>((resolve, reject) => producer.initTransactions(30_000, (err) => (err ? reject(err) : resolve())));
+  } finally {
+    await disconnect(producer);
+  }
+}
+
 /** The partition of `internalTopic` holding `key`'s state, and the broker leading it: the one coordinating `key`. */
 export async function coordinatorPartition(
   internalTopic: "__consumer_offsets" | "__transaction_state",
   key: string,
 ): Promise<{ partition: number; leader: number | null }> {
-  const leaders = await internalLeaders(internalTopic);
-  if (leaders.length === 0) throw new Error(`${internalTopic} has no partitions (not created yet?)`);
+  const leaders = await createdInternalLeaders(internalTopic);
   const partition = internalPartitionOf(key, leaders.length);
   return { partition, leader: leaders[partition] ?? null };
 }
