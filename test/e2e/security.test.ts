@@ -6,9 +6,8 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "ekafka/core";
 import { Message, withBrokers, withDebug, withLogger, type Component, type Option } from "ekafka";
-import { buildComponent, FAST_GROUP } from "./support/component.js";
+import { buildComponent, FAST_GROUP, ledTopic } from "./support/component.js";
 import { sasl, uniqueName } from "./support/env.js";
-import { until } from "./support/wait.js";
 
 /** The SASL users of e2e.toml by mechanism (placeholders when it has none: the tests are skipped then). */
 function users() {
@@ -88,8 +87,7 @@ ${FAST_GROUP}
     );
     // The admin client goes through SASL too.
     await kafka.client().createTopics([{ topic, numPartitions: 1, replicationFactor: 3 }]);
-    // brokers learn of a new topic one after the other
-    await until(async () => (await kafka.client().metadata(topic))[0]?.partitions.length === 1, 10_000, `${topic} in the metadata`, 100);
+    await ledTopic(kafka, topic, 1, 10_000);
     const value = `hello over ${mechanism}`;
     await kafka.producer("p1").writeMessages({ key: mechanism, value });
 

@@ -5,9 +5,8 @@
 // mutual-TLS listener; insecureSkipVerify connects without the CA.
 import { describe, expect, it } from "vitest";
 import { Message, withBrokers, type Component } from "ekafka";
-import { componentsClosedAfterEach, FAST_GROUP } from "./support/component.js";
+import { componentsClosedAfterEach, FAST_GROUP, ledTopic } from "./support/component.js";
 import { localCluster, localListeners, sasl, tlsFiles, uniqueName } from "./support/env.js";
-import { until } from "./support/wait.js";
 
 /** The rejection of `promise` and how long it took to come. */
 async function rejection(promise: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
@@ -44,7 +43,7 @@ ${FAST_GROUP}
 /** Creates `topic` through the component's admin client, writes one message and reads it back with the group. */
 async function roundTrip(kafka: Component, topic: string, value: string): Promise<Message> {
   await kafka.client().createTopics([{ topic, numPartitions: 1, replicationFactor: 3 }]);
-  await until(async () => (await kafka.client().metadata(topic))[0]?.partitions.length === 1, 10_000, `${topic} in the metadata`, 100);
+  await ledTopic(kafka, topic, 1, 10_000);
   await kafka.producer("p1").writeMessages({ key: "k", value });
   const group = kafka.consumerGroup("g1");
   const deadline = Date.now() + 30_000;
