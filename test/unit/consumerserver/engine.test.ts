@@ -252,12 +252,14 @@ describe("the consume engine", () => {
     const group = new FakeGroup();
     const hold = gate();
     let aborted = false;
+    let started = false;
     const { engine: e, done } = engine([topics(group, "t")], async (ctx) => {
+      started = true;
       ctx.signal.addEventListener("abort", () => (aborted = true));
       await hold.promise;
     });
     group.push("t", 0, [0]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => started);
     e.stop(false);
     await done;
     expect(aborted).toBe(true);
@@ -415,9 +417,10 @@ describe("the consume engine with key ordering", () => {
     );
     group.push("t", 0, [0, 1, 2, 3, 4, 5, 6, 7], () => "same key");
     await until(() => running === 4);
+    await until(() => e.waiting === 4); // the waiting gauge: fetched, not started
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(most).toBe(4);
-    expect(e.waiting).toBe(4); // the waiting gauge: fetched, not started
+    expect(e.waiting).toBe(4);
     hold.open();
     await until(() => group.stored.includes("t/0@7"));
   });

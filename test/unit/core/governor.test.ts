@@ -134,7 +134,9 @@ describe("governor routes", () => {
     const other = fakeServer("worker", () => ({ ready: false, live: true, reason: "warming up" }));
     const app = new App({ signals: [] }).serve(g, other);
     const running = app.run();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The governor has an address once it listens (the App's init).
+    const deadline = performance.now() + 10_000;
+    while (g.url === undefined && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const response = await fetch(`${g.url}/readyz`);
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ reason: "worker: warming up" });
