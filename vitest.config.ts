@@ -6,6 +6,15 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // The package imports itself by name ("ekafka", "ekafka/core", "ekafka/consumerserver"); tests run the
 // TypeScript sources directly, so the names point at them rather than at the build output.
+/** A time limit in ms from the environment variable `name`, or `fallback` when it is unset. */
+function timeLimitMs(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name}: expected a whole number of milliseconds above 0, got "${text}"`);
+  return ms;
+}
+
 const alias = [
   { find: /^ekafka\/core$/, replacement: here("./src/core/index.ts") },
   { find: /^ekafka\/consumerserver$/, replacement: here("./consumerserver/index.ts") },
@@ -51,8 +60,8 @@ export default defineConfig({
           environment: "node",
           // vitest's --testTimeout and --hookTimeout on the command line do not reach a project's tests:
           // make test, which runs these at nice 19 beside the e2e tests, sets longer ones here (test/all.sh).
-          testTimeout: Number(process.env.EKAFKA_UNIT_TEST_TIMEOUT_MS ?? 5_000),
-          hookTimeout: Number(process.env.EKAFKA_UNIT_HOOK_TIMEOUT_MS ?? 10_000),
+          testTimeout: timeLimitMs("EKAFKA_UNIT_TEST_TIMEOUT_MS", 5_000),
+          hookTimeout: timeLimitMs("EKAFKA_UNIT_HOOK_TIMEOUT_MS", 10_000),
         },
       },
       {

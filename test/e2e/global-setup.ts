@@ -2,9 +2,10 @@
 // first started): makes sure test/e2e/config/e2e.toml exists and, when it names the local cluster, that
 // the cluster is up (started on fresh storage when it was not running), and compiles the child-process
 // fixtures once for every file. A cluster this run started is stopped again at the end, so a test run
-// leaves the machine as it found it (set EKAFKA_KEEP_CLUSTER=1 to keep it running). `make test` runs the e2e-faults project apart, in a network
-// namespace of its own on a second local cluster (KAFKA_STATE_DIR, test/all.sh): test/all.sh starts that
-// cluster before vitest, so this finds it running and leaves its stop to test/all.sh.
+// leaves the machine as it found it (set EKAFKA_KEEP_CLUSTER=1 to keep it running). `make test` runs the
+// e2e-faults project apart, in a network namespace of its own on a second local cluster (KAFKA_STATE_DIR,
+// test/all.sh): test/all.sh starts that cluster before vitest, so this finds it running and leaves its
+// stop to test/all.sh.
 import { execFile, execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
