@@ -51,6 +51,7 @@ batchTimeout = "5ms"
         topic: string;
         phase: Phase;
         madeAt: number;
+        settledAt?: number;
         outcome?: string; // "acknowledged" or the error text
       }
       const writes: Write[] = [];
@@ -60,8 +61,9 @@ batchTimeout = "5ms"
         writes.push(record);
         settled.push(
           producer.writeMessages({ value, topic: toTopic }).then(
-            () => void (record.outcome = "acknowledged"),
-            (error: unknown) => void (record.outcome = error instanceof Error ? error.message : String(error)),
+            () => void Object.assign(record, { outcome: "acknowledged", settledAt: at() }),
+            (error: unknown) =>
+              void Object.assign(record, { outcome: error instanceof Error ? error.message : String(error), settledAt: at() }),
           ),
         );
       };
@@ -109,12 +111,23 @@ batchTimeout = "5ms"
       phase = "after";
       log("every partition of the topic takes acks=all writes again");
       // The writer goes on until this producer, too, writes again: 100 writes made from now on acknowledged.
+      // How soon is librdkafka's affair (its reconnect backoff, a connection made while a broker was still
+      // starting waits out socket.connection.setup.timeout.ms); what a write is promised is writeTimeout. So
+      // the writer stops at the latest once the first writes made from now on have had all of it: if this
+      // producer never came back, they failed, and the checks below name them.
+      const afterAcknowledged = () => writes.filter((w) => w.phase === "after" && w.outcome === "acknowledged");
       await until(
-        () => writes.filter((w) => w.phase === "after" && w.outcome === "acknowledged").length >= 100,
-        60_000,
-        () => `100 writes acknowledged after the outage (${writes.filter((w) => w.phase === "after").length} made)`,
+        () => afterAcknowledged().length >= 100 || at() > upAt + writeTimeoutMs + 5_000,
+        writeTimeoutMs + 60_000,
+        "the writer's end",
       );
       writing = false;
+      const firstAfter = afterAcknowledged().reduce((first, w) => Math.min(first, w.settledAt!), Infinity);
+      log(
+        firstAfter === Infinity
+          ? "no write made after the outage was acknowledged"
+          : `the first write made after the outage was acknowledged ${((firstAfter - upAt) / 1000).toFixed(1)} s after the topic took writes again`,
+      );
       await writer;
       await Promise.all(settled);
       log("every write settled");
@@ -136,7 +149,10 @@ batchTimeout = "5ms"
         const inPhase = writes.filter((w) => w.phase === p);
         console.log(
           `  ${p}: attempted ${inPhase.length} (owed delivery ${inPhase.filter(owed).length}), acknowledged ${inPhase.filter((w) => w.outcome === "acknowledged").length}, ` +
-            `failed ${inPhase.filter((w) => w.outcome !== "acknowledged").length}, read back ${inPhase.filter((w) => readBack.has(w.value)).length}`,
+            `failed ${inPhase.filter((w) => w.outcome !== "acknowledged").length}, read back ${inPhase.filter((w) => readBack.has(w.value)).length}` +
+            (inPhase.some((w) => w.outcome !== "acknowledged")
+              ? `; first failure: ${inPhase.find((w) => w.outcome !== "acknowledged")!.outcome}`
+              : ""),
         );
       }
       console.log(
