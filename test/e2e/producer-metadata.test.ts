@@ -119,9 +119,8 @@ batchTimeout = "5ms"
       phase = "after";
       log("every partition of the topic takes acks=all writes again");
       // The writer goes on until this producer, too, writes again: 100 writes made from now on acknowledged.
-      // How soon is librdkafka's affair (its reconnect backoff, a connection made while a broker was still
-      // starting waits out socket.connection.setup.timeout.ms); what a write is promised is writeTimeout. So
-      // the writer stops at the latest once the first writes made from now on have had all of it: if this
+      // How soon depends on librdkafka's reconnect backoff; what a write is promised is writeTimeout. So the
+      // writer stops at the latest once the first writes made from now on have had all of it: if this
       // producer never came back, they failed, and the checks below name them.
       const afterAcknowledged = () => writes.filter((w) => w.phase === "after" && w.outcome === "acknowledged");
       await until(
