@@ -4,8 +4,6 @@ import E2eSequencer from "./test/e2e/support/sequencer.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// The package imports itself by name ("ekafka", "ekafka/core", "ekafka/consumerserver"); tests run the
-// TypeScript sources directly, so the names point at them rather than at the build output.
 /** A time limit in ms from the environment variable `name`, or `fallback` when it is unset. */
 function timeLimitMs(name: string, fallback: number): number {
   const text = process.env[name];
@@ -15,6 +13,8 @@ function timeLimitMs(name: string, fallback: number): number {
   return ms;
 }
 
+// The package imports itself by name ("ekafka", "ekafka/core", "ekafka/consumerserver"); tests run the
+// TypeScript sources directly, so the names point at them rather than at the build output.
 const alias = [
   { find: /^ekafka\/core$/, replacement: here("./src/core/index.ts") },
   { find: /^ekafka\/consumerserver$/, replacement: here("./consumerserver/index.ts") },

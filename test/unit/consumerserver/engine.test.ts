@@ -4,7 +4,8 @@ import { Engine, type EngineOptions } from "../../../consumerserver/engine.js";
 import { callBatchHandler, callHandler, chain, type BatchHandler, type MessageHandler } from "../../../consumerserver/middleware.js";
 import type { Subscription } from "../../../consumerserver/subscription.js";
 import { ClosedError, Message } from "../../../src/index.js";
-import { FakeGroup, gate, until } from "./fake-group.js";
+import { FakeGroup, gate } from "./fake-group.js";
+import { until } from "../support/until.js";
 
 const silent = pino({ level: "silent" });
 const engines: Engine[] = [];

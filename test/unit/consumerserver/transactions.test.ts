@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { KafkaError, Message, RevokedPartitions } from "../../../src/index.js";
 import type { PollingGroup } from "../../../consumerserver/subscription.js";
 import { committingBeforePolls, type ServerTransactions } from "../../../consumerserver/transactions.js";
+import { until } from "../support/until.js";
 
 type PollEvent = Awaited<ReturnType<PollingGroup["pollBatch"]>>;
 
@@ -62,9 +63,6 @@ function scriptedTransactions(
 }
 
 const messages = [new Message("t", 0, null, Buffer.from("v"), [], 0, 7)];
-const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
-};
 
 describe("committingBeforePolls", () => {
   it("hands the poll's event on without committing while the open transaction is not due, passing the poll's options as given", async () => {

@@ -2,6 +2,7 @@
 import { Registry, Counter } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, Config, governor, type Server, type ServerStatus } from "../../../src/core/index.js";
+import { until } from "../support/until.js";
 
 function fakeServer(name: string, status?: () => ServerStatus): Server {
   let stop = () => {};
@@ -134,9 +135,7 @@ describe("governor routes", () => {
     const other = fakeServer("worker", () => ({ ready: false, live: true, reason: "warming up" }));
     const app = new App({ signals: [] }).serve(g, other);
     const running = app.run();
-    // The governor has an address once it listens (the App's init).
-    const deadline = performance.now() + 10_000;
-    while (g.url === undefined && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => g.url !== undefined); // the governor has an address once it listens (the App's init)
     const response = await fetch(`${g.url}/readyz`);
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ reason: "worker: warming up" });
