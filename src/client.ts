@@ -137,7 +137,14 @@ export class Client {
     );
   }
 
-  /** Partitions, leaders and replicas of the given topics (of all topics when none is given). */
+  /**
+   * Partitions, leaders and replicas of the given topics (of all topics when none is given).
+   *
+   * @throws KafkaError with code 3 (`ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART`) naming the first given topic
+   *   that the answering broker does not know. Brokers learn of a topic just created one after the
+   *   other, so for a moment after `createTopics` one of them may still answer so. Without topics, one
+   *   deleted between the listing and the description is left out.
+   */
   async metadata(...topics: string[]): Promise<TopicInfo[]> {
     return this.call("Metadata", topics, async (admin) => {
       const names = topics.length > 0 ? topics : await this.listTopics();
@@ -146,15 +153,19 @@ export class Client {
       ).catch((err: unknown) => {
         throw this.error(err, "Metadata");
       });
-      return described.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partition: p.partition,
-          leader: p.leader?.id ?? null,
-          replicas: p.replicas.map((n) => n.id),
-          isr: p.isr.map((n) => n.id),
-        })),
-      }));
+      const failed = described.find((t) => t.error !== undefined && t.error !== null);
+      if (topics.length > 0 && failed !== undefined) throw this.error(failed.error, `Metadata (topic ${failed.name})`);
+      return described
+        .filter((t) => t.error === undefined || t.error === null)
+        .map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partition: p.partition,
+            leader: p.leader?.id ?? null,
+            replicas: p.replicas.map((n) => n.id),
+            isr: p.isr.map((n) => n.id),
+          })),
+        }));
     });
   }
 
@@ -163,7 +174,11 @@ export class Client {
     return (await this.listTopics()).includes(topic);
   }
 
-  /** The oldest, newest, or first-after-a-time offset of each partition of `topic`. */
+  /**
+   * The oldest, newest, or first-after-a-time offset of each partition of `topic`.
+   *
+   * @throws KafkaError as {@link Client.metadata} does for a topic the answering broker does not know.
+   */
   async listOffsets(topic: string, spec: OffsetSpecInput = "latest"): Promise<PartitionOffset[]> {
     return this.call("ListOffsets", { topic, spec }, async (admin) => {
       const [info] = await this.metadata(topic);

@@ -1,4 +1,4 @@
-import { withRetries, type Client } from "../../src/index.js";
+import { ErrorCodes, KafkaError, withRetries, type Client } from "../../src/index.js";
 import type { Logger } from "../../src/core/index.js";
 
 /** The topics a server's retry tiers write to, by the topic whose messages they hold. */
@@ -46,9 +46,16 @@ export async function ensureTierTopics(
   return waitForLeaders(client, all, READY_TIMEOUT_MS, where);
 }
 
+/**
+ * `topic`'s partition count and replication factor, or -1 for each (the broker's defaults) when the
+ * broker asked does not know it yet: listTopics may have asked one that had already learnt of it.
+ */
 async function shapeOf(client: Client, topic: string): Promise<{ numPartitions: number; replicationFactor: number }> {
-  const [info] = await client.metadata(topic);
-  const partitions = info?.partitions ?? [];
+  const described = await client.metadata(topic).catch((err: unknown) => {
+    if (err instanceof KafkaError && err.code === ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART) return [];
+    throw err;
+  });
+  const partitions = described[0]?.partitions ?? [];
   return { numPartitions: partitions.length > 0 ? partitions.length : -1, replicationFactor: partitions[0]?.replicas.length || -1 };
 }
 

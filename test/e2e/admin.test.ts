@@ -3,9 +3,10 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { KafkaError, Message, withLogger, type Component, type PartitionOffset, type TopicInfo } from "ekafka";
+import { ErrorCodes, KafkaError, Message, withLogger, type Component, type PartitionOffset, type TopicInfo } from "ekafka";
 import { buildComponent, FAST_GROUP } from "./support/component.js";
 import { brokers, uniqueName } from "./support/env.js";
+import { waitForTopic } from "./support/raw.js";
 import { until } from "./support/wait.js";
 
 const components: Component[] = [];
@@ -19,10 +20,13 @@ function component(toml = ""): Component {
   return kafka;
 }
 
-/** Creates a topic and waits until the brokers describe all its partitions (they learn of it one by one). */
+/**
+ * Creates a topic and waits until every broker describes all its partitions: brokers learn of it one by
+ * one, and each later call may ask any of them (one that had not yet learnt of it failed a listOffsets).
+ */
 async function createAndWait(client: ReturnType<Component["client"]>, topic: string, partitions: number): Promise<void> {
   await client.createTopics([{ topic, numPartitions: partitions, replicationFactor: 3 }]);
-  await until(async () => (await client.metadata(topic))[0]?.partitions.length === partitions, 10_000, `metadata of ${topic}`, 200);
+  await waitForTopic(topic, partitions);
 }
 
 const byPartition = (offsets: PartitionOffset[]) => offsets.map((o) => o.offset);
@@ -39,16 +43,13 @@ describe("client()", () => {
     expect(await client.topicExists(topic)).toBe(false);
     await client.createTopics([{ topic, numPartitions: 3, replicationFactor: 3, config: { "retention.ms": "3600000" } }]);
 
-    // Each call may ask another broker, and brokers learn of the topic one after the other: both must
-    // show it in the same round (a topicExists that passed once said nothing of the next broker's list).
-    await until(
-      async () => (await client.topicExists(topic)) && (await client.listTopics()).includes(topic),
-      15_000,
-      `${topic} to exist and be listed`,
-      200,
-    );
+    // Brokers learn of a new topic one after the other, and each call may ask another of them: wait
+    // until every broker knows it, then each call must see it.
+    await waitForTopic(topic, 3);
+    expect(await client.topicExists(topic)).toBe(true);
+    expect(await client.listTopics()).toContain(topic);
 
-    // Brokers learn of a new topic one after the other: ask until the one answering knows it fully.
+    // Replicas join the in-sync set in their own time: ask until all three have.
     let info: TopicInfo | undefined;
     await until(
       async () => {
@@ -77,6 +78,23 @@ describe("client()", () => {
     await expect(
       client.createTopics([{ topic, numPartitions: 3, replicationFactor: 3 }], { ignoreExisting: true }),
     ).resolves.toBeUndefined();
+  });
+
+  it("metadata and listOffsets of a topic that does not exist reject naming it", async () => {
+    const client = component().client();
+    const topic = uniqueName("admin-unknown");
+    for (const call of [() => client.metadata(topic), () => client.listOffsets(topic), () => client.offsetFetch(uniqueName("g"), topic)]) {
+      const err = await call().then(
+        (result) => result,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(KafkaError);
+      expect((err as KafkaError).code).toBe(ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART);
+      expect((err as KafkaError).message).toContain(`Metadata (topic ${topic}) failed: Broker: Unknown topic or partition`);
+    }
+    // metadata() of every topic leaves it out; of several topics, the one unknown fails the call
+    expect((await client.metadata()).map((t) => t.name)).not.toContain(topic);
+    await expect(client.metadata("__consumer_offsets", topic)).rejects.toThrow(`Metadata (topic ${topic})`);
   });
 
   it("refuses a topic with more replicas than brokers, naming the topic", async () => {
