@@ -56,7 +56,7 @@ describe("client()", () => {
         [info] = await client.metadata(topic);
         return info !== undefined && info.partitions.length === 3 && info.partitions.every((p) => p.isr.length === 3);
       },
-      10_000,
+      30_000,
       `every partition of ${topic} with 3 in-sync replicas`,
       200,
     );
@@ -177,7 +177,7 @@ ${FAST_GROUP}
         committed = await client.offsetFetch(group, topic);
         return committed.every((o) => o.offset >= 0);
       },
-      5_000,
+      30_000,
       "the commit to land",
       200,
     );

@@ -98,7 +98,7 @@ writeTimeout = "3s"
     await producer.writeMessages({ value: "nowhere", partition: 9 });
     const consumed = await consumeCount(topic, 2);
     expect(consumed.map((m) => m.value!.toString()).sort()).toEqual(["one", "two"]);
-    await until(() => failures.length > 0, 10_000, "the failed write's async error", 50);
+    await until(() => failures.length > 0, 30_000, "the failed write's async error", 50);
     expect(failures.flat().map((m) => m.valueString())).toEqual(["nowhere"]);
   });
 });
