@@ -140,10 +140,11 @@ export class Client {
   /**
    * Partitions, leaders and replicas of the given topics (of all topics when none is given).
    *
-   * @throws KafkaError with code 3 (`ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART`) naming the first given topic
-   *   that the answering broker does not know. Brokers learn of a topic just created one after the
-   *   other, so for a moment after `createTopics` one of them may still answer so. Without topics, one
-   *   deleted between the listing and the description is left out.
+   * @throws KafkaError naming the first given topic the broker answered with an error for, with that
+   *   error's code: 3 (`ErrorCodes.ERR_UNKNOWN_TOPIC_OR_PART`) for a topic it does not know. Brokers
+   *   learn of a topic just created one after the other, so for a moment after `createTopics` one of
+   *   them may still answer so. Without topics, a topic with an error (one deleted between the listing
+   *   and the description) is left out.
    */
   async metadata(...topics: string[]): Promise<TopicInfo[]> {
     return this.call("Metadata", topics, async (admin) => {
