@@ -154,10 +154,10 @@ export class Client {
       ).catch((err: unknown) => {
         throw this.error(err, "Metadata");
       });
-      const failed = described.find((t) => t.error !== undefined && t.error !== null);
+      const failed = described.find((t) => t.error);
       if (topics.length > 0 && failed !== undefined) throw this.error(failed.error, `Metadata (topic ${failed.name})`);
       return described
-        .filter((t) => t.error === undefined || t.error === null)
+        .filter((t) => !t.error)
         .map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => ({
