@@ -25,7 +25,7 @@ topic = "${topic}"
     expect(read!.key?.toString()).toBe("k");
   });
 
-  // One retry. In 1 of 35 runs here with the CPU contended (and once in CI) the producer never wrote
+  // One retry. In 1 of 43 runs here with the CPU contended (and once in CI) the producer never wrote
   // again after the brokers came back: it logged no broker error after the stop, and each write failed
   // with "Message timed out", while a second producer wrote at once. The cause is not found. (librdkafka
   // forgets every known broker a Metadata response does not list, "Decommissioning this broker" with
