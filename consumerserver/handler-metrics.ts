@@ -1,6 +1,6 @@
-import { Counter, Gauge, register, type Registry } from "prom-client";
+import { Gauge, register, type Counter, type Registry } from "prom-client";
+import { AccumulatingHistogram, accumulatingCounter, counterSeries, type CounterSeries, type HistogramSeries } from "../src/core/index.js";
 import type { Delivery, Middleware, Outcome } from "./delivery.js";
-import { AccumulatingHistogram, type HistogramSeries } from "./seconds-histogram.js";
 import { stepMiddleware } from "./sync-step.js";
 
 /** Names of the Consumer Server's handler metrics. */
@@ -25,8 +25,8 @@ export type HandlerResult = Outcome | "retried";
 /** Handler calls take from microseconds (in-memory work) to the retry backoff's seconds. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Results counted since the counter last exported them, per `server` and `topic`. */
-type Pending = Record<HandlerResult, number>;
+/** The counter's series of one `server` and `topic`, by result. */
+type Pending = Record<HandlerResult, CounterSeries>;
 
 /** One topic's series of one server: what the hot path updates, with plain arithmetic. */
 interface TopicSeries {
@@ -42,26 +42,16 @@ interface Metrics {
 }
 
 /**
- * What the hot path counts, kept per metric object (servers of the same name share it, as they share
- * the metric's series) and handed to prom-client when the metric is read (its `collect`): one `inc` or
- * `set` per series and scrape instead of a label lookup per message.
+ * What the hot path keeps, per metric object (servers of the same name share it, as they share the
+ * metric's series), handed to prom-client when the metric is read (its `collect`): one `set` per series
+ * and scrape instead of a label lookup per message. The handled counter accumulates likewise
+ * ({@link accumulatingCounter}).
  */
-const pendingCounts = new WeakMap<object, Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>>();
 const inFlightCounts = new WeakMap<object, Map<string, { value: number }>>();
 /** How each server (by name) tells its waiting messages, read when the gauge is. */
 const waitingSources = new WeakMap<object, Map<string, () => number>>();
 
 const RESULTS: readonly HandlerResult[] = ["ok", "retried", "retry_tier", "dead_lettered", "failed"];
-
-function flushHandled(this: Counter<"server" | "topic" | "result">): void {
-  for (const { labels, pending } of pendingCounts.get(this)?.values() ?? []) {
-    for (const result of RESULTS) {
-      if (pending[result] === 0) continue;
-      this.inc({ ...labels, result }, pending[result]);
-      pending[result] = 0;
-    }
-  }
-}
 
 function setInFlight(this: Gauge<"server">): void {
   for (const [server, count] of inFlightCounts.get(this) ?? []) this.set({ server }, count.value);
@@ -85,12 +75,11 @@ function metricsIn(registry: Registry): Metrics {
       ),
     handled:
       existing<Metrics["handled"]>(HANDLER_METRICS.handled) ??
-      new Counter({
+      accumulatingCounter({
         name: HANDLER_METRICS.handled,
         help: "Messages handled by a Consumer Server, by result: ok, retry_tier, dead_lettered or failed once per message; retried once per in-place retry.",
         labelNames: ["server", "topic", "result"],
         registers: [registry],
-        collect: flushHandled,
       }),
     inFlight:
       existing<Metrics["inFlight"]>(HANDLER_METRICS.inFlight) ??
@@ -213,15 +202,15 @@ export class HandlerMetrics {
   #settled(delivery: Delivery, count: number, series: TopicSeries, failed: boolean): void {
     this.#inFlight -= count;
     this.#exported.value -= count;
-    series.handled.retried += delivery.retries;
+    series.handled.retried.pending += delivery.retries;
     // A hard stop abandons the messages (they are read again): no result of their own.
     if (failed && delivery.signal.aborted) return;
     // A middleware that resolved without calling the handler counted the messages as handled.
     const outcome: Outcome = failed ? "failed" : (delivery.outcome ?? "ok");
     // Messages of a batch resolved along the way were handled, whatever became of the rest.
     const remaining = delivery.messages.length;
-    if (count > remaining) series.handled.ok += count - remaining;
-    series.handled[outcome] += remaining;
+    if (count > remaining) series.handled.ok.pending += count - remaining;
+    series.handled[outcome].pending += remaining;
   }
 
   #seriesOf(topic: string): TopicSeries {
@@ -237,16 +226,9 @@ export class HandlerMetrics {
     return series;
   }
 
-  /** The counts waiting for export of `labels` (shared by servers of the same name). */
+  /** The handled counter's series of `labels`, one per result (shared by servers of the same name). */
   #pendingOf(labels: Record<"server" | "topic", string>): Pending {
     const handled = this.#metrics.handled;
-    let byLabels = pendingCounts.get(handled);
-    if (byLabels === undefined)
-      pendingCounts.set(handled, (byLabels = new Map<string, { labels: Record<"server" | "topic", string>; pending: Pending }>()));
-    const key = `${labels.server}\u0000${labels.topic}`;
-    let entry = byLabels.get(key);
-    if (entry === undefined)
-      byLabels.set(key, (entry = { labels, pending: { ok: 0, retried: 0, retry_tier: 0, dead_lettered: 0, failed: 0 } }));
-    return entry.pending;
+    return Object.fromEntries(RESULTS.map((result) => [result, counterSeries(handled, { ...labels, result })])) as Pending;
   }
 }

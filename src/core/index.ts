@@ -1,7 +1,8 @@
 /**
  * ekafka/core — the small framework the ekafka component plugs into: a config tree read from TOML, a
  * schema decoder with Go-compatible weak typing, an App that runs Servers until SIGTERM, pino loggers
- * per component, and optional dependency injection.
+ * per component, metric series that hot paths update with plain arithmetic, and optional dependency
+ * injection.
  *
  * @module ekafka/core
  */
@@ -21,6 +22,8 @@ export {
   type Newable,
   type ServiceIdentifier,
 } from "./container.js";
+export { accumulatingCounter, counterSeries, type CounterSeries } from "./accumulating-counter.js";
+export { AccumulatingHistogram, HistogramSeries } from "./seconds-histogram.js";
 export { DISABLED_DURATION, parseDuration } from "./duration.js";
 export { expandEnv, expandEnvDeep, type Environment } from "./env.js";
 export { ConfigError, type ConfigErrorLocation } from "./errors.js";

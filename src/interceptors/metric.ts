@@ -1,4 +1,6 @@
-import { Counter, Histogram, type Registry, register } from "prom-client";
+import { type Counter, type Registry, register } from "prom-client";
+import { accumulatingCounter, counterSeries } from "../core/accumulating-counter.js";
+import { AccumulatingHistogram } from "../core/seconds-histogram.js";
 import { observe } from "./observe.js";
 import { costOf } from "./timing.js";
 import type { CallContext, Cmd, Interceptor } from "./types.js";
@@ -24,9 +26,15 @@ type CounterLabel = (typeof COUNTER_LABELS)[number];
 
 /** The metrics the metric interceptor records into. */
 export interface ClientMetrics {
-  /** {@link HANDLE_SECONDS}: call time in seconds, by type, name, operation and brokers. */
-  handleSeconds: Histogram<Label>;
-  /** {@link HANDLE_TOTAL}: calls, by the same labels plus `result` ("ok" or "error") and `code` (the error's). */
+  /**
+   * {@link HANDLE_SECONDS}: call time in seconds, by type, name, operation and brokers. Exported as a
+   * prom-client Histogram is; observe through `handleSeconds.series(labels).observe(seconds)`.
+   */
+  handleSeconds: AccumulatingHistogram;
+  /**
+   * {@link HANDLE_TOTAL}: calls, by the same labels plus `result` ("ok" or "error") and `code` (the
+   * error's). Calls the interceptor counted are added to it when the registry reads it.
+   */
   handleTotal: Counter<CounterLabel>;
 }
 
@@ -44,25 +52,15 @@ export function clientMetrics(registry: Registry = register): ClientMetrics {
     handleSeconds: reuseOr(
       registry,
       HANDLE_SECONDS,
-      () =>
-        new Histogram({
-          name: HANDLE_SECONDS,
-          help: "Time taken by ekafka client calls, in seconds.",
-          labelNames: LABELS,
-          buckets: BUCKETS,
-          registers: [registry],
-        }),
+      () => new AccumulatingHistogram(HANDLE_SECONDS, "Time taken by ekafka client calls, in seconds.", LABELS, BUCKETS, registry),
     ),
-    handleTotal: reuseOr(
-      registry,
-      HANDLE_TOTAL,
-      () =>
-        new Counter({
-          name: HANDLE_TOTAL,
-          help: "ekafka client calls, by result (ok or error) and error code.",
-          labelNames: COUNTER_LABELS,
-          registers: [registry],
-        }),
+    handleTotal: reuseOr(registry, HANDLE_TOTAL, () =>
+      accumulatingCounter({
+        name: HANDLE_TOTAL,
+        help: "ekafka client calls, by result (ok or error) and error code.",
+        labelNames: COUNTER_LABELS,
+        registers: [registry],
+      }),
     ),
   };
 }
@@ -79,7 +77,7 @@ export function metricInterceptor(registry?: Registry): Interceptor {
     try {
       await next(ctx, messages, cmd);
     } catch (err) {
-      observe("metric", () => record(metrics, ctx, cmd, err));
+      observe("metric", () => recordFailure(metrics, ctx, cmd, err));
       throw err;
     }
     observe("metric", () => series.ok(ctx, cmd).record(costOf(ctx) / 1000));
@@ -93,37 +91,40 @@ function labelsOf(ctx: CallContext, cmd: Cmd): Record<Label, string> {
 
 /**
  * The series of successful calls, looked up once per instance and operation: a consumer records one
- * Poll per message, and resolving labels every time (validation, hashing) would cost more than the poll.
+ * Poll per message, and resolving labels every time would cost more than the poll. Recording is plain
+ * arithmetic; prom-client gets the numbers when the registry is read.
  */
 class SeriesCache {
-  private readonly cache = new Map<string, { record(seconds: number): void }>();
+  /** By instance (its config key, which fixes its kind, topic and brokers), then operation. */
+  private readonly cache = new Map<string, Map<string, { record(seconds: number): void }>>();
 
   constructor(private readonly metrics: ClientMetrics) {}
 
   ok(ctx: CallContext, cmd: Cmd): { record(seconds: number): void } {
-    const key = `${ctx.kind}\u0000${ctx.key}\u0000${ctx.topic}\u0000${cmd.operation}`;
-    let entry = this.cache.get(key);
+    let byOperation = this.cache.get(ctx.key);
+    if (byOperation === undefined) this.cache.set(ctx.key, (byOperation = new Map<string, { record(seconds: number): void }>()));
+    let entry = byOperation.get(cmd.operation);
     if (entry === undefined) {
       const labels = labelsOf(ctx, cmd);
-      const histogram = this.metrics.handleSeconds.labels(labels);
-      const counter = this.metrics.handleTotal.labels({ ...labels, result: "ok", code: "" });
+      const seconds = this.metrics.handleSeconds.series(labels);
+      const total = counterSeries(this.metrics.handleTotal, { ...labels, result: "ok", code: "" });
       entry = {
-        record: (seconds) => {
-          histogram.observe(seconds);
-          counter.inc();
+        record: (value) => {
+          seconds.observe(value);
+          total.pending++;
         },
       };
-      this.cache.set(key, entry);
+      byOperation.set(cmd.operation, entry);
     }
     return entry;
   }
 }
 
-function record(metrics: ClientMetrics, ctx: CallContext, cmd: Cmd, ...failure: [err: unknown] | []): void {
+/** Records a failed call (rare: the labels are resolved each time). */
+function recordFailure(metrics: ClientMetrics, ctx: CallContext, cmd: Cmd, err: unknown): void {
   const labels = labelsOf(ctx, cmd);
-  metrics.handleSeconds.observe(labels, costOf(ctx) / 1000);
-  const outcome = failure.length === 0 ? { result: "ok", code: "" } : { result: "error", code: errorCode(failure[0]) };
-  metrics.handleTotal.inc({ ...labels, ...outcome });
+  metrics.handleSeconds.series(labels).observe(costOf(ctx) / 1000);
+  metrics.handleTotal.inc({ ...labels, result: "error", code: errorCode(err) });
 }
 
 /**

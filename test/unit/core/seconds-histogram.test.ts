@@ -1,6 +1,6 @@
 import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { AccumulatingHistogram } from "../../../consumerserver/seconds-histogram.js";
+import { AccumulatingHistogram } from "../../../src/core/seconds-histogram.js";
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 const VALUES = [0.0005, 0.001, 0.002, 0.05, 0.5, 1, 7, 30];
