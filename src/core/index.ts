@@ -22,8 +22,7 @@ export {
   type Newable,
   type ServiceIdentifier,
 } from "./container.js";
-export { accumulatingCounter, counterSeries, type CounterSeries } from "./accumulating-counter.js";
-export { AccumulatingHistogram, HistogramSeries } from "./seconds-histogram.js";
+export { AccumulatingHistogram, HistogramSeries, accumulatingCounter, counterSeries, type CounterSeries } from "./accumulating-metrics.js";
 export { DISABLED_DURATION, parseDuration } from "./duration.js";
 export { expandEnv, expandEnvDeep, type Environment } from "./env.js";
 export { ConfigError, type ConfigErrorLocation } from "./errors.js";

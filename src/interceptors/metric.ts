@@ -1,6 +1,5 @@
 import { type Counter, type Registry, register } from "prom-client";
-import { accumulatingCounter, counterSeries } from "../core/accumulating-counter.js";
-import { AccumulatingHistogram } from "../core/seconds-histogram.js";
+import { AccumulatingHistogram, accumulatingCounter, counterSeries } from "../core/accumulating-metrics.js";
 import { observe } from "./observe.js";
 import { costOf } from "./timing.js";
 import type { CallContext, Cmd, Interceptor } from "./types.js";
